@@ -1,0 +1,71 @@
+/**
+ * The policy engine port. Every disclosure and every state change the hub performs is decided here, by the
+ * Rego policies in `policies/`, never by an `if` in TypeScript.
+ */
+
+export type AgencyType = 'school' | 'hospital' | 'public-safety' | 'education-bureau';
+
+/** Who is asking: a person signed in through an agency token, or an agency system that signed a bus event. */
+export interface Principal {
+  agencyId: string;
+  agencyType: AgencyType;
+  /** e.g. `psychology-teacher`, `hospital-liaison`, `police-analyst`, or `system` for a connector. */
+  role: string;
+  userId: string;
+}
+
+/** The policy actions the hub knows. One closed list, mirrored in `policies/careloop/authz`. */
+export type PolicyAction =
+  | 'subject.list'
+  | 'subject.read'
+  | 'referral.list'
+  | 'referral.create'
+  | 'referral.read'
+  | 'referral.accept'
+  | 'referral.decline'
+  | 'referral.withdraw';
+
+/** Attributes of the object the action is about; only what the rules need, never clinical text. */
+export type PolicyResource =
+  | { type: 'subject'; schoolAgencyId: string }
+  | {
+      type: 'referral';
+      schoolAgencyId: string;
+      hospitalAgencyId: string;
+      /** The agency type of `hospitalAgencyId` as the hub's directory knows it. */
+      hospitalAgencyType: AgencyType | 'unknown';
+      /** The school the subject is enrolled in, as the hub's directory knows it. */
+      subjectSchoolAgencyId: string;
+      guardiansNotified: boolean;
+      state?: string;
+    }
+  | { type: 'collection'; of: 'subject' | 'referral' };
+
+export interface PolicyInput {
+  principal: Principal | null;
+  action: PolicyAction;
+  resource: PolicyResource;
+  /** Why the data is processed (PIPL Art. 6 purpose limitation). Only `referral` exists today. */
+  purpose: string;
+  /** Guardian consents that apply to this subject; filled by the consent issue, empty today. */
+  consents: unknown[];
+  /** Relationships between principal and subject (enrolment, care team); filled later, empty today. */
+  relationships: unknown[];
+}
+
+export interface PolicyDecision {
+  allow: boolean;
+  /**
+   * When `allow` is false: true if the caller may not even learn that the resource exists, in which case the
+   * hub answers NOT_FOUND exactly as for a missing resource; false means FORBIDDEN.
+   */
+  conceal: boolean;
+  /** The fields of the resource the caller may see (least data, PIPL Art. 6). Empty when denied. */
+  fields: string[];
+  /** Human-readable reasons for a denial, for the audit log and for explanations. No personal data. */
+  reasons: string[];
+}
+
+export interface PolicyEngine {
+  decide(input: PolicyInput): Promise<PolicyDecision>;
+}
