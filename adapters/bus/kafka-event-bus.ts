@@ -1,0 +1,113 @@
+import { Kafka, logLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { EventBus, IncomingMessage, Subscription } from '../../core/ports/event-bus.js';
+
+export interface KafkaEventBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** Partitions for topics this bus creates; per-key order holds within a partition. */
+  partitions?: number;
+}
+
+const toKafkaLevel = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
+  level === logLevel.ERROR || level === logLevel.NOTHING ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+
+function headersToStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  }
+  return out;
+}
+
+/**
+ * The Kafka adapter. The producer is idempotent and waits for all in-sync replicas; consumers commit only
+ * after the handler returned, so a crash redelivers (at-least-once), and a handler that throws makes kafkajs
+ * seek back and retry the same message.
+ */
+export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
+  const log = options.logger.child({ component: 'kafka' });
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...extra } = entry.log;
+      log[toKafkaLevel(entry.level)]({ namespace: entry.namespace, ...extra }, message);
+    },
+  });
+  let producer: Producer | null = null;
+  let producerReady: Promise<Producer> | null = null;
+  const consumers = new Set<Consumer>();
+
+  const getProducer = () => {
+    producerReady ??= (async () => {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+      await p.connect();
+      producer = p;
+      return p;
+    })();
+    return producerReady;
+  };
+
+  return {
+    async publish(topic, messages) {
+      if (messages.length === 0) return;
+      const p = await getProducer();
+      await p.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
+    },
+
+    async subscribe({ groupId, topics, handler }) {
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
+      consumers.add(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+      await consumer.run({
+        eachMessage: async ({ topic, message }) => {
+          const incoming: IncomingMessage = {
+            topic,
+            key: message.key ? message.key.toString('utf8') : null,
+            value: message.value ? message.value.toString('utf8') : '',
+            headers: headersToStrings(message.headers as Record<string, unknown>),
+            offset: message.offset,
+          };
+          await handler(incoming);
+        },
+      });
+      // Resolving only once the group is joined lets callers publish right after subscribing without a race.
+      await joined;
+      const subscription: Subscription = {
+        async close() {
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+      return subscription;
+    },
+
+    async ensureTopics(topics) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 3 })) });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    },
+
+    async close() {
+      await Promise.all([...consumers].map((c) => c.disconnect()));
+      consumers.clear();
+      if (producer) await producer.disconnect();
+      producer = null;
+      producerReady = null;
+    },
+  };
+}

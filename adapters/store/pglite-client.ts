@@ -1,0 +1,30 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { SqlClient } from './sql-client.js';
+
+/**
+ * The embedded store: PostgreSQL compiled to WebAssembly, persisted in a directory (or in memory when `dataDir`
+ * is omitted). One connection, so transactions are serialised; enough for one machine.
+ */
+export async function createPgliteClient(options: { dataDir?: string } = {}): Promise<SqlClient> {
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
+  const wrap = (runner: PGlite | Transaction): SqlClient => ({
+    async query(sql, params) {
+      const result = await runner.query(sql, params);
+      return result.rows as never;
+    },
+    async exec(sql) {
+      await runner.exec(sql);
+    },
+    transaction(work) {
+      // PGlite has no nested transactions; inside one, further work simply joins it.
+      if (runner !== db) return work(wrap(runner));
+      return db.transaction((tx) => work(wrap(tx)));
+    },
+    async close() {
+      if (runner === db) await db.close();
+    },
+  });
+  return wrap(db);
+}

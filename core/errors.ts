@@ -1,0 +1,92 @@
+/**
+ * The one registry of Careloop error codes. Client-facing codes travel in GraphQL `extensions.code` and in
+ * dead-letter records; they are part of the contract, so a code is never renamed, only added.
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: { status: 401, message: 'A valid agency-issued bearer token is required.' },
+  FORBIDDEN: { status: 403, message: 'You may not perform this action.' },
+  NOT_FOUND: { status: 404, message: 'No such resource.' },
+  BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
+  INVALID_TRANSITION: { status: 409, message: 'The referral is not in a state that allows this action.' },
+  INVALID_SIGNATURE: { status: 400, message: 'The event signature could not be verified.' },
+  WRONG_SIGNER: { status: 400, message: 'The event was not signed by the agency it claims to come from.' },
+  MALFORMED_EVENT: { status: 400, message: 'The event does not match its schema.' },
+  INTERNAL: { status: 500, message: 'Unexpected error.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Base class of every error the hub raises on purpose. `retriable` tells bus consumers whether trying the same
+ * message again can succeed (a lost connection) or never will (a forged signature: poison, dead-letter it).
+ */
+export class CareloopError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retriable: boolean;
+  /** Extra, non-personal detail safe to show the caller (e.g. the offending field name). */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, options: { cause?: unknown; retriable?: boolean; details?: Record<string, unknown> } = {}) {
+    super(message ?? ERROR_CODES[code].message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+export class UnauthenticatedError extends CareloopError {
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super('UNAUTHENTICATED', message, options);
+  }
+}
+
+export class ForbiddenError extends CareloopError {
+  constructor(message?: string, details?: Record<string, unknown>) {
+    super('FORBIDDEN', message, { details });
+  }
+}
+
+/** Raised for missing resources and for resources the caller may not learn exist; the two are indistinguishable. */
+export class NotFoundError extends CareloopError {
+  constructor(resourceType: string) {
+    super('NOT_FOUND', `No such ${resourceType}.`, { details: { resourceType } });
+  }
+}
+
+export class BadUserInputError extends CareloopError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('BAD_USER_INPUT', message, { details });
+  }
+}
+
+export class InvalidTransitionError extends CareloopError {
+  constructor(from: string, action: string) {
+    super('INVALID_TRANSITION', `A referral in state ${from} cannot be subject to ${action}.`, { details: { from, action } });
+  }
+}
+
+export class InvalidSignatureError extends CareloopError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_SIGNATURE', message, options);
+  }
+}
+
+export class WrongSignerError extends CareloopError {
+  constructor(message: string) {
+    super('WRONG_SIGNER', message);
+  }
+}
+
+export class MalformedEventError extends CareloopError {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super('MALFORMED_EVENT', message, options);
+  }
+}
+
+/** True for errors that say something useful to the caller; everything else is masked as INTERNAL. */
+export function isCareloopError(error: unknown): error is CareloopError {
+  return error instanceof CareloopError;
+}

@@ -1,0 +1,41 @@
+/**
+ * The event bus port. Two adapters implement it with the semantics the domain relies on: messages with the
+ * same key are delivered in order, delivery is at-least-once (a handler that throws sees the message again),
+ * and each consumer group gets every message once per group.
+ */
+export interface OutgoingMessage {
+  /** Partition key: the referral (or subject) id, so one case's events stay in order. */
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  /** Broker position, for logs only. */
+  offset: string;
+}
+
+export type MessageHandler = (message: IncomingMessage) => Promise<void>;
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  handler: MessageHandler;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface EventBus {
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Starts consuming from the group's committed position (from the beginning for a new group). */
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Creates topics that do not exist yet; a no-op where topics are implicit. */
+  ensureTopics(topics: string[]): Promise<void>;
+  close(): Promise<void>;
+}

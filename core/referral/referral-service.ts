@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { createPolicyGate } from '../access/policy-gate.js';
+import { disclose } from '../access/disclosure.js';
+import type { Clock } from '../clock.js';
+import { BadUserInputError, NotFoundError } from '../errors.js';
+import { EVENT_TYPES } from '../messages/event-types.js';
+import { agencyTopic } from '../messages/topics.js';
+import type { EventFactory } from '../ports/event-factory.js';
+import type { LedgerStore } from '../ports/ledger-store.js';
+import type { PolicyAction, PolicyEngine, Principal } from '../ports/policy-engine.js';
+import type { ReferralNotifier } from '../ports/referral-notifier.js';
+import type { Referral } from './referral.js';
+import { referralResource } from './referral-resource.js';
+import { nextReferralState, type ReferralAction } from './referral-state-machine.js';
+
+export interface ReferralServiceDeps {
+  store: LedgerStore;
+  policy: PolicyEngine;
+  clock: Clock;
+  /** Signs what the hub sends to agencies. */
+  hubEvents: EventFactory;
+  notifier: ReferralNotifier;
+  /** Called after a change committed, so the outbox relay can publish without waiting for its next tick. */
+  onOutgoing?: () => void;
+}
+
+export interface CallContext {
+  correlationId?: string;
+  /** Set when the change arrives as a bus event: its id makes redelivery a no-op. */
+  eventId?: string;
+}
+
+export const createReferralInput = z.object({
+  subjectId: z.string().trim().min(1).max(100),
+  hospitalAgencyId: z.string().trim().min(1).max(100),
+  reason: z.string().trim().min(1, 'a referral states its reason').max(4000),
+  guardiansNotified: z.boolean(),
+});
+export type CreateReferralInput = z.infer<typeof createReferralInput>;
+
+const POLICY_ACTION: Record<Exclude<ReferralAction, 'SEND'>, PolicyAction> = {
+  ACCEPT: 'referral.accept',
+  DECLINE: 'referral.decline',
+  WITHDRAW: 'referral.withdraw',
+};
+
+/** Identifies the applier of bus events in `processed_events`. */
+const LEDGER_CONSUMER = 'hub.ledger';
+
+/** The system principal a receiving agency's connector acts as when the hub discloses a referral to it. */
+function connectorPrincipal(agencyId: string): Principal {
+  return { agencyId, agencyType: 'hospital', role: 'system', userId: 'connector' };
+}
+
+/**
+ * The green-channel referral use cases. Every change asks the policy first, moves the state machine, writes the
+ * timeline and queues the agencies' events in one transaction, then notifies subscribers.
+ */
+export function createReferralService(deps: ReferralServiceDeps) {
+  const { store, clock } = deps;
+  const lookups = { directory: store.agencies, store };
+
+  async function createReferral(principal: Principal | null, rawInput: unknown, ctx: CallContext = {}): Promise<Referral> {
+    const parsed = createReferralInput.safeParse(rawInput);
+    if (!parsed.success) {
+      throw new BadUserInputError(parsed.error.issues[0]?.message ?? 'invalid referral', { field: parsed.error.issues[0]?.path.join('.') });
+    }
+    const input = parsed.data;
+    const correlationId = ctx.correlationId ?? randomUUID();
+    const gate = createPolicyGate({ policy: deps.policy, store, clock, correlationId });
+
+    const subject = await store.findSubject(input.subjectId);
+    // An unknown child answers exactly as another school's child does (the policy conceals those).
+    if (!subject) throw new NotFoundError('subject');
+    const hospital = await store.agencies.find(input.hospitalAgencyId);
+    if (!hospital) throw new BadUserInputError('hospitalAgencyId names no registered agency.', { field: 'hospitalAgencyId' });
+
+    const now = clock.now();
+    const draft = {
+      id: randomUUID(),
+      subjectId: subject.id,
+      schoolAgencyId: principal?.agencyId ?? '',
+      hospitalAgencyId: hospital.id,
+      state: nextReferralState(null, 'SEND'),
+      reason: input.reason,
+      guardiansNotified: input.guardiansNotified,
+      createdBy: principal?.userId ?? '',
+      createdAt: now,
+      correlationId,
+    };
+    const resource = await referralResource(draft, lookups);
+    await gate.require(principal, 'referral.create', resource, input.subjectId);
+    // What the hospital's system receives is decided like any other disclosure.
+    const hospitalView = await gate.decide(connectorPrincipal(hospital.id), 'referral.read', resource, draft.id);
+    const sent = await deps.hubEvents.create({
+      type: EVENT_TYPES.referralSent,
+      subject: draft.id,
+      correlationId,
+      data: { ...disclose({ ...draft, referralId: draft.id, sentAt: now.toISOString() }, [...hospitalView.fields, 'referralId', 'schoolAgencyId', 'hospitalAgencyId', 'sentAt']) },
+    });
+
+    await store.withTransaction(async (tx) => {
+      await tx.insertReferral(draft);
+      await tx.appendTimeline(draft.id, { state: draft.state, action: 'SEND', actorAgencyId: draft.schoolAgencyId, actorUserId: draft.createdBy, at: now, note: null });
+      if (hospitalView.allow) await tx.enqueueOutgoing(agencyTopic(hospital.id), sent);
+    });
+    return afterCommit(draft.id);
+  }
+
+  async function transition(principal: Principal | null, referralId: string, action: Exclude<ReferralAction, 'SEND'>, note: string | null, ctx: CallContext = {}): Promise<Referral> {
+    const current = await store.findReferral(referralId);
+    const gate = createPolicyGate({ policy: deps.policy, store, clock, correlationId: ctx.correlationId ?? current?.correlationId ?? null });
+    if (!current) throw new NotFoundError('referral');
+    // Decided before the transaction: the embedded store has one connection, and a denial must be audited
+    // even though nothing else is written.
+    await gate.require(principal, POLICY_ACTION[action], await referralResource(current, lookups), referralId);
+
+    const changed = await store.withTransaction(async (tx) => {
+      if (ctx.eventId && !(await tx.claimEvent(LEDGER_CONSUMER, ctx.eventId))) return false;
+      const locked = await tx.findReferralForUpdate(referralId);
+      if (!locked) throw new NotFoundError('referral');
+      const state = nextReferralState(locked.state, action);
+      const at = clock.now();
+      await tx.updateReferralState(referralId, { state, declineReason: action === 'DECLINE' ? note : locked.declineReason, updatedAt: at, expectedVersion: locked.version });
+      await tx.appendTimeline(referralId, { state, action, actorAgencyId: principal?.agencyId ?? '', actorUserId: principal?.userId ?? '', at, note });
+      const statusChanged = await deps.hubEvents.create({
+        type: EVENT_TYPES.referralStatusChanged,
+        subject: referralId,
+        correlationId: locked.correlationId,
+        data: { referralId, state, previousState: locked.state, changedAt: at.toISOString(), changedByAgencyId: principal?.agencyId ?? '' },
+      });
+      for (const agencyId of new Set([locked.schoolAgencyId, locked.hospitalAgencyId])) {
+        if (agencyId !== principal?.agencyId) await tx.enqueueOutgoing(agencyTopic(agencyId), statusChanged);
+      }
+      return true;
+    });
+    return changed ? afterCommit(referralId) : current;
+  }
+
+  async function afterCommit(referralId: string): Promise<Referral> {
+    const referral = await store.findReferral(referralId);
+    if (!referral) throw new Error(`Referral ${referralId} vanished right after commit.`);
+    deps.onOutgoing?.();
+    deps.notifier.referralChanged(referral);
+    return referral;
+  }
+
+  return {
+    createReferral,
+    accept: (principal: Principal | null, referralId: string, ctx?: CallContext) => transition(principal, referralId, 'ACCEPT', null, ctx),
+    decline: async (principal: Principal | null, referralId: string, reason: string, ctx?: CallContext) => {
+      const trimmed = reason.trim();
+      if (!trimmed) throw new BadUserInputError('A decline states its reason.', { field: 'reason' });
+      return transition(principal, referralId, 'DECLINE', trimmed.slice(0, 2000), ctx);
+    },
+    withdraw: (principal: Principal | null, referralId: string, reason: string, ctx?: CallContext) =>
+      transition(principal, referralId, 'WITHDRAW', reason.trim().slice(0, 2000) || null, ctx),
+  };
+}
+
+export type ReferralService = ReturnType<typeof createReferralService>;
