@@ -8,6 +8,11 @@ export interface KafkaEventBusOptions {
   logger: Logger;
   /** Partitions for topics this bus creates; per-key order holds within a partition. */
   partitions?: number;
+  /**
+   * Prefix for every topic and consumer group, so several hubs (test runs, staging) can share one cluster
+   * without reading each other's messages. Invisible to the domain.
+   */
+  namespace?: string;
 }
 
 const toKafkaLevel = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
@@ -41,6 +46,9 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
   let producer: Producer | null = null;
   let producerReady: Promise<Producer> | null = null;
   const consumers = new Set<Consumer>();
+  const ns = options.namespace ?? '';
+  const physical = (name: string) => `${ns}${name}`;
+  const logical = (name: string) => (ns && name.startsWith(ns) ? name.slice(ns.length) : name);
 
   const getProducer = () => {
     producerReady ??= (async () => {
@@ -56,19 +64,19 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
     async publish(topic, messages) {
       if (messages.length === 0) return;
       const p = await getProducer();
-      await p.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
+      await p.send({ topic: physical(topic), acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
     },
 
     async subscribe({ groupId, topics, handler }) {
-      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
+      const consumer = kafka.consumer({ groupId: physical(groupId), allowAutoTopicCreation: true, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
       consumers.add(consumer);
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: true });
+      await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
       const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
       await consumer.run({
         eachMessage: async ({ topic, message }) => {
           const incoming: IncomingMessage = {
-            topic,
+            topic: logical(topic),
             key: message.key ? message.key.toString('utf8') : null,
             value: message.value ? message.value.toString('utf8') : '',
             headers: headersToStrings(message.headers as Record<string, unknown>),
@@ -93,7 +101,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
       await admin.connect();
       try {
         const existing = new Set(await admin.listTopics());
-        const missing = topics.filter((t) => !existing.has(t));
+        const missing = topics.map(physical).filter((t) => !existing.has(t));
         if (missing.length > 0) {
           await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 3 })) });
         }

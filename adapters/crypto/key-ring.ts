@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgencyRecord, AgencySigner, Jwk } from '../../core/ports/keys.js';
+import { createAgencySigner, generateAgencySigningKey, publicJwk } from './agency-keys.js';
+
+/**
+ * Development key ring: one signing key per seeded agency, generated on first start and kept under
+ * `KEYS_DIR` (default `./data/keys`). In production each agency keeps its own private key and registers only
+ * the public one with the hub; here one machine plays every agency, so it holds them all.
+ */
+export interface KeyRing {
+  signer(agencyId: string): Promise<AgencySigner>;
+  /** The public directory entries, as the hub registers them. */
+  directory(): AgencyRecord[];
+}
+
+type AgencyInfo = { id: string; type: AgencyRecord['type']; name: string };
+
+export async function loadOrCreateKeyRing(options: { agencies: readonly AgencyInfo[]; dir?: string }): Promise<KeyRing> {
+  const privateKeys = new Map<string, Jwk>();
+  if (options.dir) await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  for (const agency of options.agencies) {
+    const file = options.dir ? join(options.dir, `${agency.id}.private.jwk.json`) : null;
+    if (file && existsSync(file)) {
+      privateKeys.set(agency.id, JSON.parse(await readFile(file, 'utf8')) as Jwk);
+      continue;
+    }
+    const key = await generateAgencySigningKey(agency.id);
+    privateKeys.set(agency.id, key);
+    if (file) await writeFile(file, JSON.stringify(key, null, 2), { mode: 0o600 });
+  }
+  const records: AgencyRecord[] = [];
+  for (const agency of options.agencies) {
+    records.push({ ...agency, publicKeys: { keys: [await publicJwk(privateKeys.get(agency.id) as Jwk)] } });
+  }
+  if (options.dir) await writeFile(join(options.dir, 'directory.json'), JSON.stringify(records, null, 2));
+  return {
+    async signer(agencyId) {
+      const key = privateKeys.get(agencyId);
+      if (!key) throw new Error(`No signing key for agency ${agencyId} in this key ring.`);
+      return createAgencySigner(agencyId, key);
+    },
+    directory: () => records,
+  };
+}

@@ -1,0 +1,52 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/**
+ * Fields that may carry a child's identity or clinical detail. They should never reach a log call in the first
+ * place; redaction is the second line of defence (Mental Health Law Art. 4, PIPL Art. 51).
+ */
+export const REDACTED_PATHS = [
+  'reason',
+  '*.reason',
+  'note',
+  '*.note',
+  'declineReason',
+  '*.declineReason',
+  'name',
+  '*.name',
+  'nationalId',
+  '*.nationalId',
+  'subjectId',
+  '*.subjectId',
+  'localRef',
+  '*.localRef',
+  'data',
+  '*.data',
+  'variables',
+  '*.variables',
+  'payload',
+  '*.payload',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+];
+
+/** Only an error's kind and message: drivers put row values in `detail` and similar fields. */
+function safeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const code = (error as { code?: unknown }).code;
+  return { type: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+export function createLogger(options: { name: string; level?: string; destination?: DestinationStream }): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: safeError, error: safeError },
+      base: { service: options.name },
+    },
+    options.destination,
+  );
+}

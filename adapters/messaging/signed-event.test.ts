@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../core/messages/event-types.js';
+import { createAgencySigner, generateAgencySigningKey, publicJwk } from '../crypto/agency-keys.js';
+import { createStaticDirectory } from '../crypto/static-directory.js';
+import { createSignedEvent, verifySignedEvent } from './signed-event.js';
+
+describe('signed CloudEvents', async () => {
+  const hospitalKey = await generateAgencySigningKey('hospital-a');
+  const schoolKey = await generateAgencySigningKey('school-a');
+  const directory = createStaticDirectory([
+    { id: 'hospital-a', type: 'hospital', name: 'H', publicKeys: { keys: [await publicJwk(hospitalKey)] } },
+    { id: 'school-a', type: 'school', name: 'S', publicKeys: { keys: [await publicJwk(schoolKey)] } },
+  ]);
+  const data = { referralId: 'r1', decision: 'ACCEPT', decidedBy: 'dr-lin', decidedAt: '2026-11-23T08:00:00.000Z' };
+  const make = async (signerKey = hospitalKey, claimedAgency = 'hospital-a', payload: unknown = data) => {
+    const real = await createAgencySigner(claimedAgency, signerKey);
+    return createSignedEvent({ signer: real, type: EVENT_TYPES.referralDecision, subject: 'r1', data: payload, time: new Date('2026-11-23T08:00:00Z'), correlationId: 'c-1' });
+  };
+
+  it('round-trips a CloudEvents 1.0 envelope whose data is the producing agency’s JWS', async () => {
+    const message = await make();
+    const envelope = JSON.parse(message.value);
+    expect(envelope).toMatchObject({ specversion: '1.0', type: EVENT_TYPES.referralDecision, source: 'urn:careloop:agency:hospital-a', datacontenttype: 'application/jose' });
+    expect(envelope.data.split('.')).toHaveLength(3);
+    const verified = await verifySignedEvent(message.value, directory);
+    expect(verified).toMatchObject({ agencyId: 'hospital-a', subject: 'r1', correlationId: 'c-1', data });
+  });
+
+  it('rejects a forged signature as INVALID_SIGNATURE', async () => {
+    const message = await make();
+    const envelope = JSON.parse(message.value);
+    const [h, p] = envelope.data.split('.');
+    const other = JSON.parse((await make()).value).data.split('.')[2];
+    const forged = JSON.stringify({ ...envelope, data: [h, p, other.split('').reverse().join('')].join('.') });
+    await expect(verifySignedEvent(forged, directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('rejects an event signed by another agency’s key as WRONG_SIGNER', async () => {
+    await expect(verifySignedEvent((await make(schoolKey, 'hospital-a')).value, directory)).rejects.toMatchObject({ code: 'WRONG_SIGNER' });
+  });
+
+  it('rejects an unsigned event and a payload that breaks its schema', async () => {
+    const envelope = JSON.parse((await make()).value);
+    await expect(verifySignedEvent(JSON.stringify({ ...envelope, data: { ...data } }), directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+    await expect(verifySignedEvent((await make(hospitalKey, 'hospital-a', { ...data, decision: 'MAYBE' })).value, directory)).rejects.toMatchObject({
+      code: 'MALFORMED_EVENT',
+    });
+  });
+});

@@ -1,0 +1,15 @@
+/** What the hub sent an agency, held by its connector until the agency's system fetched and acknowledged it. */
+export interface InboxItem {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  correlationId: string | null;
+  receivedAt: Date;
+}
+
+export interface ConnectorInbox {
+  /** Stores an item once; false when an item with that id is already there (a redelivered message). */
+  add(item: InboxItem): Promise<boolean>;
+  pending(limit: number): Promise<InboxItem[]>;
+  acknowledge(ids: string[], at: Date): Promise<number>;
+}

@@ -1,0 +1,97 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { createVerifiedHandler } from '../../adapters/messaging/verified-handler.js';
+import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
+import type { Clock } from '../../core/clock.js';
+import { HUB_AGENCY_ID } from '../../core/development-seed.js';
+import { MalformedEventError, WrongSignerError } from '../../core/errors.js';
+import { agencyTopic } from '../../core/messages/topics.js';
+import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
+import type { AgencyDirectory } from '../../core/ports/keys.js';
+import type { ConnectorInbox } from './connector-inbox.js';
+
+/** Translates one hub event into what the agency's system understands; null means "not for this agency type". */
+export type InboundMapping = (event: VerifiedEvent) => { kind: string; payload: Record<string, unknown> } | null;
+
+export interface ConnectorOptions {
+  kind: 'school' | 'hospital' | 'public-safety';
+  agencyId: string;
+  bus: EventBus;
+  directory: AgencyDirectory;
+  inbox: ConnectorInbox;
+  clock: Clock;
+  logger: Logger;
+  mapInbound: InboundMapping;
+  /** Routes the agency type adds to the connector's JSON API (e.g. the hospital's decisions). */
+  routes?: (app: Hono) => void;
+  /** When set, the agency's system must present it as a bearer token. */
+  apiToken?: string;
+}
+
+const ackBody = z.object({ ids: z.array(z.string().min(1)).min(1).max(500) });
+
+/**
+ * The runtime every connector shares: it consumes its agency's topic, accepts only events the hub signed, maps
+ * them into the agency's format and keeps them in a durable inbox that the agency's system reads over a small
+ * JSON API. What the agency sends back leaves as events signed with the agency's own key.
+ */
+export function createConnector(options: ConnectorOptions) {
+  const log = options.logger.child({ connector: options.kind, agencyId: options.agencyId });
+  const app = new Hono();
+  let subscription: Subscription | null = null;
+
+  if (options.apiToken) {
+    const expected = `Bearer ${options.apiToken}`;
+    app.use('/v1/*', async (c, next) => {
+      if (c.req.header('authorization') !== expected) return c.json({ error: { code: 'UNAUTHENTICATED', message: 'A valid connector API token is required.' } }, 401);
+      return next();
+    });
+  }
+  app.get('/health', (c) => c.json({ status: subscription ? 'up' : 'starting', agencyId: options.agencyId, kind: options.kind }));
+  app.get('/v1/inbox', async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 500);
+    const items = await options.inbox.pending(limit);
+    return c.json({ items: items.map((i) => ({ ...i, receivedAt: i.receivedAt.toISOString() })) });
+  });
+  app.post('/v1/inbox/ack', async (c) => {
+    const body = ackBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: { code: 'BAD_USER_INPUT', message: 'Expected {"ids": ["..."]}.' } }, 400);
+    return c.json({ acknowledged: await options.inbox.acknowledge(body.data.ids, options.clock.now()) });
+  });
+  options.routes?.(app);
+  app.onError((error, c) => {
+    log.error({ err: error }, 'connector API error');
+    return c.json({ error: { code: 'INTERNAL', message: 'Unexpected error.' } }, 500);
+  });
+
+  const handler = createVerifiedHandler({
+    consumer: `connector.${options.agencyId}`,
+    directory: options.directory,
+    bus: options.bus,
+    logger: log,
+    async handle(event) {
+      // Only the hub speaks to a connector on its agency's topic.
+      if (event.agencyId !== HUB_AGENCY_ID) throw new WrongSignerError('Events on an agency topic must be signed by the hub.');
+      const mapped = options.mapInbound(event);
+      if (!mapped) throw new MalformedEventError(`A ${options.kind} connector does not take ${event.type}.`);
+      const fresh = await options.inbox.add({ id: event.id, ...mapped, correlationId: event.correlationId, receivedAt: options.clock.now() });
+      if (!fresh) log.info({ eventId: event.id }, 'duplicate delivery ignored');
+    },
+  });
+
+  return {
+    app,
+    agencyId: options.agencyId,
+    async start(): Promise<void> {
+      subscription = await options.bus.subscribe({ groupId: `careloop-connector-${options.agencyId}`, topics: [agencyTopic(options.agencyId)], handler });
+      log.info({ topic: agencyTopic(options.agencyId) }, 'connector consuming');
+    },
+    async stop(): Promise<void> {
+      await subscription?.close();
+      subscription = null;
+    },
+  };
+}
+
+export type Connector = ReturnType<typeof createConnector>;

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { createYoga } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from '../adapters/crypto/agency-token.js';
+import { createLedgerReader } from '../core/access/ledger-reader.js';
+import type { Clock } from '../core/clock.js';
+import type { LedgerStore } from '../core/ports/ledger-store.js';
+import type { PolicyEngine, Principal } from '../core/ports/policy-engine.js';
+import type { ReferralService } from '../core/referral/referral-service.js';
+import type { GatewayContext } from './context.js';
+import { createMaskError } from './plugins/mask-error.js';
+import { useAgencyAuth } from './plugins/use-agency-auth.js';
+import { useRequestLog } from './plugins/use-request-log.js';
+import type { ReferralEvents } from './referral-events.js';
+import { buildGatewaySchema } from './schema.js';
+
+export interface GatewayOptions {
+  store: LedgerStore;
+  policy: PolicyEngine;
+  clock: Clock;
+  verifier: TokenVerifier;
+  referrals: ReferralService;
+  referralEvents: ReferralEvents;
+  logger: Logger;
+  graphiql?: boolean;
+}
+
+/** The GraphQL gateway: the only door for people and agency systems. Subscriptions are served over SSE. */
+export function createGateway(options: GatewayOptions) {
+  const logger = options.logger.child({ component: 'gateway' });
+  return createYoga<{ request: Request }, GatewayContext>({
+    schema: buildGatewaySchema(),
+    graphqlEndpoint: '/graphql',
+    graphiql: options.graphiql ?? true,
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError: createMaskError(logger) },
+    plugins: [useAgencyAuth({ verifier: options.verifier, logger }), useRequestLog(logger)],
+    context: ({ request, principal }: { request: Request; principal?: Principal }) => {
+      const header = request.headers.get('x-correlation-id');
+      const correlationId = header && /^[\w.:-]{1,100}$/.test(header) ? header : randomUUID();
+      const p = principal as Principal;
+      return {
+        principal: p,
+        correlationId,
+        reader: createLedgerReader({ principal: p, store: options.store, policy: options.policy, clock: options.clock, correlationId }),
+        referrals: options.referrals,
+        directory: options.store.agencies,
+        referralEvents: options.referralEvents,
+        logger,
+      };
+    },
+  });
+}
+
+export type Gateway = ReturnType<typeof createGateway>;

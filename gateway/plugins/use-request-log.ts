@@ -1,0 +1,35 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { ExecutionResult } from 'graphql';
+import type { GatewayContext } from '../context.js';
+
+function errorCodes(result: unknown): string[] {
+  const errors = (result as ExecutionResult | undefined)?.errors ?? [];
+  return errors.map((e) => String(e.extensions?.code ?? 'INTERNAL'));
+}
+
+/** One log line per operation: who (agency and role, never the child), what operation, how long, which error codes. */
+export function useRequestLog(logger: Logger): Plugin<GatewayContext> {
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const ctx = args.contextValue;
+      return {
+        onExecuteDone({ result }) {
+          if (Symbol.asyncIterator in (result as object)) return;
+          logger.info(
+            {
+              correlationId: ctx.correlationId,
+              operation: args.operationName ?? null,
+              agencyId: ctx.principal?.agencyId,
+              role: ctx.principal?.role,
+              ms: Math.round((performance.now() - started) * 10) / 10,
+              errors: errorCodes(result),
+            },
+            'graphql operation',
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../adapters/logging/create-logger.js';
+import { createHub, type Hub, type HubOptions } from '../../gateway/create-hub.js';
+import { eventually, gql, tokenFor } from '../support/hub-client.js';
+import { describeReferralLoop, HOSPITAL, READ, SCHOOL, sendReferral, type LoopDeployment } from './referral-loop.scenarios.js';
+
+const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+function embeddedDeployment(hub: Hub): LoopDeployment {
+  const connector = (agencyId: string) => (path: string, init?: RequestInit) => Promise.resolve(hub.fetch(new Request(`http://hub/connectors/${agencyId}${path}`, init)));
+  return {
+    hub,
+    hospitalConnector: connector(HOSPITAL),
+    schoolConnector: connector(SCHOOL),
+    count: async (table) => Number((await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n),
+    stop: () => hub.stop(),
+  };
+}
+
+describeReferralLoop('the referral loop on the embedded bus and PGlite', async () =>
+  embeddedDeployment(await createHub({ embedConnectors: true, logger: logger(), relayIntervalMs: 200 })),
+);
+
+describe('restarting the embedded hub', () => {
+  it('keeps a sent referral and still delivers the hospital’s acceptance, applied once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'careloop-restart-'));
+    const options: HubOptions = { dataDir, keysDir: join(dataDir, 'keys'), embedConnectors: true, logger: logger(), relayIntervalMs: 200 };
+    try {
+      let hub = await createHub(options);
+      const sent = await sendReferral(hub);
+      await hub.stop();
+
+      hub = await createHub(options);
+      const d = embeddedDeployment(hub);
+      const offer = await eventually(async () => {
+        const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
+        return body.items.find((i) => i.payload.referralId === sent.id);
+      }, { what: 'the offer after restart' });
+      expect(offer).toBeDefined();
+      const response = await d.hospitalConnector(`/v1/referrals/${sent.id}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+      });
+      expect(response.status).toBe(202);
+      await hub.stop();
+
+      // Stopped again before we looked: the decision waits in the bus log and is applied on the next start.
+      hub = await createHub(options);
+      const token = await tokenFor(hub.keyRing, SCHOOL, 'psychology-teacher');
+      const read = await eventually(async () => {
+        const r = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(hub.fetch, token, READ, { id: sent.id });
+        return r.data?.referral.state === 'ACCEPTED' ? r.data.referral : null;
+      }, { what: 'ACCEPTED after the second restart' });
+      expect(read.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
+      await hub.stop();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
