@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,adapters,gateway,connectors,scripts}/**/*.test.ts'],
+          include: ['{core,adapters,gateway,connectors,scripts}/**/*.test.ts', 'test/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
         },

@@ -16,6 +16,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** The names of every variable the hub and connectors read; the compose file and README may use no others. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
 export type CareloopConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {

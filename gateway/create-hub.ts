@@ -118,6 +118,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
 
   const http = new Hono();
+  http.get('/health', (c) => c.json({ status: 'up', store: options.databaseUrl ? 'postgresql' : 'pglite', bus: embeddedBus ? 'embedded' : 'kafka' }));
   http.on(['GET', 'POST'], '/graphql', (c) => gateway.fetch(c.req.raw));
   for (const [agencyId, connector] of connectors) http.route(`/connectors/${agencyId}`, connector.app);
 
