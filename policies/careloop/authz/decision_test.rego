@@ -1,0 +1,66 @@
+# METADATA
+# title: Careloop authorisation tests
+# description: Named rules, plus every shared case in policies/testdata (the TypeScript suite runs the same cases on the wasm).
+package careloop.authz_test
+
+import data.careloop.authz
+
+_teacher := {"agencyId": "school-a", "agencyType": "school", "role": "psychology-teacher", "userId": "t1"}
+
+_police := {"agencyId": "police-a", "agencyType": "public-safety", "role": "police-analyst", "userId": "p1"}
+
+_referral := {
+	"type": "referral", "schoolAgencyId": "school-a", "hospitalAgencyId": "hospital-a",
+	"hospitalAgencyType": "hospital", "subjectSchoolAgencyId": "school-a", "guardiansNotified": true,
+}
+
+_input(principal, action) := {"principal": principal, "action": action, "resource": _referral, "purpose": "referral", "consents": [], "relationships": []}
+
+test_police_cannot_learn_that_a_referral_exists if {
+	d := authz.decision with input as _input(_police, "referral.read")
+	not d.allow
+	d.conceal
+	d.fields == []
+}
+
+test_a_denial_explains_itself if {
+	d := authz.decision with input as object.union(_input(_teacher, "referral.create"), {"resource": object.union(_referral, {"guardiansNotified": false})})
+	"guardians must be notified in writing before a referral" in d.reasons
+}
+
+test_an_unauthenticated_caller_is_told_so if {
+	d := authz.decision with input as _input(null, "referral.read")
+	"unauthenticated" in d.reasons
+}
+
+test_an_allowed_decision_has_no_reasons if {
+	d := authz.decision with input as _input(_teacher, "referral.read")
+	d.allow
+	d.reasons == []
+}
+
+_failing_cases contains c.name if {
+	some c in data.authz_cases
+	not _matches(c)
+}
+
+_matches(c) if {
+	d := authz.decision with input as c.input
+	d.allow == c.expected.allow
+	d.conceal == c.expected.conceal
+	_fields_match(d, c.expected)
+}
+
+_fields_match(_, expected) if not "fields" in object.keys(expected)
+
+_fields_match(d, expected) if d.fields == expected.fields
+
+test_every_shared_case if {
+	count(data.authz_cases) > 20
+	count(_failing_cases) == 0
+}
+
+test_no_shared_case_fails if {
+	print("failing shared cases:", _failing_cases)
+	_failing_cases == set()
+}
