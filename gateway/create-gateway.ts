@@ -5,11 +5,11 @@ import type { TokenVerifier } from '../adapters/crypto/agency-token.js';
 import { createLedgerReader } from '../core/access/ledger-reader.js';
 import type { Clock } from '../core/clock.js';
 import type { LedgerStore } from '../core/ports/ledger-store.js';
-import type { PolicyEngine, Principal } from '../core/ports/policy-engine.js';
+import type { PolicyEngine } from '../core/ports/policy-engine.js';
+import { createRequestAuthenticator } from './authenticate-request.js';
 import type { ReferralService } from '../core/referral/referral-service.js';
 import type { GatewayContext } from './context.js';
 import { createMaskError } from './plugins/mask-error.js';
-import { useAgencyAuth } from './plugins/use-agency-auth.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import type { ReferralEvents } from './referral-events.js';
 import { buildGatewaySchema } from './schema.js';
@@ -28,6 +28,7 @@ export interface GatewayOptions {
 /** The GraphQL gateway: the only door for people and agency systems. Subscriptions are served over SSE. */
 export function createGateway(options: GatewayOptions) {
   const logger = options.logger.child({ component: 'gateway' });
+  const authenticate = createRequestAuthenticator({ verifier: options.verifier, logger });
   return createYoga<{ request: Request }, GatewayContext>({
     schema: buildGatewaySchema(),
     graphqlEndpoint: '/graphql',
@@ -35,15 +36,15 @@ export function createGateway(options: GatewayOptions) {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
-    plugins: [useAgencyAuth({ verifier: options.verifier, logger }), useRequestLog(logger)],
-    context: ({ request, principal }: { request: Request; principal?: Principal }) => {
+    plugins: [useRequestLog(logger)],
+    context: async ({ request }: { request: Request }) => {
+      const principal = await authenticate(request);
       const header = request.headers.get('x-correlation-id');
       const correlationId = header && /^[\w.:-]{1,100}$/.test(header) ? header : randomUUID();
-      const p = principal as Principal;
       return {
-        principal: p,
+        principal,
         correlationId,
-        reader: createLedgerReader({ principal: p, store: options.store, policy: options.policy, clock: options.clock, correlationId }),
+        reader: createLedgerReader({ principal, store: options.store, policy: options.policy, clock: options.clock, correlationId }),
         referrals: options.referrals,
         directory: options.store.agencies,
         referralEvents: options.referralEvents,

@@ -11,7 +11,6 @@ export const REDACTED_PATHS = [
   '*.note',
   'declineReason',
   '*.declineReason',
-  'name',
   '*.name',
   'nationalId',
   '*.nationalId',

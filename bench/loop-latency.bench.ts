@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadOrCreateKeyRing } from '../adapters/crypto/key-ring.js';
+import { createLogger } from '../adapters/logging/create-logger.js';
+import { startStandaloneConnector } from '../connectors/standalone-connector.js';
+import { SEED_AGENCIES } from '../core/development-seed.js';
+import { createHub, type Hub } from '../gateway/create-hub.js';
+import { startKafkaBroker } from '../test/harness/kafka-broker.js';
+import { gql, tokenFor } from '../test/support/hub-client.js';
+
+/**
+ * `npm run bench`: how long one green-channel loop takes, from the school's `createReferral` to the school
+ * seeing ACCEPTED, with the hospital's system deciding through its connector. Measured on the embedded bus and
+ * on a real Kafka broker in the same run, next to raw kafkajs produce→consume latency on that broker, so the
+ * ratios say what the hub adds. Writes bench/results/loop-latency.{json,md}.
+ */
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 50);
+const WARMUP = 5;
+const POLL_MS = 1;
+const logger = createLogger({ name: 'bench', level: 'silent' });
+
+type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function summarise(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** One loop: school sends, hospital system polls its connector and accepts, school polls until ACCEPTED. */
+async function loop(hub: Hub, hospital: Fetch, schoolToken: string): Promise<number> {
+  const started = performance.now();
+  const created = await gql<{ createReferral: { id: string } }>(hub.fetch, schoolToken, `mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
+    i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: 'benchmark referral', guardiansNotified: true },
+  });
+  const id = created.data!.createReferral.id;
+  await until(async () => {
+    const body = (await (await hospital('/v1/inbox?limit=500')).json()) as { items: Array<{ id: string; payload: { referralId?: string } }> };
+    const item = body.items.find((i) => i.payload.referralId === id);
+    if (!item) return undefined;
+    await hospital('/v1/inbox/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [item.id] }) });
+    return item;
+  });
+  await hospital(`/v1/referrals/${id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'bench' }) });
+  await until(async () => {
+    const r = await gql<{ referral: { state: string } }>(hub.fetch, schoolToken, `query($id: ID!) { referral(id: $id) { state } }`, { id });
+    return r.data?.referral.state === 'ACCEPTED' ? true : undefined;
+  });
+  return performance.now() - started;
+}
+
+async function measureLoops(hub: Hub, hospital: Fetch) {
+  const token = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher');
+  for (let i = 0; i < WARMUP; i++) await loop(hub, hospital, token);
+  const samples: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++) samples.push(await loop(hub, hospital, token));
+  return summarise(samples);
+}
+
+async function rawKafkaLatency(brokers: string[]) {
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.NOTHING });
+  const topic = `bench.raw.${randomUUID()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}` });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const waiting = new Map<string, (t: number) => void>();
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({ eachMessage: async ({ message }) => waiting.get(message.value!.toString())?.(performance.now()) });
+  await joined;
+  const samples: number[] = [];
+  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+    const id = randomUUID();
+    const arrived = new Promise<number>((resolve) => waiting.set(id, resolve));
+    const sent = performance.now();
+    await producer.send({ topic, acks: -1, messages: [{ key: id, value: id }] });
+    const at = await arrived;
+    if (i >= WARMUP) samples.push(at - sent);
+  }
+  await Promise.all([producer.disconnect(), consumer.disconnect()]);
+  return summarise(samples);
+}
+
+const broker = await startKafkaBroker();
+try {
+  const embeddedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000 });
+  const embedded = await measureLoops(embeddedHub, async (path, init) => embeddedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, init)));
+  await embeddedHub.stop();
+
+  const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
+  const namespace = `bench${randomUUID().slice(0, 6)}.`;
+  const kafkaHub = await createHub({ kafkaBrokers: broker.brokers, kafkaNamespace: namespace, keyRing, embedConnectors: false, logger, relayIntervalMs: 1000 });
+  const hospital = await startStandaloneConnector({ agencyId: 'hospital-kangning', kafkaBrokers: broker.brokers, kafkaNamespace: namespace, keyRing, logger });
+  const onKafka = await measureLoops(kafkaHub, async (path, init) => hospital.app.fetch(new Request(`http://connector${path}`, init)));
+  await hospital.shutdown();
+  await kafkaHub.stop();
+
+  const raw = await rawKafkaLatency(broker.brokers);
+  const results = {
+    measuredAt: new Date().toISOString(),
+    machine: { node: process.version, platform: `${process.platform}/${process.arch}` },
+    iterations: ITERATIONS,
+    warmup: WARMUP,
+    pollIntervalMs: POLL_MS,
+    unit: 'ms',
+    loopEmbeddedBusPglite: embedded,
+    loopKafkaPglite: onKafka,
+    rawKafkajsProduceConsume: raw,
+    ratios: {
+      kafkaLoopToRawKafkaP50: onKafka.p50 / raw.p50,
+      kafkaLoopToRawKafkaP99: onKafka.p99 / raw.p99,
+      kafkaLoopToEmbeddedLoopP50: onKafka.p50 / embedded.p50,
+    },
+  };
+  const f = (n: number) => n.toFixed(2);
+  const markdown = [
+    '# Loop latency: referral sent → acceptance visible to the school',
+    '',
+    `Measured ${results.measuredAt} on ${results.machine.platform}, Node ${results.machine.node}; ${ITERATIONS} iterations after ${WARMUP} warm-up, one run.`,
+    `The hospital system and the school poll every ${POLL_MS} ms, the same on both buses. A loop crosses the bus three times (referral out, decision in, status change out).`,
+    '',
+    '| measurement | p50 (ms) | p99 (ms) | mean (ms) |',
+    '| --- | --- | --- | --- |',
+    `| loop, embedded bus + PGlite | ${f(embedded.p50)} | ${f(embedded.p99)} | ${f(embedded.mean)} |`,
+    `| loop, Kafka + PGlite (hospital connector as a separate Kafka client) | ${f(onKafka.p50)} | ${f(onKafka.p99)} | ${f(onKafka.mean)} |`,
+    `| raw kafkajs produce → consume, same broker | ${f(raw.p50)} | ${f(raw.p99)} | ${f(raw.mean)} |`,
+    '',
+    `Ratios: Kafka loop / raw Kafka p50 = ${f(results.ratios.kafkaLoopToRawKafkaP50)}, p99 = ${f(results.ratios.kafkaLoopToRawKafkaP99)}; Kafka loop / embedded loop p50 = ${f(results.ratios.kafkaLoopToEmbeddedLoopP50)}.`,
+    '',
+  ].join('\n');
+  await mkdir('bench/results', { recursive: true });
+  await writeFile('bench/results/loop-latency.json', `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile('bench/results/loop-latency.md', markdown);
+  console.log(markdown);
+} finally {
+  await broker.stop();
+}

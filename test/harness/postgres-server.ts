@@ -1,0 +1,88 @@
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort } from './free-port.js';
+
+export interface PostgresServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The newest Debian PostgreSQL server binaries on this machine. */
+function findBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error('No PostgreSQL server found under /usr/lib/postgresql/*/bin: run bash scripts/ensure-postgres.sh (npm test does).');
+  return join(root, newest, 'bin');
+}
+
+/** initdb and postgres refuse to run as root; as root, the harness runs them as the `postgres` system user. */
+function asServerUser(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+  const uid = id('-u');
+  if (uid.status !== 0) throw new Error('Running as root, the harness needs the `postgres` system user (Debian creates it with the postgresql package).');
+  return { uid: Number(uid.stdout.trim()), gid: Number(id('-g').stdout.trim()) };
+}
+
+/**
+ * Starts a throw-away PostgreSQL cluster on a free loopback port (trust auth, fsync off: test data only) and
+ * creates the `careloop_test` database. Fails loudly, never skips, when no server is installed.
+ */
+export async function startPostgresServer(): Promise<PostgresServer> {
+  const bin = findBinDir();
+  const user = asServerUser();
+  const dir = await mkdtemp(join(tmpdir(), 'careloop-pg-'));
+  const data = join(dir, 'data');
+  if (user) {
+    await chmod(dir, 0o755);
+    await chown(dir, user.uid, user.gid);
+  }
+  const run: SpawnSyncOptions = { encoding: 'utf8', ...(user ?? {}) };
+  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'careloop', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], run);
+  if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`);
+
+  const port = await freePort();
+  const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(user ?? {}),
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT'); // "fast" shutdown
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const admin = `postgres://careloop@127.0.0.1:${port}/postgres`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`PostgreSQL exited with code ${child.exitCode}:\n${stderr}`);
+    const client = new pg.Client({ connectionString: admin });
+    try {
+      await client.connect();
+      await client.query('CREATE DATABASE careloop_test');
+      await client.end();
+      break;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`PostgreSQL was not ready within 30 s (${String(error)}):\n${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return { url: `postgres://careloop@127.0.0.1:${port}/careloop_test`, stop };
+}
