@@ -211,6 +211,61 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       expect(errorCode(decline)).toBe('FORBIDDEN');
     });
 
+    it('a malformed GraphQL call gets GRAPHQL_PARSE_FAILED and writes nothing', async () => {
+      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+      const before = await d.count('referrals');
+      const result = await gql(d.hub.fetch, token, 'mutation { createReferral(input: { subjectId: ');
+      expect(errorCode(result)).toBe('GRAPHQL_PARSE_FAILED');
+      const invalid = await gql(d.hub.fetch, token, '{ referral(id: "x") { noSuchField } }');
+      expect(errorCode(invalid)).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(await d.count('referrals')).toBe(before);
+    });
+
+    it('an expired token is UNAUTHENTICATED and writes nothing', async () => {
+      const before = await d.count('referrals');
+      const expired = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher', { ttlSeconds: -3600 });
+      const result = await gql(d.hub.fetch, expired, CREATE, { input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: true } });
+      expect(errorCode(result)).toBe('UNAUTHENTICATED');
+      expect(result.status).toBe(401);
+      expect(await d.count('referrals')).toBe(before);
+    });
+
+    it('a referral before the guardians were notified is FORBIDDEN, says why, and writes nothing', async () => {
+      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+      const before = await d.count('referrals');
+      const result = await gql(d.hub.fetch, token, CREATE, { input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: false } });
+      expect(errorCode(result)).toBe('FORBIDDEN');
+      expect(result.errors?.[0]?.extensions?.reasons).toEqual(['guardians must be notified in writing before a referral']);
+      expect(await d.count('referrals')).toBe(before);
+    });
+
+    it('every disclosure and every refusal of a referral is audited, by field name only', async () => {
+      const sent = await sendReferral(d.hub);
+      await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher'), READ, { id: sent.id });
+      await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, POLICE, 'police-analyst'), READ, { id: sent.id });
+      const rows = await d.hub.sql.query<{ principal_agency_id: string; action: string; allowed: boolean; fields: string[]; reasons: string[] }>(
+        "SELECT principal_agency_id, action, allowed, fields, reasons FROM audit_log WHERE resource_type = 'referral' AND resource_id = $1 ORDER BY id",
+        [sent.id],
+      );
+      const police = rows.find((r) => r.principal_agency_id === POLICE);
+      expect(police).toMatchObject({ action: 'referral.read', allowed: false, fields: [] });
+      const school = rows.find((r) => r.principal_agency_id === SCHOOL && r.action === 'referral.read');
+      expect(school?.allowed).toBe(true);
+      expect(school?.fields).toContain('reason');
+      // The hospital's system was told about the referral; that disclosure is audited too, without createdBy.
+      const toHospital = rows.find((r) => r.principal_agency_id === HOSPITAL && r.action === 'referral.read');
+      expect(toHospital?.fields).not.toContain('createdBy');
+      expect(JSON.stringify(rows)).not.toContain('Self-harm');
+    });
+
+    it('the hospital does not see which school user sent the referral', async () => {
+      const sent = await sendReferral(d.hub);
+      const liaison = await tokenFor(d.hub.keyRing, HOSPITAL, 'hospital-liaison');
+      const read = await gql<{ referral: { reason: string; createdBy: string | null } }>(d.hub.fetch, liaison, READ, { id: sent.id });
+      expect(read.data?.referral.reason).toContain('Self-harm');
+      expect(read.data?.referral.createdBy).toBeNull();
+    });
+
     it('forged, wrong-agency and re-labelled decision events are dead-lettered with their reason and change nothing', async () => {
       const sent = await sendReferral(d.hub);
       const dlq = await watchDeadLetters(d.hub, sent.id);
