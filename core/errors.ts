@@ -64,7 +64,7 @@ export class BadUserInputError extends CareloopError {
 
 export class InvalidTransitionError extends CareloopError {
   constructor(from: string, action: string) {
-    super('INVALID_TRANSITION', `A referral in state ${from} cannot be subject to ${action}.`, { details: { from, action } });
+    super('INVALID_TRANSITION', `A referral in state ${from} does not allow ${action}.`, { details: { from, action } });
   }
 }
 

@@ -15,6 +15,14 @@ function innermost(error: unknown): unknown {
   return current;
 }
 
+/** The code a client will see for this error: for log lines written before yoga masks the result. */
+export function clientErrorCode(error: unknown): string {
+  const cause = innermost(error);
+  if (isCareloopError(cause)) return cause.code;
+  const code = (cause as GraphQLishError | null)?.extensions?.code;
+  return (cause as Error | null)?.name === 'GraphQLError' && typeof code === 'string' ? code : 'INTERNAL';
+}
+
 /**
  * Yoga's `maskError`: domain errors reach the client with their stable code; errors GraphQL itself raised
  * (parse, validation, bad variables, UNAUTHENTICATED) keep theirs; anything else is a bug, logged once here and

@@ -2,10 +2,10 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { clientErrorCode } from './mask-error.js';
 
 function errorCodes(result: unknown): string[] {
-  const errors = (result as ExecutionResult | undefined)?.errors ?? [];
-  return errors.map((e) => String(e.extensions?.code ?? 'INTERNAL'));
+  return ((result as ExecutionResult | undefined)?.errors ?? []).map(clientErrorCode);
 }
 
 /** One log line per operation: who (agency and role, never the child), what operation, how long, which error codes. */

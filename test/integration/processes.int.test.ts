@@ -1,0 +1,106 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../harness/free-port.js';
+import { eventually } from '../support/hub-client.js';
+
+/**
+ * The commands the README gives, run as real processes: `npm start` on embedded defaults, and `npm start` on
+ * Kafka and PostgreSQL with the hospital connector as its own process (`npm run start:connector -- hospital`).
+ */
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = join(REPO, 'node_modules/.bin/tsx');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+function run(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(TSX, [join(REPO, 'scripts', script), ...args], { cwd: REPO, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (c) => (output = (output + String(c)).slice(-8000)));
+  child.stderr?.on('data', (c) => (output = (output + String(c)).slice(-8000)));
+  children.push(child);
+  return { child, output: () => output };
+}
+
+function token(keysDir: string, agency: string, role: string): string {
+  const result = spawnSync(TSX, [join(REPO, 'scripts/token.ts'), '--agency', agency, '--role', role], { cwd: REPO, env: { ...process.env, KEYS_DIR: keysDir }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run token failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+async function up(url: string, what: string, proc: { output: () => string; child: ChildProcess }) {
+  await eventually(
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${what} exited:\n${proc.output()}`);
+      return fetch(url).then((r) => r.ok, () => false);
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what },
+  );
+}
+
+async function graphql(base: string, bearer: string, query: string, variables?: object) {
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as { data?: Record<string, { id: string; state: string }>; errors?: unknown[] };
+}
+
+/** School sends, hospital system accepts through `connector`, school reads ACCEPTED: over real HTTP. */
+async function loop(hub: string, connector: string, keysDir: string) {
+  const school = token(keysDir, 'school-east', 'psychology-teacher');
+  const created = await graphql(hub, school, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id state } }', {
+    i: { subjectId: 'subj-3x8w1p', hospitalAgencyId: 'hospital-kangning', reason: 'Panic attacks in class; crisis team level 2.', guardiansNotified: true },
+  });
+  const referral = created.data!.createReferral!;
+  expect(referral.state).toBe('SENT');
+  await eventually(async () => {
+    const inbox = (await (await fetch(`${connector}/v1/inbox`)).json()) as { items: Array<{ payload: { referralId: string } }> };
+    return inbox.items.some((i) => i.payload.referralId === referral.id);
+  }, { what: 'the offer in the hospital connector' });
+  const decision = await fetch(`${connector}/v1/referrals/${referral.id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }) });
+  expect(decision.status).toBe(202);
+  await eventually(async () => (await graphql(hub, school, 'query($id: ID!) { referral(id: $id) { id state } }', { id: referral.id })).data?.referral?.state === 'ACCEPTED', {
+    what: 'ACCEPTED',
+  });
+}
+
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => (c.exitCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))) : null)));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('the hub as the README starts it', () => {
+  it('npm start runs the whole loop on embedded defaults and creates its keys on first start', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'careloop-start-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const hub = run('start-hub.ts', [], { PORT: String(port), DATA_DIR: dataDir });
+    const base = `http://127.0.0.1:${port}`;
+    await up(`${base}/health`, 'the embedded hub', hub);
+    await loop(base, `${base}/connectors/hospital-kangning`, join(dataDir, 'keys'));
+  });
+
+  it('npm start on Kafka and PostgreSQL works with the hospital connector as its own process', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'careloop-kafka-start-'));
+    dirs.push(dataDir);
+    const admin = new pg.Client({ connectionString: inject('databaseUrl') });
+    await admin.connect();
+    await admin.query('CREATE DATABASE careloop_processes');
+    await admin.query('CREATE DATABASE careloop_processes_hospital');
+    await admin.end();
+    const dbUrl = (name: string) => inject('databaseUrl').replace(/\/careloop_test$/, `/${name}`);
+    const keysDir = join(dataDir, 'keys');
+    const env = { KAFKA_BROKERS: inject('kafkaBrokers').join(','), KEYS_DIR: keysDir, DATA_DIR: dataDir };
+    const [port, connectorPort] = [await freePort(), await freePort()];
+    const hub = run('start-hub.ts', [], { ...env, PORT: String(port), DATABASE_URL: dbUrl('careloop_processes') });
+    const base = `http://127.0.0.1:${port}`;
+    await up(`${base}/health`, 'the hub on Kafka', hub);
+    expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ store: 'postgresql', bus: 'kafka' });
+    const connector = run('start-connector.ts', ['hospital'], { ...env, CONNECTOR_PORT: String(connectorPort), DATABASE_URL: dbUrl('careloop_processes_hospital') });
+    const connectorBase = `http://127.0.0.1:${connectorPort}`;
+    await up(`${connectorBase}/health`, 'the hospital connector', connector);
+    await loop(base, connectorBase, keysDir);
+  });
+});
