@@ -35,5 +35,13 @@ export function createSqlConnectorInbox(client: SqlClient, connectorId: string):
       );
       return rows.length;
     },
+    async correlationIdOf(referralId) {
+      const [row] = await client.query(
+        `SELECT correlation_id FROM connector_inbox WHERE connector_id = $1 AND payload->>'referralId' = $2 AND correlation_id IS NOT NULL
+         ORDER BY received_at LIMIT 1`,
+        [connectorId, referralId],
+      );
+      return row ? String(row.correlation_id) : null;
+    },
   };
 }

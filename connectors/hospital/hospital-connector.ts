@@ -35,7 +35,7 @@ export function createHospitalConnector(options: {
           return c.json({ error: { code: 'BAD_USER_INPUT', message: issue?.message ?? 'invalid decision', field: issue?.path.join('.') } }, 400);
         }
         const referralId = c.req.param('id');
-        const correlationId = c.req.header('x-correlation-id') ?? undefined;
+        const correlationId = c.req.header('x-correlation-id') ?? (await options.inbox.correlationIdOf(referralId)) ?? undefined;
         const event = await createSignedEvent({
           signer: options.signer,
           type: EVENT_TYPES.referralDecision,

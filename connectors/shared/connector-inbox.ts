@@ -12,4 +12,6 @@ export interface ConnectorInbox {
   add(item: InboxItem): Promise<boolean>;
   pending(limit: number): Promise<InboxItem[]>;
   acknowledge(ids: string[], at: Date): Promise<number>;
+  /** The correlation id the hub gave the case, so what the agency sends back is traceable with it in logs. */
+  correlationIdOf(referralId: string): Promise<string | null>;
 }

@@ -64,6 +64,7 @@ async function loop(hub: string, connector: string, keysDir: string) {
   await eventually(async () => (await graphql(hub, school, 'query($id: ID!) { referral(id: $id) { id state } }', { id: referral.id })).data?.referral?.state === 'ACCEPTED', {
     what: 'ACCEPTED',
   });
+  return referral.id;
 }
 
 afterEach(async () => {
@@ -82,25 +83,33 @@ describe('the hub as the README starts it', () => {
     await loop(base, `${base}/connectors/hospital-kangning`, join(dataDir, 'keys'));
   });
 
-  it('npm start on Kafka and PostgreSQL works with the hospital connector as its own process', async () => {
+  it('npm start on Kafka and PostgreSQL works with the three connectors as their own processes', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-kafka-start-'));
     dirs.push(dataDir);
     const admin = new pg.Client({ connectionString: inject('databaseUrl') });
     await admin.connect();
     await admin.query('CREATE DATABASE careloop_processes');
-    await admin.query('CREATE DATABASE careloop_processes_hospital');
+    for (const db of ['hospital', 'school', 'public_safety']) await admin.query(`CREATE DATABASE careloop_processes_${db}`);
     await admin.end();
     const dbUrl = (name: string) => inject('databaseUrl').replace(/\/careloop_test$/, `/${name}`);
     const keysDir = join(dataDir, 'keys');
     const env = { KAFKA_BROKERS: inject('kafkaBrokers').join(','), KEYS_DIR: keysDir, DATA_DIR: dataDir };
-    const [port, connectorPort] = [await freePort(), await freePort()];
+    const [port, connectorPort, schoolPort, policePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const hub = run('start-hub.ts', [], { ...env, PORT: String(port), DATABASE_URL: dbUrl('careloop_processes') });
     const base = `http://127.0.0.1:${port}`;
     await up(`${base}/health`, 'the hub on Kafka', hub);
     expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ store: 'postgresql', bus: 'kafka' });
     const connector = run('start-connector.ts', ['hospital'], { ...env, CONNECTOR_PORT: String(connectorPort), DATABASE_URL: dbUrl('careloop_processes_hospital') });
     const connectorBase = `http://127.0.0.1:${connectorPort}`;
+    const school = run('start-connector.ts', ['school'], { ...env, CONNECTOR_PORT: String(schoolPort), DATABASE_URL: dbUrl('careloop_processes_school') });
+    const police = run('start-connector.ts', ['public-safety'], { ...env, CONNECTOR_PORT: String(policePort), DATABASE_URL: dbUrl('careloop_processes_public_safety') });
     await up(`${connectorBase}/health`, 'the hospital connector', connector);
-    await loop(base, connectorBase, keysDir);
+    await up(`http://127.0.0.1:${schoolPort}/health`, 'the school connector', school);
+    await up(`http://127.0.0.1:${policePort}/health`, 'the public-safety connector', police);
+    const referralId = await loop(base, connectorBase, keysDir);
+    await eventually(async () => {
+      const inbox = (await (await fetch(`http://127.0.0.1:${schoolPort}/v1/inbox`)).json()) as { items: Array<{ payload: { referralId: string; state: string } }> };
+      return inbox.items.some((i) => i.payload.referralId === referralId && i.payload.state === 'ACCEPTED');
+    }, { what: "ACCEPTED in the school system's inbox" });
   });
 });
