@@ -78,7 +78,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   const policy = options.policy ?? (await createOpaWasmPolicyEngine());
   const bus = embeddedBus
-    ? createEmbeddedEventBus({ client: sql, onHandlerError: (err, m) => logger.warn({ err, topic: m.topic, offset: m.offset }, 'handler failed; redelivering') })
+    ? createEmbeddedEventBus({
+        client: sql,
+        onHandlerError: (err, m) => logger.warn({ err, topic: m.topic, offset: m.offset }, 'handler failed; redelivering'),
+        onStoreError: (err) => logger.error({ err }, 'embedded bus cannot read its log; retrying'),
+      })
     : createKafkaEventBus({ brokers: options.kafkaBrokers ?? [], clientId: 'careloop-hub', logger, namespace: options.kafkaNamespace });
   const agencies = await store.agencies.list();
   await bus.ensureTopics([TOPICS.hubInbound, TOPICS.deadLetter, ...agencies.filter((a) => a.type !== 'hub').map((a) => agencyTopic(a.id))]);

@@ -10,6 +10,7 @@ export interface EmbeddedEventBusOptions {
   /** Safety net for wake-ups; publishes in this process wake consumers at once. */
   pollIntervalMs?: number;
   onHandlerError?: (error: unknown, message: IncomingMessage) => void;
+  onStoreError?: (error: unknown) => void;
 }
 
 /**
@@ -79,7 +80,14 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): EventB
       const loop = (async () => {
         while (open) {
           let busy = false;
-          for (const topic of topics) busy = (await consumeTopic(groupId, topic, handler, () => open)) || busy;
+          try {
+            for (const topic of topics) busy = (await consumeTopic(groupId, topic, handler, () => open)) || busy;
+          } catch (error) {
+            // The store itself failed (not a handler): wait and try again rather than lose the consumer.
+            options.onStoreError?.(error);
+            await new Promise((r) => setTimeout(r, redeliveryDelayMs));
+            continue;
+          }
           if (!busy && open) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, pollIntervalMs);

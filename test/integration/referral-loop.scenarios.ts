@@ -266,6 +266,34 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       expect(read.data?.referral.createdBy).toBeNull();
     });
 
+    it('a school lists only its own students, and the police cannot list any', async () => {
+      const east = await gql<{ students: Array<{ id: string }> }>(d.hub.fetch, await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher'), '{ students { id grade localRef } }');
+      expect(east.data?.students.map((s) => s.id)).toContain(STUDENT);
+      expect(east.data?.students.map((s) => s.id)).not.toContain(OTHER_SCHOOLS_STUDENT);
+      const police = await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, POLICE, 'police-analyst'), '{ students { id } }');
+      expect(errorCode(police)).toBe('FORBIDDEN');
+    });
+
+    it('each school and the hospital list the referrals that involve them, and no others', async () => {
+      const sent = await sendReferral(d.hub);
+      const list = async (agency: string, role: string) =>
+        (await gql<{ referrals: Array<{ id: string }> }>(d.hub.fetch, await tokenFor(d.hub.keyRing, agency, role), '{ referrals { id state } }')).data?.referrals.map((r) => r.id);
+      expect(await list(SCHOOL, 'psychology-teacher')).toContain(sent.id);
+      expect(await list(HOSPITAL, 'clinician')).toContain(sent.id);
+      expect(await list(OTHER_SCHOOL, 'psychology-teacher')).not.toContain(sent.id);
+    });
+
+    it('a school withdraws its referral and the hospital system is told', async () => {
+      const sent = await sendReferral(d.hub);
+      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'crisis-team');
+      const result = await gql<{ withdrawReferral: { state: string } }>(d.hub.fetch, token, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Family moved to another city") { state } }', { id: sent.id });
+      expect(result.data?.withdrawReferral.state).toBe('WITHDRAWN');
+      await eventually(async () => {
+        const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ kind: string; payload: Record<string, unknown> }> };
+        return body.items.find((i) => i.kind === 'referral-status-changed' && i.payload.referralId === sent.id && i.payload.state === 'WITHDRAWN');
+      }, { what: 'the withdrawal to reach the hospital system' });
+    });
+
     it('forged, wrong-agency and re-labelled decision events are dead-lettered with their reason and change nothing', async () => {
       const sent = await sendReferral(d.hub);
       const dlq = await watchDeadLetters(d.hub, sent.id);
