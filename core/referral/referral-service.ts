@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createPolicyGate } from '../access/policy-gate.js';
 import { disclose } from '../access/disclosure.js';
 import type { Clock } from '../clock.js';
-import { BadUserInputError, NotFoundError } from '../errors.js';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '../errors.js';
 import { EVENT_TYPES } from '../messages/event-types.js';
 import { agencyTopic } from '../messages/topics.js';
 import type { EventFactory } from '../ports/event-factory.js';
@@ -90,20 +90,22 @@ export function createReferralService(deps: ReferralServiceDeps) {
       correlationId,
     };
     const resource = await referralResource(draft, lookups);
-    await gate.require(principal, 'referral.create', resource, input.subjectId);
+    await gate.require(principal, 'referral.create', resource, draft.id);
     // What the hospital's system receives is decided like any other disclosure.
     const hospitalView = await gate.decide(connectorPrincipal(hospital.id), 'referral.read', resource, draft.id);
+    if (!hospitalView.allow) throw new ForbiddenError('The receiving hospital may not receive this referral.', { reasons: hospitalView.reasons });
+    const shareable = { subjectId: draft.subjectId, reason: draft.reason, guardiansNotified: draft.guardiansNotified };
     const sent = await deps.hubEvents.create({
       type: EVENT_TYPES.referralSent,
       subject: draft.id,
       correlationId,
-      data: { ...disclose({ ...draft, referralId: draft.id, sentAt: now.toISOString() }, [...hospitalView.fields, 'referralId', 'schoolAgencyId', 'hospitalAgencyId', 'sentAt']) },
+      data: { referralId: draft.id, schoolAgencyId: draft.schoolAgencyId, hospitalAgencyId: hospital.id, sentAt: now.toISOString(), ...disclose(shareable, hospitalView.fields) },
     });
 
     await store.withTransaction(async (tx) => {
       await tx.insertReferral(draft);
       await tx.appendTimeline(draft.id, { state: draft.state, action: 'SEND', actorAgencyId: draft.schoolAgencyId, actorUserId: draft.createdBy, at: now, note: null });
-      if (hospitalView.allow) await tx.enqueueOutgoing(agencyTopic(hospital.id), sent);
+      await tx.enqueueOutgoing(agencyTopic(hospital.id), sent);
     });
     return afterCommit(draft.id);
   }
