@@ -9,7 +9,8 @@ COPY gateway ./gateway
 COPY connectors ./connectors
 COPY schema ./schema
 COPY policies/dist ./policies/dist
-COPY scripts/start-hub.ts scripts/start-connector.ts scripts/token.ts ./scripts/
+COPY scripts/start-hub.ts scripts/start-connector.ts scripts/token.ts scripts/init-deployment.ts ./scripts/
+ENV CARELOOP_MODE=production
 USER node
 EXPOSE 4000
 CMD ["npm", "start"]

@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,adapters,gateway,connectors,scripts}/**/*.test.ts', 'test/*.test.ts'],
+          include: ['{core,adapters,gateway,connectors,scripts}/**/*.test.ts', 'test/*.test.ts', 'test/security/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
         },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Kafka, logLevel } from 'kafkajs';
+import { createEphemeralDataCipher } from '../adapters/crypto/data-cipher.js';
 import { loadOrCreateKeyRing } from '../adapters/crypto/key-ring.js';
 import { createLogger } from '../adapters/logging/create-logger.js';
 import { startStandaloneConnector } from '../connectors/standalone-connector.js';
@@ -70,8 +71,33 @@ async function measureLoops(hub: Hub, hospital: Fetch) {
   return summarise(samples);
 }
 
-async function rawKafkaLatency(brokers: string[]) {
-  const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.NOTHING });
+/**
+ * What a probe could learn from timing: reading another school's referral (hidden) against reading an id that
+ * does not exist (missing), interleaved so both see the same machine state. Both answer the same bytes.
+ */
+async function measureConcealment(hub: Hub) {
+  const owner = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher');
+  const stranger = await tokenFor(hub.keyRing, 'school-west', 'psychology-teacher');
+  const created = await gql<{ createReferral: { id: string } }>(hub.fetch, owner, `mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
+    i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: 'benchmark referral', guardiansNotified: true },
+  });
+  const read = `query($id: ID!) { referral(id: $id) { id state } }`;
+  const hidden: number[] = [];
+  const missing: number[] = [];
+  const time = async (id: string) => {
+    const started = performance.now();
+    await gql(hub.fetch, stranger, read, { id });
+    return performance.now() - started;
+  };
+  for (let i = 0; i < WARMUP + ITERATIONS * 4; i++) {
+    const [h, m] = [await time(created.data!.createReferral.id), await time(randomUUID())];
+    if (i >= WARMUP) hidden.push(h), missing.push(m);
+  }
+  return { hidden: summarise(hidden), missing: summarise(missing) };
+}
+
+async function rawKafkaLatency(brokers: string[], sasl: { mechanism: 'scram-sha-256'; username: string; password: string }) {
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers, sasl: { ...sasl }, ssl: false, logLevel: logLevel.NOTHING });
   const topic = `bench.raw.${randomUUID()}`;
   const admin = kafka.admin();
   await admin.connect();
@@ -107,23 +133,37 @@ const noEnforcement: PolicyEngine = { decide: async () => ({ allow: true, concea
 
 const broker = await startKafkaBroker();
 try {
-  const embeddedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000 });
-  const embedded = await measureLoops(embeddedHub, async (path, init) => embeddedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, init)));
+  const keys = new Map<string, string>();
+  const onConnectorKeyCreated = (agencyId: string, key: string) => void keys.set(agencyId, key);
+  /** The hospital system's calls, with its connector API key. */
+  const asHospital = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${keys.get('hospital-kangning')}` } });
+  const embeddedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, onConnectorKeyCreated });
+  const embedded = await measureLoops(embeddedHub, async (path, init) => embeddedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, asHospital(init))));
+  const concealment = await measureConcealment(embeddedHub);
   await embeddedHub.stop();
 
-  const unenforcedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, policy: noEnforcement });
-  const unenforced = await measureLoops(unenforcedHub, async (path, init) => unenforcedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, init)));
+  const unenforcedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, policy: noEnforcement, onConnectorKeyCreated });
+  const unenforced = await measureLoops(unenforcedHub, async (path, init) => unenforcedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, asHospital(init))));
   await unenforcedHub.stop();
 
   const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
   const namespace = `bench${randomUUID().slice(0, 6)}.`;
-  const kafkaHub = await createHub({ kafkaBrokers: broker.brokers, kafkaNamespace: namespace, keyRing, embedConnectors: false, logger, relayIntervalMs: 1000 });
-  const hospital = await startStandaloneConnector({ agencyId: 'hospital-kangning', kafkaBrokers: broker.brokers, kafkaNamespace: namespace, keyRing, logger });
-  const onKafka = await measureLoops(kafkaHub, async (path, init) => hospital.app.fetch(new Request(`http://connector${path}`, init)));
+  const kafkaHub = await createHub({ kafkaBrokers: broker.brokers, kafkaSasl: broker.sasl, kafkaNamespace: namespace, keyRing, embedConnectors: false, logger, relayIntervalMs: 1000 });
+  const hospital = await startStandaloneConnector({
+    agencyId: 'hospital-kangning',
+    kafkaBrokers: broker.brokers,
+    kafkaSasl: broker.sasl,
+    kafkaNamespace: namespace,
+    keyRing,
+    cipher: createEphemeralDataCipher(),
+    onConnectorKeyCreated,
+    logger,
+  });
+  const onKafka = await measureLoops(kafkaHub, async (path, init) => hospital.app.fetch(new Request(`http://connector${path}`, asHospital(init))));
   await hospital.shutdown();
   await kafkaHub.stop();
 
-  const raw = await rawKafkaLatency(broker.brokers);
+  const raw = await rawKafkaLatency(broker.brokers, broker.sasl);
   const results = {
     measuredAt: new Date().toISOString(),
     machine: { node: process.version, platform: `${process.platform}/${process.arch}` },
@@ -135,7 +175,9 @@ try {
     loopEmbeddedWithoutPolicyEnforcement: unenforced,
     loopKafkaPglite: onKafka,
     rawKafkajsProduceConsume: raw,
+    concealment: concealment,
     ratios: {
+      hiddenToMissingReadP50: concealment.hidden.p50 / concealment.missing.p50,
       kafkaLoopToRawKafkaP50: onKafka.p50 / raw.p50,
       kafkaLoopToRawKafkaP99: onKafka.p99 / raw.p99,
       kafkaLoopToEmbeddedLoopP50: onKafka.p50 / embedded.p50,
@@ -155,6 +197,16 @@ try {
     `| loop, embedded bus + PGlite, policy enforcement replaced by allow-all (comparison only) | ${f(unenforced.p50)} | ${f(unenforced.p99)} | ${f(unenforced.mean)} |`,
     `| loop, Kafka + PGlite (hospital connector as a separate Kafka client) | ${f(onKafka.p50)} | ${f(onKafka.p99)} | ${f(onKafka.mean)} |`,
     `| raw kafkajs produce → consume, same broker | ${f(raw.p50)} | ${f(raw.p99)} | ${f(raw.mean)} |`,
+    '',
+    '',
+    '## Concealment: reading another school\'s referral against reading an id that does not exist',
+    '',
+    '| measurement | p50 (ms) | p99 (ms) | mean (ms) |',
+    '| --- | --- | --- | --- |',
+    `| hidden (another school's referral) | ${f(concealment.hidden.p50)} | ${f(concealment.hidden.p99)} | ${f(concealment.hidden.mean)} |`,
+    `| missing (no such id) | ${f(concealment.missing.p50)} | ${f(concealment.missing.p99)} | ${f(concealment.missing.mean)} |`,
+    '',
+    `Both answer the same bytes; hidden / missing p50 = ${f(results.ratios.hiddenToMissingReadP50)}, p50 gap ${f(concealment.hidden.p50 - concealment.missing.p50)} ms.`,
     '',
     `Ratios: Kafka loop / raw Kafka p50 = ${f(results.ratios.kafkaLoopToRawKafkaP50)}, p99 = ${f(results.ratios.kafkaLoopToRawKafkaP99)}; Kafka loop / embedded loop p50 = ${f(results.ratios.kafkaLoopToEmbeddedLoopP50)}; embedded loop with / without policy enforcement p50 = ${f(results.ratios.embeddedWithPolicyToWithoutP50)}.`,
     '',

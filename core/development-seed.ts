@@ -23,11 +23,3 @@ export const SEED_SUBJECTS: ReadonlyArray<SubjectRecord> = [
   { id: 'subj-5h1n8v', schoolAgencyId: 'school-west', grade: 10, localRef: 'W2025-0051' },
   { id: 'subj-2c7j4b', schoolAgencyId: 'school-west', grade: 11, localRef: 'W2024-0218' },
 ];
-
-/** Roles each agency type issues tokens for (README lists them; the policy decides what each may do). */
-export const ROLES_BY_AGENCY_TYPE: Record<AgencyType, readonly string[]> = {
-  school: ['psychology-teacher', 'crisis-team', 'class-teacher'],
-  hospital: ['hospital-liaison', 'clinician'],
-  'public-safety': ['police-analyst'],
-  'education-bureau': ['bureau-analyst'],
-};

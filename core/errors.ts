@@ -8,9 +8,16 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
   INVALID_TRANSITION: { status: 409, message: 'The referral is not in a state that allows this action.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than this door accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json.' },
+  OPERATION_TOO_COMPLEX: { status: 400, message: 'The operation exceeds a limit on size, depth, aliases, directives or cost.' },
+  TOO_MANY_REQUESTS: { status: 429, message: 'Too many failed attempts from this source; try again later.' },
   INVALID_SIGNATURE: { status: 400, message: 'The event signature could not be verified.' },
   WRONG_SIGNER: { status: 400, message: 'The event was not signed by the agency it claims to come from.' },
   MALFORMED_EVENT: { status: 400, message: 'The event does not match its schema.' },
+  WRONG_RECIPIENT: { status: 400, message: 'The event is addressed to another agency.' },
+  STALE_EVENT: { status: 400, message: 'The event is outside the freshness window.' },
+  REPLAYED_EVENT: { status: 400, message: 'The event id was refused before.' },
   INTERNAL: { status: 500, message: 'Unexpected error.' },
 } as const;
 
@@ -84,6 +91,29 @@ export class MalformedEventError extends CareloopError {
   constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super('MALFORMED_EVENT', message, options);
   }
+}
+
+export class WrongRecipientError extends CareloopError {
+  constructor(message: string) {
+    super('WRONG_RECIPIENT', message);
+  }
+}
+
+export class StaleEventError extends CareloopError {
+  constructor(message: string) {
+    super('STALE_EVENT', message);
+  }
+}
+
+export class ReplayedEventError extends CareloopError {
+  constructor() {
+    super('REPLAYED_EVENT');
+  }
+}
+
+/** The JSON body every non-GraphQL door answers an error with; same codes and statuses as GraphQL errors. */
+export function httpErrorBody(code: ErrorCode, message?: string, details: Record<string, unknown> = {}) {
+  return { error: { code, message: message ?? ERROR_CODES[code].message, ...details } };
 }
 
 /** True for errors that say something useful to the caller; everything else is masked as INTERNAL. */

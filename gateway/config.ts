@@ -3,16 +3,26 @@ import { z } from 'zod';
 
 /** Every environment variable the hub and the connectors read (README "Configuration" mirrors this). */
 const envSchema = z.object({
+  CARELOOP_MODE: z.enum(['development', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   KEYS_DIR: z.string().optional(),
+  AGENCY_DIRECTORY: z.string().optional(),
+  DATA_KEYS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   KAFKA_BROKERS: z.string().optional(),
+  KAFKA_USERNAME: z.string().optional(),
+  KAFKA_PASSWORD: z.string().optional(),
   CONNECTORS: z.enum(['embedded', 'none']).optional(),
   CONNECTOR_AGENCY_ID: z.string().optional(),
   CONNECTOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  CONNECTOR_API_TOKEN: z.string().min(16).optional(),
+  TOKEN_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  EVENT_FRESHNESS_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(100_000),
+  CORS_ORIGINS: z.string().optional(),
+  BUS_RETENTION_HOURS: z.coerce.number().min(1).default(168),
+  INBOX_RETENTION_HOURS: z.coerce.number().min(1).default(168),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -25,22 +35,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid configuration: ${issue?.path.join('.')}: ${issue?.message}`);
+    // The path names the variable; its value is never repeated (it may be a key).
+    throw new Error(`Invalid configuration: ${issue?.path.join('.')}: ${issue?.code}`);
   }
   const e = parsed.data;
   const kafkaBrokers = e.KAFKA_BROKERS ? e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : undefined;
+  if ((e.KAFKA_USERNAME === undefined) !== (e.KAFKA_PASSWORD === undefined)) throw new Error('Invalid configuration: KAFKA_USERNAME and KAFKA_PASSWORD go together.');
   return {
+    development: e.CARELOOP_MODE === 'development',
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
     keysDir: e.KEYS_DIR ?? join(e.DATA_DIR, 'keys'),
+    agencyDirectory: e.AGENCY_DIRECTORY,
+    dataKeys: e.DATA_KEYS,
     databaseUrl: e.DATABASE_URL,
     kafkaBrokers,
+    kafkaSasl: e.KAFKA_USERNAME && e.KAFKA_PASSWORD ? { mechanism: 'scram-sha-256' as const, username: e.KAFKA_USERNAME, password: e.KAFKA_PASSWORD } : undefined,
     // On Kafka the connectors normally run as their own processes; embedded, they live inside the hub.
     embedConnectors: (e.CONNECTORS ?? (kafkaBrokers ? 'none' : 'embedded')) === 'embedded',
     connectorAgencyId: e.CONNECTOR_AGENCY_ID,
     connectorPort: e.CONNECTOR_PORT,
-    connectorApiToken: e.CONNECTOR_API_TOKEN,
+    tokenMaxLifetimeSeconds: e.TOKEN_MAX_LIFETIME_SECONDS,
+    freshnessWindowMs: e.EVENT_FRESHNESS_SECONDS * 1000,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    busRetentionMs: e.BUS_RETENTION_HOURS * 3600_000,
+    inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../adapters/crypto/agency-token.js';
 import { createLedgerReader } from '../core/access/ledger-reader.js';
 import type { Clock } from '../core/clock.js';
+import { UnauthenticatedError } from '../core/errors.js';
 import type { LedgerStore } from '../core/ports/ledger-store.js';
 import type { PolicyEngine } from '../core/ports/policy-engine.js';
-import { createRequestAuthenticator } from './authenticate-request.js';
 import type { ReferralService } from '../core/referral/referral-service.js';
 import type { GatewayContext } from './context.js';
 import { createMaskError } from './plugins/mask-error.js';
+import { useAgencyAuth, verifiedTokenOf } from './plugins/use-agency-auth.js';
+import { useOperationLimits, type OperationLimits } from './plugins/use-operation-limits.js';
+import { useRefusalAudit } from './plugins/use-refusal-audit.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import type { ReferralEvents } from './referral-events.js';
 import { buildGatewaySchema } from './schema.js';
@@ -22,32 +26,56 @@ export interface GatewayOptions {
   referrals: ReferralService;
   referralEvents: ReferralEvents;
   logger: Logger;
-  graphiql?: boolean;
+  /** Development mode serves GraphiQL (our own bundle) and answers introspection; production does neither. */
+  development?: boolean;
+  /** Origins a browser may call from; none by default, so browsers allow only same-origin calls. */
+  corsOrigins?: readonly string[];
+  limits?: Partial<OperationLimits>;
 }
+
+/** A client may thread its own correlation id through, but only in a shape that cannot carry anything else. */
+const CORRELATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The GraphQL gateway: the only door for people and agency systems. Subscriptions are served over SSE. */
 export function createGateway(options: GatewayOptions) {
   const logger = options.logger.child({ component: 'gateway' });
-  const authenticate = createRequestAuthenticator({ verifier: options.verifier, logger });
+  const development = options.development ?? false;
+  const origins = new Set(options.corsOrigins ?? []);
   return createYoga<{ request: Request }, GatewayContext>({
     schema: buildGatewaySchema(),
     graphqlEndpoint: '/graphql',
-    graphiql: options.graphiql ?? true,
+    graphiql: development ? { title: 'Careloop (development)' } : false,
+    renderGraphiQL,
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
-    plugins: [useRequestLog(logger)],
-    context: async ({ request }: { request: Request }) => {
-      const principal = await authenticate(request);
+    // Only listed origins get CORS headers, and never with credentials: tokens travel in the header, not cookies.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin && origins.has(origin) ? { origin: [origin], credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept', 'x-correlation-id'] } : false;
+    },
+    plugins: [
+      useAgencyAuth({ verifier: options.verifier, logger }),
+      ...useOperationLimits({ limits: options.limits, allowIntrospection: development }),
+      useRefusalAudit({ recordAudit: (e) => options.store.recordAudit(e), clock: options.clock, logger }),
+      useRequestLog(logger),
+    ],
+    context: ({ request }: { request: Request }) => {
+      const verified = verifiedTokenOf(request);
+      // useAgencyAuth ends every request without a valid token before this runs; this is the second lock.
+      if (!verified) throw new UnauthenticatedError();
       const header = request.headers.get('x-correlation-id');
-      const correlationId = header && /^[\w.:-]{1,100}$/.test(header) ? header : randomUUID();
+      const correlationId = header && CORRELATION_ID.test(header) ? header : randomUUID();
+      const { principal } = verified;
       return {
         principal,
+        tokenExpiresAt: verified.expiresAt,
         correlationId,
         reader: createLedgerReader({ principal, store: options.store, policy: options.policy, clock: options.clock, correlationId }),
         referrals: options.referrals,
         directory: options.store.agencies,
         referralEvents: options.referralEvents,
+        clock: options.clock,
         logger,
       };
     },

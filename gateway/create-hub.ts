@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { createEmbeddedEventBus, type EmbeddedEventBus } from '../adapters/bus/embedded-event-bus.js';
+import { createKafkaEventBus, type KafkaEventBusOptions } from '../adapters/bus/kafka-event-bus.js';
 import { createTokenVerifier } from '../adapters/crypto/agency-token.js';
+import { createEphemeralDataCipher, loadOrCreateDevelopmentDataKeys, type DataCipher } from '../adapters/crypto/data-cipher.js';
 import { loadOrCreateKeyRing, type KeyRing } from '../adapters/crypto/key-ring.js';
-import { createEmbeddedEventBus } from '../adapters/bus/embedded-event-bus.js';
-import { createKafkaEventBus } from '../adapters/bus/kafka-event-bus.js';
 import { createLogger } from '../adapters/logging/create-logger.js';
 import { createSignedEvent } from '../adapters/messaging/signed-event.js';
 import { createOpaWasmPolicyEngine } from '../adapters/policy/opa-wasm-policy-engine.js';
@@ -13,18 +16,25 @@ import { createPgClient } from '../adapters/store/pg-client.js';
 import { createPgliteClient } from '../adapters/store/pglite-client.js';
 import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.js';
 import { createSqlLedgerStore } from '../adapters/store/sql-ledger-store.js';
+import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
 import { createAgencyConnector } from '../connectors/create-agency-connector.js';
+import { loadOrCreateConnectorApiKey } from '../connectors/shared/connector-api-keys.js';
 import type { Connector } from '../connectors/shared/create-connector.js';
+import type { ConnectorInbox } from '../connectors/shared/connector-inbox.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { HUB_AGENCY_ID, SEED_AGENCIES, SEED_SUBJECTS } from '../core/development-seed.js';
+import { ERROR_CODES, httpErrorBody } from '../core/errors.js';
 import { TOPICS, agencyTopic } from '../core/messages/topics.js';
 import type { EventBus, Subscription } from '../core/ports/event-bus.js';
+import type { AgencyRecord } from '../core/ports/keys.js';
 import type { PolicyEngine } from '../core/ports/policy-engine.js';
 import { createReferralService } from '../core/referral/referral-service.js';
 import { createGateway } from './create-gateway.js';
+import { startDeliveryWatch } from './delivery-watch.js';
 import { startLedgerProjector } from './ledger-projector.js';
 import { createOutboxRelay } from './outbox-relay.js';
+import type { OperationLimits } from './plugins/use-operation-limits.js';
 import { createReferralEvents } from './referral-events.js';
 
 export interface HubOptions {
@@ -36,54 +46,94 @@ export interface HubOptions {
   kafkaBrokers?: string[];
   /** Prefix for Kafka topics and groups (lets test runs share a broker). */
   kafkaNamespace?: string;
+  kafkaSasl?: KafkaEventBusOptions['sasl'];
   /** Where development keys live; omitted means keys only in memory (tests). */
   keysDir?: string;
   keyRing?: KeyRing;
-  /** Run a connector for every seeded school, hospital and police bureau inside the hub process. */
+  /** The registered agencies; defaults to the key ring's directory (development). */
+  agencies?: AgencyRecord[];
+  /** Seals sensitive text at rest; defaults to development keys in `keysDir`, or a key in memory. */
+  cipher?: DataCipher;
+  /** Development: GraphiQL and introspection on, invented students seeded. Default true; production passes false. */
+  development?: boolean;
+  seed?: boolean;
+  /** Run a connector for every school, hospital and police bureau inside the hub process. */
   embedConnectors?: boolean;
-  connectorApiToken?: string;
+  /** Where embedded connectors keep their API key hashes; omitted means keys in memory only. */
+  connectorKeysDir?: string;
+  /** Receives each connector API key the moment it is created; the start script prints it once. */
+  onConnectorKeyCreated?: (agencyId: string, key: string) => void;
+  connectorThrottle?: { failures: number; windowSeconds: number; blockSeconds: number };
   clock?: Clock;
   logger?: Logger;
   policy?: PolicyEngine;
   /** How often the outbox relay looks for work it was not told about. */
   relayIntervalMs?: number;
+  tokenMaxLifetimeSeconds?: number;
+  freshnessWindowMs?: number;
+  bodyLimitBytes?: number;
+  corsOrigins?: string[];
+  limits?: Partial<OperationLimits>;
+  busRetentionMs?: number;
+  inboxRetentionMs?: number;
+  /** How often retention runs; 0 disables the timer (tests call `purgeExpired`). */
+  retentionIntervalMs?: number;
 }
 
 export interface Hub {
   /** The HTTP surface: `/graphql` and, when embedded, `/connectors/<agencyId>/...`. */
-  fetch: (request: Request) => Promise<Response> | Response;
+  fetch: (request: Request, env?: unknown) => Promise<Response> | Response;
   keyRing: KeyRing;
   bus: EventBus;
   sql: SqlClient;
   connectors: Map<string, Connector>;
+  metrics: Registry;
+  /** Runs retention once: the bus log, acknowledged inbox items, remembered event ids. */
+  purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number }>;
   stop(): Promise<void>;
+}
+
+/** Oversized bodies are refused by length before they are read into memory (413, same shape as other errors). */
+export function limitBody(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => c.json(httpErrorBody('PAYLOAD_TOO_LARGE'), ERROR_CODES.PAYLOAD_TOO_LARGE.status),
+  });
 }
 
 /** The one place that wires real adapters into the hub. */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'careloop-hub' });
+  const development = options.development ?? true;
   const sql = options.databaseUrl ? createPgClient({ connectionString: options.databaseUrl }) : await createPgliteClient({ dataDir: options.dataDir && join(options.dataDir, 'pglite') });
   const embeddedBus = !options.kafkaBrokers?.length;
   const embedConnectors = options.embedConnectors ?? embeddedBus;
+  const freshnessWindowMs = options.freshnessWindowMs ?? 24 * 3600_000;
 
   await migrate(sql, 'hub');
+  await migrate(sql, 'events');
   if (embeddedBus) await migrate(sql, 'bus');
   if (embedConnectors) await migrate(sql, 'connector');
 
-  const store = createSqlLedgerStore(sql);
+  const cipher = options.cipher ?? (options.keysDir ? await loadOrCreateDevelopmentDataKeys(options.keysDir) : createEphemeralDataCipher());
+  const store = createSqlLedgerStore(sql, cipher);
+  const refusals = createSqlRefusedEvents(sql);
   const keyRing = options.keyRing ?? (await loadOrCreateKeyRing({ agencies: SEED_AGENCIES, dir: options.keysDir }));
-  for (const agency of keyRing.directory()) await store.upsertAgency(agency);
-  for (const subject of SEED_SUBJECTS) await store.upsertSubject(subject);
+  for (const agency of options.agencies ?? keyRing.directory()) await store.upsertAgency(agency);
+  if (options.seed ?? development) for (const subject of SEED_SUBJECTS) await store.upsertSubject(subject);
 
   const policy = options.policy ?? (await createOpaWasmPolicyEngine());
-  const bus = embeddedBus
-    ? createEmbeddedEventBus({
+  let embedded: EmbeddedEventBus | null = null;
+  const bus: EventBus = embeddedBus
+    ? (embedded = createEmbeddedEventBus({
         client: sql,
+        cipher,
+        now: () => clock.now(),
         onHandlerError: (err, m) => logger.warn({ err, topic: m.topic, offset: m.offset }, 'handler failed; redelivering'),
         onStoreError: (err) => logger.error({ err }, 'embedded bus cannot read its log; retrying'),
-      })
-    : createKafkaEventBus({ brokers: options.kafkaBrokers ?? [], clientId: 'careloop-hub', logger, namespace: options.kafkaNamespace });
+      }))
+    : createKafkaEventBus({ brokers: options.kafkaBrokers ?? [], clientId: 'careloop-hub', logger, namespace: options.kafkaNamespace, sasl: options.kafkaSasl });
   const agencies = await store.agencies.list();
   await bus.ensureTopics([TOPICS.hubInbound, TOPICS.deadLetter, ...agencies.filter((a) => a.type !== 'hub').map((a) => agencyTopic(a.id))]);
 
@@ -98,41 +148,85 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     notifier: referralEvents.notifier,
     onOutgoing: relay.nudge,
   });
-  const gateway = createGateway({ store, policy, clock, verifier: createTokenVerifier({ directory: store.agencies, clock }), referrals, referralEvents, logger });
+  const gateway = createGateway({
+    store,
+    policy,
+    clock,
+    verifier: createTokenVerifier({ directory: store.agencies, clock, maxLifetimeSeconds: options.tokenMaxLifetimeSeconds }),
+    referrals,
+    referralEvents,
+    logger,
+    development,
+    corsOrigins: options.corsOrigins,
+    limits: options.limits,
+  });
 
-  const subscriptions: Subscription[] = [await startLedgerProjector({ bus, store, referrals, logger })];
+  const metrics = new Registry();
+  const subscriptions: Subscription[] = [
+    await startLedgerProjector({ bus, store, referrals, refusals, clock, freshnessWindowMs, logger }),
+    await startDeliveryWatch({ bus, sql, registry: metrics, logger }),
+  ];
   relay.start();
 
   const connectors = new Map<string, Connector>();
+  const inboxes: ConnectorInbox[] = [];
   if (embedConnectors) {
     for (const agency of agencies.filter((a) => a.type === 'school' || a.type === 'hospital' || a.type === 'public-safety')) {
+      const inbox = createSqlConnectorInbox(sql, agency.id, cipher);
+      inboxes.push(inbox);
       const connector = await createAgencyConnector({
         agency,
         bus,
         directory: store.agencies,
-        inbox: createSqlConnectorInbox(sql, agency.id),
+        inbox,
+        refusals,
         keyRing,
         clock,
         logger,
-        apiToken: options.connectorApiToken,
+        apiKeys: await loadOrCreateConnectorApiKey({ agencyId: agency.id, dir: options.connectorKeysDir, onCreated: options.onConnectorKeyCreated ?? (() => undefined) }),
+        tokenMaxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
+        freshnessWindowMs,
+        throttle: options.connectorThrottle,
       });
       await connector.start();
       connectors.set(agency.id, connector);
     }
   }
 
+  async function purgeExpired() {
+    const now = clock.now().getTime();
+    const busMessages = embedded ? await embedded.purgeBefore(new Date(now - (options.busRetentionMs ?? 7 * 24 * 3600_000))) : 0;
+    let inboxItems = 0;
+    for (const inbox of inboxes) inboxItems += await inbox.purgeAcknowledgedBefore(new Date(now - (options.inboxRetentionMs ?? 7 * 24 * 3600_000)));
+    // Past two freshness windows an event is refused as stale anyway, so its id need not be remembered.
+    const eventIds = await refusals.purgeBefore(new Date(now - 2 * freshnessWindowMs));
+    await sql.query('DELETE FROM processed_events WHERE processed_at < $1', [new Date(now - 2 * freshnessWindowMs)]);
+    return { busMessages, inboxItems, eventIds };
+  }
+  const retentionEvery = options.retentionIntervalMs ?? 3600_000;
+  const retentionTimer =
+    retentionEvery > 0 ? setInterval(() => void purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention failed')), retentionEvery).unref() : null;
+
+  const bodyLimitBytes = options.bodyLimitBytes ?? 100_000;
   const http = new Hono();
   http.get('/health', (c) => c.json({ status: 'up', store: options.databaseUrl ? 'postgresql' : 'pglite', bus: embeddedBus ? 'embedded' : 'kafka' }));
-  http.on(['GET', 'POST'], '/graphql', (c) => gateway.fetch(c.req.raw));
-  for (const [agencyId, connector] of connectors) http.route(`/connectors/${agencyId}`, connector.app);
+  http.use('/graphql', limitBody(bodyLimitBytes));
+  http.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => gateway.fetch(c.req.raw));
+  for (const [agencyId, connector] of connectors) {
+    http.use(`/connectors/${agencyId}/*`, limitBody(bodyLimitBytes));
+    http.route(`/connectors/${agencyId}`, connector.app);
+  }
 
   return {
-    fetch: (request) => http.fetch(request),
+    fetch: (request, env) => http.fetch(request, env),
     keyRing,
     bus,
     sql,
     connectors,
+    metrics,
+    purgeExpired,
     async stop() {
+      if (retentionTimer) clearInterval(retentionTimer);
       for (const connector of connectors.values()) await connector.stop();
       for (const s of subscriptions) await s.close();
       await relay.stop();

@@ -1,18 +1,51 @@
 import { serve } from '@hono/node-server';
 import { createLogger } from '../adapters/logging/create-logger.js';
+import { HUB_AGENCY_ID } from '../core/development-seed.js';
 import { loadConfig } from '../gateway/config.js';
 import { createHub } from '../gateway/create-hub.js';
+import { DeploymentError, resolveDeployment } from '../gateway/deployment.js';
 
 /** `npm start`: the whole hub in one process, on embedded defaults unless KAFKA_BROKERS / DATABASE_URL say otherwise. */
 const config = loadConfig();
 const logger = createLogger({ name: 'careloop-hub', level: config.logLevel });
+let deployment;
+try {
+  deployment = await resolveDeployment(config, (agencies) => [
+    HUB_AGENCY_ID,
+    // Embedded connectors sign with their agencies' keys, so a production single-machine hub needs those too.
+    ...(config.embedConnectors ? agencies.filter((a) => a.type === 'hospital').map((a) => a.id) : []),
+  ]);
+} catch (error) {
+  if (!(error instanceof DeploymentError)) throw error;
+  console.error(`Careloop refuses to start: ${error.message} (README "Configuration").`);
+  process.exit(2);
+}
+if (deployment.development) {
+  console.log(
+    '\n*** DEVELOPMENT MODE: invented students, keys generated into ' +
+      `${config.keysDir}, GraphiQL and introspection on. Set CARELOOP_MODE=production for real data. ***\n`,
+  );
+}
 const hub = await createHub({
   databaseUrl: config.databaseUrl,
   dataDir: config.dataDir,
   kafkaBrokers: config.kafkaBrokers,
-  keysDir: config.keysDir,
+  kafkaSasl: config.kafkaSasl,
+  keyRing: deployment.keyRing,
+  agencies: deployment.agencies,
+  cipher: deployment.cipher,
+  development: deployment.development,
+  seed: deployment.seed,
   embedConnectors: config.embedConnectors,
-  connectorApiToken: config.connectorApiToken,
+  connectorKeysDir: deployment.connectorKeysDir,
+  // Shown once, on the terminal only: the hub keeps only a hash. Never logged.
+  onConnectorKeyCreated: (agencyId, key) => console.log(`New connector API key for ${agencyId} (shown once, store it in the agency's system):\n  ${key}`),
+  tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
+  freshnessWindowMs: config.freshnessWindowMs,
+  bodyLimitBytes: config.bodyLimitBytes,
+  corsOrigins: config.corsOrigins,
+  busRetentionMs: config.busRetentionMs,
+  inboxRetentionMs: config.inboxRetentionMs,
   logger,
 });
 const server = serve({ fetch: hub.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -20,13 +53,15 @@ const server = serve({ fetch: hub.fetch, port: config.port, hostname: config.hos
   logger.info(
     {
       graphql: `${base}/graphql`,
+      mode: deployment.development ? 'development' : 'production',
       store: config.databaseUrl ? 'postgresql' : 'pglite',
       bus: config.kafkaBrokers ? 'kafka' : 'embedded',
       connectors: [...hub.connectors.keys()].map((id) => `${base}/connectors/${id}`),
     },
     'Careloop hub ready',
   );
-  console.log(`\nCareloop hub ready. GraphiQL: ${base}/graphql  (tokens: npm run token -- --agency school-east --role psychology-teacher)\n`);
+  const hint = deployment.development ? `GraphiQL: ${base}/graphql  (tokens: npm run token -- --agency school-east --role psychology-teacher)` : `GraphQL: ${base}/graphql`;
+  console.log(`\nCareloop hub ready. ${hint}\n`);
 });
 
 let stopping = false;

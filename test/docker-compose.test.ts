@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SEED_AGENCIES } from '../core/development-seed.js';
+import { HUB_AGENCY_ID, SEED_AGENCIES } from '../core/development-seed.js';
 import { CONFIG_VARIABLES } from '../gateway/config.js';
 
 /** There is no Docker engine here, so the deployment is checked by reading it: the wiring must match the code. */
@@ -10,26 +10,55 @@ const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.
 const services = compose.services;
 const connectors = ['hospital-connector', 'school-connector', 'public-safety-connector'];
 const appServices = ['gateway', ...connectors];
+const kafkaStart = readFileSync(new URL('../scripts/compose/kafka-start.sh', import.meta.url), 'utf8');
+const kafkaUsers = readFileSync(new URL('../scripts/compose/kafka-users.sh', import.meta.url), 'utf8');
+const agencyOf = (name: string) => (name === 'gateway' ? HUB_AGENCY_ID : String(services[name]?.command?.[6]));
+const privateKeyMounts = (name: string) => (services[name]?.volumes ?? []).filter((v) => v.includes('.private.jwk.json'));
 
 describe('docker-compose.yml', () => {
-  it('runs Kafka, PostgreSQL, the gateway and the three connectors as separate services', () => {
-    expect(Object.keys(services).sort()).toEqual(['gateway', 'hospital-connector', 'kafka', 'postgres', 'public-safety-connector', 'school-connector']);
-    expect(services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+  it('runs Kafka, its user setup, PostgreSQL, the gateway and the three connectors as separate services', () => {
+    expect(Object.keys(services).sort()).toEqual(['gateway', 'hospital-connector', 'kafka', 'kafka-users', 'postgres', 'public-safety-connector', 'school-connector']);
   });
 
-  it('sets only environment variables the hub and connectors actually read', () => {
+  it('sets only environment variables the hub and connectors actually read, and runs them in production mode', () => {
     for (const name of appServices) {
       for (const key of Object.keys(services[name]?.environment ?? {})) expect(CONFIG_VARIABLES, `${name}: ${key}`).toContain(key);
+      expect(services[name]?.environment?.CARELOOP_MODE, name).toBe('production');
+      expect(services[name]?.environment?.AGENCY_DIRECTORY, name).toBeTruthy();
     }
   });
 
-  it('points every app service at the Kafka listener the broker advertises', () => {
-    const advertised = String(services.kafka?.environment?.KAFKA_ADVERTISED_LISTENERS).replace('PLAINTEXT://', '');
-    for (const name of appServices) expect(services[name]?.environment?.KAFKA_BROKERS, name).toBe(advertised);
+  it('mounts into each service the private key of its own agency and no other', () => {
+    for (const name of appServices) {
+      const mounts = privateKeyMounts(name);
+      expect(mounts, name).toHaveLength(1);
+      const [source, target] = (mounts[0] ?? '').split(':');
+      expect(source).toBe(`./deploy/keys/${agencyOf(name)}.private.jwk.json`);
+      expect(target).toBe(`${services[name]?.environment?.KEYS_DIR}/${agencyOf(name)}.private.jwk.json`);
+    }
   });
 
-  it('gives the gateway the PostgreSQL service and each connector a database of its own', () => {
-    const urls = appServices.map((name) => new URL(String(services[name]?.environment?.DATABASE_URL)));
+  it('gives each service data keys of its own', () => {
+    const refs = appServices.map((name) => String(services[name]?.environment?.DATA_KEYS));
+    expect(new Set(refs).size).toBe(appServices.length);
+    for (const ref of refs) expect(ref).toMatch(/^\$\{[A-Z_]+_DATA_KEYS:\?/);
+  });
+
+  it('runs Kafka with SCRAM and the authorizer, and each service as its own Kafka user', () => {
+    expect(kafkaStart).toContain('authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(kafkaStart).toContain('allow.everyone.if.no.acl.found=false');
+    expect(kafkaStart).toMatch(/listeners=SASL_PLAINTEXT:\/\/:9092/);
+    expect(services.gateway?.environment?.KAFKA_USERNAME).toBe('hub');
+    for (const name of connectors) {
+      expect(services[name]?.environment?.KAFKA_USERNAME, name).toBe(agencyOf(name));
+      expect(kafkaUsers, name).toMatch(new RegExp(`^connector ${agencyOf(name)} `, 'm'));
+    }
+  });
+
+  it('points every app service at the broker and gives the gateway and each connector a database of its own', () => {
+    for (const name of appServices) expect(services[name]?.environment?.KAFKA_BROKERS, name).toBe('kafka:9092');
+    expect(kafkaStart).toContain('advertised.listeners=SASL_PLAINTEXT://kafka:9092');
+    const urls = appServices.map((name) => new URL(String(services[name]?.environment?.DATABASE_URL).replace('${POSTGRES_PASSWORD}', 'x')));
     for (const url of urls) expect(url.hostname).toBe('postgres');
     expect(new Set(urls.map((u) => u.pathname)).size).toBe(appServices.length);
     const init = readFileSync(new URL('../scripts/compose/create-connector-databases.sql', import.meta.url), 'utf8');
@@ -41,17 +70,10 @@ describe('docker-compose.yml', () => {
     expect(services.gateway?.command).toEqual(['npm', 'start']);
     for (const name of connectors) {
       const command = services[name]?.command ?? [];
-      const kind = command[4];
       const agency = SEED_AGENCIES.find((a) => a.id === command[6]);
       expect(command.slice(0, 4)).toEqual(['npm', 'run', 'start:connector', '--']);
-      expect(agency?.type, name).toBe(kind);
+      expect(agency?.type, name).toBe(command[4]);
       expect(services[name]?.depends_on?.gateway?.condition).toBe('service_healthy');
-    }
-  });
-
-  it('shares one keys volume, mounted where KEYS_DIR says', () => {
-    for (const name of appServices) {
-      expect(services[name]?.volumes).toContain(`keys:${services[name]?.environment?.KEYS_DIR}`);
     }
   });
 });

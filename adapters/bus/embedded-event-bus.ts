@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { EventBus, IncomingMessage, SubscribeOptions, Subscription } from '../../core/ports/event-bus.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from '../store/sealed-column.js';
 import type { SqlClient } from '../store/sql-client.js';
 
 export interface EmbeddedEventBusOptions {
@@ -11,6 +13,16 @@ export interface EmbeddedEventBusOptions {
   pollIntervalMs?: number;
   onHandlerError?: (error: unknown, message: IncomingMessage) => void;
   onStoreError?: (error: unknown) => void;
+  /** Message values are sealed at rest: they carry referral reasons. */
+  cipher: DataCipher;
+  /** The time a message is logged at, for retention; the hub's clock. */
+  now?: () => Date;
+}
+
+/** The embedded bus, plus what only it needs: purging its log. */
+export interface EmbeddedEventBus extends EventBus {
+  /** Deletes messages logged before `at` that every consumer group of their topic has passed; returns how many. */
+  purgeBefore(at: Date): Promise<number>;
 }
 
 /**
@@ -19,8 +31,10 @@ export interface EmbeddedEventBusOptions {
  * from Kafka: per-key order (stronger here: one total order per topic), at-least-once delivery (the position
  * moves only after the handler succeeded) and consumer groups. One active consumer per group.
  */
-export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): EventBus {
+export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): EmbeddedEventBus {
   const { client } = options;
+  const value = sealedColumn(options.cipher, 'bus_messages.message_value');
+  const now = options.now ?? (() => new Date());
   const redeliveryDelayMs = options.redeliveryDelayMs ?? 200;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const published = new EventEmitter();
@@ -36,7 +50,7 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): EventB
     );
     for (const row of rows) {
       if (!isOpen()) return false;
-      const message: IncomingMessage = { topic, key: row.message_key, value: row.message_value, headers: row.headers ?? {}, offset: row.seq };
+      const message: IncomingMessage = { topic, key: row.message_key, value: value.open(row.message_value) ?? '', headers: row.headers ?? {}, offset: row.seq };
       try {
         await handler(message);
       } catch (error) {
@@ -58,11 +72,12 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): EventB
       if (messages.length === 0) return;
       await client.transaction(async (tx) => {
         for (const m of messages) {
-          await tx.query('INSERT INTO bus_messages (topic, message_key, message_value, headers) VALUES ($1, $2, $3, $4)', [
+          await tx.query('INSERT INTO bus_messages (topic, message_key, message_value, headers, published_at) VALUES ($1, $2, $3, $4, $5)', [
             topic,
             m.key,
-            m.value,
+            value.seal(m.value),
             JSON.stringify(m.headers ?? {}),
+            now(),
           ]);
         }
       });
@@ -114,6 +129,17 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): EventB
       };
       subscriptions.add(subscription);
       return subscription;
+    },
+
+    async purgeBefore(at) {
+      // A message some group has not consumed yet stays, however old: retention never loses work.
+      const rows = await client.query(
+        `DELETE FROM bus_messages m WHERE m.published_at < $1
+           AND NOT EXISTS (SELECT 1 FROM bus_offsets o WHERE o.topic = m.topic AND o.seq < m.seq)
+         RETURNING m.seq`,
+        [at],
+      );
+      return rows.length;
     },
 
     async ensureTopics() {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, Subscription } from '../../core/ports/event-bus.js';
 
@@ -13,6 +13,8 @@ export interface KafkaEventBusOptions {
    * without reading each other's messages. Invisible to the domain.
    */
   namespace?: string;
+  /** SASL/SCRAM credentials, when the cluster authenticates clients (plain TCP, no TLS). */
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 const toKafkaLevel = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
@@ -37,6 +39,9 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    // A copy: kafkajs stores its authentication provider on the object. The cast: kafkajs types SASL per
+    // mechanism, and a union of mechanisms is the same set of values.
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions, ssl: false } : {}),
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../core/clock.js';
 import { createAgencySigner, generateAgencySigningKey, publicJwk } from './agency-keys.js';
-import { createTokenVerifier, mintAgencyToken } from './agency-token.js';
+import { connectorAudience, createTokenVerifier, mintAgencyToken } from './agency-token.js';
 import { createStaticDirectory } from './static-directory.js';
 
 async function agency(id: string, type: 'school' | 'hospital') {
@@ -17,7 +17,10 @@ describe('agency tokens', async () => {
 
   it('a token signed with the agency’s registered key proves agency, type, role and user', async () => {
     const token = await mintAgencyToken({ signer: school.signer, userId: 'teacher-7', role: 'psychology-teacher', clock });
-    await expect(verifier.verify(token)).resolves.toEqual({ agencyId: 'school-a', agencyType: 'school', role: 'psychology-teacher', userId: 'teacher-7' });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      principal: { agencyId: 'school-a', agencyType: 'school', role: 'psychology-teacher', userId: 'teacher-7' },
+      expiresAt: new Date(clock.now().getTime() + 3600_000),
+    });
   });
 
   it('an expired token is UNAUTHENTICATED', async () => {
@@ -47,5 +50,40 @@ describe('agency tokens', async () => {
     await expect(verifier.verify(await mintAgencyToken({ signer: stranger.signer, userId: 'x', role: 'psychology-teacher', clock }))).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
+  });
+
+  it('a token that lives longer than the maximum lifetime is UNAUTHENTICATED even while valid', async () => {
+    const token = await mintAgencyToken({ signer: school.signer, userId: 't', role: 'psychology-teacher', clock, ttlSeconds: 8 * 3600 });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'The token lives longer than 3600 seconds.' });
+    const longer = createTokenVerifier({ directory: createStaticDirectory([school.record]), clock, maxLifetimeSeconds: 8 * 3600 });
+    await expect(longer.verify(token)).resolves.toMatchObject({ principal: { agencyId: 'school-a' } });
+  });
+
+  it('a token issued in the future, or not valid until after it expires, is UNAUTHENTICATED', async () => {
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const future = await mintAgencyToken({ signer: school.signer, userId: 't', role: 'psychology-teacher', clock, issuedAt: now + 600 });
+    await expect(verifier.verify(future)).rejects.toMatchObject({ message: 'The token was issued in the future.' });
+    const nbfAfterExp = await mintAgencyToken({ signer: school.signer, userId: 't', role: 'psychology-teacher', clock, ttlSeconds: 60, notBefore: now + 120 });
+    await expect(verifier.verify(nbfAfterExp)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('an agency may mint only the person roles of its type: no system, no role of another type', async () => {
+    for (const role of ['system', 'hospital-liaison', 'police-analyst', 'admin']) {
+      const token = await mintAgencyToken({ signer: school.signer, userId: 't', role, clock });
+      await expect(verifier.verify(token), role).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'The token carries a role its agency may not issue here.' });
+    }
+    const liaison = await mintAgencyToken({ signer: hospital.signer, userId: 'h', role: 'hospital-liaison', clock });
+    await expect(verifier.verify(liaison)).resolves.toMatchObject({ principal: { role: 'hospital-liaison' } });
+  });
+
+  it('a connector takes only its own agency system, with the connector audience', async () => {
+    const forConnector = createTokenVerifier({ directory: createStaticDirectory([school.record, hospital.record]), clock, audience: connectorAudience('hospital-a'), accepts: { systemOf: 'hospital-a' } });
+    const own = await mintAgencyToken({ signer: hospital.signer, userId: 'his-1', role: 'system', clock, audience: connectorAudience('hospital-a') });
+    await expect(forConnector.verify(own)).resolves.toMatchObject({ principal: { agencyId: 'hospital-a', role: 'system' } });
+    const otherAgency = await mintAgencyToken({ signer: school.signer, userId: 'x', role: 'system', clock, audience: connectorAudience('hospital-a') });
+    await expect(forConnector.verify(otherAgency)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const hubToken = await mintAgencyToken({ signer: hospital.signer, userId: 'h', role: 'hospital-liaison', clock });
+    await expect(forConnector.verify(hubToken)).rejects.toMatchObject({ message: 'The token is not meant for this door.' });
+    await expect(verifier.verify(own)).rejects.toMatchObject({ message: 'The token is not meant for this door.' });
   });
 });

@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { CareloopError, UnauthenticatedError } from '../../core/errors.js';
+import { isPersonRoleOf, SYSTEM_ROLE } from '../../core/identity.js';
 import type { AgencyDirectory, AgencySigner } from '../../core/ports/keys.js';
 import type { AgencyType, Principal } from '../../core/ports/policy-engine.js';
 import { peekJwsPayload, verifyAgencyJws } from './agency-keys.js';
 
 /** Every token must be minted for the hub, so a token an agency issues for another service cannot be replayed here. */
 export const TOKEN_AUDIENCE = 'careloop-hub';
+/** The audience of the token an agency's own system presents to its connector: one connector, never the hub's door. */
+export const connectorAudience = (agencyId: string) => `careloop-connector:${agencyId}`;
 /** Tolerated clock difference between the agency that minted a token and the hub. */
 const CLOCK_SKEW_SECONDS = 60;
+/** Default longest lifetime a token may declare (exp - iat); configurable with TOKEN_MAX_LIFETIME_SECONDS. */
+export const DEFAULT_TOKEN_MAX_LIFETIME_SECONDS = 3600;
 
 const claimsSchema = z.object({
   iss: z.string().min(1),
@@ -28,26 +33,55 @@ export async function mintAgencyToken(options: {
   role: string;
   clock: Clock;
   ttlSeconds?: number;
+  audience?: string;
+  /** Test hooks for refused tokens: override the issued-at or not-before claims. */
+  issuedAt?: number;
+  notBefore?: number;
 }): Promise<string> {
-  const iat = Math.floor(options.clock.now().getTime() / 1000);
+  const iat = options.issuedAt ?? Math.floor(options.clock.now().getTime() / 1000);
   return options.signer.sign({
     iss: options.signer.agencyId,
     sub: options.userId,
-    aud: TOKEN_AUDIENCE,
+    aud: options.audience ?? TOKEN_AUDIENCE,
     role: options.role,
     iat,
-    exp: iat + (options.ttlSeconds ?? 8 * 3600),
+    exp: iat + (options.ttlSeconds ?? DEFAULT_TOKEN_MAX_LIFETIME_SECONDS),
+    ...(options.notBefore !== undefined ? { nbf: options.notBefore } : {}),
     jti: randomUUID(),
   });
 }
 
+/** What a verified token proves, and until when. */
+export interface VerifiedToken {
+  principal: Principal;
+  /** The token's `exp`: open subscriptions end here. */
+  expiresAt: Date;
+}
+
 export interface TokenVerifier {
-  /** Returns the principal the token proves, or throws UNAUTHENTICATED; the reason stays in the error's cause. */
-  verify(token: string): Promise<Principal>;
+  /** Returns what the token proves, or throws UNAUTHENTICATED; the reason stays in the error's message. */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+export interface TokenVerifierOptions {
+  directory: AgencyDirectory;
+  clock: Clock;
+  /** The audience the token must name: the hub's door by default, or one agency's connector. */
+  audience?: string;
+  /** Longest lifetime a token may declare; longer ones are refused even while valid. */
+  maxLifetimeSeconds?: number;
+  /**
+   * Which roles a token may carry. The hub's door takes only the person roles of the issuing agency's type;
+   * a connector takes only its own agency's system.
+   */
+  accepts?: 'person' | { systemOf: string };
 }
 
 /** Verifies agency-issued tokens against the public keys the hub's directory holds for the issuing agency. */
-export function createTokenVerifier(options: { directory: AgencyDirectory; clock: Clock }): TokenVerifier {
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const audience = options.audience ?? TOKEN_AUDIENCE;
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_TOKEN_MAX_LIFETIME_SECONDS;
+  const accepts = options.accepts ?? 'person';
   return {
     async verify(token) {
       try {
@@ -57,11 +91,19 @@ export function createTokenVerifier(options: { directory: AgencyDirectory; clock
         if (!agency || agency.type === 'hub') throw new UnauthenticatedError('The token was issued by an unknown agency.');
         const claims = claimsSchema.parse(await verifyAgencyJws(token, agency.id, agency.publicKeys));
         const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-        if (!audiences.includes(TOKEN_AUDIENCE)) throw new UnauthenticatedError('The token is not meant for this hub.');
+        if (!audiences.includes(audience)) throw new UnauthenticatedError('The token is not meant for this door.');
         const now = Math.floor(options.clock.now().getTime() / 1000);
+        if (claims.iat - CLOCK_SKEW_SECONDS > now) throw new UnauthenticatedError('The token was issued in the future.');
+        if (claims.exp <= claims.iat) throw new UnauthenticatedError('The token expires before it was issued.');
+        if (claims.exp - claims.iat > maxLifetime) throw new UnauthenticatedError(`The token lives longer than ${maxLifetime} seconds.`);
         if (claims.exp + CLOCK_SKEW_SECONDS < now) throw new UnauthenticatedError('The token has expired.');
-        if (claims.nbf !== undefined && claims.nbf - CLOCK_SKEW_SECONDS > now) throw new UnauthenticatedError('The token is not valid yet.');
-        return { agencyId: agency.id, agencyType: agency.type as AgencyType, role: claims.role, userId: claims.sub };
+        if (claims.nbf !== undefined && (claims.nbf - CLOCK_SKEW_SECONDS > now || claims.nbf > claims.exp)) {
+          throw new UnauthenticatedError('The token is not valid yet.');
+        }
+        const type = agency.type as AgencyType;
+        const roleAllowed = accepts === 'person' ? isPersonRoleOf(type, claims.role) : claims.role === SYSTEM_ROLE && agency.id === accepts.systemOf;
+        if (!roleAllowed) throw new UnauthenticatedError('The token carries a role its agency may not issue here.');
+        return { principal: { agencyId: agency.id, agencyType: type, role: claims.role, userId: claims.sub }, expiresAt: new Date(claims.exp * 1000) };
       } catch (error) {
         if (error instanceof UnauthenticatedError) throw error;
         const message = error instanceof CareloopError ? error.message : 'The token is malformed.';

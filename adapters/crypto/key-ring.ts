@@ -44,3 +44,28 @@ export async function loadOrCreateKeyRing(options: { agencies: readonly AgencyIn
     directory: () => records,
   };
 }
+
+/**
+ * Production: private keys are only ever loaded, never made. Each process gets the keys of the agencies it acts
+ * for (the gateway the hub's; a connector its own agency's; nothing else is mounted), and the public directory
+ * comes from the configured directory file.
+ */
+export async function loadKeyRing(options: { dir: string; agencyIds: readonly string[]; directory: readonly AgencyRecord[] }): Promise<KeyRing> {
+  const signers = new Map<string, AgencySigner>();
+  for (const agencyId of options.agencyIds) {
+    const file = join(options.dir, `${agencyId}.private.jwk.json`);
+    if (!existsSync(file)) throw new Error(`No private key for ${agencyId} in KEYS_DIR (expected ${agencyId}.private.jwk.json).`);
+    const key = JSON.parse(await readFile(file, 'utf8')) as Jwk;
+    const published = options.directory.find((a) => a.id === agencyId)?.publicKeys.keys ?? [];
+    if (!published.some((k) => k.kid === key.kid)) throw new Error(`The private key of ${agencyId} is not registered in the agency directory.`);
+    signers.set(agencyId, await createAgencySigner(agencyId, key));
+  }
+  return {
+    async signer(agencyId) {
+      const signer = signers.get(agencyId);
+      if (!signer) throw new Error(`This process holds no signing key for agency ${agencyId}.`);
+      return signer;
+    },
+    directory: () => [...options.directory],
+  };
+}

@@ -30,11 +30,19 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
 ];
 
-/** Only an error's kind and message: drivers put row values in `detail` and similar fields. */
+/**
+ * Quoted spans in error messages are where libraries put the values they choke on (graphql-js quotes a bad
+ * variable, PostgreSQL an invalid literal): they are cut before an error message reaches a line.
+ */
+export function withoutQuotedValues(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '"…"').slice(0, 300);
+}
+
+/** Only an error's kind, its code and its message without quoted values: drivers put row values in `detail`. */
 function safeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
   const code = (error as { code?: unknown }).code;
-  return { type: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  return { type: error.name, message: withoutQuotedValues(error.message), ...(typeof code === 'string' ? { code } : {}) };
 }
 
 export function createLogger(options: { name: string; level?: string; destination?: DestinationStream }): Logger {

@@ -11,19 +11,19 @@ describe('signed CloudEvents', async () => {
     { id: 'hospital-a', type: 'hospital', name: 'H', publicKeys: { keys: [await publicJwk(hospitalKey)] } },
     { id: 'school-a', type: 'school', name: 'S', publicKeys: { keys: [await publicJwk(schoolKey)] } },
   ]);
-  const data = { referralId: 'r1', decision: 'ACCEPT', decidedBy: 'dr-lin', decidedAt: '2026-11-23T08:00:00.000Z' };
+  const data = { referralId: 'r1', decision: 'ACCEPT', decidedBy: 'dr-lin', decidedVia: 'api-key:k1', decidedAt: '2026-11-23T08:00:00.000Z' };
   const make = async (signerKey = hospitalKey, claimedAgency = 'hospital-a', payload: unknown = data) => {
     const real = await createAgencySigner(claimedAgency, signerKey);
-    return createSignedEvent({ signer: real, type: EVENT_TYPES.referralDecision, subject: 'r1', data: payload, time: new Date('2026-11-23T08:00:00Z'), correlationId: 'c-1' });
+    return createSignedEvent({ signer: real, type: EVENT_TYPES.referralDecision, subject: 'r1', recipient: 'careloop-hub', data: payload, time: new Date('2026-11-23T08:00:00Z'), correlationId: 'c-1' });
   };
 
   it('round-trips a CloudEvents 1.0 envelope whose data is the producing agency’s JWS', async () => {
     const message = await make();
     const envelope = JSON.parse(message.value);
-    expect(envelope).toMatchObject({ specversion: '1.0', type: EVENT_TYPES.referralDecision, source: 'urn:careloop:agency:hospital-a', datacontenttype: 'application/jose' });
+    expect(envelope).toMatchObject({ specversion: '1.0', type: EVENT_TYPES.referralDecision, source: 'urn:careloop:agency:hospital-a', datacontenttype: 'application/jose', recipient: 'careloop-hub' });
     expect(envelope.data.split('.')).toHaveLength(3);
     const verified = await verifySignedEvent(message.value, directory);
-    expect(verified).toMatchObject({ agencyId: 'hospital-a', subject: 'r1', correlationId: 'c-1', data });
+    expect(verified).toMatchObject({ agencyId: 'hospital-a', recipient: 'careloop-hub', subject: 'r1', correlationId: 'c-1', data });
   });
 
   it('rejects a forged signature as INVALID_SIGNATURE', async () => {
@@ -45,5 +45,20 @@ describe('signed CloudEvents', async () => {
     await expect(verifySignedEvent((await make(hospitalKey, 'hospital-a', { ...data, decision: 'MAYBE' })).value, directory)).rejects.toMatchObject({
       code: 'MALFORMED_EVENT',
     });
+  });
+
+  it.each([
+    ['correlationid', 'c-2'],
+    ['datacontenttype', 'application/json'],
+    ['recipient', 'hospital-b'],
+    ['time', '2001-01-01T00:00:00.000Z'],
+  ])('refuses an envelope whose %s was changed after signing', async (attribute, value) => {
+    const envelope = JSON.parse((await make()).value);
+    await expect(verifySignedEvent(JSON.stringify({ ...envelope, [attribute]: value }), directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('refuses an envelope with an attribute that was never signed', async () => {
+    const envelope = JSON.parse((await make()).value);
+    await expect(verifySignedEvent(JSON.stringify({ ...envelope, priority: 'urgent' }), directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
   });
 });

@@ -9,11 +9,14 @@ import { verifyAgencyJws } from '../crypto/agency-keys.js';
 
 /**
  * Careloop events are CloudEvents 1.0 in structured mode (the whole event is the Kafka value) whose `data` is a
- * compact JWS made by the producing agency. The signed payload repeats the envelope attributes that matter
- * (id, type, source, subject), so re-labelling a genuinely signed payload is caught as well as forging one.
+ * compact JWS made by the producing agency. The signed payload holds every envelope attribute (id, type, source,
+ * subject, time, datacontenttype, the `recipient` agency, the `correlationid`) and the data, and a verified event
+ * has no attribute that was not signed: re-labelling, re-addressing or re-dating a genuinely signed payload is
+ * caught as surely as forging one.
  */
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
 const SOURCE_PREFIX = 'urn:careloop:agency:';
+const DATA_CONTENT_TYPE = 'application/jose';
 
 export function agencySource(agencyId: string): string {
   return `${SOURCE_PREFIX}${agencyId}`;
@@ -24,48 +27,56 @@ export interface VerifiedEvent<T = unknown> {
   type: EventType;
   /** The agency whose registered key signed the event. */
   agencyId: string;
+  /** The agency the event is addressed to, as signed. */
+  recipient: string;
   subject: string;
   time: string;
   correlationId: string | null;
   data: T;
 }
 
-const signedPayloadSchema = z.object({
-  id: z.string(),
-  type: z.string(),
-  source: z.string(),
-  subject: z.string(),
-  time: z.string(),
-  data: z.unknown(),
-});
+const signedPayloadSchema = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.string().min(1),
+    type: z.string(),
+    source: z.string(),
+    subject: z.string().min(1),
+    time: z.string(),
+    datacontenttype: z.literal(DATA_CONTENT_TYPE),
+    recipient: z.string().min(1),
+    correlationid: z.string().optional(),
+    data: z.unknown(),
+  })
+  .strict();
 
 /** Builds and signs an event; the result is ready for `EventBus.publish`, keyed by the event's subject. */
 export async function createSignedEvent(options: {
   signer: AgencySigner;
   type: EventType;
   subject: string;
+  /** The one agency this event is for; its connector (or the hub) refuses it anywhere else. */
+  recipient: string;
   data: unknown;
   time: Date;
   correlationId?: string;
   id?: string;
 }): Promise<OutgoingMessage & { id: string }> {
-  const id = options.id ?? randomUUID();
-  const source = agencySource(options.signer.agencyId);
-  const time = options.time.toISOString();
-  const jws = await options.signer.sign({ id, type: options.type, source, subject: options.subject, time, data: options.data });
-  const event = new CloudEvent({
-    specversion: '1.0',
-    id,
-    source,
+  const attributes = {
+    specversion: '1.0' as const,
+    id: options.id ?? randomUUID(),
+    source: agencySource(options.signer.agencyId),
     type: options.type,
     subject: options.subject,
-    time,
-    datacontenttype: 'application/jose',
-    data: jws,
+    time: options.time.toISOString(),
+    datacontenttype: DATA_CONTENT_TYPE,
+    recipient: options.recipient,
     ...(options.correlationId ? { correlationid: options.correlationId } : {}),
-  });
+  };
+  const jws = await options.signer.sign({ ...attributes, data: options.data });
+  const event = new CloudEvent({ ...attributes, data: jws });
   return {
-    id,
+    id: attributes.id,
     key: options.subject,
     value: JSON.stringify(event.toJSON()),
     headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
@@ -76,7 +87,7 @@ export async function createSignedEvent(options: {
 export function describeEnvelope(value: string): { id?: string; type?: string; source?: string } {
   try {
     const parsed = JSON.parse(value) as Record<string, unknown>;
-    const pick = (k: string) => (typeof parsed[k] === 'string' ? (parsed[k] as string).slice(0, 200) : undefined);
+    const pick = (k: string) => (typeof parsed[k] === 'string' && /^[\w.:/-]{1,200}$/.test(parsed[k] as string) ? (parsed[k] as string) : undefined);
     return { id: pick('id'), type: pick('type'), source: pick('source') };
   } catch {
     return {};
@@ -88,9 +99,11 @@ export function describeEnvelope(value: string): { id?: string; type?: string; s
  * non-retriable: the same bytes will never verify, so the caller dead-letters them.
  */
 export async function verifySignedEvent(value: string, directory: AgencyDirectory): Promise<VerifiedEvent> {
+  let envelope: Record<string, unknown>;
   let event: CloudEvent<unknown>;
   try {
-    event = new CloudEvent(JSON.parse(value) as Record<string, unknown>, true);
+    envelope = JSON.parse(value) as Record<string, unknown>;
+    event = new CloudEvent(envelope, true);
   } catch (cause) {
     throw new MalformedEventError('The message is not a valid CloudEvents 1.0 event.', { cause });
   }
@@ -105,25 +118,29 @@ export async function verifySignedEvent(value: string, directory: AgencyDirector
 
   const signed = signedPayloadSchema.safeParse(await verifyAgencyJws(event.data, agencyId, agency.publicKeys));
   if (!signed.success) throw new InvalidSignatureError('The signed payload has the wrong shape.');
-  const p = signed.data;
-  if (p.id !== event.id || p.type !== event.type || p.source !== event.source || p.subject !== event.subject || p.time !== event.time) {
-    throw new InvalidSignatureError('The envelope does not match what was signed.');
+  const { data: signedData, ...signedAttributes } = signed.data;
+  const { data: _jws, ...envelopeAttributes } = envelope;
+  const names = new Set([...Object.keys(signedAttributes), ...Object.keys(envelopeAttributes)]);
+  for (const name of names) {
+    if ((signedAttributes as Record<string, unknown>)[name] !== envelopeAttributes[name]) {
+      throw new InvalidSignatureError('The envelope does not match what was signed.', { cause: { attribute: name } });
+    }
   }
 
-  const data = EVENT_DATA_SCHEMAS[event.type].safeParse(p.data);
+  const data = EVENT_DATA_SCHEMAS[event.type].safeParse(signedData);
   if (!data.success) {
     throw new MalformedEventError('The event data does not match its schema.', {
       details: { issues: data.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) },
     });
   }
-  const correlation = (event as unknown as Record<string, unknown>).correlationid;
   return {
-    id: event.id,
+    id: signed.data.id,
     type: event.type,
     agencyId,
-    subject: event.subject,
-    time: event.time,
-    correlationId: typeof correlation === 'string' ? correlation : null,
+    recipient: signed.data.recipient,
+    subject: signed.data.subject,
+    time: signed.data.time,
+    correlationId: signed.data.correlationid ?? null,
     data: data.data,
   };
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { isCareloopError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+import { isCareloopError, ReplayedEventError, StaleEventError, WrongRecipientError } from '../../core/errors.js';
+import type { RefusedEvents } from '../../core/ports/refused-events.js';
 import { TOPICS } from '../../core/messages/topics.js';
 import type { EventBus, IncomingMessage, MessageHandler } from '../../core/ports/event-bus.js';
 import type { AgencyDirectory } from '../../core/ports/keys.js';
@@ -8,7 +10,13 @@ import { describeEnvelope, verifySignedEvent, type VerifiedEvent } from './signe
 export interface VerifiedHandlerOptions {
   /** Names the consumer in logs and dead-letter records, e.g. `hub.ledger-projector`. */
   consumer: string;
+  /** The agency this consumer acts for: an event signed for any other recipient is refused. */
+  recipient: string;
   directory: AgencyDirectory;
+  clock: Clock;
+  /** How far an event's signed time may lie from now, either way, before it is refused as stale. */
+  freshnessWindowMs?: number;
+  refusals: RefusedEvents;
   bus: EventBus;
   logger: Logger;
   /** Acts on an event whose signature and schema have been checked. */
@@ -16,7 +24,19 @@ export interface VerifiedHandlerOptions {
   /** Attempts for errors that might pass on retry (a store hiccup) before the message is dead-lettered. */
   maxAttempts?: number;
   backoffMs?: number;
-  now?: () => Date;
+}
+
+/** Default freshness window: a day covers a connector that was down overnight; older events are refused. */
+export const DEFAULT_FRESHNESS_WINDOW_MS = 24 * 3600_000;
+
+/** Signed ids of envelopes whose signature verified; only those are remembered as refused (see below). */
+function envelopeId(value: string): string | null {
+  try {
+    const id = (JSON.parse(value) as { id?: unknown }).id;
+    return typeof id === 'string' && id.length <= 200 ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The record written to the dead-letter topic: the original bytes, untouched, and why they were refused. */
@@ -39,7 +59,15 @@ export interface DeadLetter {
 export function createVerifiedHandler(options: VerifiedHandlerOptions): MessageHandler {
   const maxAttempts = options.maxAttempts ?? 5;
   const backoffMs = options.backoffMs ?? 100;
-  const now = options.now ?? (() => new Date());
+  const windowMs = options.freshnessWindowMs ?? DEFAULT_FRESHNESS_WINDOW_MS;
+  const now = () => options.clock.now();
+
+  /** Checks that need the verified content: addressed to us, and dated within the window. */
+  const checkBinding = (event: VerifiedEvent) => {
+    if (event.recipient !== options.recipient) throw new WrongRecipientError('The event is addressed to another agency.');
+    const age = now().getTime() - Date.parse(event.time);
+    if (!(Math.abs(age) <= windowMs)) throw new StaleEventError('The event time is outside the freshness window.');
+  };
   const log = options.logger.child({ consumer: options.consumer });
 
   const deadLetter = async (message: IncomingMessage, reason: string, text: string) => {
@@ -61,7 +89,10 @@ export function createVerifiedHandler(options: VerifiedHandlerOptions): MessageH
     for (let attempt = 1; ; attempt++) {
       let event: VerifiedEvent | null = null;
       try {
+        const id = envelopeId(message.value);
+        if (id && (await options.refusals.wasRefused(options.consumer, id))) throw new ReplayedEventError();
         event = await verifySignedEvent(message.value, options.directory);
+        checkBinding(event);
         await options.handle(event, message);
         log.info(
           { topic: message.topic, offset: message.offset, eventId: event.id, type: event.type, from: event.agencyId, correlationId: event.correlationId },
@@ -70,6 +101,9 @@ export function createVerifiedHandler(options: VerifiedHandlerOptions): MessageH
         return;
       } catch (error) {
         if (isCareloopError(error) && !error.retriable) {
+          // Only an id whose signature verified is remembered: a forger who copies a genuine id onto garbage
+          // must not get the genuine event refused when it arrives.
+          if (event && error.code !== 'REPLAYED_EVENT') await options.refusals.remember(options.consumer, event.id, error.code, now());
           await deadLetter(message, error.code, error.message);
           return;
         }

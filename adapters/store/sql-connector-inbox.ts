@@ -1,20 +1,24 @@
 import type { ConnectorInbox, InboxItem } from '../../connectors/shared/connector-inbox.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
 
-/** A connector's inbox on SQL (migration set `connector`). */
-export function createSqlConnectorInbox(client: SqlClient, connectorId: string): ConnectorInbox {
+/** A connector's inbox on SQL (migration set `connector`). Payloads carry referral reasons: stored sealed. */
+export function createSqlConnectorInbox(client: SqlClient, connectorId: string, cipher: DataCipher): ConnectorInbox {
+  const payload = sealedColumn(cipher, 'connector_inbox.payload');
   return {
     async add(item) {
+      const referralId = typeof item.payload.referralId === 'string' ? item.payload.referralId : null;
       const rows = await client.query(
-        `INSERT INTO connector_inbox (connector_id, message_id, kind, payload, correlation_id, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING message_id`,
-        [connectorId, item.id, item.kind, JSON.stringify(item.payload), item.correlationId, item.receivedAt],
+        `INSERT INTO connector_inbox (connector_id, message_id, kind, sealed_payload, referral_id, correlation_id, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING message_id`,
+        [connectorId, item.id, item.kind, payload.seal(JSON.stringify(item.payload)), referralId, item.correlationId, item.receivedAt],
       );
       return rows.length === 1;
     },
     async pending(limit) {
       const rows = await client.query(
-        `SELECT message_id, kind, payload, correlation_id, received_at FROM connector_inbox
+        `SELECT message_id, kind, payload, sealed_payload, correlation_id, received_at FROM connector_inbox
          WHERE connector_id = $1 AND acknowledged_at IS NULL ORDER BY received_at, message_id LIMIT $2`,
         [connectorId, limit],
       );
@@ -22,7 +26,7 @@ export function createSqlConnectorInbox(client: SqlClient, connectorId: string):
         (r): InboxItem => ({
           id: String(r.message_id),
           kind: String(r.kind),
-          payload: r.payload as Record<string, unknown>,
+          payload: r.sealed_payload ? (JSON.parse(payload.open(r.sealed_payload) ?? '{}') as Record<string, unknown>) : (r.payload as Record<string, unknown>),
           correlationId: r.correlation_id === null ? null : String(r.correlation_id),
           receivedAt: r.received_at instanceof Date ? r.received_at : new Date(String(r.received_at)),
         }),
@@ -37,11 +41,14 @@ export function createSqlConnectorInbox(client: SqlClient, connectorId: string):
     },
     async correlationIdOf(referralId) {
       const [row] = await client.query(
-        `SELECT correlation_id FROM connector_inbox WHERE connector_id = $1 AND payload->>'referralId' = $2 AND correlation_id IS NOT NULL
+        `SELECT correlation_id FROM connector_inbox WHERE connector_id = $1 AND referral_id = $2 AND correlation_id IS NOT NULL
          ORDER BY received_at LIMIT 1`,
         [connectorId, referralId],
       );
       return row ? String(row.correlation_id) : null;
+    },
+    async purgeAcknowledgedBefore(at) {
+      return (await client.query('DELETE FROM connector_inbox WHERE connector_id = $1 AND acknowledged_at < $2 RETURNING message_id', [connectorId, at])).length;
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { AgencyRecord } from '../../core/ports/keys.js';
 import type { AuditEntry, LedgerStore, LedgerTransaction, NewReferral, OutboxStore, SubjectRecord } from '../../core/ports/ledger-store.js';
-import type { Referral, TimelineEntry } from '../../core/referral/referral.js';
+import type { DeliveryProblem, Referral, TimelineEntry } from '../../core/referral/referral.js';
 import type { ReferralState } from '../../core/referral/referral-state-machine.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
 
 type Row = Record<string, unknown>;
@@ -16,43 +18,71 @@ function toSubject(row: Row): SubjectRecord {
   return { id: String(row.id), schoolAgencyId: String(row.school_agency_id), grade: Number(row.grade), localRef: String(row.local_ref) };
 }
 
-function toTimelineEntry(row: Row): TimelineEntry {
+interface Columns {
+  reason: ReturnType<typeof sealedColumn>;
+  declineReason: ReturnType<typeof sealedColumn>;
+  note: ReturnType<typeof sealedColumn>;
+  outbox: ReturnType<typeof sealedColumn>;
+}
+
+function columnsFor(cipher: DataCipher): Columns {
+  return {
+    reason: sealedColumn(cipher, 'referrals.reason'),
+    declineReason: sealedColumn(cipher, 'referrals.decline_reason'),
+    note: sealedColumn(cipher, 'referral_timeline.note'),
+    outbox: sealedColumn(cipher, 'outbox.message_value'),
+  };
+}
+
+function toTimelineEntry(row: Row, c: Columns): TimelineEntry {
   return {
     sequence: Number(row.sequence),
     state: row.state as ReferralState,
     action: String(row.action),
     actorAgencyId: String(row.actor_agency_id),
     actorUserId: String(row.actor_user_id),
+    actorSystem: row.actor_system === null || row.actor_system === undefined ? null : String(row.actor_system),
     at: asDate(row.at),
-    note: row.note === null ? null : String(row.note),
+    note: c.note.open(row.note),
   };
 }
 
-function toReferral(row: Row, timeline: TimelineEntry[]): Referral {
+function toReferral(row: Row, timeline: TimelineEntry[], problems: DeliveryProblem[], c: Columns): Referral {
   return {
     id: String(row.id),
     subjectId: String(row.subject_id),
     schoolAgencyId: String(row.school_agency_id),
     hospitalAgencyId: String(row.hospital_agency_id),
     state: row.state as ReferralState,
-    reason: String(row.reason),
+    reason: c.reason.open(row.reason) ?? '',
     guardiansNotified: Boolean(row.guardians_notified),
     createdBy: String(row.created_by),
     createdAt: asDate(row.created_at),
     updatedAt: asDate(row.updated_at),
     version: Number(row.version),
     correlationId: String(row.correlation_id),
-    declineReason: row.decline_reason === null ? null : String(row.decline_reason),
+    declineReason: c.declineReason.open(row.decline_reason),
     timeline,
+    deliveryProblems: problems,
   };
 }
 
-async function loadReferrals(client: SqlClient, where: string, params: unknown[], lock = ''): Promise<Referral[]> {
+async function loadReferrals(client: SqlClient, c: Columns, where: string, params: unknown[], lock = ''): Promise<Referral[]> {
   const rows = await client.query(`SELECT * FROM referrals WHERE ${where} ORDER BY created_at, id ${lock}`, params);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => String(r.id));
   const timelineRows = await client.query('SELECT * FROM referral_timeline WHERE referral_id = ANY($1) ORDER BY referral_id, sequence', [ids]);
-  return rows.map((row) => toReferral(row, timelineRows.filter((t) => t.referral_id === row.id).map(toTimelineEntry)));
+  const problemRows = await client.query('SELECT * FROM delivery_problems WHERE referral_id = ANY($1) ORDER BY at', [ids]);
+  return rows.map((row) =>
+    toReferral(
+      row,
+      timelineRows.filter((t) => t.referral_id === row.id).map((t) => toTimelineEntry(t, c)),
+      problemRows
+        .filter((p) => p.referral_id === row.id)
+        .map((p) => ({ recipientAgencyId: String(p.recipient_agency_id), reason: String(p.reason), at: asDate(p.at) })),
+      c,
+    ),
+  );
 }
 
 async function insertAudit(client: SqlClient, e: AuditEntry): Promise<void> {
@@ -63,33 +93,33 @@ async function insertAudit(client: SqlClient, e: AuditEntry): Promise<void> {
   );
 }
 
-function createTransaction(tx: SqlClient): LedgerTransaction {
+function createTransaction(tx: SqlClient, c: Columns): LedgerTransaction {
   return {
     async findReferralForUpdate(id) {
-      const [referral] = await loadReferrals(tx, 'id = $1', [id], 'FOR UPDATE');
+      const [referral] = await loadReferrals(tx, c, 'id = $1', [id], 'FOR UPDATE');
       return referral ?? null;
     },
     async insertReferral(r: NewReferral) {
       await tx.query(
         `INSERT INTO referrals (id, subject_id, school_agency_id, hospital_agency_id, state, reason, guardians_notified, created_by, created_at, updated_at, correlation_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)`,
-        [r.id, r.subjectId, r.schoolAgencyId, r.hospitalAgencyId, r.state, r.reason, r.guardiansNotified, r.createdBy, r.createdAt, r.correlationId],
+        [r.id, r.subjectId, r.schoolAgencyId, r.hospitalAgencyId, r.state, c.reason.seal(r.reason), r.guardiansNotified, r.createdBy, r.createdAt, r.correlationId],
       );
     },
     async updateReferralState(id, change) {
       const updated = await tx.query(
         `UPDATE referrals SET state = $2, decline_reason = $3, updated_at = $4, version = version + 1
          WHERE id = $1 AND version = $5 RETURNING id`,
-        [id, change.state, change.declineReason, change.updatedAt, change.expectedVersion],
+        [id, change.state, c.declineReason.seal(change.declineReason), change.updatedAt, change.expectedVersion],
       );
       // The row was locked FOR UPDATE in this transaction, so a miss here is a programming error, not a race.
       if (updated.length !== 1) throw new Error(`Referral version moved under a held lock (expected ${change.expectedVersion}).`);
     },
     async appendTimeline(referralId, entry) {
       await tx.query(
-        `INSERT INTO referral_timeline (referral_id, sequence, state, action, actor_agency_id, actor_user_id, at, note)
-         VALUES ($1, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM referral_timeline WHERE referral_id = $1), $2, $3, $4, $5, $6, $7)`,
-        [referralId, entry.state, entry.action, entry.actorAgencyId, entry.actorUserId, entry.at, entry.note],
+        `INSERT INTO referral_timeline (referral_id, sequence, state, action, actor_agency_id, actor_user_id, actor_system, at, note)
+         VALUES ($1, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM referral_timeline WHERE referral_id = $1), $2, $3, $4, $5, $6, $7, $8)`,
+        [referralId, entry.state, entry.action, entry.actorAgencyId, entry.actorUserId, entry.actorSystem, entry.at, c.note.seal(entry.note)],
       );
     },
     async claimEvent(consumer, eventId) {
@@ -100,7 +130,7 @@ function createTransaction(tx: SqlClient): LedgerTransaction {
       await tx.query('INSERT INTO outbox (topic, message_key, message_value, headers) VALUES ($1, $2, $3, $4)', [
         topic,
         message.key,
-        message.value,
+        c.outbox.seal(message.value),
         JSON.stringify(message.headers ?? {}),
       ]);
     },
@@ -108,8 +138,9 @@ function createTransaction(tx: SqlClient): LedgerTransaction {
   };
 }
 
-/** The ledger on SQL, shared by the PGlite and PostgreSQL adapters. */
-export function createSqlLedgerStore(client: SqlClient): LedgerStore & OutboxStore {
+/** The ledger on SQL, shared by the PGlite and PostgreSQL adapters. Sensitive text is sealed with `cipher`. */
+export function createSqlLedgerStore(client: SqlClient, cipher: DataCipher): LedgerStore & OutboxStore {
+  const c = columnsFor(cipher);
   return {
     agencies: {
       async find(agencyId) {
@@ -120,7 +151,7 @@ export function createSqlLedgerStore(client: SqlClient): LedgerStore & OutboxSto
         return (await client.query('SELECT * FROM agencies ORDER BY id')).map(toAgency);
       },
     },
-    withTransaction: (work) => client.transaction((tx) => work(createTransaction(tx))),
+    withTransaction: (work) => client.transaction((tx) => work(createTransaction(tx, c))),
     async findSubject(id) {
       const [row] = await client.query('SELECT * FROM subjects WHERE id = $1', [id]);
       return row ? toSubject(row) : null;
@@ -129,10 +160,10 @@ export function createSqlLedgerStore(client: SqlClient): LedgerStore & OutboxSto
       return (await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 ORDER BY local_ref', [schoolAgencyId])).map(toSubject);
     },
     async findReferral(id) {
-      const [referral] = await loadReferrals(client, 'id = $1', [id]);
+      const [referral] = await loadReferrals(client, c, 'id = $1', [id]);
       return referral ?? null;
     },
-    listReferralsInvolving: (agencyId) => loadReferrals(client, 'school_agency_id = $1 OR hospital_agency_id = $1', [agencyId]),
+    listReferralsInvolving: (agencyId) => loadReferrals(client, c, 'school_agency_id = $1 OR hospital_agency_id = $1', [agencyId]),
     recordAudit: (entry) => insertAudit(client, entry),
     async upsertAgency(a) {
       await client.query(
@@ -154,7 +185,7 @@ export function createSqlLedgerStore(client: SqlClient): LedgerStore & OutboxSto
       const rows = await client.query('SELECT id::text AS id, topic, message_key, message_value, headers FROM outbox ORDER BY id LIMIT $1', [limit]);
       if (rows.length === 0) return 0;
       await publish(
-        rows.map((r) => ({ topic: String(r.topic), message: { key: String(r.message_key), value: String(r.message_value), headers: r.headers as Record<string, string> } })),
+        rows.map((r) => ({ topic: String(r.topic), message: { key: String(r.message_key), value: c.outbox.open(r.message_value) ?? '', headers: r.headers as Record<string, string> } })),
       );
       // Deleted only after the bus acknowledged: a crash in between republishes (at-least-once).
       await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);

@@ -1,28 +1,20 @@
-import type { Logger } from 'pino';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
-import type { Clock } from '../../core/clock.js';
+import { HUB_AGENCY_ID } from '../../core/development-seed.js';
+import { httpErrorBody } from '../../core/errors.js';
 import { EVENT_TYPES } from '../../core/messages/event-types.js';
 import { TOPICS } from '../../core/messages/topics.js';
-import type { EventBus } from '../../core/ports/event-bus.js';
-import type { AgencyDirectory, AgencySigner } from '../../core/ports/keys.js';
-import type { ConnectorInbox } from '../shared/connector-inbox.js';
-import { createConnector } from '../shared/create-connector.js';
+import type { AgencySigner } from '../../core/ports/keys.js';
+import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { hospitalDecisionBody, mapHubEventForHospital, toDecisionEventData } from './hospital-mapping.js';
+
+/** Only a UUID-shaped correlation id from the hospital's system is carried on: nothing else can ride in it. */
+const CORRELATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The hospital connector: offers referrals addressed to its hospital to the hospital's system, and sends the
  * hospital's decisions to the hub as events signed with the hospital's key.
  */
-export function createHospitalConnector(options: {
-  agencyId: string;
-  bus: EventBus;
-  directory: AgencyDirectory;
-  inbox: ConnectorInbox;
-  signer: AgencySigner;
-  clock: Clock;
-  logger: Logger;
-  apiToken?: string;
-}) {
+export function createHospitalConnector(options: ConnectorBaseOptions & { signer: AgencySigner }) {
   return createConnector({
     ...options,
     kind: 'hospital',
@@ -32,16 +24,21 @@ export function createHospitalConnector(options: {
         const body = hospitalDecisionBody.safeParse(await c.req.json().catch(() => null));
         if (!body.success) {
           const issue = body.error.issues[0];
-          return c.json({ error: { code: 'BAD_USER_INPUT', message: issue?.message ?? 'invalid decision', field: issue?.path.join('.') } }, 400);
+          return c.json(httpErrorBody('BAD_USER_INPUT', issue?.message ?? 'invalid decision', { field: issue?.path.join('.') }), 400);
         }
         const referralId = c.req.param('id');
-        const correlationId = c.req.header('x-correlation-id') ?? (await options.inbox.correlationIdOf(referralId)) ?? undefined;
+        if (!/^[\w-]{1,100}$/.test(referralId)) return c.json(httpErrorBody('BAD_USER_INPUT', 'Not a referral id.', { field: 'id' }), 400);
+        const header = c.req.header('x-correlation-id');
+        const correlationId = (header && CORRELATION_ID.test(header) ? header : null) ?? (await options.inbox.correlationIdOf(referralId)) ?? undefined;
+        const now = options.clock.now();
         const event = await createSignedEvent({
           signer: options.signer,
           type: EVENT_TYPES.referralDecision,
           subject: referralId,
-          data: toDecisionEventData(referralId, body.data, options.clock.now()),
-          time: options.clock.now(),
+          recipient: HUB_AGENCY_ID,
+          // The recorded actor is the system that proved itself here plus the person it names, never the body alone.
+          data: toDecisionEventData(referralId, body.data, c.get('caller').credential, now),
+          time: now,
           correlationId,
         });
         await options.bus.publish(TOPICS.hubInbound, [event]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../../core/safe-text.js';
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import { EVENT_TYPES, type ReferralDecisionData, type ReferralSentData, type ReferralStatusChangedData } from '../../core/messages/event-types.js';
 
@@ -32,17 +33,19 @@ export function mapHubEventForHospital(event: VerifiedEvent) {
 export const hospitalDecisionBody = z
   .object({
     decision: z.enum(['accept', 'decline']),
-    reason: z.string().trim().min(1).max(2000).optional(),
-    decidedBy: z.string().trim().min(1).max(200),
+    reason: safeText({ max: 2000, what: 'reason' }).optional(),
+    decidedBy: safeText({ max: 200, what: 'decidedBy' }),
   })
+  .strict()
   .refine((b) => b.decision === 'accept' || b.reason !== undefined, { message: 'a decline needs a reason', path: ['reason'] });
 
-export function toDecisionEventData(referralId: string, body: z.infer<typeof hospitalDecisionBody>, decidedAt: Date): ReferralDecisionData {
+export function toDecisionEventData(referralId: string, body: z.infer<typeof hospitalDecisionBody>, decidedVia: string, decidedAt: Date): ReferralDecisionData {
   return {
     referralId,
     decision: body.decision === 'accept' ? 'ACCEPT' : 'DECLINE',
     ...(body.reason ? { reason: body.reason } : {}),
     decidedBy: body.decidedBy,
+    decidedVia,
     decidedAt: decidedAt.toISOString(),
   };
 }

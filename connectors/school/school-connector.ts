@@ -1,11 +1,6 @@
-import type { Logger } from 'pino';
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
-import type { Clock } from '../../core/clock.js';
 import { EVENT_TYPES, type ReferralStatusChangedData } from '../../core/messages/event-types.js';
-import type { EventBus } from '../../core/ports/event-bus.js';
-import type { AgencyDirectory } from '../../core/ports/keys.js';
-import type { ConnectorInbox } from '../shared/connector-inbox.js';
-import { createConnector } from '../shared/create-connector.js';
+import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 
 /** Maps hub events into the school system's JSON: today, the state changes of referrals the school sent. */
 export function mapHubEventForSchool(event: VerifiedEvent) {
@@ -15,6 +10,6 @@ export function mapHubEventForSchool(event: VerifiedEvent) {
 }
 
 /** The school connector: delivers referral status changes to the school's system through its inbox. */
-export function createSchoolConnector(options: { agencyId: string; bus: EventBus; directory: AgencyDirectory; inbox: ConnectorInbox; clock: Clock; logger: Logger; apiToken?: string }) {
+export function createSchoolConnector(options: ConnectorBaseOptions) {
   return createConnector({ ...options, kind: 'school', mapInbound: mapHubEventForSchool });
 }

@@ -14,4 +14,6 @@ export interface ConnectorInbox {
   acknowledge(ids: string[], at: Date): Promise<number>;
   /** The correlation id the hub gave the case, so what the agency sends back is traceable with it in logs. */
   correlationIdOf(referralId: string): Promise<string | null>;
+  /** Deletes items the agency's system acknowledged before `at` (retention); returns how many. */
+  purgeAcknowledgedBefore(at: Date): Promise<number>;
 }

@@ -4,13 +4,17 @@ import { createEmbeddedEventBus } from '../../adapters/bus/embedded-event-bus.js
 import { loadOrCreateKeyRing, type KeyRing } from '../../adapters/crypto/key-ring.js';
 import { createStaticDirectory } from '../../adapters/crypto/static-directory.js';
 import { createLogger } from '../../adapters/logging/create-logger.js';
-import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
+import { createSignedEvent, verifySignedEvent } from '../../adapters/messaging/signed-event.js';
 import type { DeadLetter } from '../../adapters/messaging/verified-handler.js';
 import { migrate } from '../../adapters/store/migrate.js';
 import { createPgliteClient } from '../../adapters/store/pglite-client.js';
 import { createSqlConnectorInbox } from '../../adapters/store/sql-connector-inbox.js';
 import type { SqlClient } from '../../adapters/store/sql-client.js';
-import { systemClock } from '../../core/clock.js';
+import { createManualClock } from '../../core/clock.js';
+import { connectorAudience, mintAgencyToken } from '../../adapters/crypto/agency-token.js';
+import { createEphemeralDataCipher } from '../../adapters/crypto/data-cipher.js';
+import { createSqlRefusedEvents } from '../../adapters/store/sql-refused-events.js';
+import { loadOrCreateConnectorApiKey } from './connector-api-keys.js';
 import { HUB_AGENCY_ID, SEED_AGENCIES } from '../../core/development-seed.js';
 import { EVENT_TYPES } from '../../core/messages/event-types.js';
 import { agencyTopic, TOPICS } from '../../core/messages/topics.js';
@@ -37,23 +41,43 @@ describe('a connector', () => {
   const logLines: string[] = [];
   const letters: DeadLetter[] = [];
   const sent = (referralId: string) => ({ referralId, subjectId: 'subj-x', schoolAgencyId: 'school-east', hospitalAgencyId: HOSPITAL, reason: 'Confidential clinical text', guardiansNotified: true, sentAt: new Date().toISOString() });
-  const inbox = async () => (await (await connector.app.fetch(new Request('http://c/v1/inbox'))).json()) as { items: Array<{ id: string; kind: string; payload: Record<string, unknown>; correlationId: string | null }> };
+  let apiKey = '';
+  const clock = createManualClock(new Date());
+  const authorized = (init: RequestInit = {}) => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${apiKey}` } });
+  const call = (path: string, init?: RequestInit) => connector.app.fetch(new Request(`http://c${path}`, authorized(init)));
+  const inbox = async () => (await (await call('/v1/inbox')).json()) as { items: Array<{ id: string; kind: string; payload: Record<string, unknown>; correlationId: string | null }> };
+  const hubEvent = async (referralId: string, options: { recipient?: string; time?: Date; correlationId?: string; id?: string } = {}) =>
+    createSignedEvent({
+      signer: await keyRing.signer(HUB_AGENCY_ID),
+      type: EVENT_TYPES.referralSent,
+      subject: referralId,
+      recipient: options.recipient ?? HOSPITAL,
+      data: sent(referralId),
+      time: options.time ?? clock.now(),
+      correlationId: options.correlationId,
+      id: options.id,
+    });
 
   beforeAll(async () => {
     sql = await createPgliteClient();
     await migrate(sql, 'bus');
     await migrate(sql, 'connector');
-    bus = createEmbeddedEventBus({ client: sql, redeliveryDelayMs: 10 });
+    await migrate(sql, 'events');
+    const cipher = createEphemeralDataCipher();
+    bus = createEmbeddedEventBus({ client: sql, cipher, redeliveryDelayMs: 10 });
     keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
     const destination = new Writable({ write: (c, _e, done) => (logLines.push(String(c)), done()) });
     connector = createHospitalConnector({
       agencyId: HOSPITAL,
       bus,
       directory: createStaticDirectory(keyRing.directory()),
-      inbox: createSqlConnectorInbox(sql, HOSPITAL),
+      inbox: createSqlConnectorInbox(sql, HOSPITAL, cipher),
+      refusals: createSqlRefusedEvents(sql),
+      apiKeys: await loadOrCreateConnectorApiKey({ agencyId: HOSPITAL, onCreated: (_, key) => (apiKey = key) }),
       signer: await keyRing.signer(HOSPITAL),
-      clock: systemClock,
+      clock,
       logger: createLogger({ name: 'connector-test', destination }),
+      throttle: { failures: 5, windowSeconds: 60, blockSeconds: 60 },
     });
     await connector.start();
     await bus.subscribe({ groupId: 'test-dlq', topics: [TOPICS.deadLetter], handler: async (m) => void letters.push(JSON.parse(m.value) as DeadLetter) });
@@ -65,14 +89,14 @@ describe('a connector', () => {
   });
 
   it('offers a hub-signed referral to the agency system once, however often it is delivered', async () => {
-    const event = await createSignedEvent({ signer: await keyRing.signer(HUB_AGENCY_ID), type: EVENT_TYPES.referralSent, subject: 'r-1', data: sent('r-1'), time: new Date(), correlationId: 'corr-1' });
+    const event = await hubEvent('r-1', { correlationId: 'corr-1' });
     await bus.publish(agencyTopic(HOSPITAL), [event, event]);
     const items = await until(async () => {
       const all = (await inbox()).items.filter((i) => i.payload.referralId === 'r-1');
       return all.length > 0 && all;
     });
     // The duplicate is handled after the first; a later message proves it has been.
-    const marker = await createSignedEvent({ signer: await keyRing.signer(HUB_AGENCY_ID), type: EVENT_TYPES.referralSent, subject: 'r-2', data: sent('r-2'), time: new Date() });
+    const marker = await hubEvent('r-2');
     await bus.publish(agencyTopic(HOSPITAL), [marker]);
     await until(async () => (await inbox()).items.some((i) => i.payload.referralId === 'r-2'));
     expect((await inbox()).items.filter((i) => i.payload.referralId === 'r-1')).toHaveLength(1);
@@ -80,7 +104,7 @@ describe('a connector', () => {
   });
 
   it('dead-letters an event on its topic that the hub did not sign', async () => {
-    const bySchool = await createSignedEvent({ signer: await keyRing.signer('school-east'), type: EVENT_TYPES.referralSent, subject: 'r-3', data: sent('r-3'), time: new Date() });
+    const bySchool = await createSignedEvent({ signer: await keyRing.signer('school-east'), type: EVENT_TYPES.referralSent, subject: 'r-3', recipient: HOSPITAL, data: sent('r-3'), time: clock.now() });
     await bus.publish(agencyTopic(HOSPITAL), [bySchool]);
     const letter = await until(async () => letters.find((l) => l.originalKey === 'r-3'));
     expect(letter).toMatchObject({ reason: 'WRONG_SIGNER', consumer: `connector.${HOSPITAL}` });
@@ -90,14 +114,78 @@ describe('a connector', () => {
   it('sends the hospital decision to the hub signed with the hospital key and the case correlation id', async () => {
     const seen: string[] = [];
     const sub = await bus.subscribe({ groupId: 'test-hub-inbound', topics: [TOPICS.hubInbound], handler: async (m) => void seen.push(m.value) });
-    const response = await connector.app.fetch(
-      new Request('http://c/v1/referrals/r-1/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }) }),
-    );
+    const response = await call('/v1/referrals/r-1/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }) });
     expect(response.status).toBe(202);
     const value = await until(async () => seen[0]);
     await sub.close();
     const envelope = JSON.parse(value);
-    expect(envelope).toMatchObject({ source: `urn:careloop:agency:${HOSPITAL}`, type: EVENT_TYPES.referralDecision, subject: 'r-1', correlationid: 'corr-1' });
+    expect(envelope).toMatchObject({ source: `urn:careloop:agency:${HOSPITAL}`, type: EVENT_TYPES.referralDecision, subject: 'r-1', correlationid: 'corr-1', recipient: HUB_AGENCY_ID });
+    const verified = await verifySignedEvent(value, createStaticDirectory(keyRing.directory()));
+    // The actor is the system that proved itself plus the person it named, never the body alone.
+    expect(verified.data).toMatchObject({ decidedBy: 'dr-lin', decidedVia: expect.stringMatching(/^api-key:[0-9a-f]{8}$/) });
+  });
+
+  it('dead-letters a hub event addressed to another hospital, and remembers its id', async () => {
+    const misaddressed = await hubEvent('r-4', { recipient: 'hospital-other' });
+    await bus.publish(agencyTopic(HOSPITAL), [misaddressed]);
+    const letter = await until(async () => letters.find((l) => l.originalKey === 'r-4'));
+    expect(letter.reason).toBe('WRONG_RECIPIENT');
+    // The same event again, even re-published: refused by id before anything else is looked at.
+    await bus.publish(agencyTopic(HOSPITAL), [misaddressed]);
+    await until(async () => letters.filter((l) => l.originalKey === 'r-4').length === 2);
+    expect(letters.filter((l) => l.originalKey === 'r-4').map((l) => l.reason)).toEqual(['WRONG_RECIPIENT', 'REPLAYED_EVENT']);
+    expect((await inbox()).items.some((i) => i.payload.referralId === 'r-4')).toBe(false);
+  });
+
+  it('dead-letters a hub event dated outside the freshness window, in the past or the future', async () => {
+    await bus.publish(agencyTopic(HOSPITAL), [await hubEvent('r-5', { time: new Date('2001-01-01T00:00:00Z') }), await hubEvent('r-6', { time: new Date(clock.now().getTime() + 3 * 24 * 3600_000) })]);
+    const stale = await until(async () => letters.find((l) => l.originalKey === 'r-5'));
+    const future = await until(async () => letters.find((l) => l.originalKey === 'r-6'));
+    expect([stale.reason, future.reason]).toEqual(['STALE_EVENT', 'STALE_EVENT']);
+    expect((await inbox()).items.some((i) => ['r-5', 'r-6'].includes(String(i.payload.referralId)))).toBe(false);
+  });
+
+  it('answers 401 without a credential, with a token for another door and with another agency\'s credential', async () => {
+    const plain = (init?: RequestInit) => connector.app.fetch(new Request('http://c/v1/inbox', init));
+    expect((await plain()).status).toBe(401);
+    const hubDoorToken = await mintAgencyToken({ signer: await keyRing.signer(HOSPITAL), userId: 'x', role: 'hospital-liaison', clock });
+    expect((await plain({ headers: { authorization: `Bearer ${hubDoorToken}` } })).status).toBe(401);
+    const schoolSystem = await mintAgencyToken({ signer: await keyRing.signer('school-east'), userId: 'sis', role: 'system', clock, audience: connectorAudience('school-east') });
+    expect((await plain({ headers: { authorization: `Bearer ${schoolSystem}` } })).status).toBe(401);
+    const otherKey = apiKey.replace(HOSPITAL, 'school-east');
+    const refused = await plain({ headers: { authorization: `Bearer ${otherKey}` } });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
+    const ownSystem = await mintAgencyToken({ signer: await keyRing.signer(HOSPITAL), userId: 'his-1', role: 'system', clock, audience: connectorAudience(HOSPITAL) });
+    expect((await plain({ headers: { authorization: `Bearer ${ownSystem}` } })).status).toBe(200);
+  });
+
+  it('refuses a POST that is not JSON, so a web page cannot submit a form to it', async () => {
+    const response = await call('/v1/referrals/r-1/decision', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }) });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+  });
+
+  it('refuses text with control characters or a lone surrogate in a decision', async () => {
+    for (const reason of ['bed\u0000full', 'no bed \ud800']) {
+      const response = await call('/v1/referrals/r-1/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'decline', reason, decidedBy: 'dr-lin' }) });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'reason' } });
+    }
+  });
+
+  it('throttles a source after repeated failed attempts, without logging what it sent', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await connector.app.fetch(new Request('http://c/v1/inbox', { headers: { authorization: 'Bearer clk_guess-canary-secret' } }))).status);
+    // Five failures a minute per source (earlier tests in this file used some of them): then 429 and only 429.
+    const firstRefusal = statuses.indexOf(429);
+    expect(firstRefusal).toBeGreaterThan(0);
+    expect(statuses.slice(0, firstRefusal).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(firstRefusal).every((s) => s === 429)).toBe(true);
+    // Throttled even with the right key, until the block ends: a guesser learns nothing from a late hit.
+    expect((await call('/v1/inbox')).status).toBe(429);
+    expect(logLines.join('')).not.toContain('guess-canary-secret');
+    expect(logLines.join('')).toContain('connector credential refused');
   });
 
   it('never logs the clinical text it carries', () => {

@@ -5,7 +5,11 @@ import { createVerifiedHandler } from '../../adapters/messaging/verified-handler
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import type { Clock } from '../../core/clock.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
-import { MalformedEventError, WrongSignerError } from '../../core/errors.js';
+import { httpErrorBody, MalformedEventError, WrongSignerError } from '../../core/errors.js';
+import { connectorAudience, createTokenVerifier } from '../../adapters/crypto/agency-token.js';
+import type { RefusedEvents } from '../../core/ports/refused-events.js';
+import type { ConnectorApiKeys } from './connector-api-keys.js';
+import { useConnectorAuth, type ConnectorAuthOptions, type ConnectorEnv } from './use-connector-auth.js';
 import { agencyTopic } from '../../core/messages/topics.js';
 import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
 import type { AgencyDirectory } from '../../core/ports/keys.js';
@@ -24,10 +28,19 @@ export interface ConnectorOptions {
   logger: Logger;
   mapInbound: InboundMapping;
   /** Routes the agency type adds to the connector's JSON API (e.g. the hospital's decisions). */
-  routes?: (app: Hono) => void;
-  /** When set, the agency's system must present it as a bearer token. */
-  apiToken?: string;
+  routes?: (app: Hono<ConnectorEnv>) => void;
+  /** The agency's API key (hash); its system may present it instead of a token. */
+  apiKeys: ConnectorApiKeys;
+  tokenMaxLifetimeSeconds?: number;
+  throttle?: ConnectorAuthOptions['throttle'];
+  /** Events older than this (or dated in the future beyond it) are refused and dead-lettered. */
+  freshnessWindowMs?: number;
+  /** Remembers refused event ids, so a refused event cannot be replayed later. */
+  refusals: RefusedEvents;
 }
+
+/** What every agency's connector is built from; the agency type adds its mapping and routes. */
+export type ConnectorBaseOptions = Omit<ConnectorOptions, 'kind' | 'mapInbound' | 'routes'>;
 
 const ackBody = z.object({ ids: z.array(z.string().min(1)).min(1).max(500) });
 
@@ -38,16 +51,25 @@ const ackBody = z.object({ ids: z.array(z.string().min(1)).min(1).max(500) });
  */
 export function createConnector(options: ConnectorOptions) {
   const log = options.logger.child({ connector: options.kind, agencyId: options.agencyId });
-  const app = new Hono();
+  const app = new Hono<ConnectorEnv>();
   let subscription: Subscription | null = null;
 
-  if (options.apiToken) {
-    const expected = `Bearer ${options.apiToken}`;
-    app.use('/v1/*', async (c, next) => {
-      if (c.req.header('authorization') !== expected) return c.json({ error: { code: 'UNAUTHENTICATED', message: 'A valid connector API token is required.' } }, 401);
-      return next();
-    });
-  }
+  app.use(
+    '/v1/*',
+    useConnectorAuth({
+      agencyId: options.agencyId,
+      apiKeys: options.apiKeys,
+      verifier: createTokenVerifier({
+        directory: options.directory,
+        clock: options.clock,
+        audience: connectorAudience(options.agencyId),
+        accepts: { systemOf: options.agencyId },
+        maxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
+      }),
+      logger: log,
+      throttle: options.throttle,
+    }),
+  );
   app.get('/health', (c) => c.json({ status: subscription ? 'up' : 'starting', agencyId: options.agencyId, kind: options.kind }));
   app.get('/v1/inbox', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 500);
@@ -56,18 +78,22 @@ export function createConnector(options: ConnectorOptions) {
   });
   app.post('/v1/inbox/ack', async (c) => {
     const body = ackBody.safeParse(await c.req.json().catch(() => null));
-    if (!body.success) return c.json({ error: { code: 'BAD_USER_INPUT', message: 'Expected {"ids": ["..."]}.' } }, 400);
+    if (!body.success) return c.json(httpErrorBody('BAD_USER_INPUT', 'Expected {"ids": ["..."]}.'), 400);
     return c.json({ acknowledged: await options.inbox.acknowledge(body.data.ids, options.clock.now()) });
   });
   options.routes?.(app);
   app.onError((error, c) => {
     log.error({ err: error }, 'connector API error');
-    return c.json({ error: { code: 'INTERNAL', message: 'Unexpected error.' } }, 500);
+    return c.json(httpErrorBody('INTERNAL'), 500);
   });
 
   const handler = createVerifiedHandler({
     consumer: `connector.${options.agencyId}`,
+    recipient: options.agencyId,
     directory: options.directory,
+    clock: options.clock,
+    freshnessWindowMs: options.freshnessWindowMs,
+    refusals: options.refusals,
     bus: options.bus,
     logger: log,
     async handle(event) {

@@ -4,6 +4,7 @@ import type { LedgerStore, SubjectRecord } from '../ports/ledger-store.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 import type { Referral } from '../referral/referral.js';
 import { referralResource } from '../referral/referral-resource.js';
+import { ABSENT_REFERRAL } from '../referral/absent-referral.js';
 import { disclose } from './disclosure.js';
 import { createPolicyGate } from './policy-gate.js';
 
@@ -28,7 +29,11 @@ export function createLedgerReader(options: { principal: Principal | null; store
     /** NOT_FOUND both when it does not exist and when the caller may not know it does. */
     async referral(id: string): Promise<DisclosedReferral> {
       const referral = await store.findReferral(id);
-      if (!referral) throw new NotFoundError('referral');
+      if (!referral) {
+        // Asked and audited like a hidden one: the same work, the same answer.
+        await gate.decide(principal, 'referral.read', ABSENT_REFERRAL, id);
+        throw new NotFoundError('referral');
+      }
       const shown = await showReferral(referral);
       if (!shown) throw new NotFoundError('referral');
       return shown;

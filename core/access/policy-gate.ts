@@ -17,7 +17,7 @@ export interface PolicyGate {
    * Like `decide`, but a denial throws: NOT_FOUND when the policy conceals the resource (the caller must not
    * learn it exists, answered exactly as for a missing one), FORBIDDEN otherwise.
    */
-  require(principal: Principal | null, action: PolicyAction, resource: PolicyResource, resourceId: string | null): Promise<PolicyDecision>;
+  require(principal: Principal | null, action: PolicyAction, resource: PolicyResource, resourceId: string | null, options?: { concealAs?: string }): Promise<PolicyDecision>;
 }
 
 /** The single enforcement point: every read and every write of the ledger asks here, and every answer is audited. */
@@ -41,10 +41,10 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   };
   return {
     decide,
-    async require(principal, action, resource, resourceId) {
+    async require(principal, action, resource, resourceId, requireOptions = {}) {
       const decision = await decide(principal, action, resource, resourceId);
       if (decision.allow) return decision;
-      if (decision.conceal) throw new NotFoundError(resource.type === 'collection' ? resource.of : resource.type);
+      if (decision.conceal) throw new NotFoundError(requireOptions.concealAs ?? (resource.type === 'collection' ? resource.of : resource.type));
       throw new ForbiddenError(undefined, { reasons: decision.reasons });
     },
   };

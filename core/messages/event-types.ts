@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../safe-text.js';
 import { REFERRAL_STATES } from '../referral/referral-state-machine.js';
 
 /**
@@ -40,8 +41,11 @@ export const referralDecisionData = z
   .object({
     referralId: z.string().min(1),
     decision: z.enum(['ACCEPT', 'DECLINE']),
-    reason: z.string().trim().min(1).max(2000).optional(),
-    decidedBy: z.string().min(1).max(200),
+    reason: safeText({ max: 2000, what: 'reason' }).optional(),
+    /** The person the agency's system names. */
+    decidedBy: safeText({ max: 200, what: 'decidedBy' }),
+    /** The credential the agency's system proved to its connector (`api-key:<id>` or `token:<subject>`). */
+    decidedVia: z.string().min(1).max(200),
     decidedAt: isoDate,
   })
   .refine((d) => d.decision === 'ACCEPT' || d.reason !== undefined, { message: 'a decline needs a reason', path: ['reason'] });

@@ -26,7 +26,7 @@ export interface AuditEntry {
   correlationId: string | null;
 }
 
-export type NewReferral = Omit<Referral, 'timeline' | 'updatedAt' | 'version' | 'declineReason'>;
+export type NewReferral = Omit<Referral, 'timeline' | 'updatedAt' | 'version' | 'declineReason' | 'deliveryProblems'>;
 
 /** Writes that must commit together: a state change, its timeline entry, its outgoing events, its dedup mark. */
 export interface LedgerTransaction {

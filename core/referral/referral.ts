@@ -6,10 +6,21 @@ export interface TimelineEntry {
   state: ReferralState;
   action: string;
   actorAgencyId: string;
+  /** The person who acted, as their agency named them. */
   actorUserId: string;
+  /** For changes an agency's system made through its connector: the credential it proved (`api-key:<id>`). */
+  actorSystem: string | null;
   at: Date;
   /** Free text the actor attached (decline reason). Sensitive: never logged. */
   note: string | null;
+}
+
+/** An event about the referral that its recipient's connector refused: the hub shows it instead of hiding it. */
+export interface DeliveryProblem {
+  recipientAgencyId: string;
+  /** The refusal's error code (e.g. INVALID_SIGNATURE, STALE_EVENT). */
+  reason: string;
+  at: Date;
 }
 
 /** A green-channel referral of a subject (the child, known only by a pseudonym) from a school to a hospital. */
@@ -31,4 +42,5 @@ export interface Referral {
   correlationId: string;
   declineReason: string | null;
   timeline: TimelineEntry[];
+  deliveryProblems: DeliveryProblem[];
 }

@@ -1,10 +1,12 @@
 import type { TestProject } from 'vitest/node';
-import { startKafkaBroker } from './kafka-broker.js';
+import { startKafkaBroker, type KafkaSasl } from './kafka-broker.js';
 import { startPostgresServer } from './postgres-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string[];
+    /** The broker's super user (SASL/SCRAM-SHA-256); agency connectors get their own users via createAgencyPrincipal. */
+    kafkaSasl: KafkaSasl;
     databaseUrl: string;
   }
 }
@@ -16,9 +18,16 @@ export default async function setup(project: TestProject) {
     startKafkaBroker().then((k) => (console.log(`harness: Kafka ready at ${k.brokers.join(',')} in ${Date.now() - started} ms`), k)),
     startPostgresServer().then((p) => (console.log(`harness: PostgreSQL ready in ${Date.now() - started} ms`), p)),
   ]);
-  project.provide('kafkaBrokers', kafka.brokers);
-  project.provide('databaseUrl', postgres.url);
-  return async () => {
+  const stop = async () => {
     await Promise.all([kafka.stop(), postgres.stop()]);
   };
+  try {
+    project.provide('kafkaBrokers', kafka.brokers);
+    project.provide('kafkaSasl', kafka.sasl);
+    project.provide('databaseUrl', postgres.url);
+  } catch (error) {
+    await stop(); // vitest runs no teardown when setup throws: do not leave the servers running
+    throw error;
+  }
+  return stop;
 }

@@ -47,8 +47,14 @@ async function graphql(base: string, bearer: string, query: string, variables?: 
   return (await response.json()) as { data?: Record<string, { id: string; state: string }>; errors?: unknown[] };
 }
 
-/** School sends, hospital system accepts through `connector`, school reads ACCEPTED: over real HTTP. */
-async function loop(hub: string, connector: string, keysDir: string) {
+/** The connector API key a process printed once on first start. */
+async function printedKey(proc: { output: () => string }, agencyId: string): Promise<string> {
+  return eventually(async () => new RegExp(`clk_${agencyId}_[0-9a-f]{8}_[A-Za-z0-9_-]{43}`).exec(proc.output())?.[0], { what: `the API key of ${agencyId}` });
+}
+
+/** School sends, hospital system accepts through `connector` with its API key, school reads ACCEPTED: over real HTTP. */
+async function loop(hub: string, connector: string, keysDir: string, apiKey: string) {
+  const asSystem = { authorization: `Bearer ${apiKey}` };
   const school = token(keysDir, 'school-east', 'psychology-teacher');
   const created = await graphql(hub, school, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id state } }', {
     i: { subjectId: 'subj-3x8w1p', hospitalAgencyId: 'hospital-kangning', reason: 'Panic attacks in class; crisis team level 2.', guardiansNotified: true },
@@ -56,10 +62,15 @@ async function loop(hub: string, connector: string, keysDir: string) {
   const referral = created.data!.createReferral!;
   expect(referral.state).toBe('SENT');
   await eventually(async () => {
-    const inbox = (await (await fetch(`${connector}/v1/inbox`)).json()) as { items: Array<{ payload: { referralId: string } }> };
+    const inbox = (await (await fetch(`${connector}/v1/inbox`, { headers: asSystem })).json()) as { items: Array<{ payload: { referralId: string } }> };
     return inbox.items.some((i) => i.payload.referralId === referral.id);
   }, { what: 'the offer in the hospital connector' });
-  const decision = await fetch(`${connector}/v1/referrals/${referral.id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }) });
+  expect((await fetch(`${connector}/v1/inbox`)).status).toBe(401);
+  const decision = await fetch(`${connector}/v1/referrals/${referral.id}/decision`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...asSystem },
+    body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+  });
   expect(decision.status).toBe(202);
   await eventually(async () => (await graphql(hub, school, 'query($id: ID!) { referral(id: $id) { id state } }', { id: referral.id })).data?.referral?.state === 'ACCEPTED', {
     what: 'ACCEPTED',
@@ -80,7 +91,8 @@ describe('the hub as the README starts it', () => {
     const hub = run('start-hub.ts', [], { PORT: String(port), DATA_DIR: dataDir });
     const base = `http://127.0.0.1:${port}`;
     await up(`${base}/health`, 'the embedded hub', hub);
-    await loop(base, `${base}/connectors/hospital-kangning`, join(dataDir, 'keys'));
+    expect(hub.output()).toContain('DEVELOPMENT MODE');
+    await loop(base, `${base}/connectors/hospital-kangning`, join(dataDir, 'keys'), await printedKey(hub, 'hospital-kangning'));
   });
 
   it('npm start on Kafka and PostgreSQL works with the three connectors as their own processes', async () => {
@@ -93,7 +105,8 @@ describe('the hub as the README starts it', () => {
     await admin.end();
     const dbUrl = (name: string) => inject('databaseUrl').replace(/\/careloop_test$/, `/${name}`);
     const keysDir = join(dataDir, 'keys');
-    const env = { KAFKA_BROKERS: inject('kafkaBrokers').join(','), KEYS_DIR: keysDir, DATA_DIR: dataDir };
+    const sasl = inject('kafkaSasl');
+    const env = { KAFKA_BROKERS: inject('kafkaBrokers').join(','), KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password, KEYS_DIR: keysDir, DATA_DIR: dataDir };
     const [port, connectorPort, schoolPort, policePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const hub = run('start-hub.ts', [], { ...env, PORT: String(port), DATABASE_URL: dbUrl('careloop_processes') });
     const base = `http://127.0.0.1:${port}`;
@@ -106,10 +119,23 @@ describe('the hub as the README starts it', () => {
     await up(`${connectorBase}/health`, 'the hospital connector', connector);
     await up(`http://127.0.0.1:${schoolPort}/health`, 'the school connector', school);
     await up(`http://127.0.0.1:${policePort}/health`, 'the public-safety connector', police);
-    const referralId = await loop(base, connectorBase, keysDir);
+    const referralId = await loop(base, connectorBase, keysDir, await printedKey(connector, 'hospital-kangning'));
+    const schoolKey = await printedKey(school, 'school-east');
     await eventually(async () => {
-      const inbox = (await (await fetch(`http://127.0.0.1:${schoolPort}/v1/inbox`)).json()) as { items: Array<{ payload: { referralId: string; state: string } }> };
+      const inbox = (await (await fetch(`http://127.0.0.1:${schoolPort}/v1/inbox`, { headers: { authorization: `Bearer ${schoolKey}` } })).json()) as {
+        items: Array<{ payload: { referralId: string; state: string } }>;
+      };
       return inbox.items.some((i) => i.payload.referralId === referralId && i.payload.state === 'ACCEPTED');
     }, { what: "ACCEPTED in the school system's inbox" });
+  });
+
+  it('production mode refuses to start without a directory, keys and data keys, and says what is missing', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'careloop-prod-'));
+    dirs.push(dataDir);
+    const result = spawnSync(TSX, [join(REPO, 'scripts/start-hub.ts')], { cwd: REPO, env: { ...process.env, CARELOOP_MODE: 'production', DATA_DIR: dataDir, PORT: '0' }, encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('AGENCY_DIRECTORY');
+    const token = spawnSync(TSX, [join(REPO, 'scripts/token.ts'), '--agency', 'school-east', '--role', 'psychology-teacher'], { cwd: REPO, env: { ...process.env, CARELOOP_MODE: 'production' }, encoding: 'utf8' });
+    expect(token.status).toBe(2);
   });
 });

@@ -9,8 +9,17 @@ import { describeReferralLoop, HOSPITAL, READ, SCHOOL, sendReferral, type LoopDe
 
 const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
+/** Connector API keys as the hub hands them out on first start (printed once by `npm start`). */
+const connectorKeys = new Map<string, string>();
+const onConnectorKeyCreated = (agencyId: string, key: string) => void connectorKeys.set(agencyId, key);
+
 function embeddedDeployment(hub: Hub): LoopDeployment {
-  const connector = (agencyId: string) => (path: string, init?: RequestInit) => Promise.resolve(hub.fetch(new Request(`http://hub/connectors/${agencyId}${path}`, init)));
+  const connector = (agencyId: string) => (path: string, init: RequestInit = {}) =>
+    Promise.resolve(
+      hub.fetch(
+        new Request(`http://hub/connectors/${agencyId}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${connectorKeys.get(agencyId)}` } }),
+      ),
+    );
   return {
     hub,
     hospitalConnector: connector(HOSPITAL),
@@ -21,13 +30,13 @@ function embeddedDeployment(hub: Hub): LoopDeployment {
 }
 
 describeReferralLoop('the referral loop on the embedded bus and PGlite', async () =>
-  embeddedDeployment(await createHub({ embedConnectors: true, logger: logger(), relayIntervalMs: 200 })),
+  embeddedDeployment(await createHub({ embedConnectors: true, logger: logger(), relayIntervalMs: 200, onConnectorKeyCreated })),
 );
 
 describe('restarting the embedded hub', () => {
   it('keeps a sent referral and still delivers the hospital’s acceptance, applied once', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-restart-'));
-    const options: HubOptions = { dataDir, keysDir: join(dataDir, 'keys'), embedConnectors: true, logger: logger(), relayIntervalMs: 200 };
+    const options: HubOptions = { dataDir, keysDir: join(dataDir, 'keys'), connectorKeysDir: join(dataDir, 'connector-keys'), embedConnectors: true, logger: logger(), relayIntervalMs: 200, onConnectorKeyCreated };
     try {
       let hub = await createHub(options);
       const sent = await sendReferral(hub);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAgencySigningKey, createAgencySigner } from '../../adapters/crypto/agency-keys.js';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import type { DeadLetter } from '../../adapters/messaging/verified-handler.js';
+import { HUB_AGENCY_ID } from '../../core/development-seed.js';
 import { EVENT_TYPES } from '../../core/messages/event-types.js';
 import { TOPICS } from '../../core/messages/topics.js';
 import type { Hub } from '../../gateway/create-hub.js';
@@ -30,7 +31,7 @@ export const CREATE = `mutation Create($input: CreateReferralInput!) {
   createReferral(input: $input) { id state subjectId reason guardiansNotified school { id } hospital { id } timeline { state action actorAgency { id } } }
 }`;
 export const READ = `query Read($id: ID!) {
-  referral(id: $id) { id state reason createdBy declineReason availableActions timeline { sequence state action actorAgency { id } actorUserId at } }
+  referral(id: $id) { id state reason createdBy declineReason availableActions timeline { sequence state action actorAgency { id } actorUserId actorSystem at } }
 }`;
 const ACCEPT = `mutation Accept($id: ID!) { acceptReferral(id: $id) { id state } }`;
 const DECLINE = `mutation Decline($id: ID!, $reason: String!) { declineReferral(id: $id, reason: $reason) { id state declineReason } }`;
@@ -118,6 +119,8 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
         ['ACCEPTED', 'ACCEPT', HOSPITAL],
       ]);
       expect(read.data?.referral.timeline[1]?.actorUserId).toBe('dr-lin');
+      // The person the hospital's system named, and the credential that system proved to its connector.
+      expect(read.data?.referral.timeline[1]?.actorSystem).toMatch(/^api-key:[0-9a-f]{8}$/);
 
       const schoolInbox = await eventually(async () => {
         const body = (await (await d.schoolConnector('/v1/inbox')).json()) as { items: Array<{ payload: Record<string, unknown> }> };
@@ -180,15 +183,39 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       expect(stranger.data ?? null).toBeNull();
     });
 
-    it('a referral for an unknown student or another school’s student is NOT_FOUND and writes nothing', async () => {
+    it('a referral for an unknown student or another school’s student answers byte for byte the same and writes nothing', async () => {
       const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
       const before = await d.count('referrals');
+      const bodies: string[] = [];
       for (const subjectId of ['subj-does-not-exist', OTHER_SCHOOLS_STUDENT]) {
         const result = await gql(d.hub.fetch, token, CREATE, { input: { subjectId, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: true } });
         expect(errorCode(result)).toBe('NOT_FOUND');
         expect(result.data).toBeNull();
+        bodies.push(JSON.stringify(result));
       }
+      expect(bodies[0]).toBe(bodies[1]);
+      expect(bodies[0]).toContain('No such subject.');
       expect(await d.count('referrals')).toBe(before);
+    });
+
+    it('a referral to an unknown agency answers exactly like one to an agency that is no hospital', async () => {
+      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+      const bodies: string[] = [];
+      for (const hospitalAgencyId of ['hospital-does-not-exist', POLICE]) {
+        const result = await gql(d.hub.fetch, token, CREATE, { input: { subjectId: STUDENT, hospitalAgencyId, reason: 'x', guardiansNotified: true } });
+        expect(errorCode(result)).toBe('FORBIDDEN');
+        bodies.push(JSON.stringify(result));
+      }
+      expect(bodies[0]).toBe(bodies[1]);
+    });
+
+    it('deciding on another hospital’s referral answers exactly like deciding on one that does not exist', async () => {
+      const sent = await sendReferral(d.hub);
+      const stranger = await tokenFor(d.hub.keyRing, OTHER_SCHOOL, 'psychology-teacher');
+      const hidden = await gql(d.hub.fetch, stranger, 'mutation($id: ID!) { withdrawReferral(id: $id) { id } }', { id: sent.id });
+      const missing = await gql(d.hub.fetch, stranger, 'mutation($id: ID!) { withdrawReferral(id: $id) { id } }', { id: randomUUID() });
+      expect(errorCode(hidden)).toBe('NOT_FOUND');
+      expect(JSON.stringify(hidden)).toBe(JSON.stringify(missing));
     });
 
     it('accepting a referral twice is INVALID_TRANSITION and leaves its timeline as it was', async () => {
@@ -297,18 +324,18 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     it('forged, wrong-agency and re-labelled decision events are dead-lettered with their reason and change nothing', async () => {
       const sent = await sendReferral(d.hub);
       const dlq = await watchDeadLetters(d.hub, sent.id);
-      const data = { referralId: sent.id, decision: 'ACCEPT', decidedBy: 'mallory', decidedAt: new Date().toISOString() };
+      const data = { referralId: sent.id, decision: 'ACCEPT', decidedBy: 'mallory', decidedVia: 'api-key:00000000', decidedAt: new Date().toISOString() };
       const time = new Date();
 
       // Forged: a key nobody registered, presented under the hospital's name and kid.
       const hospitalKid = (await d.hub.keyRing.directory().find((a) => a.id === HOSPITAL))!.publicKeys.keys[0]!.kid as string;
       const rogueKey = { ...(await generateAgencySigningKey(HOSPITAL)), kid: hospitalKid };
-      const forged = await createSignedEvent({ signer: await createAgencySigner(HOSPITAL, rogueKey), type: EVENT_TYPES.referralDecision, subject: sent.id, data, time });
+      const forged = await createSignedEvent({ signer: await createAgencySigner(HOSPITAL, rogueKey), type: EVENT_TYPES.referralDecision, subject: sent.id, recipient: HUB_AGENCY_ID, data, time });
       // Wrong agency: a school's genuine key, claiming to be the hospital.
       const schoolSigner = await d.hub.keyRing.signer(SCHOOL);
-      const wrongAgency = await createSignedEvent({ signer: { agencyId: HOSPITAL, sign: (p) => schoolSigner.sign(p) }, type: EVENT_TYPES.referralDecision, subject: sent.id, data, time });
+      const wrongAgency = await createSignedEvent({ signer: { agencyId: HOSPITAL, sign: (p) => schoolSigner.sign(p) }, type: EVENT_TYPES.referralDecision, subject: sent.id, recipient: HUB_AGENCY_ID, data, time });
       // Re-labelled: a genuine hospital event whose envelope was edited after signing.
-      const genuine = await createSignedEvent({ signer: await d.hub.keyRing.signer(HOSPITAL), type: EVENT_TYPES.referralDecision, subject: sent.id, data, time });
+      const genuine = await createSignedEvent({ signer: await d.hub.keyRing.signer(HOSPITAL), type: EVENT_TYPES.referralDecision, subject: sent.id, recipient: HUB_AGENCY_ID, data, time });
       const relabelled = { ...genuine, value: JSON.stringify({ ...JSON.parse(genuine.value), subject: randomUUID() }) };
       // Not even JSON.
       const garbage = { key: sent.id, value: '{not json' };
@@ -328,7 +355,8 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
         signer: await d.hub.keyRing.signer(HOSPITAL),
         type: EVENT_TYPES.referralDecision,
         subject: sent.id,
-        data: { referralId: sent.id, decision: 'ACCEPT', decidedBy: 'dr-lin', decidedAt: new Date().toISOString() },
+        recipient: HUB_AGENCY_ID,
+        data: { referralId: sent.id, decision: 'ACCEPT', decidedBy: 'dr-lin', decidedVia: 'api-key:00000000', decidedAt: new Date().toISOString() },
         time: new Date(),
       });
       const dlq = await watchDeadLetters(d.hub, sent.id);

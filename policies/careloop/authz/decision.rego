@@ -42,12 +42,14 @@ default fields := []
 
 fields := _fields_for_role if allow
 
+default reasons := []
+
 reasons := [r | some r in _denials] if {
 	not allow
 	count(_denials) > 0
 } else := ["not permitted for this role"] if {
 	not allow
-} else := []
+}
 
 _principal := input.principal
 
@@ -182,13 +184,18 @@ _denials contains "guardians must be notified in writing before a referral" if {
 
 _referral_fields := {
 	"id", "state", "subjectId", "reason", "guardiansNotified", "schoolAgencyId", "hospitalAgencyId",
-	"createdAt", "updatedAt", "createdBy", "timeline", "declineReason",
+	"createdAt", "updatedAt", "createdBy", "timeline", "declineReason", "deliveryProblems",
 }
 
-# The hospital needs the case, not the school's user ids (PIPL Art. 6).
-_hospital_referral_fields := _referral_fields - {"createdBy"}
+# The hospital needs the case, not the school's people: no creator, and in the timeline who acted only by
+# agency, never by user id (PIPL Art. 6, least data). A dotted name discloses that field of every nested item.
+_timeline_fields_for_hospital := {"timeline.sequence", "timeline.state", "timeline.action", "timeline.actorAgencyId", "timeline.at"}
+
+_hospital_referral_fields := (_referral_fields - {"createdBy", "timeline", "deliveryProblems"}) | _timeline_fields_for_hospital
 
 _subject_fields := {"id", "grade", "schoolAgencyId", "localRef"}
+
+default _fields_for_role := []
 
 _fields_for_role := sort(_referral_fields) if {
 	_resource.type == "referral"
@@ -198,4 +205,4 @@ _fields_for_role := sort(_referral_fields) if {
 	_is_hospital_staff
 } else := sort(_subject_fields) if {
 	_resource.type == "subject"
-} else := []
+}

@@ -1,0 +1,101 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Encrypts sensitive text at rest (referral reasons, decline reasons, notes, event payloads in the outbox, the
+ * embedded bus log and connector inboxes) with AES-256-GCM, PIPL Art. 51. Each value carries the id of its key,
+ * so keys rotate: a new key encrypts from the moment it is made active, old keys keep decrypting until every row
+ * written under them has been purged or re-sealed (README "Security model").
+ *
+ * Sealed form: `enc:v1:<keyId>:<base64url(iv ‖ tag ‖ ciphertext)>`. The associated data binds a value to its
+ * purpose (`referrals.reason`, ...), so a sealed reason cannot be moved into another column and still open.
+ */
+export interface DataCipher {
+  seal(plain: string, purpose: string): string;
+  open(sealed: string, purpose: string): string;
+  readonly activeKeyId: string;
+}
+
+const PREFIX = 'enc:v1:';
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+export class DataKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataKeyError';
+  }
+}
+
+/** A data key ring: `keys` maps key id to 32 raw bytes; `activeKeyId` seals. */
+export function createDataCipher(options: { keys: Record<string, Buffer>; activeKeyId: string }): DataCipher {
+  for (const [id, key] of Object.entries(options.keys)) {
+    if (!KEY_ID.test(id)) throw new DataKeyError(`Data key id ${JSON.stringify(id)} is not a plain identifier.`);
+    if (key.length !== 32) throw new DataKeyError(`Data key ${id} must be 32 bytes (AES-256).`);
+  }
+  const active = options.keys[options.activeKeyId];
+  if (!active) throw new DataKeyError(`The active data key ${options.activeKeyId} is not in the key ring.`);
+  return {
+    activeKeyId: options.activeKeyId,
+    seal(plain, purpose) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', active, iv);
+      cipher.setAAD(Buffer.from(purpose, 'utf8'));
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return `${PREFIX}${options.activeKeyId}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+    },
+    open(sealed, purpose) {
+      if (!sealed.startsWith(PREFIX)) throw new DataKeyError('The value is not sealed.');
+      const rest = sealed.slice(PREFIX.length);
+      const colon = rest.indexOf(':');
+      const keyId = rest.slice(0, colon);
+      const key = options.keys[keyId];
+      if (!key) throw new DataKeyError(`No data key ${keyId} to open this value: it was sealed under a key this ring no longer has.`);
+      const raw = Buffer.from(rest.slice(colon + 1), 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+      decipher.setAAD(Buffer.from(purpose, 'utf8'));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    },
+  };
+}
+
+/** A key ring with one fresh key, in memory only: for tests and throw-away hubs. */
+export function createEphemeralDataCipher(): DataCipher {
+  return createDataCipher({ keys: { ephemeral: randomBytes(32) }, activeKeyId: 'ephemeral' });
+}
+
+const keyRingFile = z.object({ activeKeyId: z.string().regex(KEY_ID), keys: z.record(z.string().regex(KEY_ID), z.string()) });
+
+/**
+ * Parses `DATA_KEYS` (`<id>:<base64 32 bytes>[,<id>:<base64>...]`, the first is active unless `activeKeyId` says
+ * otherwise). Configuration, never logged.
+ */
+export function parseDataKeys(value: string, activeKeyId?: string): DataCipher {
+  const keys: Record<string, Buffer> = {};
+  const ids: string[] = [];
+  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const colon = part.indexOf(':');
+    if (colon < 1) throw new DataKeyError('DATA_KEYS entries are <id>:<base64 key>.');
+    const id = part.slice(0, colon);
+    keys[id] = Buffer.from(part.slice(colon + 1), 'base64');
+    ids.push(id);
+  }
+  const active = activeKeyId ?? ids[0];
+  if (!active) throw new DataKeyError('DATA_KEYS holds no key.');
+  return createDataCipher({ keys, activeKeyId: active });
+}
+
+/** Development only: the data key ring kept beside the development signing keys, created on first start. */
+export async function loadOrCreateDevelopmentDataKeys(dir: string): Promise<DataCipher> {
+  const file = join(dir, 'data-keys.json');
+  if (!existsSync(file)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const id = `dev-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+    await writeFile(file, JSON.stringify({ activeKeyId: id, keys: { [id]: randomBytes(32).toString('base64') } }, null, 2), { mode: 0o600 });
+  }
+  const parsed = keyRingFile.parse(JSON.parse(await readFile(file, 'utf8')));
+  return createDataCipher({ activeKeyId: parsed.activeKeyId, keys: Object.fromEntries(Object.entries(parsed.keys).map(([id, k]) => [id, Buffer.from(k, 'base64')])) });
+}

@@ -1,0 +1,16 @@
+import type { DataCipher } from '../crypto/data-cipher.js';
+
+/**
+ * Reads and writes one encrypted text column. Rows written before encryption at rest existed are plain; they are
+ * still read (so an upgrade loses nothing) and age out with retention.
+ */
+export function sealedColumn(cipher: DataCipher, purpose: string) {
+  return {
+    seal: (value: string | null): string | null => (value === null ? null : cipher.seal(value, purpose)),
+    open: (stored: unknown): string | null => {
+      if (stored === null || stored === undefined) return null;
+      const text = String(stored);
+      return text.startsWith('enc:v1:') ? cipher.open(text, purpose) : text;
+    },
+  };
+}

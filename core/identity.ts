@@ -1,0 +1,20 @@
+import type { AgencyType } from './ports/policy-engine.js';
+
+/**
+ * The roles each agency type may put in the tokens it issues to its people. A token naming any other role is
+ * refused at the door, so a school cannot mint `hospital-liaison` and no agency can mint `system` (the role of
+ * an agency's own system, which proves itself to its connector, never to the GraphQL door).
+ */
+export const ROLES_BY_AGENCY_TYPE: Readonly<Record<AgencyType, readonly string[]>> = {
+  school: ['psychology-teacher', 'crisis-team', 'class-teacher'],
+  hospital: ['hospital-liaison', 'clinician'],
+  'public-safety': ['police-analyst'],
+  'education-bureau': ['bureau-analyst'],
+};
+
+/** The role an agency's own system holds when it calls its connector. */
+export const SYSTEM_ROLE = 'system';
+
+export function isPersonRoleOf(agencyType: AgencyType, role: string): boolean {
+  return ROLES_BY_AGENCY_TYPE[agencyType].includes(role);
+}

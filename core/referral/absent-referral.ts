@@ -1,0 +1,11 @@
+import type { PolicyResource } from '../ports/policy-engine.js';
+
+/** What the policy is asked about when no referral has the id: it belongs to nobody, so nobody may know it. */
+export const ABSENT_REFERRAL: PolicyResource = {
+  type: 'referral',
+  schoolAgencyId: '',
+  hospitalAgencyId: '',
+  hospitalAgencyType: 'unknown',
+  subjectSchoolAgencyId: '',
+  guardiansNotified: false,
+};

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * C0 controls other than tab and line breaks, DEL, and C1 controls: invisible, and NUL breaks PostgreSQL text.
+ * A lone surrogate is not text at all: it cannot be encoded as UTF-8, so the bus would carry a different string
+ * from the one that was signed, and the event would be refused downstream while the hub believed it sent.
+ */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+export function isSafeText(value: string): boolean {
+  return value.isWellFormed() && !FORBIDDEN_CONTROLS.test(value);
+}
+
+/** Free text typed by a person: trimmed, bounded, and refused at the door when it is not clean Unicode text. */
+export function safeText(options: { max: number; min?: number; what?: string }) {
+  return z
+    .string()
+    .refine(isSafeText, { message: `${options.what ?? 'text'} contains control characters or malformed Unicode` })
+    .transform((v) => v.trim())
+    .pipe(z.string().min(options.min ?? 1, `${options.what ?? 'text'} is empty`).max(options.max));
+}
+
+/** An identifier typed or sent by a client: letters, digits and a few separators, nothing that could be text. */
+export const identifier = z.string().regex(/^[\w.:-]{1,100}$/, 'not a valid identifier');
