@@ -8,7 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['{core,adapters,gateway,connectors,scripts}/**/*.test.ts', 'test/*.test.ts', 'test/security/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
-          testTimeout: 30_000,
+          // Sized for a loaded 2-core machine (another heavy process beside the suite), not for an idle one.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -44,9 +44,14 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
 /** One loop: school sends, hospital system polls its connector and accepts, school polls until ACCEPTED. */
 async function loop(hub: Hub, hospital: Fetch, schoolToken: string): Promise<number> {
   const started = performance.now();
-  const created = await gql<{ createReferral: { id: string } }>(hub.fetch, schoolToken, `mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
-    i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: 'benchmark referral', guardiansNotified: true },
-  });
+  const created = await gql<{ createReferral: { id: string } }>(
+    hub.fetch,
+    schoolToken,
+    `mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`,
+    {
+      i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: 'benchmark referral', guardiansNotified: true },
+    },
+  );
   const id = created.data!.createReferral.id;
   await until(async () => {
     const body = (await (await hospital('/v1/inbox?limit=500')).json()) as { items: Array<{ id: string; payload: { referralId?: string } }> };
@@ -55,7 +60,11 @@ async function loop(hub: Hub, hospital: Fetch, schoolToken: string): Promise<num
     await hospital('/v1/inbox/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [item.id] }) });
     return item;
   });
-  await hospital(`/v1/referrals/${id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'bench' }) });
+  await hospital(`/v1/referrals/${id}/decision`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ decision: 'accept', decidedBy: 'bench' }),
+  });
   await until(async () => {
     const r = await gql<{ referral: { state: string } }>(hub.fetch, schoolToken, `query($id: ID!) { referral(id: $id) { state } }`, { id });
     return r.data?.referral.state === 'ACCEPTED' ? true : undefined;
@@ -91,7 +100,10 @@ async function measureConcealment(hub: Hub) {
   };
   for (let i = 0; i < WARMUP + ITERATIONS * 4; i++) {
     const [h, m] = [await time(created.data!.createReferral.id), await time(randomUUID())];
-    if (i >= WARMUP) hidden.push(h), missing.push(m);
+    if (i >= WARMUP) {
+      hidden.push(h);
+      missing.push(m);
+    }
   }
   return { hidden: summarise(hidden), missing: summarise(missing) };
 }
@@ -128,7 +140,22 @@ async function rawKafkaLatency(brokers: string[], sasl: { mechanism: 'scram-sha-
  * For the side-by-side "without policy" run only: answers every question with "allowed, all fields", so the
  * difference to the real run is what enforcement (wasm evaluation, audit writes) costs. Never used by the hub.
  */
-const ALL_FIELDS = ['id', 'state', 'subjectId', 'reason', 'guardiansNotified', 'schoolAgencyId', 'hospitalAgencyId', 'createdAt', 'updatedAt', 'createdBy', 'timeline', 'declineReason', 'grade', 'localRef'];
+const ALL_FIELDS = [
+  'id',
+  'state',
+  'subjectId',
+  'reason',
+  'guardiansNotified',
+  'schoolAgencyId',
+  'hospitalAgencyId',
+  'createdAt',
+  'updatedAt',
+  'createdBy',
+  'timeline',
+  'declineReason',
+  'grade',
+  'localRef',
+];
 const noEnforcement: PolicyEngine = { decide: async () => ({ allow: true, conceal: false, fields: ALL_FIELDS, reasons: [] }) };
 
 const broker = await startKafkaBroker();
@@ -136,19 +163,34 @@ try {
   const keys = new Map<string, string>();
   const onConnectorKeyCreated = (agencyId: string, key: string) => void keys.set(agencyId, key);
   /** The hospital system's calls, with its connector API key. */
-  const asHospital = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${keys.get('hospital-kangning')}` } });
+  const asHospital = (init: RequestInit = {}): RequestInit => ({
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${keys.get('hospital-kangning')}` },
+  });
   const embeddedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, onConnectorKeyCreated });
-  const embedded = await measureLoops(embeddedHub, async (path, init) => embeddedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, asHospital(init))));
+  const embedded = await measureLoops(embeddedHub, async (path, init) =>
+    embeddedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, asHospital(init))),
+  );
   const concealment = await measureConcealment(embeddedHub);
   await embeddedHub.stop();
 
   const unenforcedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, policy: noEnforcement, onConnectorKeyCreated });
-  const unenforced = await measureLoops(unenforcedHub, async (path, init) => unenforcedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, asHospital(init))));
+  const unenforced = await measureLoops(unenforcedHub, async (path, init) =>
+    unenforcedHub.fetch(new Request(`http://hub/connectors/hospital-kangning${path}`, asHospital(init))),
+  );
   await unenforcedHub.stop();
 
   const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
   const namespace = `bench${randomUUID().slice(0, 6)}.`;
-  const kafkaHub = await createHub({ kafkaBrokers: broker.brokers, kafkaSasl: broker.sasl, kafkaNamespace: namespace, keyRing, embedConnectors: false, logger, relayIntervalMs: 1000 });
+  const kafkaHub = await createHub({
+    kafkaBrokers: broker.brokers,
+    kafkaSasl: broker.sasl,
+    kafkaNamespace: namespace,
+    keyRing,
+    embedConnectors: false,
+    logger,
+    relayIntervalMs: 1000,
+  });
   const hospital = await startStandaloneConnector({
     agencyId: 'hospital-kangning',
     kafkaBrokers: broker.brokers,
@@ -199,7 +241,7 @@ try {
     `| raw kafkajs produce → consume, same broker | ${f(raw.p50)} | ${f(raw.p99)} | ${f(raw.mean)} |`,
     '',
     '',
-    '## Concealment: reading another school\'s referral against reading an id that does not exist',
+    "## Concealment: reading another school's referral against reading an id that does not exist",
     '',
     '| measurement | p50 (ms) | p99 (ms) | mean (ms) |',
     '| --- | --- | --- | --- |',

@@ -47,7 +47,13 @@ export async function startStandaloneConnector(options: {
     : await createPgliteClient({ dataDir: options.dataDir && join(options.dataDir, `connector-${agency.id}`) });
   await migrate(sql, 'connector');
   await migrate(sql, 'events');
-  const bus = createKafkaEventBus({ brokers: options.kafkaBrokers, clientId: `careloop-connector-${agency.id}`, logger: options.logger, namespace: options.kafkaNamespace, sasl: options.kafkaSasl });
+  const bus = createKafkaEventBus({
+    brokers: options.kafkaBrokers,
+    clientId: `careloop-connector-${agency.id}`,
+    logger: options.logger,
+    namespace: options.kafkaNamespace,
+    sasl: options.kafkaSasl,
+  });
   const connector = await createAgencyConnector({
     agency,
     bus,
@@ -57,7 +63,11 @@ export async function startStandaloneConnector(options: {
     keyRing: options.keyRing,
     clock: options.clock ?? systemClock,
     logger: options.logger,
-    apiKeys: await loadOrCreateConnectorApiKey({ agencyId: agency.id, dir: options.connectorKeysDir, onCreated: options.onConnectorKeyCreated ?? (() => undefined) }),
+    apiKeys: await loadOrCreateConnectorApiKey({
+      agencyId: agency.id,
+      dir: options.connectorKeysDir,
+      onCreated: options.onConnectorKeyCreated ?? (() => undefined),
+    }),
     tokenMaxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
     freshnessWindowMs: options.freshnessWindowMs,
   });

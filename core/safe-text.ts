@@ -18,7 +18,12 @@ export function safeText(options: { max: number; min?: number; what?: string }) 
     .string()
     .refine(isSafeText, { message: `${options.what ?? 'text'} contains control characters or malformed Unicode` })
     .transform((v) => v.trim())
-    .pipe(z.string().min(options.min ?? 1, `${options.what ?? 'text'} is empty`).max(options.max));
+    .pipe(
+      z
+        .string()
+        .min(options.min ?? 1, `${options.what ?? 'text'} is empty`)
+        .max(options.max),
+    );
 }
 
 /** An identifier typed or sent by a client: letters, digits and a few separators, nothing that could be text. */

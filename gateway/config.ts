@@ -39,8 +39,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration: ${issue?.path.join('.')}: ${issue?.code}`);
   }
   const e = parsed.data;
-  const kafkaBrokers = e.KAFKA_BROKERS ? e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : undefined;
-  if ((e.KAFKA_USERNAME === undefined) !== (e.KAFKA_PASSWORD === undefined)) throw new Error('Invalid configuration: KAFKA_USERNAME and KAFKA_PASSWORD go together.');
+  const kafkaBrokers = e.KAFKA_BROKERS
+    ? e.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean)
+    : undefined;
+  if ((e.KAFKA_USERNAME === undefined) !== (e.KAFKA_PASSWORD === undefined))
+    throw new Error('Invalid configuration: KAFKA_USERNAME and KAFKA_PASSWORD go together.');
   return {
     development: e.CARELOOP_MODE === 'development',
     port: e.PORT,
@@ -51,7 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dataKeys: e.DATA_KEYS,
     databaseUrl: e.DATABASE_URL,
     kafkaBrokers,
-    kafkaSasl: e.KAFKA_USERNAME && e.KAFKA_PASSWORD ? { mechanism: 'scram-sha-256' as const, username: e.KAFKA_USERNAME, password: e.KAFKA_PASSWORD } : undefined,
+    kafkaSasl:
+      e.KAFKA_USERNAME && e.KAFKA_PASSWORD ? { mechanism: 'scram-sha-256' as const, username: e.KAFKA_USERNAME, password: e.KAFKA_PASSWORD } : undefined,
     // On Kafka the connectors normally run as their own processes; embedded, they live inside the hub.
     embedConnectors: (e.CONNECTORS ?? (kafkaBrokers ? 'none' : 'embedded')) === 'embedded',
     connectorAgencyId: e.CONNECTOR_AGENCY_ID,
@@ -59,7 +65,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     tokenMaxLifetimeSeconds: e.TOKEN_MAX_LIFETIME_SECONDS,
     freshnessWindowMs: e.EVENT_FRESHNESS_SECONDS * 1000,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    corsOrigins: e.CORS_ORIGINS
+      ? e.CORS_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [],
     busRetentionMs: e.BUS_RETENTION_HOURS * 3600_000,
     inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
     logLevel: e.LOG_LEVEL,

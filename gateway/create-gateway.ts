@@ -52,7 +52,9 @@ export function createGateway(options: GatewayOptions) {
     // Only listed origins get CORS headers, and never with credentials: tokens travel in the header, not cookies.
     cors: (request) => {
       const origin = request.headers.get('origin');
-      return origin && origins.has(origin) ? { origin: [origin], credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept', 'x-correlation-id'] } : false;
+      return origin && origins.has(origin)
+        ? { origin: [origin], credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept', 'x-correlation-id'] }
+        : false;
     },
     plugins: [
       useAgencyAuth({ verifier: options.verifier, logger }),

@@ -106,7 +106,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'careloop-hub' });
   const development = options.development ?? true;
-  const sql = options.databaseUrl ? createPgClient({ connectionString: options.databaseUrl }) : await createPgliteClient({ dataDir: options.dataDir && join(options.dataDir, 'pglite') });
+  const sql = options.databaseUrl
+    ? createPgClient({ connectionString: options.databaseUrl })
+    : await createPgliteClient({ dataDir: options.dataDir && join(options.dataDir, 'pglite') });
   const embeddedBus = !options.kafkaBrokers?.length;
   const embedConnectors = options.embedConnectors ?? embeddedBus;
   const freshnessWindowMs = options.freshnessWindowMs ?? 24 * 3600_000;
@@ -133,7 +135,13 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         onHandlerError: (err, m) => logger.warn({ err, topic: m.topic, offset: m.offset }, 'handler failed; redelivering'),
         onStoreError: (err) => logger.error({ err }, 'embedded bus cannot read its log; retrying'),
       }))
-    : createKafkaEventBus({ brokers: options.kafkaBrokers ?? [], clientId: 'careloop-hub', logger, namespace: options.kafkaNamespace, sasl: options.kafkaSasl });
+    : createKafkaEventBus({
+        brokers: options.kafkaBrokers ?? [],
+        clientId: 'careloop-hub',
+        logger,
+        namespace: options.kafkaNamespace,
+        sasl: options.kafkaSasl,
+      });
   const agencies = await store.agencies.list();
   await bus.ensureTopics([TOPICS.hubInbound, TOPICS.deadLetter, ...agencies.filter((a) => a.type !== 'hub').map((a) => agencyTopic(a.id))]);
 
@@ -183,7 +191,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         keyRing,
         clock,
         logger,
-        apiKeys: await loadOrCreateConnectorApiKey({ agencyId: agency.id, dir: options.connectorKeysDir, onCreated: options.onConnectorKeyCreated ?? (() => undefined) }),
+        apiKeys: await loadOrCreateConnectorApiKey({
+          agencyId: agency.id,
+          dir: options.connectorKeysDir,
+          onCreated: options.onConnectorKeyCreated ?? (() => undefined),
+        }),
         tokenMaxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
         freshnessWindowMs,
         throttle: options.connectorThrottle,
@@ -205,7 +217,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
   const retentionEvery = options.retentionIntervalMs ?? 3600_000;
   const retentionTimer =
-    retentionEvery > 0 ? setInterval(() => void purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention failed')), retentionEvery).unref() : null;
+    retentionEvery > 0
+      ? setInterval(() => void purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention failed')), retentionEvery).unref()
+      : null;
 
   const bodyLimitBytes = options.bodyLimitBytes ?? 100_000;
   const http = new Hono();

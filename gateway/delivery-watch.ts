@@ -13,8 +13,19 @@ const REASON = /^[A-Z_]{1,40}$/;
  * referral shows on the referral (`deliveryProblems`) and in the `careloop_undelivered_events_total` metric
  * instead of sitting as SENT while the hospital never hears of it.
  */
-export async function startDeliveryWatch(options: { bus: EventBus; sql: SqlClient; registry: Registry; logger: Logger; groupId?: string }): Promise<Subscription> {
-  const undelivered = new Counter({ name: 'careloop_undelivered_events_total', help: 'Events the hub sent that a recipient refused.', labelNames: ['reason'], registers: [options.registry] });
+export async function startDeliveryWatch(options: {
+  bus: EventBus;
+  sql: SqlClient;
+  registry: Registry;
+  logger: Logger;
+  groupId?: string;
+}): Promise<Subscription> {
+  const undelivered = new Counter({
+    name: 'careloop_undelivered_events_total',
+    help: 'Events the hub sent that a recipient refused.',
+    labelNames: ['reason'],
+    registers: [options.registry],
+  });
   const log = options.logger.child({ component: 'delivery-watch' });
   return options.bus.subscribe({
     groupId: options.groupId ?? 'careloop-hub-delivery-watch',

@@ -45,7 +45,8 @@ export async function resolveDeployment(config: CareloopConfig, actsFor: (agenci
   const agencies = await loadDirectoryFile(config.agencyDirectory).catch((error: unknown) => {
     throw new DeploymentError(error instanceof Error ? error.message : 'The agency directory cannot be read.');
   });
-  if (!agencies.some((a) => a.id === HUB_AGENCY_ID && a.type === 'hub')) throw new DeploymentError(`The agency directory must register the hub as ${HUB_AGENCY_ID}.`);
+  if (!agencies.some((a) => a.id === HUB_AGENCY_ID && a.type === 'hub'))
+    throw new DeploymentError(`The agency directory must register the hub as ${HUB_AGENCY_ID}.`);
   const keyRing = await loadKeyRing({ dir: config.keysDir, agencyIds: actsFor(agencies), directory: agencies }).catch((error: unknown) => {
     throw new DeploymentError(error instanceof Error ? error.message : 'The private keys cannot be read.');
   });

@@ -8,7 +8,7 @@ import { EVENT_TYPES, type ReferralDecisionData } from '../core/messages/event-t
 import { TOPICS } from '../core/messages/topics.js';
 import type { EventBus, Subscription } from '../core/ports/event-bus.js';
 import type { LedgerStore } from '../core/ports/ledger-store.js';
-import type { AgencyType, Principal } from '../core/ports/policy-engine.js';
+import type { Principal } from '../core/ports/policy-engine.js';
 import type { ReferralService } from '../core/referral/referral-service.js';
 
 /**
@@ -40,7 +40,7 @@ export async function startLedgerProjector(options: {
       if (data.referralId !== event.subject) throw new MalformedEventError('The event subject and the referral id differ.');
       const agency = await options.store.agencies.find(event.agencyId);
       if (!agency || agency.type === 'hub') throw new WrongSignerError('The hub does not take decisions from itself.');
-      const principal: Principal = { agencyId: agency.id, agencyType: agency.type as AgencyType, role: 'system', userId: data.decidedBy };
+      const principal: Principal = { agencyId: agency.id, agencyType: agency.type, role: 'system', userId: data.decidedBy };
       const ctx = { eventId: event.id, correlationId: event.correlationId ?? undefined, actorSystem: data.decidedVia };
       if (data.decision === 'ACCEPT') await options.referrals.accept(principal, data.referralId, ctx);
       else await options.referrals.decline(principal, data.referralId, data.reason ?? '', ctx);

@@ -21,7 +21,11 @@ export function createOutboxRelay(options: { outbox: OutboxStore; bus: EventBus;
           (await options.outbox.takeBatch(options.batchSize ?? 100, async (batch) => {
             const byTopic = new Map<string, typeof batch>();
             for (const item of batch) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item]);
-            for (const [topic, items] of byTopic) await options.bus.publish(topic, items.map((i) => i.message));
+            for (const [topic, items] of byTopic)
+              await options.bus.publish(
+                topic,
+                items.map((i) => i.message),
+              );
           })) > 0
         );
       } catch (error) {

@@ -35,7 +35,12 @@ try {
 agencyId ??= deployment.agencies.find((a) => a.type === kind)?.id;
 const agency = deployment.agencies.find((a) => a.id === agencyId && a.type === kind);
 if (!agency) {
-  console.error(`No ${kind} agency named ${agencyId}. Registered: ${deployment.agencies.filter((a) => a.type === kind).map((a) => a.id).join(', ')}`);
+  console.error(
+    `No ${kind} agency named ${agencyId}. Registered: ${deployment.agencies
+      .filter((a) => a.type === kind)
+      .map((a) => a.id)
+      .join(', ')}`,
+  );
   process.exit(2);
 }
 const port = Number(values.port ?? config.connectorPort ?? { hospital: 4101, school: 4102, 'public-safety': 4103 }[kind]);

@@ -60,7 +60,9 @@ const server = serve({ fetch: hub.fetch, port: config.port, hostname: config.hos
     },
     'Careloop hub ready',
   );
-  const hint = deployment.development ? `GraphiQL: ${base}/graphql  (tokens: npm run token -- --agency school-east --role psychology-teacher)` : `GraphQL: ${base}/graphql`;
+  const hint = deployment.development
+    ? `GraphiQL: ${base}/graphql  (tokens: npm run token -- --agency school-east --role psychology-teacher)`
+    : `GraphQL: ${base}/graphql`;
   console.log(`\nCareloop hub ready. ${hint}\n`);
 });
 

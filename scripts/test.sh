@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: everything, on a fresh machine. Fetches what is missing into ignored caches first (node modules,
 # the pinned opa, the Kafka jars, a PostgreSQL server), then runs the policy suites, the type check and every
-# vitest suite (unit, and integration against a real Kafka broker and a real PostgreSQL server).
+# vitest suite (unit, and integration against a real Kafka broker and a real PostgreSQL server), after the
+# formatting and lint checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ bash scripts/ensure-postgres.sh
 
 echo "== typecheck"
 npx tsc --noEmit -p .
+
+echo "== format and lint: prettier, typescript-eslint, regal"
+bash scripts/lint.sh
 
 echo "== vitest (unit + integration)"
 mkdir -p .cache

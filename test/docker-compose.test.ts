@@ -5,7 +5,14 @@ import { HUB_AGENCY_ID, SEED_AGENCIES } from '../core/development-seed.js';
 import { CONFIG_VARIABLES } from '../gateway/config.js';
 
 /** There is no Docker engine here, so the deployment is checked by reading it: the wiring must match the code. */
-type Service = { command?: string[]; environment?: Record<string, string | number>; depends_on?: Record<string, { condition: string }>; volumes?: string[]; image?: string; build?: string };
+type Service = {
+  command?: string[];
+  environment?: Record<string, string | number>;
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+  image?: string;
+  build?: string;
+};
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
 const connectors = ['hospital-connector', 'school-connector', 'public-safety-connector'];
@@ -17,7 +24,15 @@ const privateKeyMounts = (name: string) => (services[name]?.volumes ?? []).filte
 
 describe('docker-compose.yml', () => {
   it('runs Kafka, its user setup, PostgreSQL, the gateway and the three connectors as separate services', () => {
-    expect(Object.keys(services).sort()).toEqual(['gateway', 'hospital-connector', 'kafka', 'kafka-users', 'postgres', 'public-safety-connector', 'school-connector']);
+    expect(Object.keys(services).sort()).toEqual([
+      'gateway',
+      'hospital-connector',
+      'kafka',
+      'kafka-users',
+      'postgres',
+      'public-safety-connector',
+      'school-connector',
+    ]);
   });
 
   it('sets only environment variables the hub and connectors actually read, and runs them in production mode', () => {

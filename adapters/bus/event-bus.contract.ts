@@ -14,7 +14,10 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000) {
  * The semantics the domain relies on, pinned once and run against every EventBus adapter: per-key order,
  * at-least-once delivery, independent consumer groups, and a group resuming where it left off.
  */
-export function describeEventBusContract(name: string, makeBus: () => Promise<{ bus: EventBus; reopen: () => Promise<EventBus>; dispose: () => Promise<void> }>) {
+export function describeEventBusContract(
+  name: string,
+  makeBus: () => Promise<{ bus: EventBus; reopen: () => Promise<EventBus>; dispose: () => Promise<void> }>,
+) {
   describe(`${name} (EventBus contract)`, () => {
     let bus: EventBus;
     let reopen: () => Promise<EventBus>;
@@ -73,7 +76,10 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<{ 
       const b: string[] = [];
       const subA = await bus.subscribe({ groupId: group(), topics: [t], handler: async (m) => void a.push(m.value) });
       const subB = await bus.subscribe({ groupId: group(), topics: [t], handler: async (m) => void b.push(m.value) });
-      await bus.publish(t, [{ key: 'x', value: '1' }, { key: 'y', value: '2' }]);
+      await bus.publish(t, [
+        { key: 'x', value: '1' },
+        { key: 'y', value: '2' },
+      ]);
       await waitFor(() => a.length === 2 && b.length === 2, 'both groups');
       await subA.close();
       await subB.close();

@@ -24,7 +24,7 @@ function headersToStrings(headers: Record<string, unknown> | undefined): Record<
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     if (v === undefined) continue;
-    out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : JSON.stringify(v);
   }
   return out;
 }
@@ -73,7 +73,11 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
     },
 
     async subscribe({ groupId, topics, handler }) {
-      const consumer = kafka.consumer({ groupId: physical(groupId), allowAutoTopicCreation: true, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
+      const consumer = kafka.consumer({
+        groupId: physical(groupId),
+        allowAutoTopicCreation: true,
+        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+      });
       consumers.add(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
@@ -84,7 +88,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
             topic: logical(topic),
             key: message.key ? message.key.toString('utf8') : null,
             value: message.value ? message.value.toString('utf8') : '',
-            headers: headersToStrings(message.headers as Record<string, unknown>),
+            headers: headersToStrings(message.headers),
             offset: message.offset,
           };
           await handler(incoming);

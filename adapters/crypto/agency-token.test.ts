@@ -39,7 +39,7 @@ describe('agency tokens', async () => {
   it('a token with a tampered payload is UNAUTHENTICATED', async () => {
     const token = await mintAgencyToken({ signer: school.signer, userId: 't', role: 'class-teacher', clock });
     const [h, p, s] = token.split('.');
-    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
     const forged = [h, Buffer.from(JSON.stringify({ ...claims, role: 'psychology-teacher' })).toString('base64url'), s].join('.');
     await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
@@ -70,14 +70,22 @@ describe('agency tokens', async () => {
   it('an agency may mint only the person roles of its type: no system, no role of another type', async () => {
     for (const role of ['system', 'hospital-liaison', 'police-analyst', 'admin']) {
       const token = await mintAgencyToken({ signer: school.signer, userId: 't', role, clock });
-      await expect(verifier.verify(token), role).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'The token carries a role its agency may not issue here.' });
+      await expect(verifier.verify(token), role).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        message: 'The token carries a role its agency may not issue here.',
+      });
     }
     const liaison = await mintAgencyToken({ signer: hospital.signer, userId: 'h', role: 'hospital-liaison', clock });
     await expect(verifier.verify(liaison)).resolves.toMatchObject({ principal: { role: 'hospital-liaison' } });
   });
 
   it('a connector takes only its own agency system, with the connector audience', async () => {
-    const forConnector = createTokenVerifier({ directory: createStaticDirectory([school.record, hospital.record]), clock, audience: connectorAudience('hospital-a'), accepts: { systemOf: 'hospital-a' } });
+    const forConnector = createTokenVerifier({
+      directory: createStaticDirectory([school.record, hospital.record]),
+      clock,
+      audience: connectorAudience('hospital-a'),
+      accepts: { systemOf: 'hospital-a' },
+    });
     const own = await mintAgencyToken({ signer: hospital.signer, userId: 'his-1', role: 'system', clock, audience: connectorAudience('hospital-a') });
     await expect(forConnector.verify(own)).resolves.toMatchObject({ principal: { agencyId: 'hospital-a', role: 'system' } });
     const otherAgency = await mintAgencyToken({ signer: school.signer, userId: 'x', role: 'system', clock, audience: connectorAudience('hospital-a') });

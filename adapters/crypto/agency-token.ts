@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { CareloopError, UnauthenticatedError } from '../../core/errors.js';
 import { isPersonRoleOf, SYSTEM_ROLE } from '../../core/identity.js';
 import type { AgencyDirectory, AgencySigner } from '../../core/ports/keys.js';
-import type { AgencyType, Principal } from '../../core/ports/policy-engine.js';
+import type { Principal } from '../../core/ports/policy-engine.js';
 import { peekJwsPayload, verifyAgencyJws } from './agency-keys.js';
 
 /** Every token must be minted for the hub, so a token an agency issues for another service cannot be replayed here. */
@@ -100,7 +100,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         if (claims.nbf !== undefined && (claims.nbf - CLOCK_SKEW_SECONDS > now || claims.nbf > claims.exp)) {
           throw new UnauthenticatedError('The token is not valid yet.');
         }
-        const type = agency.type as AgencyType;
+        const type = agency.type;
         const roleAllowed = accepts === 'person' ? isPersonRoleOf(type, claims.role) : claims.role === SYSTEM_ROLE && agency.id === accepts.systemOf;
         if (!roleAllowed) throw new UnauthenticatedError('The token carries a role its agency may not issue here.');
         return { principal: { agencyId: agency.id, agencyType: type, role: claims.role, userId: claims.sub }, expiresAt: new Date(claims.exp * 1000) };

@@ -76,7 +76,10 @@ const keyRingFile = z.object({ activeKeyId: z.string().regex(KEY_ID), keys: z.re
 export function parseDataKeys(value: string, activeKeyId?: string): DataCipher {
   const keys: Record<string, Buffer> = {};
   const ids: string[] = [];
-  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const colon = part.indexOf(':');
     if (colon < 1) throw new DataKeyError('DATA_KEYS entries are <id>:<base64 key>.');
     const id = part.slice(0, colon);
@@ -97,5 +100,8 @@ export async function loadOrCreateDevelopmentDataKeys(dir: string): Promise<Data
     await writeFile(file, JSON.stringify({ activeKeyId: id, keys: { [id]: randomBytes(32).toString('base64') } }, null, 2), { mode: 0o600 });
   }
   const parsed = keyRingFile.parse(JSON.parse(await readFile(file, 'utf8')));
-  return createDataCipher({ activeKeyId: parsed.activeKeyId, keys: Object.fromEntries(Object.entries(parsed.keys).map(([id, k]) => [id, Buffer.from(k, 'base64')])) });
+  return createDataCipher({
+    activeKeyId: parsed.activeKeyId,
+    keys: Object.fromEntries(Object.entries(parsed.keys).map(([id, k]) => [id, Buffer.from(k, 'base64')])),
+  });
 }

@@ -33,5 +33,5 @@ export async function loadDirectoryFile(path: string): Promise<AgencyRecord[]> {
     const issue = parsed.error.issues[0];
     throw new Error(`The agency directory ${path} is not valid: ${issue?.path.join('.')}: ${issue?.message}`);
   }
-  return parsed.data as AgencyRecord[];
+  return parsed.data;
 }

@@ -4,6 +4,9 @@ import { createAgencySigner, generateAgencySigningKey, publicJwk } from '../cryp
 import { createStaticDirectory } from '../crypto/static-directory.js';
 import { createSignedEvent, verifySignedEvent } from './signed-event.js';
 
+/** A message's envelope as JSON, with its data (the JWS) typed. */
+const envelopeOf = (value: string) => JSON.parse(value) as Record<string, unknown> & { data: string };
+
 describe('signed CloudEvents', async () => {
   const hospitalKey = await generateAgencySigningKey('hospital-a');
   const schoolKey = await generateAgencySigningKey('school-a');
@@ -14,13 +17,27 @@ describe('signed CloudEvents', async () => {
   const data = { referralId: 'r1', decision: 'ACCEPT', decidedBy: 'dr-lin', decidedVia: 'api-key:k1', decidedAt: '2026-11-23T08:00:00.000Z' };
   const make = async (signerKey = hospitalKey, claimedAgency = 'hospital-a', payload: unknown = data) => {
     const real = await createAgencySigner(claimedAgency, signerKey);
-    return createSignedEvent({ signer: real, type: EVENT_TYPES.referralDecision, subject: 'r1', recipient: 'careloop-hub', data: payload, time: new Date('2026-11-23T08:00:00Z'), correlationId: 'c-1' });
+    return createSignedEvent({
+      signer: real,
+      type: EVENT_TYPES.referralDecision,
+      subject: 'r1',
+      recipient: 'careloop-hub',
+      data: payload,
+      time: new Date('2026-11-23T08:00:00Z'),
+      correlationId: 'c-1',
+    });
   };
 
   it('round-trips a CloudEvents 1.0 envelope whose data is the producing agency’s JWS', async () => {
     const message = await make();
-    const envelope = JSON.parse(message.value);
-    expect(envelope).toMatchObject({ specversion: '1.0', type: EVENT_TYPES.referralDecision, source: 'urn:careloop:agency:hospital-a', datacontenttype: 'application/jose', recipient: 'careloop-hub' });
+    const envelope = envelopeOf(message.value);
+    expect(envelope).toMatchObject({
+      specversion: '1.0',
+      type: EVENT_TYPES.referralDecision,
+      source: 'urn:careloop:agency:hospital-a',
+      datacontenttype: 'application/jose',
+      recipient: 'careloop-hub',
+    });
     expect(envelope.data.split('.')).toHaveLength(3);
     const verified = await verifySignedEvent(message.value, directory);
     expect(verified).toMatchObject({ agencyId: 'hospital-a', recipient: 'careloop-hub', subject: 'r1', correlationId: 'c-1', data });
@@ -28,9 +45,9 @@ describe('signed CloudEvents', async () => {
 
   it('rejects a forged signature as INVALID_SIGNATURE', async () => {
     const message = await make();
-    const envelope = JSON.parse(message.value);
+    const envelope = envelopeOf(message.value);
     const [h, p] = envelope.data.split('.');
-    const other = JSON.parse((await make()).value).data.split('.')[2];
+    const other = envelopeOf((await make()).value).data.split('.')[2] ?? '';
     const forged = JSON.stringify({ ...envelope, data: [h, p, other.split('').reverse().join('')].join('.') });
     await expect(verifySignedEvent(forged, directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
   });
@@ -40,7 +57,7 @@ describe('signed CloudEvents', async () => {
   });
 
   it('rejects an unsigned event and a payload that breaks its schema', async () => {
-    const envelope = JSON.parse((await make()).value);
+    const envelope = envelopeOf((await make()).value);
     await expect(verifySignedEvent(JSON.stringify({ ...envelope, data: { ...data } }), directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
     await expect(verifySignedEvent((await make(hospitalKey, 'hospital-a', { ...data, decision: 'MAYBE' })).value, directory)).rejects.toMatchObject({
       code: 'MALFORMED_EVENT',
@@ -53,12 +70,12 @@ describe('signed CloudEvents', async () => {
     ['recipient', 'hospital-b'],
     ['time', '2001-01-01T00:00:00.000Z'],
   ])('refuses an envelope whose %s was changed after signing', async (attribute, value) => {
-    const envelope = JSON.parse((await make()).value);
+    const envelope = envelopeOf((await make()).value);
     await expect(verifySignedEvent(JSON.stringify({ ...envelope, [attribute]: value }), directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
   });
 
   it('refuses an envelope with an attribute that was never signed', async () => {
-    const envelope = JSON.parse((await make()).value);
+    const envelope = envelopeOf((await make()).value);
     await expect(verifySignedEvent(JSON.stringify({ ...envelope, priority: 'urgent' }), directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
   });
 });

@@ -87,7 +87,7 @@ export async function createSignedEvent(options: {
 export function describeEnvelope(value: string): { id?: string; type?: string; source?: string } {
   try {
     const parsed = JSON.parse(value) as Record<string, unknown>;
-    const pick = (k: string) => (typeof parsed[k] === 'string' && /^[\w.:/-]{1,200}$/.test(parsed[k] as string) ? (parsed[k] as string) : undefined);
+    const pick = (k: string) => (typeof parsed[k] === 'string' && /^[\w.:/-]{1,200}$/.test(parsed[k]) ? parsed[k] : undefined);
     return { id: pick('id'), type: pick('type'), source: pick('source') };
   } catch {
     return {};

@@ -21,7 +21,16 @@ describe('the compiled authorisation policy', async () => {
 
   it('covers every action the hub asks about', () => {
     const actions = new Set(cases.map((c) => c.input.action));
-    for (const a of ['subject.list', 'subject.read', 'referral.list', 'referral.create', 'referral.read', 'referral.accept', 'referral.decline', 'referral.withdraw']) {
+    for (const a of [
+      'subject.list',
+      'subject.read',
+      'referral.list',
+      'referral.create',
+      'referral.read',
+      'referral.accept',
+      'referral.decline',
+      'referral.withdraw',
+    ]) {
       expect(actions).toContain(a);
     }
   });

@@ -6,8 +6,8 @@ export function createPgClient(options: { connectionString: string; max?: number
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
   const wrap = (runner: pg.Pool | pg.PoolClient, inTransaction: boolean): SqlClient => ({
     async query(sql, params) {
-      const result = await runner.query(sql, params);
-      return result.rows;
+      const result = await runner.query<Record<string, unknown>>(sql, params);
+      return result.rows as never;
     },
     async exec(sql) {
       await runner.query(sql);

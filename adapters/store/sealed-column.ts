@@ -9,7 +9,7 @@ export function sealedColumn(cipher: DataCipher, purpose: string) {
     seal: (value: string | null): string | null => (value === null ? null : cipher.seal(value, purpose)),
     open: (stored: unknown): string | null => {
       if (stored === null || stored === undefined) return null;
-      const text = String(stored);
+      const text = typeof stored === 'string' ? stored : JSON.stringify(stored);
       return text.startsWith('enc:v1:') ? cipher.open(text, purpose) : text;
     },
   };

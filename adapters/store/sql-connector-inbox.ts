@@ -22,15 +22,13 @@ export function createSqlConnectorInbox(client: SqlClient, connectorId: string, 
          WHERE connector_id = $1 AND acknowledged_at IS NULL ORDER BY received_at, message_id LIMIT $2`,
         [connectorId, limit],
       );
-      return rows.map(
-        (r): InboxItem => ({
-          id: String(r.message_id),
-          kind: String(r.kind),
-          payload: r.sealed_payload ? (JSON.parse(payload.open(r.sealed_payload) ?? '{}') as Record<string, unknown>) : (r.payload as Record<string, unknown>),
-          correlationId: r.correlation_id === null ? null : String(r.correlation_id),
-          receivedAt: r.received_at instanceof Date ? r.received_at : new Date(String(r.received_at)),
-        }),
-      );
+      return rows.map((r): InboxItem => ({
+        id: String(r.message_id),
+        kind: String(r.kind),
+        payload: r.sealed_payload ? (JSON.parse(payload.open(r.sealed_payload) ?? '{}') as Record<string, unknown>) : (r.payload as Record<string, unknown>),
+        correlationId: typeof r.correlation_id === 'string' ? r.correlation_id : null,
+        receivedAt: r.received_at instanceof Date ? r.received_at : new Date(String(r.received_at)),
+      }));
     },
     async acknowledge(ids, at) {
       const rows = await client.query(
@@ -48,7 +46,8 @@ export function createSqlConnectorInbox(client: SqlClient, connectorId: string, 
       return row ? String(row.correlation_id) : null;
     },
     async purgeAcknowledgedBefore(at) {
-      return (await client.query('DELETE FROM connector_inbox WHERE connector_id = $1 AND acknowledged_at < $2 RETURNING message_id', [connectorId, at])).length;
+      return (await client.query('DELETE FROM connector_inbox WHERE connector_id = $1 AND acknowledged_at < $2 RETURNING message_id', [connectorId, at]))
+        .length;
     },
   };
 }

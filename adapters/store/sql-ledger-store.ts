@@ -41,7 +41,7 @@ function toTimelineEntry(row: Row, c: Columns): TimelineEntry {
     action: String(row.action),
     actorAgencyId: String(row.actor_agency_id),
     actorUserId: String(row.actor_user_id),
-    actorSystem: row.actor_system === null || row.actor_system === undefined ? null : String(row.actor_system),
+    actorSystem: typeof row.actor_system === 'string' ? row.actor_system : null,
     at: asDate(row.at),
     note: c.note.open(row.note),
   };
@@ -89,7 +89,18 @@ async function insertAudit(client: SqlClient, e: AuditEntry): Promise<void> {
   await client.query(
     `INSERT INTO audit_log (at, principal_agency_id, principal_user_id, action, resource_type, resource_id, allowed, fields, reasons, correlation_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [e.at, e.principalAgencyId, e.principalUserId, e.action, e.resourceType, e.resourceId, e.allowed, JSON.stringify(e.fields), JSON.stringify(e.reasons), e.correlationId],
+    [
+      e.at,
+      e.principalAgencyId,
+      e.principalUserId,
+      e.action,
+      e.resourceType,
+      e.resourceId,
+      e.allowed,
+      JSON.stringify(e.fields),
+      JSON.stringify(e.reasons),
+      e.correlationId,
+    ],
   );
 }
 
@@ -103,7 +114,18 @@ function createTransaction(tx: SqlClient, c: Columns): LedgerTransaction {
       await tx.query(
         `INSERT INTO referrals (id, subject_id, school_agency_id, hospital_agency_id, state, reason, guardians_notified, created_by, created_at, updated_at, correlation_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)`,
-        [r.id, r.subjectId, r.schoolAgencyId, r.hospitalAgencyId, r.state, c.reason.seal(r.reason), r.guardiansNotified, r.createdBy, r.createdAt, r.correlationId],
+        [
+          r.id,
+          r.subjectId,
+          r.schoolAgencyId,
+          r.hospitalAgencyId,
+          r.state,
+          c.reason.seal(r.reason),
+          r.guardiansNotified,
+          r.createdBy,
+          r.createdAt,
+          r.correlationId,
+        ],
       );
     },
     async updateReferralState(id, change) {
@@ -123,7 +145,10 @@ function createTransaction(tx: SqlClient, c: Columns): LedgerTransaction {
       );
     },
     async claimEvent(consumer, eventId) {
-      const rows = await tx.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id', [consumer, eventId]);
+      const rows = await tx.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id', [
+        consumer,
+        eventId,
+      ]);
       return rows.length === 1;
     },
     async enqueueOutgoing(topic, message) {
@@ -185,7 +210,10 @@ export function createSqlLedgerStore(client: SqlClient, cipher: DataCipher): Led
       const rows = await client.query('SELECT id::text AS id, topic, message_key, message_value, headers FROM outbox ORDER BY id LIMIT $1', [limit]);
       if (rows.length === 0) return 0;
       await publish(
-        rows.map((r) => ({ topic: String(r.topic), message: { key: String(r.message_key), value: c.outbox.open(r.message_value) ?? '', headers: r.headers as Record<string, string> } })),
+        rows.map((r) => ({
+          topic: String(r.topic),
+          message: { key: String(r.message_key), value: c.outbox.open(r.message_value) ?? '', headers: r.headers as Record<string, string> },
+        })),
       );
       // Deleted only after the bus acknowledged: a crash in between republishes (at-least-once).
       await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);

@@ -6,7 +6,10 @@ import { createConnector, type ConnectorBaseOptions } from '../shared/create-con
 export function mapHubEventForSchool(event: VerifiedEvent) {
   if (event.type !== EVENT_TYPES.referralStatusChanged) return null;
   const d = event.data as ReferralStatusChangedData;
-  return { kind: 'referral-status-changed', payload: { referralId: d.referralId, state: d.state, previousState: d.previousState, changedAt: d.changedAt, changedBy: d.changedByAgencyId } };
+  return {
+    kind: 'referral-status-changed',
+    payload: { referralId: d.referralId, state: d.state, previousState: d.previousState, changedAt: d.changedAt, changedBy: d.changedByAgencyId },
+  };
 }
 
 /** The school connector: delivers referral status changes to the school's system through its inbox. */

@@ -43,7 +43,11 @@ function checker(agencyId: string, keyId: string, hash: Buffer): ConnectorApiKey
  * the key to `onCreated` (the start script prints it once; it is never logged). Without `dir` the key lives in
  * memory only, for tests and throw-away hubs.
  */
-export async function loadOrCreateConnectorApiKey(options: { agencyId: string; dir?: string; onCreated: (agencyId: string, key: string) => void }): Promise<ConnectorApiKeys> {
+export async function loadOrCreateConnectorApiKey(options: {
+  agencyId: string;
+  dir?: string;
+  onCreated: (agencyId: string, key: string) => void;
+}): Promise<ConnectorApiKeys> {
   const file = options.dir ? join(options.dir, `${options.agencyId}.connector-key.json`) : null;
   if (file && existsSync(file)) {
     const stored = storedKey.parse(JSON.parse(await readFile(file, 'utf8')));

@@ -40,12 +40,21 @@ describe('a connector', () => {
   let connector: Connector;
   const logLines: string[] = [];
   const letters: DeadLetter[] = [];
-  const sent = (referralId: string) => ({ referralId, subjectId: 'subj-x', schoolAgencyId: 'school-east', hospitalAgencyId: HOSPITAL, reason: 'Confidential clinical text', guardiansNotified: true, sentAt: new Date().toISOString() });
+  const sent = (referralId: string) => ({
+    referralId,
+    subjectId: 'subj-x',
+    schoolAgencyId: 'school-east',
+    hospitalAgencyId: HOSPITAL,
+    reason: 'Confidential clinical text',
+    guardiansNotified: true,
+    sentAt: new Date().toISOString(),
+  });
   let apiKey = '';
   const clock = createManualClock(new Date());
   const authorized = (init: RequestInit = {}) => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${apiKey}` } });
   const call = (path: string, init?: RequestInit) => connector.app.fetch(new Request(`http://c${path}`, authorized(init)));
-  const inbox = async () => (await (await call('/v1/inbox')).json()) as { items: Array<{ id: string; kind: string; payload: Record<string, unknown>; correlationId: string | null }> };
+  const inbox = async () =>
+    (await (await call('/v1/inbox')).json()) as { items: Array<{ id: string; kind: string; payload: Record<string, unknown>; correlationId: string | null }> };
   const hubEvent = async (referralId: string, options: { recipient?: string; time?: Date; correlationId?: string; id?: string } = {}) =>
     createSignedEvent({
       signer: await keyRing.signer(HUB_AGENCY_ID),
@@ -100,11 +109,22 @@ describe('a connector', () => {
     await bus.publish(agencyTopic(HOSPITAL), [marker]);
     await until(async () => (await inbox()).items.some((i) => i.payload.referralId === 'r-2'));
     expect((await inbox()).items.filter((i) => i.payload.referralId === 'r-1')).toHaveLength(1);
-    expect(items[0]).toMatchObject({ kind: 'referral-offered', correlationId: 'corr-1', payload: { patientPseudonym: 'subj-x', referringSchoolId: 'school-east' } });
+    expect(items[0]).toMatchObject({
+      kind: 'referral-offered',
+      correlationId: 'corr-1',
+      payload: { patientPseudonym: 'subj-x', referringSchoolId: 'school-east' },
+    });
   });
 
   it('dead-letters an event on its topic that the hub did not sign', async () => {
-    const bySchool = await createSignedEvent({ signer: await keyRing.signer('school-east'), type: EVENT_TYPES.referralSent, subject: 'r-3', recipient: HOSPITAL, data: sent('r-3'), time: clock.now() });
+    const bySchool = await createSignedEvent({
+      signer: await keyRing.signer('school-east'),
+      type: EVENT_TYPES.referralSent,
+      subject: 'r-3',
+      recipient: HOSPITAL,
+      data: sent('r-3'),
+      time: clock.now(),
+    });
     await bus.publish(agencyTopic(HOSPITAL), [bySchool]);
     const letter = await until(async () => letters.find((l) => l.originalKey === 'r-3'));
     expect(letter).toMatchObject({ reason: 'WRONG_SIGNER', consumer: `connector.${HOSPITAL}` });
@@ -114,15 +134,25 @@ describe('a connector', () => {
   it('sends the hospital decision to the hub signed with the hospital key and the case correlation id', async () => {
     const seen: string[] = [];
     const sub = await bus.subscribe({ groupId: 'test-hub-inbound', topics: [TOPICS.hubInbound], handler: async (m) => void seen.push(m.value) });
-    const response = await call('/v1/referrals/r-1/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }) });
+    const response = await call('/v1/referrals/r-1/decision', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+    });
     expect(response.status).toBe(202);
     const value = await until(async () => seen[0]);
     await sub.close();
-    const envelope = JSON.parse(value);
-    expect(envelope).toMatchObject({ source: `urn:careloop:agency:${HOSPITAL}`, type: EVENT_TYPES.referralDecision, subject: 'r-1', correlationid: 'corr-1', recipient: HUB_AGENCY_ID });
+    const envelope = JSON.parse(value) as Record<string, unknown>;
+    expect(envelope).toMatchObject({
+      source: `urn:careloop:agency:${HOSPITAL}`,
+      type: EVENT_TYPES.referralDecision,
+      subject: 'r-1',
+      correlationid: 'corr-1',
+      recipient: HUB_AGENCY_ID,
+    });
     const verified = await verifySignedEvent(value, createStaticDirectory(keyRing.directory()));
     // The actor is the system that proved itself plus the person it named, never the body alone.
-    expect(verified.data).toMatchObject({ decidedBy: 'dr-lin', decidedVia: expect.stringMatching(/^api-key:[0-9a-f]{8}$/) });
+    expect(verified.data).toMatchObject({ decidedBy: 'dr-lin', decidedVia: expect.stringMatching(/^api-key:[0-9a-f]{8}$/) as string });
   });
 
   it('dead-letters a hub event addressed to another hospital, and remembers its id', async () => {
@@ -138,37 +168,60 @@ describe('a connector', () => {
   });
 
   it('dead-letters a hub event dated outside the freshness window, in the past or the future', async () => {
-    await bus.publish(agencyTopic(HOSPITAL), [await hubEvent('r-5', { time: new Date('2001-01-01T00:00:00Z') }), await hubEvent('r-6', { time: new Date(clock.now().getTime() + 3 * 24 * 3600_000) })]);
+    await bus.publish(agencyTopic(HOSPITAL), [
+      await hubEvent('r-5', { time: new Date('2001-01-01T00:00:00Z') }),
+      await hubEvent('r-6', { time: new Date(clock.now().getTime() + 3 * 24 * 3600_000) }),
+    ]);
     const stale = await until(async () => letters.find((l) => l.originalKey === 'r-5'));
     const future = await until(async () => letters.find((l) => l.originalKey === 'r-6'));
     expect([stale.reason, future.reason]).toEqual(['STALE_EVENT', 'STALE_EVENT']);
     expect((await inbox()).items.some((i) => ['r-5', 'r-6'].includes(String(i.payload.referralId)))).toBe(false);
   });
 
-  it('answers 401 without a credential, with a token for another door and with another agency\'s credential', async () => {
+  it("answers 401 without a credential, with a token for another door and with another agency's credential", async () => {
     const plain = (init?: RequestInit) => connector.app.fetch(new Request('http://c/v1/inbox', init));
     expect((await plain()).status).toBe(401);
     const hubDoorToken = await mintAgencyToken({ signer: await keyRing.signer(HOSPITAL), userId: 'x', role: 'hospital-liaison', clock });
     expect((await plain({ headers: { authorization: `Bearer ${hubDoorToken}` } })).status).toBe(401);
-    const schoolSystem = await mintAgencyToken({ signer: await keyRing.signer('school-east'), userId: 'sis', role: 'system', clock, audience: connectorAudience('school-east') });
+    const schoolSystem = await mintAgencyToken({
+      signer: await keyRing.signer('school-east'),
+      userId: 'sis',
+      role: 'system',
+      clock,
+      audience: connectorAudience('school-east'),
+    });
     expect((await plain({ headers: { authorization: `Bearer ${schoolSystem}` } })).status).toBe(401);
     const otherKey = apiKey.replace(HOSPITAL, 'school-east');
     const refused = await plain({ headers: { authorization: `Bearer ${otherKey}` } });
     expect(refused.status).toBe(401);
-    expect(await refused.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
-    const ownSystem = await mintAgencyToken({ signer: await keyRing.signer(HOSPITAL), userId: 'his-1', role: 'system', clock, audience: connectorAudience(HOSPITAL) });
+    expect(await refused.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) as string } });
+    const ownSystem = await mintAgencyToken({
+      signer: await keyRing.signer(HOSPITAL),
+      userId: 'his-1',
+      role: 'system',
+      clock,
+      audience: connectorAudience(HOSPITAL),
+    });
     expect((await plain({ headers: { authorization: `Bearer ${ownSystem}` } })).status).toBe(200);
   });
 
   it('refuses a POST that is not JSON, so a web page cannot submit a form to it', async () => {
-    const response = await call('/v1/referrals/r-1/decision', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }) });
+    const response = await call('/v1/referrals/r-1/decision', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+    });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
   });
 
   it('refuses text with control characters or a lone surrogate in a decision', async () => {
     for (const reason of ['bed\u0000full', 'no bed \ud800']) {
-      const response = await call('/v1/referrals/r-1/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'decline', reason, decidedBy: 'dr-lin' }) });
+      const response = await call('/v1/referrals/r-1/decision', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'decline', reason, decidedBy: 'dr-lin' }),
+      });
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'reason' } });
     }
@@ -176,7 +229,8 @@ describe('a connector', () => {
 
   it('throttles a source after repeated failed attempts, without logging what it sent', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) statuses.push((await connector.app.fetch(new Request('http://c/v1/inbox', { headers: { authorization: 'Bearer clk_guess-canary-secret' } }))).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push((await connector.app.fetch(new Request('http://c/v1/inbox', { headers: { authorization: 'Bearer clk_guess-canary-secret' } }))).status);
     // Five failures a minute per source (earlier tests in this file used some of them): then 429 and only 429.
     const firstRefusal = statuses.indexOf(429);
     expect(firstRefusal).toBeGreaterThan(0);

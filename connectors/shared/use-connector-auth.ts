@@ -25,7 +25,10 @@ export interface ConnectorAuthOptions {
 }
 
 const json = (code: ErrorCode, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(httpErrorBody(code)), { status: ERROR_CODES[code].status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  new Response(JSON.stringify(httpErrorBody(code)), {
+    status: ERROR_CODES[code].status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 
 /** The TCP peer when served by @hono/node-server; one bucket for in-process callers. */
 function sourceOf(env: unknown): string {
@@ -59,7 +62,8 @@ export function useConnectorAuth(options: ConnectorAuthOptions): MiddlewareHandl
   return async (c, next) => {
     const source = sourceOf(c.env);
     const blocked = await failures.get(source);
-    if (blocked && blocked.consumedPoints > throttle.failures) return json('TOO_MANY_REQUESTS', { 'retry-after': String(Math.ceil(blocked.msBeforeNext / 1000)) });
+    if (blocked && blocked.consumedPoints > throttle.failures)
+      return json('TOO_MANY_REQUESTS', { 'retry-after': String(Math.ceil(blocked.msBeforeNext / 1000)) });
     try {
       c.set('caller', await authenticate(c.req.header('authorization')));
     } catch (error) {

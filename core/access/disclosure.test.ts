@@ -11,7 +11,13 @@ describe('disclose', () => {
   });
 
   it('cuts every item of a nested list down to the dotted fields allowed', () => {
-    const record = { id: 'r1', timeline: [{ state: 'SENT', actorUserId: 'teacher-7' }, { state: 'ACCEPTED', actorUserId: 'dr-lin' }] };
+    const record = {
+      id: 'r1',
+      timeline: [
+        { state: 'SENT', actorUserId: 'teacher-7' },
+        { state: 'ACCEPTED', actorUserId: 'dr-lin' },
+      ],
+    };
     expect(disclose(record, ['id', 'timeline.state'])).toEqual({ id: 'r1', timeline: [{ state: 'SENT' }, { state: 'ACCEPTED' }] });
   });
 

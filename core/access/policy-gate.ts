@@ -17,7 +17,13 @@ export interface PolicyGate {
    * Like `decide`, but a denial throws: NOT_FOUND when the policy conceals the resource (the caller must not
    * learn it exists, answered exactly as for a missing one), FORBIDDEN otherwise.
    */
-  require(principal: Principal | null, action: PolicyAction, resource: PolicyResource, resourceId: string | null, options?: { concealAs?: string }): Promise<PolicyDecision>;
+  require(
+    principal: Principal | null,
+    action: PolicyAction,
+    resource: PolicyResource,
+    resourceId: string | null,
+    options?: { concealAs?: string },
+  ): Promise<PolicyDecision>;
 }
 
 /** The single enforcement point: every read and every write of the ledger asks here, and every answer is audited. */

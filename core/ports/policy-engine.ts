@@ -16,14 +16,7 @@ export interface Principal {
 
 /** The policy actions the hub knows. One closed list, mirrored in `policies/careloop/authz`. */
 export type PolicyAction =
-  | 'subject.list'
-  | 'subject.read'
-  | 'referral.list'
-  | 'referral.create'
-  | 'referral.read'
-  | 'referral.accept'
-  | 'referral.decline'
-  | 'referral.withdraw';
+  'subject.list' | 'subject.read' | 'referral.list' | 'referral.create' | 'referral.read' | 'referral.accept' | 'referral.decline' | 'referral.withdraw';
 
 /** Attributes of the object the action is about; only what the rules need, never clinical text. */
 export type PolicyResource =

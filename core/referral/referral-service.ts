@@ -105,18 +105,38 @@ export function createReferralService(deps: ReferralServiceDeps) {
       subject: draft.id,
       recipient: hospital.id,
       correlationId,
-      data: { referralId: draft.id, schoolAgencyId: draft.schoolAgencyId, hospitalAgencyId: hospital.id, sentAt: now.toISOString(), ...disclose(shareable, hospitalView.fields) },
+      data: {
+        referralId: draft.id,
+        schoolAgencyId: draft.schoolAgencyId,
+        hospitalAgencyId: hospital.id,
+        sentAt: now.toISOString(),
+        ...disclose(shareable, hospitalView.fields),
+      },
     });
 
     await store.withTransaction(async (tx) => {
       await tx.insertReferral(draft);
-      await tx.appendTimeline(draft.id, { state: draft.state, action: 'SEND', actorAgencyId: draft.schoolAgencyId, actorUserId: draft.createdBy, actorSystem: null, at: now, note: null });
+      await tx.appendTimeline(draft.id, {
+        state: draft.state,
+        action: 'SEND',
+        actorAgencyId: draft.schoolAgencyId,
+        actorUserId: draft.createdBy,
+        actorSystem: null,
+        at: now,
+        note: null,
+      });
       await tx.enqueueOutgoing(agencyTopic(hospital.id), sent);
     });
     return afterCommit(draft.id);
   }
 
-  async function transition(principal: Principal | null, referralId: string, action: Exclude<ReferralAction, 'SEND'>, note: string | null, ctx: CallContext = {}): Promise<Referral> {
+  async function transition(
+    principal: Principal | null,
+    referralId: string,
+    action: Exclude<ReferralAction, 'SEND'>,
+    note: string | null,
+    ctx: CallContext = {},
+  ): Promise<Referral> {
     const current = await store.findReferral(referralId);
     const gate = createPolicyGate({ policy: deps.policy, store, clock, correlationId: ctx.correlationId ?? current?.correlationId ?? null });
     // Decided before the transaction: the embedded store has one connection, and a denial must be audited
@@ -131,13 +151,32 @@ export function createReferralService(deps: ReferralServiceDeps) {
       if (!locked) throw new NotFoundError('referral');
       const state = nextReferralState(locked.state, action);
       const at = clock.now();
-      await tx.updateReferralState(referralId, { state, declineReason: action === 'DECLINE' ? note : locked.declineReason, updatedAt: at, expectedVersion: locked.version });
-      await tx.appendTimeline(referralId, { state, action, actorAgencyId: principal?.agencyId ?? '', actorUserId: principal?.userId ?? '', actorSystem: ctx.actorSystem ?? null, at, note });
+      await tx.updateReferralState(referralId, {
+        state,
+        declineReason: action === 'DECLINE' ? note : locked.declineReason,
+        updatedAt: at,
+        expectedVersion: locked.version,
+      });
+      await tx.appendTimeline(referralId, {
+        state,
+        action,
+        actorAgencyId: principal?.agencyId ?? '',
+        actorUserId: principal?.userId ?? '',
+        actorSystem: ctx.actorSystem ?? null,
+        at,
+        note,
+      });
       const data = { referralId, state, previousState: locked.state, changedAt: at.toISOString(), changedByAgencyId: principal?.agencyId ?? '' };
       // One event per recipient: each names its agency inside what the hub signs.
       for (const agencyId of new Set([locked.schoolAgencyId, locked.hospitalAgencyId])) {
         if (agencyId === principal?.agencyId) continue;
-        const statusChanged = await deps.hubEvents.create({ type: EVENT_TYPES.referralStatusChanged, subject: referralId, recipient: agencyId, correlationId: locked.correlationId, data });
+        const statusChanged = await deps.hubEvents.create({
+          type: EVENT_TYPES.referralStatusChanged,
+          subject: referralId,
+          recipient: agencyId,
+          correlationId: locked.correlationId,
+          data,
+        });
         await tx.enqueueOutgoing(agencyTopic(agencyId), statusChanged);
       }
       return true;

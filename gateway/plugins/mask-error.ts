@@ -52,7 +52,10 @@ export function createMaskError(logger: Logger) {
     }
     const variable = isGraphQLError(outer) ? variableOf(outer) : null;
     if (variable) {
-      return createGraphQLError(`Variable "$${variable}" does not have a valid value of its declared type.`, { ...at, extensions: { code: 'BAD_USER_INPUT', variable } });
+      return createGraphQLError(`Variable "$${variable}" does not have a valid value of its declared type.`, {
+        ...at,
+        extensions: { code: 'BAD_USER_INPUT', variable },
+      });
     }
     if (isGraphQLError(cause) && typeof cause.extensions?.code === 'string') return outer;
     // Only the kind and where it happened: messages of unexpected errors can quote what the client sent.

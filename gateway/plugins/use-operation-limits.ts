@@ -40,7 +40,9 @@ function noSchemaIntrospection(context: ValidationContext): ASTVisitor {
   return {
     Field(node) {
       if (node.name.value === '__schema' || node.name.value === '__type') {
-        context.reportError(createGraphQLError('Introspection is turned off outside development mode.', { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        context.reportError(
+          createGraphQLError('Introspection is turned off outside development mode.', { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        );
       }
     },
   };

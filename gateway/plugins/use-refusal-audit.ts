@@ -13,7 +13,8 @@ const REFUSED = new Set(['OPERATION_TOO_COMPLEX']);
  */
 export function useRefusalAudit(options: { recordAudit: (entry: AuditEntry) => Promise<void>; clock: Clock; logger: Logger }): Plugin {
   // envelop's parse and validate hooks are synchronous: the line is written alongside, and a failure is logged.
-  const audit = (request: Request, codes: string[]) => void write(request, codes).catch((err: unknown) => options.logger.error({ err }, 'refusal audit failed'));
+  const audit = (request: Request, codes: string[]) =>
+    void write(request, codes).catch((err: unknown) => options.logger.error({ err }, 'refusal audit failed'));
   const write = async (request: Request, codes: string[]) => {
     const principal = verifiedTokenOf(request)?.principal;
     await options.recordAudit({

@@ -55,7 +55,14 @@ function tail(file: string, lines = 40): string {
 }
 
 async function waitUntilReady(access: KafkaAccess, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
-  const kafka = new Kafka({ clientId: 'harness-probe', brokers: access.brokers, sasl: { ...access.sasl }, ssl: false, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'harness-probe',
+    brokers: access.brokers,
+    sasl: { ...access.sasl },
+    ssl: false,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -89,10 +96,19 @@ async function assertJavaAndJars(): Promise<void> {
 }
 
 const log4jConfig = (file: string) =>
-  writeFile(file, ['log4j.rootLogger=WARN, stdout', 'log4j.appender.stdout=org.apache.log4j.ConsoleAppender', 'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n'].join('\n'));
+  writeFile(
+    file,
+    [
+      'log4j.rootLogger=WARN, stdout',
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    ].join('\n'),
+  );
 
 /** JAAS line for a SCRAM client (the broker itself, for inter-broker connections, or a Kafka CLI tool). */
-const scramJaas = (user: string, password: string) => `org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${password}";`;
+const scramJaas = (user: string, password: string) =>
+  `org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${password}";`;
 
 /**
  * Starts a real single-node KRaft Kafka broker on loopback from the jars scripts/ensure-kafka.sh fetched, and
@@ -148,8 +164,13 @@ export async function startKafkaBroker(options: { timeoutMs?: number; users?: Ar
   const classpath = `${LIB}/*`;
   const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', classpath];
   // SCRAM credentials live in the KRaft metadata log: the super user must be there before the broker starts.
-  const scram = [admin, ...(options.users ?? [])].flatMap((u) => ['--add-scram', `${SCRAM}=[name=${u.username},iterations=${SCRAM_ITERATIONS},password=${u.password}]`]);
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', config, ...scram], { encoding: 'utf8' });
+  const scram = [admin, ...(options.users ?? [])].flatMap((u) => [
+    '--add-scram',
+    `${SCRAM}=[name=${u.username},iterations=${SCRAM_ITERATIONS},password=${u.password}]`,
+  ]);
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', config, ...scram], {
+    encoding: 'utf8',
+  });
   if (format.status !== 0) throw new Error(`Formatting Kafka storage failed:\n${format.stdout}\n${format.stderr}`);
 
   const logFile = join(dir, 'broker.log');
@@ -205,12 +226,16 @@ async function eventually<T>(what: string, timeoutMs: number, attempt: () => Pro
  * Kafka's own ConfigCommand (one short JVM, ~2 s) from the fetched jars.
  */
 export async function createScramUser(admin: KafkaAccess, user: { username: string; password: string }): Promise<KafkaSasl> {
-  if (!SAFE_NAME.test(user.username) || !SAFE_NAME.test(user.password)) throw new Error(`SCRAM user names and passwords must match ${SAFE_NAME}: ${user.username}`);
+  if (!SAFE_NAME.test(user.username) || !SAFE_NAME.test(user.password))
+    throw new Error(`SCRAM user names and passwords must match ${SAFE_NAME}: ${user.username}`);
   await assertJavaAndJars();
   const dir = await mkdtemp(join(tmpdir(), 'careloop-kafka-cli-'));
   try {
     const clientConfig = join(dir, 'admin.properties');
-    await writeFile(clientConfig, ['security.protocol=SASL_PLAINTEXT', `sasl.mechanism=${SCRAM}`, `sasl.jaas.config=${scramJaas(admin.sasl.username, admin.sasl.password)}`].join('\n'));
+    await writeFile(
+      clientConfig,
+      ['security.protocol=SASL_PLAINTEXT', `sasl.mechanism=${SCRAM}`, `sasl.jaas.config=${scramJaas(admin.sasl.username, admin.sasl.password)}`].join('\n'),
+    );
     await log4jConfig(join(dir, 'log4j.properties'));
     const { code, output } = await runJava([
       '-Xmx256m',
@@ -236,7 +261,14 @@ export async function createScramUser(admin: KafkaAccess, user: { username: stri
     await rm(dir, { recursive: true, force: true });
   }
   const sasl: KafkaSasl = { mechanism: 'scram-sha-256', username: user.username, password: user.password };
-  const kafka = new Kafka({ clientId: 'harness-scram-probe', brokers: admin.brokers, sasl: { ...sasl }, ssl: false, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'harness-scram-probe',
+    brokers: admin.brokers,
+    sasl: { ...sasl },
+    ssl: false,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   await eventually(`The SCRAM user ${user.username} could not authenticate`, 15_000, async () => {
     const probe = kafka.admin();
     try {
@@ -280,7 +312,10 @@ export async function grantConnectorAcls(admin: KafkaAccess, grant: { username: 
     permissionType: AclPermissionTypes.ALLOW,
   });
   const acl: AclEntry[] = [
-    ...[r.inbound, r.deadLetter].flatMap((topic) => [allow(AclResourceTypes.TOPIC, topic, AclOperationTypes.WRITE), allow(AclResourceTypes.TOPIC, topic, AclOperationTypes.DESCRIBE)]),
+    ...[r.inbound, r.deadLetter].flatMap((topic) => [
+      allow(AclResourceTypes.TOPIC, topic, AclOperationTypes.WRITE),
+      allow(AclResourceTypes.TOPIC, topic, AclOperationTypes.DESCRIBE),
+    ]),
     allow(AclResourceTypes.TOPIC, r.agencyTopic, AclOperationTypes.READ),
     allow(AclResourceTypes.TOPIC, r.agencyTopic, AclOperationTypes.DESCRIBE),
     allow(AclResourceTypes.GROUP, r.group, AclOperationTypes.READ),
@@ -312,7 +347,10 @@ export async function grantConnectorAcls(admin: KafkaAccess, grant: { username: 
  * A SCRAM user for one agency's connector, allowed only that agency's topics and group under `namespace`.
  * The user name carries a random suffix so test files sharing the broker never collide.
  */
-export async function createAgencyPrincipal(admin: KafkaAccess, agency: { agencyId: string; namespace?: string; username?: string; password?: string }): Promise<KafkaSasl> {
+export async function createAgencyPrincipal(
+  admin: KafkaAccess,
+  agency: { agencyId: string; namespace?: string; username?: string; password?: string },
+): Promise<KafkaSasl> {
   const username = agency.username ?? `connector-${agency.agencyId}-${randomBytes(4).toString('hex')}`;
   const sasl = await createScramUser(admin, { username, password: agency.password ?? secret() });
   await grantConnectorAcls(admin, { username, agencyId: agency.agencyId, namespace: agency.namespace });

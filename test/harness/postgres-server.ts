@@ -44,13 +44,32 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   }
   const run: SpawnSyncOptions = { encoding: 'utf8', ...(user ?? {}) };
   const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'careloop', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], run);
-  if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`);
+  if (init.status !== 0) throw new Error(`initdb failed:\n${String(init.stdout)}\n${String(init.stderr)}`);
 
   const port = await freePort();
-  const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    ...(user ?? {}),
-  });
+  const child = spawn(
+    join(bin, 'postgres'),
+    [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=100',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(user ?? {}),
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
 

@@ -12,7 +12,9 @@ const CANARY = 'CANARY9P-self-harm-disclosed-PHQ9-23';
 
 function pgDump(): string {
   const root = '/usr/lib/postgresql';
-  const version = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_dump'))).sort((a, b) => Number(b) - Number(a))[0];
+  const version = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'pg_dump')))
+    .sort((a, b) => Number(b) - Number(a))[0];
   if (!version) throw new Error('pg_dump not found under /usr/lib/postgresql/*/bin (Debian postgresql package).');
   return join(root, version, 'bin', 'pg_dump');
 }
@@ -35,16 +37,26 @@ it('a PostgreSQL dump of the hub holds no referral reason, decline reason or eve
   });
   try {
     const teacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher');
-    const created = await gql<{ createReferral: { id: string } }>(hub.fetch, teacher, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }', {
-      i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: `${CANARY} reason`, guardiansNotified: true },
-    });
+    const created = await gql<{ createReferral: { id: string } }>(
+      hub.fetch,
+      teacher,
+      'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }',
+      {
+        i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: `${CANARY} reason`, guardiansNotified: true },
+      },
+    );
     const id = created.data!.createReferral.id;
     const liaison = await tokenFor(hub.keyRing, 'hospital-kangning', 'hospital-liaison');
     await gql(hub.fetch, liaison, 'mutation($id: ID!, $r: String!) { declineReferral(id: $id, reason: $r) { id } }', { id, r: `${CANARY} decline` });
-    await eventually(async () => {
-      const response = await hub.fetch(new Request('http://hub/connectors/school-east/v1/inbox', { headers: { authorization: `Bearer ${keys.get('school-east')}` } }));
-      return ((await response.json()) as { items: Array<{ payload: { referralId: string } }> }).items.some((i) => i.payload.referralId === id);
-    }, { what: 'the decline at the school connector' });
+    await eventually(
+      async () => {
+        const response = await hub.fetch(
+          new Request('http://hub/connectors/school-east/v1/inbox', { headers: { authorization: `Bearer ${keys.get('school-east')}` } }),
+        );
+        return ((await response.json()) as { items: Array<{ payload: { referralId: string } }> }).items.some((i) => i.payload.referralId === id);
+      },
+      { what: 'the decline at the school connector' },
+    );
     const dump = spawnSync(pgDump(), ['--data-only', '--dbname', url], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(dump.status, dump.stderr).toBe(0);
     expect(dump.stdout).toContain('enc:v1:');

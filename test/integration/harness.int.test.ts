@@ -5,7 +5,13 @@ import { describe, expect, inject, it } from 'vitest';
 
 describe('the test harness', () => {
   it('runs a Kafka broker that delivers a produced message to a consumer group', async () => {
-    const kafka = new Kafka({ clientId: 'harness-test', brokers: inject('kafkaBrokers'), sasl: { ...inject('kafkaSasl') }, ssl: false, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'harness-test',
+      brokers: inject('kafkaBrokers'),
+      sasl: { ...inject('kafkaSasl') },
+      ssl: false,
+      logLevel: logLevel.NOTHING,
+    });
     const topic = `harness.${randomUUID()}`;
     const admin = kafka.admin();
     await admin.connect();

@@ -96,7 +96,10 @@ describe('Kafka authorization between agencies', () => {
     buses.push(hub);
     // The hub (super user) creates every topic; agencies have no CREATE, so they never auto-create one.
     await hub.ensureTopics([TOPICS.hubInbound, TOPICS.deadLetter, agencyTopic(SCHOOL), agencyTopic(HOSPITAL), agencyTopic(LOOKALIKE)]);
-    [school, hospital] = await Promise.all([createAgencyPrincipal(admin, { agencyId: SCHOOL, namespace }), createAgencyPrincipal(admin, { agencyId: HOSPITAL, namespace })]);
+    [school, hospital] = await Promise.all([
+      createAgencyPrincipal(admin, { agencyId: SCHOOL, namespace }),
+      createAgencyPrincipal(admin, { agencyId: HOSPITAL, namespace }),
+    ]);
     // Something to steal: the hospital's topic is not empty.
     await hub.publish(agencyTopic(HOSPITAL), [{ key: 'r-1', value: 'confidential hospital offer' }]);
   });
@@ -131,7 +134,9 @@ describe('Kafka authorization between agencies', () => {
     const producer = rawClient(school).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 1 } });
     await producer.connect();
     try {
-      expect(await refusal(producer.send({ topic: physical(agencyTopic(HOSPITAL)), acks: -1, messages: [{ key: 'r-1', value: 'forged decline' }] }))).toContain('TOPIC_AUTHORIZATION_FAILED');
+      expect(await refusal(producer.send({ topic: physical(agencyTopic(HOSPITAL)), acks: -1, messages: [{ key: 'r-1', value: 'forged decline' }] }))).toContain(
+        'TOPIC_AUTHORIZATION_FAILED',
+      );
     } finally {
       await producer.disconnect();
     }
@@ -159,7 +164,11 @@ describe('Kafka authorization between agencies', () => {
 
   it("agency A cannot join agency B's consumer group", async () => {
     const logged: string[] = [];
-    const consumer = rawClient(school, logged).consumer({ groupId: physical(`careloop-connector-${HOSPITAL}`), allowAutoTopicCreation: false, retry: noRestart });
+    const consumer = rawClient(school, logged).consumer({
+      groupId: physical(`careloop-connector-${HOSPITAL}`),
+      allowAutoTopicCreation: false,
+      retry: noRestart,
+    });
     // kafkajs reports the refused FindCoordinator as KafkaJSGroupCoordinatorNotFound and only logs the cause.
     expect(await consumerRefusal(consumer, physical(agencyTopic(SCHOOL)), logged)).toContain('GROUP_AUTHORIZATION_FAILED');
   });

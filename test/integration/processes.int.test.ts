@@ -18,7 +18,11 @@ const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
 function run(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(TSX, [join(REPO, 'scripts', script), ...args], { cwd: REPO, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, [join(REPO, 'scripts', script), ...args], {
+    cwd: REPO,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (c) => (output = (output + String(c)).slice(-8000)));
   child.stderr?.on('data', (c) => (output = (output + String(c)).slice(-8000)));
@@ -27,7 +31,11 @@ function run(script: string, args: string[], env: Record<string, string>) {
 }
 
 function token(keysDir: string, agency: string, role: string): string {
-  const result = spawnSync(TSX, [join(REPO, 'scripts/token.ts'), '--agency', agency, '--role', role], { cwd: REPO, env: { ...process.env, KEYS_DIR: keysDir }, encoding: 'utf8' });
+  const result = spawnSync(TSX, [join(REPO, 'scripts/token.ts'), '--agency', agency, '--role', role], {
+    cwd: REPO,
+    env: { ...process.env, KEYS_DIR: keysDir },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`npm run token failed: ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -36,14 +44,21 @@ async function up(url: string, what: string, proc: { output: () => string; child
   await eventually(
     async () => {
       if (proc.child.exitCode !== null) throw new Error(`${what} exited:\n${proc.output()}`);
-      return fetch(url).then((r) => r.ok, () => false);
+      return fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
     },
     { timeoutMs: 60_000, intervalMs: 200, what },
   );
 }
 
 async function graphql(base: string, bearer: string, query: string, variables?: object) {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await response.json()) as { data?: Record<string, { id: string; state: string }>; errors?: unknown[] };
 }
 
@@ -61,10 +76,13 @@ async function loop(hub: string, connector: string, keysDir: string, apiKey: str
   });
   const referral = created.data!.createReferral!;
   expect(referral.state).toBe('SENT');
-  await eventually(async () => {
-    const inbox = (await (await fetch(`${connector}/v1/inbox`, { headers: asSystem })).json()) as { items: Array<{ payload: { referralId: string } }> };
-    return inbox.items.some((i) => i.payload.referralId === referral.id);
-  }, { what: 'the offer in the hospital connector' });
+  await eventually(
+    async () => {
+      const inbox = (await (await fetch(`${connector}/v1/inbox`, { headers: asSystem })).json()) as { items: Array<{ payload: { referralId: string } }> };
+      return inbox.items.some((i) => i.payload.referralId === referral.id);
+    },
+    { what: 'the offer in the hospital connector' },
+  );
   expect((await fetch(`${connector}/v1/inbox`)).status).toBe(401);
   const decision = await fetch(`${connector}/v1/referrals/${referral.id}/decision`, {
     method: 'POST',
@@ -72,14 +90,17 @@ async function loop(hub: string, connector: string, keysDir: string, apiKey: str
     body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
   });
   expect(decision.status).toBe(202);
-  await eventually(async () => (await graphql(hub, school, 'query($id: ID!) { referral(id: $id) { id state } }', { id: referral.id })).data?.referral?.state === 'ACCEPTED', {
-    what: 'ACCEPTED',
-  });
+  await eventually(
+    async () => (await graphql(hub, school, 'query($id: ID!) { referral(id: $id) { id state } }', { id: referral.id })).data?.referral?.state === 'ACCEPTED',
+    {
+      what: 'ACCEPTED',
+    },
+  );
   return referral.id;
 }
 
 afterEach(async () => {
-  await Promise.all(children.splice(0).map((c) => (c.exitCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))) : null)));
+  await Promise.all(children.splice(0).map((c) => (c.exitCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))) : Promise.resolve())));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -106,36 +127,61 @@ describe('the hub as the README starts it', () => {
     const dbUrl = (name: string) => inject('databaseUrl').replace(/\/careloop_test$/, `/${name}`);
     const keysDir = join(dataDir, 'keys');
     const sasl = inject('kafkaSasl');
-    const env = { KAFKA_BROKERS: inject('kafkaBrokers').join(','), KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password, KEYS_DIR: keysDir, DATA_DIR: dataDir };
+    const env = {
+      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
+      KAFKA_USERNAME: sasl.username,
+      KAFKA_PASSWORD: sasl.password,
+      KEYS_DIR: keysDir,
+      DATA_DIR: dataDir,
+    };
     const [port, connectorPort, schoolPort, policePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const hub = run('start-hub.ts', [], { ...env, PORT: String(port), DATABASE_URL: dbUrl('careloop_processes') });
     const base = `http://127.0.0.1:${port}`;
     await up(`${base}/health`, 'the hub on Kafka', hub);
     expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ store: 'postgresql', bus: 'kafka' });
-    const connector = run('start-connector.ts', ['hospital'], { ...env, CONNECTOR_PORT: String(connectorPort), DATABASE_URL: dbUrl('careloop_processes_hospital') });
+    const connector = run('start-connector.ts', ['hospital'], {
+      ...env,
+      CONNECTOR_PORT: String(connectorPort),
+      DATABASE_URL: dbUrl('careloop_processes_hospital'),
+    });
     const connectorBase = `http://127.0.0.1:${connectorPort}`;
     const school = run('start-connector.ts', ['school'], { ...env, CONNECTOR_PORT: String(schoolPort), DATABASE_URL: dbUrl('careloop_processes_school') });
-    const police = run('start-connector.ts', ['public-safety'], { ...env, CONNECTOR_PORT: String(policePort), DATABASE_URL: dbUrl('careloop_processes_public_safety') });
+    const police = run('start-connector.ts', ['public-safety'], {
+      ...env,
+      CONNECTOR_PORT: String(policePort),
+      DATABASE_URL: dbUrl('careloop_processes_public_safety'),
+    });
     await up(`${connectorBase}/health`, 'the hospital connector', connector);
     await up(`http://127.0.0.1:${schoolPort}/health`, 'the school connector', school);
     await up(`http://127.0.0.1:${policePort}/health`, 'the public-safety connector', police);
     const referralId = await loop(base, connectorBase, keysDir, await printedKey(connector, 'hospital-kangning'));
     const schoolKey = await printedKey(school, 'school-east');
-    await eventually(async () => {
-      const inbox = (await (await fetch(`http://127.0.0.1:${schoolPort}/v1/inbox`, { headers: { authorization: `Bearer ${schoolKey}` } })).json()) as {
-        items: Array<{ payload: { referralId: string; state: string } }>;
-      };
-      return inbox.items.some((i) => i.payload.referralId === referralId && i.payload.state === 'ACCEPTED');
-    }, { what: "ACCEPTED in the school system's inbox" });
+    await eventually(
+      async () => {
+        const inbox = (await (await fetch(`http://127.0.0.1:${schoolPort}/v1/inbox`, { headers: { authorization: `Bearer ${schoolKey}` } })).json()) as {
+          items: Array<{ payload: { referralId: string; state: string } }>;
+        };
+        return inbox.items.some((i) => i.payload.referralId === referralId && i.payload.state === 'ACCEPTED');
+      },
+      { what: "ACCEPTED in the school system's inbox" },
+    );
   });
 
   it('production mode refuses to start without a directory, keys and data keys, and says what is missing', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-prod-'));
     dirs.push(dataDir);
-    const result = spawnSync(TSX, [join(REPO, 'scripts/start-hub.ts')], { cwd: REPO, env: { ...process.env, CARELOOP_MODE: 'production', DATA_DIR: dataDir, PORT: '0' }, encoding: 'utf8' });
+    const result = spawnSync(TSX, [join(REPO, 'scripts/start-hub.ts')], {
+      cwd: REPO,
+      env: { ...process.env, CARELOOP_MODE: 'production', DATA_DIR: dataDir, PORT: '0' },
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('AGENCY_DIRECTORY');
-    const token = spawnSync(TSX, [join(REPO, 'scripts/token.ts'), '--agency', 'school-east', '--role', 'psychology-teacher'], { cwd: REPO, env: { ...process.env, CARELOOP_MODE: 'production' }, encoding: 'utf8' });
+    const token = spawnSync(TSX, [join(REPO, 'scripts/token.ts'), '--agency', 'school-east', '--role', 'psychology-teacher'], {
+      cwd: REPO,
+      env: { ...process.env, CARELOOP_MODE: 'production' },
+      encoding: 'utf8',
+    });
     expect(token.status).toBe(2);
   });
 });

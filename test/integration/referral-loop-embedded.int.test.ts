@@ -14,12 +14,17 @@ const connectorKeys = new Map<string, string>();
 const onConnectorKeyCreated = (agencyId: string, key: string) => void connectorKeys.set(agencyId, key);
 
 function embeddedDeployment(hub: Hub): LoopDeployment {
-  const connector = (agencyId: string) => (path: string, init: RequestInit = {}) =>
-    Promise.resolve(
-      hub.fetch(
-        new Request(`http://hub/connectors/${agencyId}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${connectorKeys.get(agencyId)}` } }),
-      ),
-    );
+  const connector =
+    (agencyId: string) =>
+    (path: string, init: RequestInit = {}) =>
+      Promise.resolve(
+        hub.fetch(
+          new Request(`http://hub/connectors/${agencyId}${path}`, {
+            ...init,
+            headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${connectorKeys.get(agencyId)}` },
+          }),
+        ),
+      );
   return {
     hub,
     hospitalConnector: connector(HOSPITAL),
@@ -36,7 +41,15 @@ describeReferralLoop('the referral loop on the embedded bus and PGlite', async (
 describe('restarting the embedded hub', () => {
   it('keeps a sent referral and still delivers the hospital’s acceptance, applied once', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-restart-'));
-    const options: HubOptions = { dataDir, keysDir: join(dataDir, 'keys'), connectorKeysDir: join(dataDir, 'connector-keys'), embedConnectors: true, logger: logger(), relayIntervalMs: 200, onConnectorKeyCreated };
+    const options: HubOptions = {
+      dataDir,
+      keysDir: join(dataDir, 'keys'),
+      connectorKeysDir: join(dataDir, 'connector-keys'),
+      embedConnectors: true,
+      logger: logger(),
+      relayIntervalMs: 200,
+      onConnectorKeyCreated,
+    };
     try {
       let hub = await createHub(options);
       const sent = await sendReferral(hub);
@@ -44,10 +57,13 @@ describe('restarting the embedded hub', () => {
 
       hub = await createHub(options);
       const d = embeddedDeployment(hub);
-      const offer = await eventually(async () => {
-        const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
-        return body.items.find((i) => i.payload.referralId === sent.id);
-      }, { what: 'the offer after restart' });
+      const offer = await eventually(
+        async () => {
+          const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
+          return body.items.find((i) => i.payload.referralId === sent.id);
+        },
+        { what: 'the offer after restart' },
+      );
       expect(offer).toBeDefined();
       const response = await d.hospitalConnector(`/v1/referrals/${sent.id}/decision`, {
         method: 'POST',
@@ -60,10 +76,13 @@ describe('restarting the embedded hub', () => {
       // Stopped again before we looked: the decision waits in the bus log and is applied on the next start.
       hub = await createHub(options);
       const token = await tokenFor(hub.keyRing, SCHOOL, 'psychology-teacher');
-      const read = await eventually(async () => {
-        const r = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(hub.fetch, token, READ, { id: sent.id });
-        return r.data?.referral.state === 'ACCEPTED' ? r.data.referral : null;
-      }, { what: 'ACCEPTED after the second restart' });
+      const read = await eventually(
+        async () => {
+          const r = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(hub.fetch, token, READ, { id: sent.id });
+          return r.data?.referral.state === 'ACCEPTED' ? r.data.referral : null;
+        },
+        { what: 'ACCEPTED after the second restart' },
+      );
       expect(read.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
       await hub.stop();
     } finally {

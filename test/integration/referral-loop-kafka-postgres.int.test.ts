@@ -17,18 +17,34 @@ async function deploy(namespace: string) {
   const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
   const common = { kafkaBrokers: inject('kafkaBrokers'), kafkaNamespace: namespace, kafkaSasl: inject('kafkaSasl'), keyRing, logger: logger() };
   // One data key ring for both lives of the hub: a restart must open what the first life sealed.
-  const hubOptions: HubOptions = { ...common, cipher: createEphemeralDataCipher(), databaseUrl: inject('databaseUrl'), embedConnectors: false, relayIntervalMs: 200 };
+  const hubOptions: HubOptions = {
+    ...common,
+    cipher: createEphemeralDataCipher(),
+    databaseUrl: inject('databaseUrl'),
+    embedConnectors: false,
+    relayIntervalMs: 200,
+  };
   const hub = await createHub(hubOptions);
   const keys = new Map<string, string>();
   const connectorOptions = { ...common, cipher: createEphemeralDataCipher(), onConnectorKeyCreated: (id: string, key: string) => void keys.set(id, key) };
   // Each connector is its own Kafka user with only the ACLs a connector gets (README "Security model").
   const admin = { brokers: inject('kafkaBrokers'), sasl: inject('kafkaSasl') };
-  const [hospitalSasl, schoolSasl] = await Promise.all([createAgencyPrincipal(admin, { agencyId: HOSPITAL, namespace }), createAgencyPrincipal(admin, { agencyId: SCHOOL, namespace })]);
+  const [hospitalSasl, schoolSasl] = await Promise.all([
+    createAgencyPrincipal(admin, { agencyId: HOSPITAL, namespace }),
+    createAgencyPrincipal(admin, { agencyId: SCHOOL, namespace }),
+  ]);
   const hospital = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: hospitalSasl, agencyId: HOSPITAL });
   const school = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: schoolSasl, agencyId: SCHOOL });
   /** The agency system's view of its connector's API, with its API key. */
-  const api = (connector: typeof hospital, agencyId: string) => async (path: string, init: RequestInit = {}) =>
-    connector.app.fetch(new Request(`http://connector${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${keys.get(agencyId)}` } }));
+  const api =
+    (connector: typeof hospital, agencyId: string) =>
+    async (path: string, init: RequestInit = {}) =>
+      connector.app.fetch(
+        new Request(`http://connector${path}`, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${keys.get(agencyId)}` },
+        }),
+      );
   return { hub, hubOptions, hospital, school, hospitalApi: api(hospital, HOSPITAL), schoolApi: api(school, SCHOOL) };
 }
 
@@ -51,10 +67,13 @@ describe('restarting the hub on Kafka and PostgreSQL', () => {
   it('keeps a sent referral, and an acceptance sent while the hub was down arrives once it is back', async () => {
     const { hub, hubOptions, hospital, school, hospitalApi } = await deploy(`r${randomUUID().slice(0, 8)}.`);
     const sent = await sendReferral(hub);
-    await eventually(async () => {
-      const body = (await (await hospitalApi('/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
-      return body.items.some((i) => i.payload.referralId === sent.id);
-    }, { what: 'the offer to reach the hospital' });
+    await eventually(
+      async () => {
+        const body = (await (await hospitalApi('/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
+        return body.items.some((i) => i.payload.referralId === sent.id);
+      },
+      { what: 'the offer to reach the hospital' },
+    );
     await hub.stop();
 
     const response = await hospitalApi(`/v1/referrals/${sent.id}/decision`, {
@@ -67,10 +86,13 @@ describe('restarting the hub on Kafka and PostgreSQL', () => {
     const restarted = await createHub(hubOptions);
     try {
       const token = await tokenFor(restarted.keyRing, SCHOOL, 'psychology-teacher');
-      const referral = await eventually(async () => {
-        const r = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(restarted.fetch, token, READ, { id: sent.id });
-        return r.data?.referral.state === 'ACCEPTED' ? r.data.referral : null;
-      }, { what: 'ACCEPTED after restart' });
+      const referral = await eventually(
+        async () => {
+          const r = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(restarted.fetch, token, READ, { id: sent.id });
+          return r.data?.referral.state === 'ACCEPTED' ? r.data.referral : null;
+        },
+        { what: 'ACCEPTED after restart' },
+      );
       expect(referral.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
     } finally {
       await hospital.shutdown();

@@ -40,7 +40,12 @@ const WATCH = `subscription Watch($id: ID!) { referralStatusChanged(id: $id) { i
 export async function sendReferral(hub: Hub, subjectId = STUDENT) {
   const token = await tokenFor(hub.keyRing, SCHOOL, 'psychology-teacher');
   const result = await gql<{ createReferral: { id: string; state: string } }>(hub.fetch, token, CREATE, {
-    input: { subjectId, hospitalAgencyId: HOSPITAL, reason: 'Self-harm disclosed to psychology teacher; scale score above threshold.', guardiansNotified: true },
+    input: {
+      subjectId,
+      hospitalAgencyId: HOSPITAL,
+      reason: 'Self-harm disclosed to psychology teacher; scale score above threshold.',
+      guardiansNotified: true,
+    },
   });
   expect(result.errors).toBeUndefined();
   return result.data!.createReferral;
@@ -107,12 +112,17 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       });
       expect(decision.status).toBe(202);
 
-      await eventually(async () => watch.events.some((e) => (e.data as { referralStatusChanged: { state: string } }).referralStatusChanged.state === 'ACCEPTED'), {
-        what: 'the subscription to push ACCEPTED',
-      });
+      await eventually(
+        async () => watch.events.some((e) => (e.data as { referralStatusChanged: { state: string } }).referralStatusChanged.state === 'ACCEPTED'),
+        {
+          what: 'the subscription to push ACCEPTED',
+        },
+      );
       await watch.close();
 
-      const read = await gql<{ referral: { state: string; createdBy: string; timeline: Array<Record<string, unknown>> } }>(d.hub.fetch, schoolToken, READ, { id: sent.id });
+      const read = await gql<{ referral: { state: string; createdBy: string; timeline: Array<Record<string, unknown>> } }>(d.hub.fetch, schoolToken, READ, {
+        id: sent.id,
+      });
       expect(read.data?.referral.state).toBe('ACCEPTED');
       expect(read.data?.referral.timeline.map((t) => [t.state, t.action, (t.actorAgency as { id: string }).id])).toEqual([
         ['SENT', 'SEND', SCHOOL],
@@ -122,10 +132,13 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       // The person the hospital's system named, and the credential that system proved to its connector.
       expect(read.data?.referral.timeline[1]?.actorSystem).toMatch(/^api-key:[0-9a-f]{8}$/);
 
-      const schoolInbox = await eventually(async () => {
-        const body = (await (await d.schoolConnector('/v1/inbox')).json()) as { items: Array<{ payload: Record<string, unknown> }> };
-        return body.items.find((i) => i.payload.referralId === sent.id && i.payload.state === 'ACCEPTED');
-      }, { what: "the status change to reach the school's system" });
+      const schoolInbox = await eventually(
+        async () => {
+          const body = (await (await d.schoolConnector('/v1/inbox')).json()) as { items: Array<{ payload: Record<string, unknown> }> };
+          return body.items.find((i) => i.payload.referralId === sent.id && i.payload.state === 'ACCEPTED');
+        },
+        { what: "the status change to reach the school's system" },
+      );
       expect(schoolInbox.payload.previousState).toBe('SENT');
     });
 
@@ -251,7 +264,9 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     it('an expired token is UNAUTHENTICATED and writes nothing', async () => {
       const before = await d.count('referrals');
       const expired = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher', { ttlSeconds: -3600 });
-      const result = await gql(d.hub.fetch, expired, CREATE, { input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: true } });
+      const result = await gql(d.hub.fetch, expired, CREATE, {
+        input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: true },
+      });
       expect(errorCode(result)).toBe('UNAUTHENTICATED');
       expect(result.status).toBe(401);
       expect(await d.count('referrals')).toBe(before);
@@ -260,7 +275,9 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     it('a referral before the guardians were notified is FORBIDDEN, says why, and writes nothing', async () => {
       const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
       const before = await d.count('referrals');
-      const result = await gql(d.hub.fetch, token, CREATE, { input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: false } });
+      const result = await gql(d.hub.fetch, token, CREATE, {
+        input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: false },
+      });
       expect(errorCode(result)).toBe('FORBIDDEN');
       expect(result.errors?.[0]?.extensions?.reasons).toEqual(['guardians must be notified in writing before a referral']);
       expect(await d.count('referrals')).toBe(before);
@@ -294,7 +311,11 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     });
 
     it('a school lists only its own students, and the police cannot list any', async () => {
-      const east = await gql<{ students: Array<{ id: string }> }>(d.hub.fetch, await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher'), '{ students { id grade localRef } }');
+      const east = await gql<{ students: Array<{ id: string }> }>(
+        d.hub.fetch,
+        await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher'),
+        '{ students { id grade localRef } }',
+      );
       expect(east.data?.students.map((s) => s.id)).toContain(STUDENT);
       expect(east.data?.students.map((s) => s.id)).not.toContain(OTHER_SCHOOLS_STUDENT);
       const police = await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, POLICE, 'police-analyst'), '{ students { id } }');
@@ -304,7 +325,9 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     it('each school and the hospital list the referrals that involve them, and no others', async () => {
       const sent = await sendReferral(d.hub);
       const list = async (agency: string, role: string) =>
-        (await gql<{ referrals: Array<{ id: string }> }>(d.hub.fetch, await tokenFor(d.hub.keyRing, agency, role), '{ referrals { id state } }')).data?.referrals.map((r) => r.id);
+        (
+          await gql<{ referrals: Array<{ id: string }> }>(d.hub.fetch, await tokenFor(d.hub.keyRing, agency, role), '{ referrals { id state } }')
+        ).data?.referrals.map((r) => r.id);
       expect(await list(SCHOOL, 'psychology-teacher')).toContain(sent.id);
       expect(await list(HOSPITAL, 'clinician')).toContain(sent.id);
       expect(await list(OTHER_SCHOOL, 'psychology-teacher')).not.toContain(sent.id);
@@ -313,12 +336,20 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     it('a school withdraws its referral and the hospital system is told', async () => {
       const sent = await sendReferral(d.hub);
       const token = await tokenFor(d.hub.keyRing, SCHOOL, 'crisis-team');
-      const result = await gql<{ withdrawReferral: { state: string } }>(d.hub.fetch, token, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Family moved to another city") { state } }', { id: sent.id });
+      const result = await gql<{ withdrawReferral: { state: string } }>(
+        d.hub.fetch,
+        token,
+        'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Family moved to another city") { state } }',
+        { id: sent.id },
+      );
       expect(result.data?.withdrawReferral.state).toBe('WITHDRAWN');
-      await eventually(async () => {
-        const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ kind: string; payload: Record<string, unknown> }> };
-        return body.items.find((i) => i.kind === 'referral-status-changed' && i.payload.referralId === sent.id && i.payload.state === 'WITHDRAWN');
-      }, { what: 'the withdrawal to reach the hospital system' });
+      await eventually(
+        async () => {
+          const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ kind: string; payload: Record<string, unknown> }> };
+          return body.items.find((i) => i.kind === 'referral-status-changed' && i.payload.referralId === sent.id && i.payload.state === 'WITHDRAWN');
+        },
+        { what: 'the withdrawal to reach the hospital system' },
+      );
     });
 
     it('forged, wrong-agency and re-labelled decision events are dead-lettered with their reason and change nothing', async () => {
@@ -328,14 +359,35 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       const time = new Date();
 
       // Forged: a key nobody registered, presented under the hospital's name and kid.
-      const hospitalKid = (await d.hub.keyRing.directory().find((a) => a.id === HOSPITAL))!.publicKeys.keys[0]!.kid as string;
+      const hospitalKid = d.hub.keyRing.directory().find((a) => a.id === HOSPITAL)!.publicKeys.keys[0]!.kid as string;
       const rogueKey = { ...(await generateAgencySigningKey(HOSPITAL)), kid: hospitalKid };
-      const forged = await createSignedEvent({ signer: await createAgencySigner(HOSPITAL, rogueKey), type: EVENT_TYPES.referralDecision, subject: sent.id, recipient: HUB_AGENCY_ID, data, time });
+      const forged = await createSignedEvent({
+        signer: await createAgencySigner(HOSPITAL, rogueKey),
+        type: EVENT_TYPES.referralDecision,
+        subject: sent.id,
+        recipient: HUB_AGENCY_ID,
+        data,
+        time,
+      });
       // Wrong agency: a school's genuine key, claiming to be the hospital.
       const schoolSigner = await d.hub.keyRing.signer(SCHOOL);
-      const wrongAgency = await createSignedEvent({ signer: { agencyId: HOSPITAL, sign: (p) => schoolSigner.sign(p) }, type: EVENT_TYPES.referralDecision, subject: sent.id, recipient: HUB_AGENCY_ID, data, time });
+      const wrongAgency = await createSignedEvent({
+        signer: { agencyId: HOSPITAL, sign: (p) => schoolSigner.sign(p) },
+        type: EVENT_TYPES.referralDecision,
+        subject: sent.id,
+        recipient: HUB_AGENCY_ID,
+        data,
+        time,
+      });
       // Re-labelled: a genuine hospital event whose envelope was edited after signing.
-      const genuine = await createSignedEvent({ signer: await d.hub.keyRing.signer(HOSPITAL), type: EVENT_TYPES.referralDecision, subject: sent.id, recipient: HUB_AGENCY_ID, data, time });
+      const genuine = await createSignedEvent({
+        signer: await d.hub.keyRing.signer(HOSPITAL),
+        type: EVENT_TYPES.referralDecision,
+        subject: sent.id,
+        recipient: HUB_AGENCY_ID,
+        data,
+        time,
+      });
       const relabelled = { ...genuine, value: JSON.stringify({ ...JSON.parse(genuine.value), subject: randomUUID() }) };
       // Not even JSON.
       const garbage = { key: sent.id, value: '{not json' };

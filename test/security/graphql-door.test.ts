@@ -43,7 +43,9 @@ describe('the GraphQL door', () => {
     expect(errorCode(result)).toBe('OPERATION_TOO_COMPLEX');
     expect(result.data ?? null).toBeNull();
     await eventually(async () => (await count()) === before + 1, { what: 'one audit line' });
-    const [row] = await t.hub.sql.query<{ action: string; reasons: string[]; allowed: boolean }>('SELECT action, reasons, allowed FROM audit_log ORDER BY id DESC LIMIT 1');
+    const [row] = await t.hub.sql.query<{ action: string; reasons: string[]; allowed: boolean }>(
+      'SELECT action, reasons, allowed FROM audit_log ORDER BY id DESC LIMIT 1',
+    );
     expect(row).toEqual({ action: 'graphql.operation', reasons: ['OPERATION_TOO_COMPLEX'], allowed: false });
   });
 
@@ -54,7 +56,11 @@ describe('the GraphQL door', () => {
   });
 
   it('answers every query the README shows within the limits', async () => {
-    const result = await gql(t.hub.fetch, teacher, '{ me { userId } students { id grade localRef } referrals { id state timeline { state action actorAgency { name } at } } }');
+    const result = await gql(
+      t.hub.fetch,
+      teacher,
+      '{ me { userId } students { id grade localRef } referrals { id state timeline { state action actorAgency { name } at } } }',
+    );
     expect(result.errors).toBeUndefined();
   });
 
@@ -77,7 +83,14 @@ describe('the GraphQL door', () => {
 
   it('gives CORS headers only to listed origins, never with credentials', async () => {
     const preflight = (origin: string) =>
-      Promise.resolve(t.hub.fetch(new Request('http://hub/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } })));
+      Promise.resolve(
+        t.hub.fetch(
+          new Request('http://hub/graphql', {
+            method: 'OPTIONS',
+            headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+          }),
+        ),
+      );
     const evil = await preflight('https://evil.example');
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     const listed = await preflight('https://console.careloop.example');
@@ -107,13 +120,23 @@ describe('the GraphQL door', () => {
   });
 
   it('ends an open subscription with UNAUTHENTICATED when its token expires', async () => {
-    const created = await gql<{ createReferral: { id: string } }>(t.hub.fetch, teacher, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }', {
-      i: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'Withdrawn, sleeping badly.', guardiansNotified: true },
-    });
+    const created = await gql<{ createReferral: { id: string } }>(
+      t.hub.fetch,
+      teacher,
+      'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }',
+      {
+        i: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'Withdrawn, sleeping badly.', guardiansNotified: true },
+      },
+    );
     const shortLived = await tokenFor(t.hub.keyRing, SCHOOL, 'psychology-teacher', { ttlSeconds: 2 });
-    const watch = await subscribeSse(t.hub.fetch, shortLived, 'subscription($id: ID!) { referralStatusChanged(id: $id) { state declineReason } }', { id: created.data!.createReferral.id });
+    const watch = await subscribeSse(t.hub.fetch, shortLived, 'subscription($id: ID!) { referralStatusChanged(id: $id) { state declineReason } }', {
+      id: created.data!.createReferral.id,
+    });
     await eventually(async () => watch.events.length >= 1, { what: 'the first push' });
-    const ended = await eventually(async () => watch.events.find((e) => JSON.stringify(e).includes('UNAUTHENTICATED')), { timeoutMs: 10_000, what: 'the expiry' });
+    const ended = await eventually(async () => watch.events.find((e) => JSON.stringify(e).includes('UNAUTHENTICATED')), {
+      timeoutMs: 10_000,
+      what: 'the expiry',
+    });
     expect(ended).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
     await watch.close();
   });

@@ -13,15 +13,30 @@ type Fetch = (request: Request) => Promise<Response> | Response;
 
 /** Mints a token the way an agency's identity system would, with that agency's key from the ring. */
 export async function tokenFor(keyRing: KeyRing, agencyId: string, role: string, options: { userId?: string; clock?: Clock; ttlSeconds?: number } = {}) {
-  return mintAgencyToken({ signer: await keyRing.signer(agencyId), userId: options.userId ?? `${agencyId}-${role}-1`, role, clock: options.clock ?? systemClock, ttlSeconds: options.ttlSeconds });
+  return mintAgencyToken({
+    signer: await keyRing.signer(agencyId),
+    userId: options.userId ?? `${agencyId}-${role}-1`,
+    role,
+    clock: options.clock ?? systemClock,
+    ttlSeconds: options.ttlSeconds,
+  });
 }
 
 /** Posts one GraphQL operation to the hub without opening a port. */
-export async function gql<T = Record<string, unknown>>(fetch: Fetch, token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
+export async function gql<T = Record<string, unknown>>(
+  fetch: Fetch,
+  token: string | null,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GqlResult<T>> {
   const response = await fetch(
     new Request('http://hub/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     }),
   );
@@ -32,7 +47,10 @@ export async function gql<T = Record<string, unknown>>(fetch: Fetch, token: stri
 export const errorCode = (result: GqlResult) => result.errors?.[0]?.extensions?.code;
 
 /** Polls until `probe` returns a value, instead of sleeping a guessed time. */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const value = await probe();

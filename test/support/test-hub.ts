@@ -19,6 +19,13 @@ export async function createTestHub(options: HubOptions = {}) {
     ...options,
   });
   const connector = (agencyId: string, path: string, init: RequestInit = {}, key = connectorKeys.get(agencyId)) =>
-    Promise.resolve(hub.fetch(new Request(`http://hub/connectors/${agencyId}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...(key ? { authorization: `Bearer ${key}` } : {}) } })));
+    Promise.resolve(
+      hub.fetch(
+        new Request(`http://hub/connectors/${agencyId}${path}`, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        }),
+      ),
+    );
   return { hub, logs: () => lines.join(''), connectorKeys, connector };
 }
