@@ -36,6 +36,7 @@ export async function startStandaloneConnector(options: {
   onConnectorKeyCreated?: (agencyId: string, key: string) => void;
   tokenMaxLifetimeSeconds?: number;
   freshnessWindowMs?: number;
+  bodyLimitBytes?: number;
   clock?: Clock;
   logger: Logger;
 }): Promise<Connector & { shutdown(): Promise<void> }> {
@@ -70,6 +71,7 @@ export async function startStandaloneConnector(options: {
     }),
     tokenMaxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
     freshnessWindowMs: options.freshnessWindowMs,
+    bodyLimitBytes: options.bodyLimitBytes,
   });
   await connector.start();
   return {

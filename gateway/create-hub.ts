@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createEmbeddedEventBus, type EmbeddedEventBus } from '../adapters/bus/embedded-event-bus.js';
 import { createKafkaEventBus, type KafkaEventBusOptions } from '../adapters/bus/kafka-event-bus.js';
 import { createTokenVerifier } from '../adapters/crypto/agency-token.js';
+import { limitBody } from '../adapters/http/limit-body.js';
 import { createEphemeralDataCipher, loadOrCreateDevelopmentDataKeys, type DataCipher } from '../adapters/crypto/data-cipher.js';
 import { loadOrCreateKeyRing, type KeyRing } from '../adapters/crypto/key-ring.js';
 import { createLogger } from '../adapters/logging/create-logger.js';
@@ -24,7 +24,6 @@ import type { Connector } from '../connectors/shared/create-connector.js';
 import type { ConnectorInbox } from '../connectors/shared/connector-inbox.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { HUB_AGENCY_ID, SEED_AGENCIES, SEED_SUBJECTS } from '../core/development-seed.js';
-import { ERROR_CODES, httpErrorBody } from '../core/errors.js';
 import { TOPICS, agencyTopic } from '../core/messages/topics.js';
 import type { EventBus, Subscription } from '../core/ports/event-bus.js';
 import type { AgencyRecord } from '../core/ports/keys.js';
@@ -91,14 +90,6 @@ export interface Hub {
   /** Runs retention once: the bus log, acknowledged inbox items, remembered event ids. */
   purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number }>;
   stop(): Promise<void>;
-}
-
-/** Oversized bodies are refused by length before they are read into memory (413, same shape as other errors). */
-export function limitBody(maxSize: number) {
-  return bodyLimit({
-    maxSize,
-    onError: (c) => c.json(httpErrorBody('PAYLOAD_TOO_LARGE'), ERROR_CODES.PAYLOAD_TOO_LARGE.status),
-  });
 }
 
 /** The one place that wires real adapters into the hub. */
@@ -176,6 +167,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   ];
   relay.start();
 
+  const bodyLimitBytes = options.bodyLimitBytes ?? 100_000;
   const connectors = new Map<string, Connector>();
   const inboxes: ConnectorInbox[] = [];
   if (embedConnectors) {
@@ -199,6 +191,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         tokenMaxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
         freshnessWindowMs,
         throttle: options.connectorThrottle,
+        bodyLimitBytes,
       });
       await connector.start();
       connectors.set(agency.id, connector);
@@ -221,15 +214,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ? setInterval(() => void purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention failed')), retentionEvery).unref()
       : null;
 
-  const bodyLimitBytes = options.bodyLimitBytes ?? 100_000;
   const http = new Hono();
   http.get('/health', (c) => c.json({ status: 'up', store: options.databaseUrl ? 'postgresql' : 'pglite', bus: embeddedBus ? 'embedded' : 'kafka' }));
   http.use('/graphql', limitBody(bodyLimitBytes));
   http.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => gateway.fetch(c.req.raw));
-  for (const [agencyId, connector] of connectors) {
-    http.use(`/connectors/${agencyId}/*`, limitBody(bodyLimitBytes));
-    http.route(`/connectors/${agencyId}`, connector.app);
-  }
+  for (const [agencyId, connector] of connectors) http.route(`/connectors/${agencyId}`, connector.app);
 
   return {
     fetch: (request, env) => http.fetch(request, env),

@@ -4,7 +4,6 @@ import { createLogger } from '../adapters/logging/create-logger.js';
 import { isConnectorKind } from '../connectors/create-agency-connector.js';
 import { startStandaloneConnector } from '../connectors/standalone-connector.js';
 import { loadConfig } from '../gateway/config.js';
-import { limitBody } from '../gateway/create-hub.js';
 import { DeploymentError, resolveDeployment } from '../gateway/deployment.js';
 
 /** `npm run start:connector -- <school|hospital|public-safety> [--agency <id>] [--port <n>]`: one connector as its own process. */
@@ -58,9 +57,9 @@ const connector = await startStandaloneConnector({
   onConnectorKeyCreated: (id, key) => console.log(`New connector API key for ${id} (shown once, store it in the agency's system):\n  ${key}`),
   tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
   freshnessWindowMs: config.freshnessWindowMs,
+  bodyLimitBytes: config.bodyLimitBytes,
   logger,
 });
-connector.app.use('/v1/*', limitBody(config.bodyLimitBytes));
 const server = serve({ fetch: connector.app.fetch, port, hostname: config.host }, (info) => {
   logger.info({ url: `http://${info.address}:${info.port}`, agencyId: agency.id }, `${kind} connector ready`);
 });

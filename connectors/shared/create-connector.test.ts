@@ -87,6 +87,7 @@ describe('a connector', () => {
       clock,
       logger: createLogger({ name: 'connector-test', destination }),
       throttle: { failures: 5, windowSeconds: 60, blockSeconds: 60 },
+      bodyLimitBytes: 10_000,
     });
     await connector.start();
     await bus.subscribe({ groupId: 'test-dlq', topics: [TOPICS.deadLetter], handler: async (m) => void letters.push(JSON.parse(m.value) as DeadLetter) });
@@ -203,6 +204,16 @@ describe('a connector', () => {
       audience: connectorAudience(HOSPITAL),
     });
     expect((await plain({ headers: { authorization: `Bearer ${ownSystem}` } })).status).toBe(200);
+  });
+
+  it('refuses a body over the limit with 413, before reading it', async () => {
+    const response = await call('/v1/inbox/ack', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: ['x'.repeat(20_000)] }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
   it('refuses a POST that is not JSON, so a web page cannot submit a form to it', async () => {

@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
 import { httpErrorBody, MalformedEventError, WrongSignerError } from '../../core/errors.js';
 import { connectorAudience, createTokenVerifier } from '../../adapters/crypto/agency-token.js';
+import { limitBody } from '../../adapters/http/limit-body.js';
 import type { RefusedEvents } from '../../core/ports/refused-events.js';
 import type { ConnectorApiKeys } from './connector-api-keys.js';
 import { useConnectorAuth, type ConnectorAuthOptions, type ConnectorEnv } from './use-connector-auth.js';
@@ -37,6 +38,8 @@ export interface ConnectorOptions {
   freshnessWindowMs?: number;
   /** Remembers refused event ids, so a refused event cannot be replayed later. */
   refusals: RefusedEvents;
+  /** Largest request body the JSON API reads (413 above it). */
+  bodyLimitBytes?: number;
 }
 
 /** What every agency's connector is built from; the agency type adds its mapping and routes. */
@@ -54,6 +57,7 @@ export function createConnector(options: ConnectorOptions) {
   const app = new Hono<ConnectorEnv>();
   let subscription: Subscription | null = null;
 
+  app.use('/v1/*', limitBody(options.bodyLimitBytes ?? 100_000));
   app.use(
     '/v1/*',
     useConnectorAuth({
