@@ -29,6 +29,12 @@ const envSchema = z.object({
 /** The names of every variable the hub and connectors read; the compose file and README may use no others. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
+const commaList = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 export type CareloopConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -39,11 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration: ${issue?.path.join('.')}: ${issue?.code}`);
   }
   const e = parsed.data;
-  const kafkaBrokers = e.KAFKA_BROKERS
-    ? e.KAFKA_BROKERS.split(',')
-        .map((b) => b.trim())
-        .filter(Boolean)
-    : undefined;
+  const kafkaBrokers = e.KAFKA_BROKERS ? commaList(e.KAFKA_BROKERS) : undefined;
   if ((e.KAFKA_USERNAME === undefined) !== (e.KAFKA_PASSWORD === undefined))
     throw new Error('Invalid configuration: KAFKA_USERNAME and KAFKA_PASSWORD go together.');
   return {
@@ -65,11 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     tokenMaxLifetimeSeconds: e.TOKEN_MAX_LIFETIME_SECONDS,
     freshnessWindowMs: e.EVENT_FRESHNESS_SECONDS * 1000,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    corsOrigins: e.CORS_ORIGINS
-      ? e.CORS_ORIGINS.split(',')
-          .map((o) => o.trim())
-          .filter(Boolean)
-      : [],
+    corsOrigins: e.CORS_ORIGINS ? commaList(e.CORS_ORIGINS) : [],
     busRetentionMs: e.BUS_RETENTION_HOURS * 3600_000,
     inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
     logLevel: e.LOG_LEVEL,

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../adapters/crypto/agency-token.js';
 import { createLedgerReader } from '../core/access/ledger-reader.js';
 import type { Clock } from '../core/clock.js';
+import { clientCorrelationId } from '../core/correlation-id.js';
 import { UnauthenticatedError } from '../core/errors.js';
 import type { LedgerStore } from '../core/ports/ledger-store.js';
 import type { PolicyEngine } from '../core/ports/policy-engine.js';
@@ -32,9 +33,6 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[];
   limits?: Partial<OperationLimits>;
 }
-
-/** A client may thread its own correlation id through, but only in a shape that cannot carry anything else. */
-const CORRELATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The GraphQL gateway: the only door for people and agency systems. Subscriptions are served over SSE. */
 export function createGateway(options: GatewayOptions) {
@@ -66,8 +64,7 @@ export function createGateway(options: GatewayOptions) {
       const verified = verifiedTokenOf(request);
       // useAgencyAuth ends every request without a valid token before this runs; this is the second lock.
       if (!verified) throw new UnauthenticatedError();
-      const header = request.headers.get('x-correlation-id');
-      const correlationId = header && CORRELATION_ID.test(header) ? header : randomUUID();
+      const correlationId = clientCorrelationId(request.headers.get('x-correlation-id')) ?? randomUUID();
       const { principal } = verified;
       return {
         principal,

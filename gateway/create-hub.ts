@@ -10,6 +10,7 @@ import { createEphemeralDataCipher, loadOrCreateDevelopmentDataKeys, type DataCi
 import { loadOrCreateKeyRing, type KeyRing } from '../adapters/crypto/key-ring.js';
 import { createLogger } from '../adapters/logging/create-logger.js';
 import { createSignedEvent } from '../adapters/messaging/signed-event.js';
+import { DEFAULT_FRESHNESS_WINDOW_MS } from '../adapters/messaging/verified-handler.js';
 import { createOpaWasmPolicyEngine } from '../adapters/policy/opa-wasm-policy-engine.js';
 import { migrate } from '../adapters/store/migrate.js';
 import { createPgClient } from '../adapters/store/pg-client.js';
@@ -92,6 +93,9 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
+/** How long the embedded bus log and acknowledged inbox items are kept unless configured (config.ts: 168 h). */
+const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
+
 /** The one place that wires real adapters into the hub. */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const clock = options.clock ?? systemClock;
@@ -102,7 +106,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     : await createPgliteClient({ dataDir: options.dataDir && join(options.dataDir, 'pglite') });
   const embeddedBus = !options.kafkaBrokers?.length;
   const embedConnectors = options.embedConnectors ?? embeddedBus;
-  const freshnessWindowMs = options.freshnessWindowMs ?? 24 * 3600_000;
+  const freshnessWindowMs = options.freshnessWindowMs ?? DEFAULT_FRESHNESS_WINDOW_MS;
 
   await migrate(sql, 'hub');
   await migrate(sql, 'events');
@@ -163,7 +167,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const metrics = new Registry();
   const subscriptions: Subscription[] = [
     await startLedgerProjector({ bus, store, referrals, refusals, clock, freshnessWindowMs, logger }),
-    await startDeliveryWatch({ bus, sql, registry: metrics, logger }),
+    await startDeliveryWatch({ bus, store, registry: metrics, logger }),
   ];
   relay.start();
 
@@ -200,12 +204,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   async function purgeExpired() {
     const now = clock.now().getTime();
-    const busMessages = embedded ? await embedded.purgeBefore(new Date(now - (options.busRetentionMs ?? 7 * 24 * 3600_000))) : 0;
+    const busMessages = embedded ? await embedded.purgeBefore(new Date(now - (options.busRetentionMs ?? DEFAULT_RETENTION_MS))) : 0;
     let inboxItems = 0;
-    for (const inbox of inboxes) inboxItems += await inbox.purgeAcknowledgedBefore(new Date(now - (options.inboxRetentionMs ?? 7 * 24 * 3600_000)));
+    for (const inbox of inboxes) inboxItems += await inbox.purgeAcknowledgedBefore(new Date(now - (options.inboxRetentionMs ?? DEFAULT_RETENTION_MS)));
     // Past two freshness windows an event is refused as stale anyway, so its id need not be remembered.
     const eventIds = await refusals.purgeBefore(new Date(now - 2 * freshnessWindowMs));
-    await sql.query('DELETE FROM processed_events WHERE processed_at < $1', [new Date(now - 2 * freshnessWindowMs)]);
+    await store.purgeProcessedEventsBefore(new Date(now - 2 * freshnessWindowMs));
     return { busMessages, inboxItems, eventIds };
   }
   const retentionEvery = options.retentionIntervalMs ?? 3600_000;

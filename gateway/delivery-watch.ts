@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { DeadLetter } from '../adapters/messaging/verified-handler.js';
-import type { SqlClient } from '../adapters/store/sql-client.js';
 import { TOPICS } from '../core/messages/topics.js';
 import type { EventBus, Subscription } from '../core/ports/event-bus.js';
+import type { LedgerStore } from '../core/ports/ledger-store.js';
 
 const AGENCY_TOPIC = /^careloop\.agency\.([a-z0-9-]+)$/;
 const REASON = /^[A-Z_]{1,40}$/;
@@ -15,7 +15,7 @@ const REASON = /^[A-Z_]{1,40}$/;
  */
 export async function startDeliveryWatch(options: {
   bus: EventBus;
-  sql: SqlClient;
+  store: Pick<LedgerStore, 'recordDeliveryProblem'>;
   registry: Registry;
   logger: Logger;
   groupId?: string;
@@ -47,12 +47,14 @@ export async function startDeliveryWatch(options: {
         eventId = null;
       }
       const reason = REASON.test(String(letter.reason)) ? letter.reason : 'UNKNOWN';
-      const inserted = await options.sql.query(
-        `INSERT INTO delivery_problems (event_id, referral_id, recipient_agency_id, reason, at)
-         SELECT $1, r.id, $3, $4, $5 FROM referrals r WHERE r.id = $2 ON CONFLICT DO NOTHING RETURNING event_id`,
-        [eventId ?? `${message.offset}`, letter.originalKey, recipient, reason, new Date(letter.failedAt || Date.now())],
-      );
-      if (inserted.length > 0) {
+      const recorded = await options.store.recordDeliveryProblem({
+        eventId: eventId ?? `offset:${message.offset}`,
+        referralId: letter.originalKey,
+        recipientAgencyId: recipient,
+        reason,
+        at: new Date(letter.failedAt || Date.now()),
+      });
+      if (recorded) {
         undelivered.inc({ reason });
         log.warn({ recipient, reason, eventId }, 'an event the hub sent was refused by its recipient');
       }

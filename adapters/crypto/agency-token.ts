@@ -26,6 +26,11 @@ const claimsSchema = z.object({
   nbf: z.number().int().optional(),
 });
 
+/** The credential of an `Authorization: Bearer <credential>` header, or null. */
+export function bearerCredential(header: string | null | undefined): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? null;
+}
+
 /** Mints a bearer token for a user of the signer's agency. Agencies run this in their own identity systems. */
 export async function mintAgencyToken(options: {
   signer: AgencySigner;

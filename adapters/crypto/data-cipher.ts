@@ -69,11 +69,8 @@ export function createEphemeralDataCipher(): DataCipher {
 
 const keyRingFile = z.object({ activeKeyId: z.string().regex(KEY_ID), keys: z.record(z.string().regex(KEY_ID), z.string()) });
 
-/**
- * Parses `DATA_KEYS` (`<id>:<base64 32 bytes>[,<id>:<base64>...]`, the first is active unless `activeKeyId` says
- * otherwise). Configuration, never logged.
- */
-export function parseDataKeys(value: string, activeKeyId?: string): DataCipher {
+/** Parses `DATA_KEYS` (`<id>:<base64 32 bytes>[,<id>:<base64>...]`, the first one seals). Configuration, never logged. */
+export function parseDataKeys(value: string): DataCipher {
   const keys: Record<string, Buffer> = {};
   const ids: string[] = [];
   for (const part of value
@@ -86,7 +83,7 @@ export function parseDataKeys(value: string, activeKeyId?: string): DataCipher {
     keys[id] = Buffer.from(part.slice(colon + 1), 'base64');
     ids.push(id);
   }
-  const active = activeKeyId ?? ids[0];
+  const active = ids[0];
   if (!active) throw new DataKeyError('DATA_KEYS holds no key.');
   return createDataCipher({ keys, activeKeyId: active });
 }

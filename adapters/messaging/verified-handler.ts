@@ -29,16 +29,6 @@ export interface VerifiedHandlerOptions {
 /** Default freshness window: a day covers a connector that was down overnight; older events are refused. */
 export const DEFAULT_FRESHNESS_WINDOW_MS = 24 * 3600_000;
 
-/** Signed ids of envelopes whose signature verified; only those are remembered as refused (see below). */
-function envelopeId(value: string): string | null {
-  try {
-    const id = (JSON.parse(value) as { id?: unknown }).id;
-    return typeof id === 'string' && id.length <= 200 ? id : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The record written to the dead-letter topic: the original bytes, untouched, and why they were refused. */
 export interface DeadLetter {
   reason: string;
@@ -89,9 +79,9 @@ export function createVerifiedHandler(options: VerifiedHandlerOptions): MessageH
     for (let attempt = 1; ; attempt++) {
       let event: VerifiedEvent | null = null;
       try {
-        const id = envelopeId(message.value);
-        if (id && (await options.refusals.wasRefused(options.consumer, id))) throw new ReplayedEventError();
         event = await verifySignedEvent(message.value, options.directory);
+        // By the signed id: only ids whose signature verified are ever remembered (see below).
+        if (await options.refusals.wasRefused(options.consumer, event.id)) throw new ReplayedEventError();
         checkBinding(event);
         await options.handle(event, message);
         log.info(

@@ -190,6 +190,17 @@ export function createSqlLedgerStore(client: SqlClient, cipher: DataCipher): Led
     },
     listReferralsInvolving: (agencyId) => loadReferrals(client, c, 'school_agency_id = $1 OR hospital_agency_id = $1', [agencyId]),
     recordAudit: (entry) => insertAudit(client, entry),
+    async recordDeliveryProblem(p) {
+      const inserted = await client.query(
+        `INSERT INTO delivery_problems (event_id, referral_id, recipient_agency_id, reason, at)
+         SELECT $1, r.id, $3, $4, $5 FROM referrals r WHERE r.id = $2 ON CONFLICT DO NOTHING RETURNING event_id`,
+        [p.eventId, p.referralId, p.recipientAgencyId, p.reason, p.at],
+      );
+      return inserted.length > 0;
+    },
+    async purgeProcessedEventsBefore(at) {
+      return (await client.query('DELETE FROM processed_events WHERE processed_at < $1 RETURNING event_id', [at])).length;
+    },
     async upsertAgency(a) {
       await client.query(
         `INSERT INTO agencies (id, type, name, public_keys) VALUES ($1, $2, $3, $4)

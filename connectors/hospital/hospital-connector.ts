@@ -1,14 +1,13 @@
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
+import { clientCorrelationId } from '../../core/correlation-id.js';
 import { httpErrorBody } from '../../core/errors.js';
+import { identifier } from '../../core/safe-text.js';
 import { EVENT_TYPES } from '../../core/messages/event-types.js';
 import { TOPICS } from '../../core/messages/topics.js';
 import type { AgencySigner } from '../../core/ports/keys.js';
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { hospitalDecisionBody, mapHubEventForHospital, toDecisionEventData } from './hospital-mapping.js';
-
-/** Only a UUID-shaped correlation id from the hospital's system is carried on: nothing else can ride in it. */
-const CORRELATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The hospital connector: offers referrals addressed to its hospital to the hospital's system, and sends the
@@ -27,9 +26,8 @@ export function createHospitalConnector(options: ConnectorBaseOptions & { signer
           return c.json(httpErrorBody('BAD_USER_INPUT', issue?.message ?? 'invalid decision', { field: issue?.path.join('.') }), 400);
         }
         const referralId = c.req.param('id');
-        if (!/^[\w-]{1,100}$/.test(referralId)) return c.json(httpErrorBody('BAD_USER_INPUT', 'Not a referral id.', { field: 'id' }), 400);
-        const header = c.req.header('x-correlation-id');
-        const correlationId = (header && CORRELATION_ID.test(header) ? header : null) ?? (await options.inbox.correlationIdOf(referralId)) ?? undefined;
+        if (!identifier.safeParse(referralId).success) return c.json(httpErrorBody('BAD_USER_INPUT', 'Not a referral id.', { field: 'id' }), 400);
+        const correlationId = clientCorrelationId(c.req.header('x-correlation-id')) ?? (await options.inbox.correlationIdOf(referralId)) ?? undefined;
         const now = options.clock.now();
         const event = await createSignedEvent({
           signer: options.signer,

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { TokenVerifier } from '../../adapters/crypto/agency-token.js';
+import { bearerCredential, type TokenVerifier } from '../../adapters/crypto/agency-token.js';
 import { ERROR_CODES, httpErrorBody, UnauthenticatedError, type ErrorCode } from '../../core/errors.js';
 import { looksLikeApiKey, type ConnectorApiKeys } from './connector-api-keys.js';
 
@@ -48,7 +48,7 @@ export function useConnectorAuth(options: ConnectorAuthOptions): MiddlewareHandl
   const log = options.logger.child({ component: 'connector-auth', agencyId: options.agencyId });
 
   async function authenticate(header: string | undefined): Promise<ConnectorCaller> {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    const bearer = bearerCredential(header);
     if (!bearer) throw new UnauthenticatedError('A credential for this connector is required.');
     if (looksLikeApiKey(bearer)) {
       const keyId = options.apiKeys.check(bearer);

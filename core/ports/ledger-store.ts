@@ -1,4 +1,4 @@
-import type { Referral, TimelineEntry } from '../referral/referral.js';
+import type { DeliveryProblem, Referral, TimelineEntry } from '../referral/referral.js';
 import type { ReferralState } from '../referral/referral-state-machine.js';
 import type { AgencyDirectory, AgencyRecord } from './keys.js';
 import type { OutgoingMessage } from './event-bus.js';
@@ -53,6 +53,13 @@ export interface LedgerStore {
   recordAudit(entry: AuditEntry): Promise<void>;
   upsertAgency(agency: AgencyRecord): Promise<void>;
   upsertSubject(subject: SubjectRecord): Promise<void>;
+  /**
+   * Records that a recipient refused event `eventId` about a referral; false when it was already recorded or no
+   * referral has that id (nothing to show it on).
+   */
+  recordDeliveryProblem(problem: DeliveryProblem & { eventId: string; referralId: string }): Promise<boolean>;
+  /** Forgets which bus events were applied before `at` (retention: older events are refused as stale anyway). */
+  purgeProcessedEventsBefore(at: Date): Promise<number>;
 }
 
 /** Where the outbox relay takes queued messages from. */

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { TokenVerifier, VerifiedToken } from '../../adapters/crypto/agency-token.js';
+import { bearerCredential, type TokenVerifier, type VerifiedToken } from '../../adapters/crypto/agency-token.js';
 import { ERROR_CODES, UnauthenticatedError } from '../../core/errors.js';
 
 /** The verified token of each request, set before the body is read and read by the context factory. */
@@ -27,13 +27,13 @@ export function useAgencyAuth(options: { verifier: TokenVerifier; logger: Logger
   const log = options.logger.child({ component: 'agency-auth' });
   return {
     async onRequestParse({ request, endResponse }) {
-      const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '');
-      if (!match?.[1]) {
+      const token = bearerCredential(request.headers.get('authorization'));
+      if (!token) {
         endResponse(unauthenticated(ERROR_CODES.UNAUTHENTICATED.message));
         return;
       }
       try {
-        verifiedByRequest.set(request, await options.verifier.verify(match[1]));
+        verifiedByRequest.set(request, await options.verifier.verify(token));
       } catch (error) {
         if (!(error instanceof UnauthenticatedError)) throw error;
         // The reason is ours (no token content): safe to log and to tell the caller.
