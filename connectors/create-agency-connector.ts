@@ -1,23 +1,33 @@
 import type { KeyRing } from '../adapters/crypto/key-ring.js';
 import type { AgencyRecord } from '../core/ports/keys.js';
 import type { Connector, ConnectorBaseOptions } from './shared/create-connector.js';
+import type { FhirTaskStore } from './hospital/fhir/fhir-task-store.js';
 import { createHospitalConnector } from './hospital/hospital-connector.js';
 import { createPublicSafetyConnector } from './public-safety/public-safety-connector.js';
 import { createSchoolConnector } from './school/school-connector.js';
 
-export type ConnectorKind = 'school' | 'hospital' | 'public-safety';
+export type ConnectorKind = 'school' | 'hospital' | 'counselling-centre' | 'public-safety';
 
 export function isConnectorKind(value: string): value is ConnectorKind {
-  return value === 'school' || value === 'hospital' || value === 'public-safety';
+  return value === 'school' || value === 'hospital' || value === 'counselling-centre' || value === 'public-safety';
 }
 
 /** Builds the right connector for an agency from its directory entry; used embedded and as a separate process. */
-export async function createAgencyConnector(options: Omit<ConnectorBaseOptions, 'agencyId'> & { agency: AgencyRecord; keyRing: KeyRing }): Promise<Connector> {
-  const { agency, keyRing, ...rest } = options;
+export async function createAgencyConnector(
+  options: Omit<ConnectorBaseOptions, 'agencyId'> & {
+    agency: AgencyRecord;
+    keyRing: KeyRing;
+    /** The FHIR Tasks a hospital or counselling centre connector serves (its own store). */
+    fhirTasks?: (agencyId: string) => FhirTaskStore;
+  },
+): Promise<Connector> {
+  const { agency, keyRing, fhirTasks, ...rest } = options;
   const base: ConnectorBaseOptions = { ...rest, agencyId: agency.id };
   switch (agency.type) {
     case 'hospital':
-      return createHospitalConnector({ ...base, signer: await keyRing.signer(agency.id) });
+    case 'counselling-centre':
+      if (!fhirTasks) throw new Error('A hospital connector needs a store for its FHIR Tasks.');
+      return createHospitalConnector({ ...base, signer: await keyRing.signer(agency.id), fhirTasks: fhirTasks(agency.id) });
     case 'school':
       return createSchoolConnector(base);
     case 'public-safety':

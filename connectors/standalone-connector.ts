@@ -8,6 +8,7 @@ import { migrate } from '../adapters/store/migrate.js';
 import { createPgClient } from '../adapters/store/pg-client.js';
 import { createPgliteClient } from '../adapters/store/pglite-client.js';
 import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.js';
+import { createSqlFhirTaskStore } from '../adapters/store/sql-fhir-task-store.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { AgencyRecord } from '../core/ports/keys.js';
@@ -60,6 +61,7 @@ export async function startStandaloneConnector(options: {
     bus,
     directory,
     inbox: createSqlConnectorInbox(sql, agency.id, options.cipher),
+    fhirTasks: (agencyId) => createSqlFhirTaskStore(sql, agencyId, options.cipher),
     refusals: createSqlRefusedEvents(sql),
     keyRing: options.keyRing,
     clock: options.clock ?? systemClock,

@@ -1,5 +1,5 @@
 import type { AgencyType } from './ports/policy-engine.js';
-import type { SubjectRecord } from './ports/ledger-store.js';
+import type { SubjectRecord } from './ports/directory.js';
 
 /**
  * The agencies and pseudonymous students a development hub starts with (README "Seeded agencies").
@@ -7,13 +7,16 @@ import type { SubjectRecord } from './ports/ledger-store.js';
  */
 export const HUB_AGENCY_ID = 'careloop-hub';
 
-export const SEED_AGENCIES: ReadonlyArray<{ id: string; type: AgencyType | 'hub'; name: string }> = [
+export const SEED_AGENCIES: ReadonlyArray<{ id: string; type: AgencyType | 'hub'; name: string; districtId?: string }> = [
   { id: HUB_AGENCY_ID, type: 'hub', name: 'Careloop hub' },
-  { id: 'school-east', type: 'school', name: 'East Lake Junior Middle School' },
-  { id: 'school-west', type: 'school', name: 'West Hill Senior High School' },
+  { id: 'school-east', type: 'school', name: 'East Lake Junior Middle School', districtId: 'haishu' },
+  { id: 'school-west', type: 'school', name: 'West Hill Senior High School', districtId: 'yinzhou' },
   { id: 'hospital-kangning', type: 'hospital', name: 'Municipal Kangning Mental Health Centre' },
-  { id: 'police-haishu', type: 'public-safety', name: 'Haishu Public Security Sub-bureau' },
-  { id: 'bureau-haishu', type: 'education-bureau', name: 'Haishu District Education Bureau' },
+  { id: 'hospital-seventh', type: 'hospital', name: "Municipal Seventh People's Hospital" },
+  { id: 'centre-haishu', type: 'counselling-centre', name: 'Haishu Youth Growth Guidance Centre', districtId: 'haishu' },
+  { id: 'police-haishu', type: 'public-safety', name: 'Haishu Public Security Sub-bureau', districtId: 'haishu' },
+  { id: 'bureau-haishu', type: 'education-bureau', name: 'Haishu District Education Bureau', districtId: 'haishu' },
+  { id: 'bureau-yinzhou', type: 'education-bureau', name: 'Yinzhou District Education Bureau', districtId: 'yinzhou' },
 ];
 
 export const SEED_SUBJECTS: ReadonlyArray<SubjectRecord> = [

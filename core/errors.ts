@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
   INVALID_TRANSITION: { status: 409, message: 'The referral is not in a state that allows this action.' },
+  OPEN_REFERRAL_EXISTS: { status: 409, message: 'The child already has an open referral.' },
+  MISSING_EVIDENCE: { status: 409, message: 'This step needs evidence that is not on record yet.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than this door accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json.' },
   OPERATION_TOO_COMPLEX: { status: 400, message: 'The operation exceeds a limit on size, depth, aliases, directives or cost.' },
@@ -72,6 +74,19 @@ export class BadUserInputError extends CareloopError {
 export class InvalidTransitionError extends CareloopError {
   constructor(from: string, action: string) {
     super('INVALID_TRANSITION', `A referral in state ${from} does not allow ${action}.`, { details: { from, action } });
+  }
+}
+
+export class OpenReferralExistsError extends CareloopError {
+  constructor() {
+    super('OPEN_REFERRAL_EXISTS');
+  }
+}
+
+/** A step the state machine allows but whose evidence (e.g. the recovery certificate) is missing. */
+export class MissingEvidenceError extends CareloopError {
+  constructor(evidence: string) {
+    super('MISSING_EVIDENCE', `This step needs ${evidence} on record first.`, { details: { evidence } });
   }
 }
 

@@ -8,6 +8,7 @@ import type { AgencyType } from './ports/policy-engine.js';
 export const ROLES_BY_AGENCY_TYPE: Readonly<Record<AgencyType, readonly string[]>> = {
   school: ['psychology-teacher', 'crisis-team', 'class-teacher'],
   hospital: ['hospital-liaison', 'clinician'],
+  'counselling-centre': ['counsellor'],
   'public-safety': ['police-analyst'],
   'education-bureau': ['bureau-analyst'],
 };

@@ -1,21 +1,19 @@
 import type { Logger } from 'pino';
-import type { LedgerReader } from '../core/access/ledger-reader.js';
 import type { Clock } from '../core/clock.js';
-import type { LedgerStore } from '../core/ports/ledger-store.js';
+import type { AgencyDirectory } from '../core/ports/keys.js';
 import type { Principal } from '../core/ports/policy-engine.js';
-import type { ReferralService } from '../core/referral/referral-service.js';
-import type { ReferralEvents } from './referral-events.js';
 
-/** What every resolver gets. Data comes only through `reader` and `referrals`, which ask the policy. */
-export interface GatewayContext {
+/** Who is asking, in one request: what every module's per-request context is built from. */
+export interface RequestScope {
   principal: Principal;
+  correlationId: string;
+}
+
+/** What every resolver gets; each capability module adds its own part under its own key. */
+export interface GatewayContext extends RequestScope {
   /** When the caller's token expires: an open subscription ends then. */
   tokenExpiresAt: Date;
-  correlationId: string;
-  reader: LedgerReader;
-  referrals: ReferralService;
-  directory: LedgerStore['agencies'];
-  referralEvents: ReferralEvents;
+  directory: AgencyDirectory;
   clock: Clock;
   logger: Logger;
 }

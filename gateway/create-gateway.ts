@@ -3,29 +3,27 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../adapters/crypto/agency-token.js';
-import { createLedgerReader } from '../core/access/ledger-reader.js';
 import type { Clock } from '../core/clock.js';
 import { clientCorrelationId } from '../core/correlation-id.js';
 import { UnauthenticatedError } from '../core/errors.js';
-import type { LedgerStore } from '../core/ports/ledger-store.js';
-import type { PolicyEngine } from '../core/ports/policy-engine.js';
-import type { ReferralService } from '../core/referral/referral-service.js';
+import type { AuditLog } from '../core/ports/audit-log.js';
+import type { AgencyDirectory } from '../core/ports/keys.js';
 import type { GatewayContext } from './context.js';
+import type { GatewayModule } from './gateway-module.js';
 import { createMaskError } from './plugins/mask-error.js';
 import { useAgencyAuth, verifiedTokenOf } from './plugins/use-agency-auth.js';
 import { useOperationLimits, type OperationLimits } from './plugins/use-operation-limits.js';
 import { useRefusalAudit } from './plugins/use-refusal-audit.js';
 import { useRequestLog } from './plugins/use-request-log.js';
-import type { ReferralEvents } from './referral-events.js';
 import { buildGatewaySchema } from './schema.js';
 
 export interface GatewayOptions {
-  store: LedgerStore;
-  policy: PolicyEngine;
+  /** The capabilities mounted on this gateway, each with its schema module, resolvers and request context. */
+  modules: readonly GatewayModule[];
+  directory: AgencyDirectory;
+  audit: AuditLog;
   clock: Clock;
   verifier: TokenVerifier;
-  referrals: ReferralService;
-  referralEvents: ReferralEvents;
   logger: Logger;
   /** Development mode serves GraphiQL (our own bundle) and answers introspection; production does neither. */
   development?: boolean;
@@ -40,7 +38,7 @@ export function createGateway(options: GatewayOptions) {
   const development = options.development ?? false;
   const origins = new Set(options.corsOrigins ?? []);
   return createYoga<{ request: Request }, GatewayContext>({
-    schema: buildGatewaySchema(),
+    schema: buildGatewaySchema(options.modules),
     graphqlEndpoint: '/graphql',
     graphiql: development ? { title: 'Careloop (development)' } : false,
     renderGraphiQL,
@@ -57,7 +55,7 @@ export function createGateway(options: GatewayOptions) {
     plugins: [
       useAgencyAuth({ verifier: options.verifier, logger }),
       ...useOperationLimits({ limits: options.limits, allowIntrospection: development }),
-      useRefusalAudit({ recordAudit: (e) => options.store.recordAudit(e), clock: options.clock, logger }),
+      useRefusalAudit({ recordAudit: (e) => options.audit.record(e), clock: options.clock, logger }),
       useRequestLog(logger),
     ],
     context: ({ request }: { request: Request }) => {
@@ -65,18 +63,9 @@ export function createGateway(options: GatewayOptions) {
       // useAgencyAuth ends every request without a valid token before this runs; this is the second lock.
       if (!verified) throw new UnauthenticatedError();
       const correlationId = clientCorrelationId(request.headers.get('x-correlation-id')) ?? randomUUID();
-      const { principal } = verified;
-      return {
-        principal,
-        tokenExpiresAt: verified.expiresAt,
-        correlationId,
-        reader: createLedgerReader({ principal, store: options.store, policy: options.policy, clock: options.clock, correlationId }),
-        referrals: options.referrals,
-        directory: options.store.agencies,
-        referralEvents: options.referralEvents,
-        clock: options.clock,
-        logger,
-      };
+      const scope = { principal: verified.principal, correlationId };
+      const base: GatewayContext = { ...scope, tokenExpiresAt: verified.expiresAt, directory: options.directory, clock: options.clock, logger };
+      return Object.assign(base, ...options.modules.map((m) => m.context?.(scope) ?? {})) as GatewayContext;
     },
   });
 }

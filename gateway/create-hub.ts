@@ -16,7 +16,11 @@ import { migrate } from '../adapters/store/migrate.js';
 import { createPgClient } from '../adapters/store/pg-client.js';
 import { createPgliteClient } from '../adapters/store/pglite-client.js';
 import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.js';
-import { createSqlLedgerStore } from '../adapters/store/sql-ledger-store.js';
+import { createSqlFhirTaskStore } from '../adapters/store/sql-fhir-task-store.js';
+import { createSqlAuditLog } from '../adapters/store/sql-audit-log.js';
+import { createSqlDirectoryStore } from '../adapters/store/sql-directory-store.js';
+import { createSqlReferralStore } from '../adapters/store/sql-referral-store.js';
+import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
 import { createAgencyConnector } from '../connectors/create-agency-connector.js';
@@ -29,13 +33,13 @@ import { TOPICS, agencyTopic } from '../core/messages/topics.js';
 import type { EventBus, Subscription } from '../core/ports/event-bus.js';
 import type { AgencyRecord } from '../core/ports/keys.js';
 import type { PolicyEngine } from '../core/ports/policy-engine.js';
-import { createReferralService } from '../core/referral/referral-service.js';
+import type { DeadlinePolicy } from '../core/referral/referral-deadlines.js';
+import type { ReferralService } from '../core/referral/referral-service.js';
 import { createGateway } from './create-gateway.js';
-import { startDeliveryWatch } from './delivery-watch.js';
-import { startLedgerProjector } from './ledger-projector.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import type { OperationLimits } from './plugins/use-operation-limits.js';
-import { createReferralEvents } from './referral-events.js';
+import { createReferralModule } from './referral/referral-module.js';
+import { createSubjectModule } from './subject/subject-module.js';
 
 export interface HubOptions {
   /** PostgreSQL connection string; without it the hub uses PGlite in `dataDir` (or in memory). */
@@ -78,6 +82,10 @@ export interface HubOptions {
   inboxRetentionMs?: number;
   /** How often retention runs; 0 disables the timer (tests call `purgeExpired`). */
   retentionIntervalMs?: number;
+  /** The referral loop's deadlines (defaults: README "Deadlines"). */
+  deadlines?: Partial<DeadlinePolicy>;
+  /** How often the deadline watch runs; 0 disables the timer (tests call `referrals.raiseOverdue` on simulated time). */
+  deadlineCheckIntervalMs?: number;
 }
 
 export interface Hub {
@@ -88,6 +96,8 @@ export interface Hub {
   sql: SqlClient;
   connectors: Map<string, Connector>;
   metrics: Registry;
+  /** The referral use cases (for tests and the deadline watch on simulated time). */
+  referrals: ReferralService;
   /** Runs retention once: the bus log, acknowledged inbox items, remembered event ids. */
   purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number }>;
   stop(): Promise<void>;
@@ -109,16 +119,20 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const freshnessWindowMs = options.freshnessWindowMs ?? DEFAULT_FRESHNESS_WINDOW_MS;
 
   await migrate(sql, 'hub');
+  await migrate(sql, 'referral');
   await migrate(sql, 'events');
   if (embeddedBus) await migrate(sql, 'bus');
   if (embedConnectors) await migrate(sql, 'connector');
 
   const cipher = options.cipher ?? (options.keysDir ? await loadOrCreateDevelopmentDataKeys(options.keysDir) : createEphemeralDataCipher());
-  const store = createSqlLedgerStore(sql, cipher);
+  const uow = createSqlUnitOfWork(sql, cipher);
+  const directory = createSqlDirectoryStore(sql);
+  const audit = createSqlAuditLog(sql);
+  const referralStore = createSqlReferralStore(sql, cipher);
   const refusals = createSqlRefusedEvents(sql);
   const keyRing = options.keyRing ?? (await loadOrCreateKeyRing({ agencies: SEED_AGENCIES, dir: options.keysDir }));
-  for (const agency of options.agencies ?? keyRing.directory()) await store.upsertAgency(agency);
-  if (options.seed ?? development) for (const subject of SEED_SUBJECTS) await store.upsertSubject(subject);
+  for (const agency of options.agencies ?? keyRing.directory()) await directory.upsertAgency(agency);
+  if (options.seed ?? development) for (const subject of SEED_SUBJECTS) await directory.upsertSubject(subject);
 
   const policy = options.policy ?? (await createOpaWasmPolicyEngine());
   let embedded: EmbeddedEventBus | null = null;
@@ -137,54 +151,62 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         namespace: options.kafkaNamespace,
         sasl: options.kafkaSasl,
       });
-  const agencies = await store.agencies.list();
+  const agencies = await directory.agencies.list();
   await bus.ensureTopics([TOPICS.hubInbound, TOPICS.deadLetter, ...agencies.filter((a) => a.type !== 'hub').map((a) => agencyTopic(a.id))]);
 
   const hubSigner = await keyRing.signer(HUB_AGENCY_ID);
-  const referralEvents = createReferralEvents();
-  const relay = createOutboxRelay({ outbox: store, bus, logger, intervalMs: options.relayIntervalMs });
-  const referrals = createReferralService({
-    store,
+  const relay = createOutboxRelay({ outbox: uow, bus, logger, intervalMs: options.relayIntervalMs });
+  const metrics = new Registry();
+  const referral = createReferralModule({
+    uow,
+    store: referralStore,
+    directory,
+    audit,
     policy,
     clock,
     hubEvents: { create: (e) => createSignedEvent({ signer: hubSigner, time: clock.now(), ...e }) },
-    notifier: referralEvents.notifier,
+    bus,
+    refusals,
+    metrics,
+    logger,
+    freshnessWindowMs,
+    deadlines: options.deadlines,
+    deadlineCheckEveryMs: options.deadlineCheckIntervalMs,
     onOutgoing: relay.nudge,
   });
+  // One line per capability: its schema module, resolvers, request context and consumers.
+  const modules = [referral, createSubjectModule({ directory, audit, policy, clock })];
   const gateway = createGateway({
-    store,
-    policy,
+    modules,
+    directory: directory.agencies,
+    audit,
     clock,
-    verifier: createTokenVerifier({ directory: store.agencies, clock, maxLifetimeSeconds: options.tokenMaxLifetimeSeconds }),
-    referrals,
-    referralEvents,
+    verifier: createTokenVerifier({ directory: directory.agencies, clock, maxLifetimeSeconds: options.tokenMaxLifetimeSeconds }),
     logger,
     development,
     corsOrigins: options.corsOrigins,
     limits: options.limits,
   });
 
-  const metrics = new Registry();
-  const subscriptions: Subscription[] = [
-    await startLedgerProjector({ bus, store, referrals, refusals, clock, freshnessWindowMs, logger }),
-    await startDeliveryWatch({ bus, store, registry: metrics, logger }),
-  ];
+  const subscriptions: Subscription[] = [];
+  for (const module of modules) subscriptions.push(...((await module.start?.()) ?? []));
   relay.start();
 
   const bodyLimitBytes = options.bodyLimitBytes ?? 100_000;
   const connectors = new Map<string, Connector>();
   const inboxes: ConnectorInbox[] = [];
   if (embedConnectors) {
-    for (const agency of agencies.filter((a) => a.type === 'school' || a.type === 'hospital' || a.type === 'public-safety')) {
+    for (const agency of agencies.filter((a) => a.type !== 'hub' && a.type !== 'education-bureau')) {
       const inbox = createSqlConnectorInbox(sql, agency.id, cipher);
       inboxes.push(inbox);
       const connector = await createAgencyConnector({
         agency,
         bus,
-        directory: store.agencies,
+        directory: directory.agencies,
         inbox,
         refusals,
         keyRing,
+        fhirTasks: (agencyId) => createSqlFhirTaskStore(sql, agencyId, cipher),
         clock,
         logger,
         apiKeys: await loadOrCreateConnectorApiKey({
@@ -209,7 +231,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     for (const inbox of inboxes) inboxItems += await inbox.purgeAcknowledgedBefore(new Date(now - (options.inboxRetentionMs ?? DEFAULT_RETENTION_MS)));
     // Past two freshness windows an event is refused as stale anyway, so its id need not be remembered.
     const eventIds = await refusals.purgeBefore(new Date(now - 2 * freshnessWindowMs));
-    await store.purgeProcessedEventsBefore(new Date(now - 2 * freshnessWindowMs));
+    await uow.purgeProcessedEventsBefore(new Date(now - 2 * freshnessWindowMs));
     return { busMessages, inboxItems, eventIds };
   }
   const retentionEvery = options.retentionIntervalMs ?? 3600_000;
@@ -231,6 +253,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     sql,
     connectors,
     metrics,
+    referrals: referral.service,
     purgeExpired,
     async stop() {
       if (retentionTimer) clearInterval(retentionTimer);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/ports/event-bus.js';
-import type { OutboxStore } from '../core/ports/ledger-store.js';
+import type { OutboxStore } from '../core/ports/unit-of-work.js';
 
 /**
  * Publishes what committed transactions queued in the outbox. Woken at once by `nudge()` after a commit, and

@@ -1,23 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { hospitalResolvers } from './resolvers/hospital-resolvers.js';
-import { hubResolvers } from './resolvers/hub-resolvers.js';
-import { schoolResolvers } from './resolvers/school-resolvers.js';
+import { coreResolvers } from './core/core-resolvers.js';
+import type { GatewayModule } from './gateway-module.js';
 
 const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
 
-/**
- * The gateway schema, composed from the SDL modules in `schema/` (the hub core first, then one module per agency
- * domain) and their resolver modules. A new agency type adds its `.graphql` file and its resolvers here.
- */
-export function buildGatewaySchema(): GraphQLSchema {
-  const files = readdirSync(SCHEMA_DIR)
-    .filter((f) => f.endsWith('.graphql'))
-    .sort((a, b) => (a === 'hub.graphql' ? -1 : b === 'hub.graphql' ? 1 : a.localeCompare(b)));
+/** The gateway schema: the hub core (`hub.graphql`) and one SDL module per mounted capability. */
+export function buildGatewaySchema(modules: readonly GatewayModule[]): GraphQLSchema {
   return makeExecutableSchema({
-    typeDefs: files.map((f) => readFileSync(`${SCHEMA_DIR}${f}`, 'utf8')),
-    resolvers: [hubResolvers, schoolResolvers, hospitalResolvers],
+    typeDefs: ['hub.graphql', ...modules.map((m) => m.schema)].map((f) => readFileSync(`${SCHEMA_DIR}${f}`, 'utf8')),
+    resolvers: [coreResolvers, ...modules.map((m) => m.resolvers)],
   });
 }

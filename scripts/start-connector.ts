@@ -42,7 +42,7 @@ if (!agency) {
   );
   process.exit(2);
 }
-const port = Number(values.port ?? config.connectorPort ?? { hospital: 4101, school: 4102, 'public-safety': 4103 }[kind]);
+const port = Number(values.port ?? config.connectorPort ?? { hospital: 4101, school: 4102, 'public-safety': 4103, 'counselling-centre': 4104 }[kind]);
 const logger = createLogger({ name: `careloop-connector-${agency.id}`, level: config.logLevel });
 const connector = await startStandaloneConnector({
   agencyId: agency.id,

@@ -18,7 +18,7 @@ describe('agency tokens', async () => {
   it('a token signed with the agency’s registered key proves agency, type, role and user', async () => {
     const token = await mintAgencyToken({ signer: school.signer, userId: 'teacher-7', role: 'psychology-teacher', clock });
     await expect(verifier.verify(token)).resolves.toEqual({
-      principal: { agencyId: 'school-a', agencyType: 'school', role: 'psychology-teacher', userId: 'teacher-7' },
+      principal: { agencyId: 'school-a', agencyType: 'school', districtId: null, role: 'psychology-teacher', userId: 'teacher-7' },
       expiresAt: new Date(clock.now().getTime() + 3600_000),
     });
   });

@@ -108,7 +108,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         const type = agency.type;
         const roleAllowed = accepts === 'person' ? isPersonRoleOf(type, claims.role) : claims.role === SYSTEM_ROLE && agency.id === accepts.systemOf;
         if (!roleAllowed) throw new UnauthenticatedError('The token carries a role its agency may not issue here.');
-        return { principal: { agencyId: agency.id, agencyType: type, role: claims.role, userId: claims.sub }, expiresAt: new Date(claims.exp * 1000) };
+        return {
+          principal: { agencyId: agency.id, agencyType: type, role: claims.role, userId: claims.sub, districtId: agency.districtId ?? null },
+          expiresAt: new Date(claims.exp * 1000),
+        };
       } catch (error) {
         if (error instanceof UnauthenticatedError) throw error;
         const message = error instanceof CareloopError ? error.message : 'The token is malformed.';

@@ -15,7 +15,7 @@ export interface KeyRing {
   directory(): AgencyRecord[];
 }
 
-type AgencyInfo = { id: string; type: AgencyRecord['type']; name: string };
+type AgencyInfo = { id: string; type: AgencyRecord['type']; name: string; districtId?: string | null };
 
 export async function loadOrCreateKeyRing(options: { agencies: readonly AgencyInfo[]; dir?: string }): Promise<KeyRing> {
   const privateKeys = new Map<string, Jwk>();

@@ -18,8 +18,12 @@ export const agencyDirectorySchema = z
   .array(
     z.object({
       id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/),
-      type: z.enum(['school', 'hospital', 'public-safety', 'education-bureau', 'hub']),
+      type: z.enum(['school', 'hospital', 'counselling-centre', 'public-safety', 'education-bureau', 'hub']),
       name: z.string().min(1).max(200),
+      districtId: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
+        .nullish(),
       publicKeys: z.object({ keys: z.array(publicKey).min(1) }),
     }),
   )

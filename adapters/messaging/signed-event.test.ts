@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '../../core/messages/event-types.js';
+import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
 import { createAgencySigner, generateAgencySigningKey, publicJwk } from '../crypto/agency-keys.js';
 import { createStaticDirectory } from '../crypto/static-directory.js';
 import { createSignedEvent, verifySignedEvent } from './signed-event.js';
@@ -14,12 +14,12 @@ describe('signed CloudEvents', async () => {
     { id: 'hospital-a', type: 'hospital', name: 'H', publicKeys: { keys: [await publicJwk(hospitalKey)] } },
     { id: 'school-a', type: 'school', name: 'S', publicKeys: { keys: [await publicJwk(schoolKey)] } },
   ]);
-  const data = { referralId: 'r1', decision: 'ACCEPT', decidedBy: 'dr-lin', decidedVia: 'api-key:k1', decidedAt: '2026-11-23T08:00:00.000Z' };
+  const data = { referralId: 'r1', action: 'ACCEPT', reportedBy: 'dr-lin', reportedVia: 'api-key:k1', reportedAt: '2026-11-23T08:00:00.000Z' };
   const make = async (signerKey = hospitalKey, claimedAgency = 'hospital-a', payload: unknown = data) => {
     const real = await createAgencySigner(claimedAgency, signerKey);
     return createSignedEvent({
       signer: real,
-      type: EVENT_TYPES.referralDecision,
+      type: REFERRAL_EVENT_TYPES.hospitalReport,
       subject: 'r1',
       recipient: 'careloop-hub',
       data: payload,
@@ -33,7 +33,7 @@ describe('signed CloudEvents', async () => {
     const envelope = envelopeOf(message.value);
     expect(envelope).toMatchObject({
       specversion: '1.0',
-      type: EVENT_TYPES.referralDecision,
+      type: REFERRAL_EVENT_TYPES.hospitalReport,
       source: 'urn:careloop:agency:hospital-a',
       datacontenttype: 'application/jose',
       recipient: 'careloop-hub',
@@ -59,7 +59,7 @@ describe('signed CloudEvents', async () => {
   it('rejects an unsigned event and a payload that breaks its schema', async () => {
     const envelope = envelopeOf((await make()).value);
     await expect(verifySignedEvent(JSON.stringify({ ...envelope, data: { ...data } }), directory)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
-    await expect(verifySignedEvent((await make(hospitalKey, 'hospital-a', { ...data, decision: 'MAYBE' })).value, directory)).rejects.toMatchObject({
+    await expect(verifySignedEvent((await make(hospitalKey, 'hospital-a', { ...data, action: 'MAYBE' })).value, directory)).rejects.toMatchObject({
       code: 'MALFORMED_EVENT',
     });
   });

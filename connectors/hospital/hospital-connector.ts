@@ -1,48 +1,56 @@
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
-import { clientCorrelationId } from '../../core/correlation-id.js';
-import { httpErrorBody } from '../../core/errors.js';
-import { identifier } from '../../core/safe-text.js';
-import { EVENT_TYPES } from '../../core/messages/event-types.js';
 import { TOPICS } from '../../core/messages/topics.js';
 import type { AgencySigner } from '../../core/ports/keys.js';
+import { REFERRAL_EVENT_TYPES, type HospitalReportData } from '../../core/referral/referral-events.js';
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
-import { hospitalDecisionBody, mapHubEventForHospital, toDecisionEventData } from './hospital-mapping.js';
+import type { FhirTaskStore } from './fhir/fhir-task-store.js';
+import { mountFhirRoutes } from './fhir/fhir-routes.js';
+import { applyReferralEventToFhir } from './referral-fhir-mapping.js';
+
+/** Where the hospital's EHR finds the connector's FHIR R4 endpoint. */
+export const FHIR_BASE = '/fhir/r4';
 
 /**
- * The hospital connector: offers referrals addressed to its hospital to the hospital's system, and sends the
- * hospital's decisions to the hub as events signed with the hospital's key.
+ * The hospital connector (also serves counselling centres): keeps the referrals addressed to its agency as FHIR
+ * R4 Tasks and ServiceRequests the hospital's EHR reads and searches, and sends what the EHR reports (Task
+ * updates, Encounters, Appointments, CarePlans, Communications, DocumentReferences) to the hub as events signed
+ * with the agency's own key.
  */
-export function createHospitalConnector(options: ConnectorBaseOptions & { signer: AgencySigner }) {
+export function createHospitalConnector(options: ConnectorBaseOptions & { signer: AgencySigner; fhirTasks: FhirTaskStore }) {
+  const log = options.logger.child({ connector: 'hospital', agencyId: options.agencyId });
   return createConnector({
     ...options,
     kind: 'hospital',
-    mapInbound: mapHubEventForHospital,
+    applyInbound: (event) => applyReferralEventToFhir(event, { agencyId: options.agencyId, tasks: options.fhirTasks }),
     routes(app) {
-      app.post('/v1/referrals/:id/decision', async (c) => {
-        const body = hospitalDecisionBody.safeParse(await c.req.json().catch(() => null));
-        if (!body.success) {
-          const issue = body.error.issues[0];
-          return c.json(httpErrorBody('BAD_USER_INPUT', issue?.message ?? 'invalid decision', { field: issue?.path.join('.') }), 400);
-        }
-        const referralId = c.req.param('id');
-        if (!identifier.safeParse(referralId).success) return c.json(httpErrorBody('BAD_USER_INPUT', 'Not a referral id.', { field: 'id' }), 400);
-        const correlationId = clientCorrelationId(c.req.header('x-correlation-id')) ?? (await options.inbox.correlationIdOf(referralId)) ?? undefined;
-        const now = options.clock.now();
-        const event = await createSignedEvent({
-          signer: options.signer,
-          type: EVENT_TYPES.referralDecision,
-          subject: referralId,
-          recipient: HUB_AGENCY_ID,
-          // The recorded actor is the system that proved itself here plus the person it names, never the body alone.
-          data: toDecisionEventData(referralId, body.data, c.get('caller').credential, now),
-          time: now,
-          correlationId,
-        });
-        await options.bus.publish(TOPICS.hubInbound, [event]);
-        options.logger.info({ connector: 'hospital', eventId: event.id, correlationId }, 'decision sent to hub');
-        // Accepted for delivery: the hub applies it asynchronously and the inbox reports the resulting state.
-        return c.json({ eventId: event.id }, 202);
+      mountFhirRoutes(app, {
+        base: FHIR_BASE,
+        agencyId: options.agencyId,
+        tasks: options.fhirTasks,
+        logger: options.logger,
+        async submit(drafts, caller) {
+          const now = options.clock.now();
+          const events = [];
+          for (const draft of drafts) {
+            // The recorded actor is the system that proved itself here plus the person the resource names.
+            const data: HospitalReportData = { ...draft, reportedVia: caller.credential, reportedAt: now.toISOString() };
+            events.push(
+              await createSignedEvent({
+                signer: options.signer,
+                type: REFERRAL_EVENT_TYPES.hospitalReport,
+                subject: draft.referralId,
+                recipient: HUB_AGENCY_ID,
+                data,
+                time: now,
+              }),
+            );
+          }
+          // One publish for a whole transaction Bundle: the reports leave together or not at all.
+          await options.bus.publish(TOPICS.hubInbound, events);
+          log.info({ events: events.length }, 'hospital reports sent to hub');
+          return events.map((e) => e.id);
+        },
       });
     },
   });

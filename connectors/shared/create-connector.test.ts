@@ -4,7 +4,7 @@ import { createEmbeddedEventBus } from '../../adapters/bus/embedded-event-bus.js
 import { loadOrCreateKeyRing, type KeyRing } from '../../adapters/crypto/key-ring.js';
 import { createStaticDirectory } from '../../adapters/crypto/static-directory.js';
 import { createLogger } from '../../adapters/logging/create-logger.js';
-import { createSignedEvent, verifySignedEvent } from '../../adapters/messaging/signed-event.js';
+import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import type { DeadLetter } from '../../adapters/messaging/verified-handler.js';
 import { migrate } from '../../adapters/store/migrate.js';
 import { createPgliteClient } from '../../adapters/store/pglite-client.js';
@@ -16,13 +16,13 @@ import { createEphemeralDataCipher } from '../../adapters/crypto/data-cipher.js'
 import { createSqlRefusedEvents } from '../../adapters/store/sql-refused-events.js';
 import { loadOrCreateConnectorApiKey } from './connector-api-keys.js';
 import { HUB_AGENCY_ID, SEED_AGENCIES } from '../../core/development-seed.js';
-import { EVENT_TYPES } from '../../core/messages/event-types.js';
+import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
 import { agencyTopic, TOPICS } from '../../core/messages/topics.js';
 import type { EventBus } from '../../core/ports/event-bus.js';
-import { createHospitalConnector } from '../hospital/hospital-connector.js';
+import { createSchoolConnector } from '../school/school-connector.js';
 import type { Connector } from './create-connector.js';
 
-const HOSPITAL = 'hospital-kangning';
+const SCHOOL = 'school-east';
 
 async function until<T>(probe: () => Promise<T | undefined | null | false>): Promise<T> {
   for (let i = 0; i < 500; i++) {
@@ -40,14 +40,14 @@ describe('a connector', () => {
   let connector: Connector;
   const logLines: string[] = [];
   const letters: DeadLetter[] = [];
-  const sent = (referralId: string) => ({
+  const changed = (referralId: string) => ({
     referralId,
-    subjectId: 'subj-x',
-    schoolAgencyId: 'school-east',
-    hospitalAgencyId: HOSPITAL,
-    reason: 'Confidential clinical text',
-    guardiansNotified: true,
-    sentAt: new Date().toISOString(),
+    state: 'SCHEDULED',
+    previousState: 'ACCEPTED',
+    action: 'SCHEDULE',
+    changedAt: new Date().toISOString(),
+    changedByAgencyId: 'hospital-kangning',
+    appointment: { start: '2026-11-25T09:00:00+08:00', location: 'Confidential clinic room' },
   });
   let apiKey = '';
   const clock = createManualClock(new Date());
@@ -58,10 +58,10 @@ describe('a connector', () => {
   const hubEvent = async (referralId: string, options: { recipient?: string; time?: Date; correlationId?: string; id?: string } = {}) =>
     createSignedEvent({
       signer: await keyRing.signer(HUB_AGENCY_ID),
-      type: EVENT_TYPES.referralSent,
+      type: REFERRAL_EVENT_TYPES.statusChanged,
       subject: referralId,
-      recipient: options.recipient ?? HOSPITAL,
-      data: sent(referralId),
+      recipient: options.recipient ?? SCHOOL,
+      data: changed(referralId),
       time: options.time ?? clock.now(),
       correlationId: options.correlationId,
       id: options.id,
@@ -76,14 +76,13 @@ describe('a connector', () => {
     bus = createEmbeddedEventBus({ client: sql, cipher, redeliveryDelayMs: 10 });
     keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
     const destination = new Writable({ write: (c, _e, done) => (logLines.push(String(c)), done()) });
-    connector = createHospitalConnector({
-      agencyId: HOSPITAL,
+    connector = createSchoolConnector({
+      agencyId: SCHOOL,
       bus,
       directory: createStaticDirectory(keyRing.directory()),
-      inbox: createSqlConnectorInbox(sql, HOSPITAL, cipher),
+      inbox: createSqlConnectorInbox(sql, SCHOOL, cipher),
       refusals: createSqlRefusedEvents(sql),
-      apiKeys: await loadOrCreateConnectorApiKey({ agencyId: HOSPITAL, onCreated: (_, key) => (apiKey = key) }),
-      signer: await keyRing.signer(HOSPITAL),
+      apiKeys: await loadOrCreateConnectorApiKey({ agencyId: SCHOOL, onCreated: (_, key) => (apiKey = key) }),
       clock,
       logger: createLogger({ name: 'connector-test', destination }),
       throttle: { failures: 5, windowSeconds: 60, blockSeconds: 60 },
@@ -100,76 +99,52 @@ describe('a connector', () => {
 
   it('offers a hub-signed referral to the agency system once, however often it is delivered', async () => {
     const event = await hubEvent('r-1', { correlationId: 'corr-1' });
-    await bus.publish(agencyTopic(HOSPITAL), [event, event]);
+    await bus.publish(agencyTopic(SCHOOL), [event, event]);
     const items = await until(async () => {
       const all = (await inbox()).items.filter((i) => i.payload.referralId === 'r-1');
       return all.length > 0 && all;
     });
     // The duplicate is handled after the first; a later message proves it has been.
     const marker = await hubEvent('r-2');
-    await bus.publish(agencyTopic(HOSPITAL), [marker]);
+    await bus.publish(agencyTopic(SCHOOL), [marker]);
     await until(async () => (await inbox()).items.some((i) => i.payload.referralId === 'r-2'));
     expect((await inbox()).items.filter((i) => i.payload.referralId === 'r-1')).toHaveLength(1);
     expect(items[0]).toMatchObject({
-      kind: 'referral-offered',
+      kind: 'referral-status-changed',
       correlationId: 'corr-1',
-      payload: { patientPseudonym: 'subj-x', referringSchoolId: 'school-east' },
+      payload: { state: 'SCHEDULED', action: 'SCHEDULE', changedBy: 'hospital-kangning' },
     });
   });
 
   it('dead-letters an event on its topic that the hub did not sign', async () => {
     const bySchool = await createSignedEvent({
-      signer: await keyRing.signer('school-east'),
-      type: EVENT_TYPES.referralSent,
+      signer: await keyRing.signer('hospital-kangning'),
+      type: REFERRAL_EVENT_TYPES.statusChanged,
       subject: 'r-3',
-      recipient: HOSPITAL,
-      data: sent('r-3'),
+      recipient: SCHOOL,
+      data: changed('r-3'),
       time: clock.now(),
     });
-    await bus.publish(agencyTopic(HOSPITAL), [bySchool]);
+    await bus.publish(agencyTopic(SCHOOL), [bySchool]);
     const letter = await until(async () => letters.find((l) => l.originalKey === 'r-3'));
-    expect(letter).toMatchObject({ reason: 'WRONG_SIGNER', consumer: `connector.${HOSPITAL}` });
+    expect(letter).toMatchObject({ reason: 'WRONG_SIGNER', consumer: `connector.${SCHOOL}` });
     expect((await inbox()).items.some((i) => i.payload.referralId === 'r-3')).toBe(false);
   });
 
-  it('sends the hospital decision to the hub signed with the hospital key and the case correlation id', async () => {
-    const seen: string[] = [];
-    const sub = await bus.subscribe({ groupId: 'test-hub-inbound', topics: [TOPICS.hubInbound], handler: async (m) => void seen.push(m.value) });
-    const response = await call('/v1/referrals/r-1/decision', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
-    });
-    expect(response.status).toBe(202);
-    const value = await until(async () => seen[0]);
-    await sub.close();
-    const envelope = JSON.parse(value) as Record<string, unknown>;
-    expect(envelope).toMatchObject({
-      source: `urn:careloop:agency:${HOSPITAL}`,
-      type: EVENT_TYPES.referralDecision,
-      subject: 'r-1',
-      correlationid: 'corr-1',
-      recipient: HUB_AGENCY_ID,
-    });
-    const verified = await verifySignedEvent(value, createStaticDirectory(keyRing.directory()));
-    // The actor is the system that proved itself plus the person it named, never the body alone.
-    expect(verified.data).toMatchObject({ decidedBy: 'dr-lin', decidedVia: expect.stringMatching(/^api-key:[0-9a-f]{8}$/) as string });
-  });
-
-  it('dead-letters a hub event addressed to another hospital, and remembers its id', async () => {
-    const misaddressed = await hubEvent('r-4', { recipient: 'hospital-other' });
-    await bus.publish(agencyTopic(HOSPITAL), [misaddressed]);
+  it('dead-letters a hub event addressed to another agency, and remembers its id', async () => {
+    const misaddressed = await hubEvent('r-4', { recipient: 'school-west' });
+    await bus.publish(agencyTopic(SCHOOL), [misaddressed]);
     const letter = await until(async () => letters.find((l) => l.originalKey === 'r-4'));
     expect(letter.reason).toBe('WRONG_RECIPIENT');
     // The same event again, even re-published: refused by id before anything else is looked at.
-    await bus.publish(agencyTopic(HOSPITAL), [misaddressed]);
+    await bus.publish(agencyTopic(SCHOOL), [misaddressed]);
     await until(async () => letters.filter((l) => l.originalKey === 'r-4').length === 2);
     expect(letters.filter((l) => l.originalKey === 'r-4').map((l) => l.reason)).toEqual(['WRONG_RECIPIENT', 'REPLAYED_EVENT']);
     expect((await inbox()).items.some((i) => i.payload.referralId === 'r-4')).toBe(false);
   });
 
   it('dead-letters a hub event dated outside the freshness window, in the past or the future', async () => {
-    await bus.publish(agencyTopic(HOSPITAL), [
+    await bus.publish(agencyTopic(SCHOOL), [
       await hubEvent('r-5', { time: new Date('2001-01-01T00:00:00Z') }),
       await hubEvent('r-6', { time: new Date(clock.now().getTime() + 3 * 24 * 3600_000) }),
     ]);
@@ -182,26 +157,26 @@ describe('a connector', () => {
   it("answers 401 without a credential, with a token for another door and with another agency's credential", async () => {
     const plain = (init?: RequestInit) => connector.app.fetch(new Request('http://c/v1/inbox', init));
     expect((await plain()).status).toBe(401);
-    const hubDoorToken = await mintAgencyToken({ signer: await keyRing.signer(HOSPITAL), userId: 'x', role: 'hospital-liaison', clock });
+    const hubDoorToken = await mintAgencyToken({ signer: await keyRing.signer(SCHOOL), userId: 'x', role: 'psychology-teacher', clock });
     expect((await plain({ headers: { authorization: `Bearer ${hubDoorToken}` } })).status).toBe(401);
-    const schoolSystem = await mintAgencyToken({
-      signer: await keyRing.signer('school-east'),
-      userId: 'sis',
+    const hospitalSystem = await mintAgencyToken({
+      signer: await keyRing.signer('hospital-kangning'),
+      userId: 'his',
       role: 'system',
       clock,
-      audience: connectorAudience('school-east'),
+      audience: connectorAudience('hospital-kangning'),
     });
-    expect((await plain({ headers: { authorization: `Bearer ${schoolSystem}` } })).status).toBe(401);
-    const otherKey = apiKey.replace(HOSPITAL, 'school-east');
+    expect((await plain({ headers: { authorization: `Bearer ${hospitalSystem}` } })).status).toBe(401);
+    const otherKey = apiKey.replace(SCHOOL, 'hospital-kangning');
     const refused = await plain({ headers: { authorization: `Bearer ${otherKey}` } });
     expect(refused.status).toBe(401);
     expect(await refused.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) as string } });
     const ownSystem = await mintAgencyToken({
-      signer: await keyRing.signer(HOSPITAL),
-      userId: 'his-1',
+      signer: await keyRing.signer(SCHOOL),
+      userId: 'sis-1',
       role: 'system',
       clock,
-      audience: connectorAudience(HOSPITAL),
+      audience: connectorAudience(SCHOOL),
     });
     expect((await plain({ headers: { authorization: `Bearer ${ownSystem}` } })).status).toBe(200);
   });
@@ -217,25 +192,13 @@ describe('a connector', () => {
   });
 
   it('refuses a POST that is not JSON, so a web page cannot submit a form to it', async () => {
-    const response = await call('/v1/referrals/r-1/decision', {
+    const response = await call('/v1/inbox/ack', {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
-      body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+      body: JSON.stringify({ ids: ['x'] }),
     });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
-  });
-
-  it('refuses text with control characters or a lone surrogate in a decision', async () => {
-    for (const reason of ['bed\u0000full', 'no bed \ud800']) {
-      const response = await call('/v1/referrals/r-1/decision', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ decision: 'decline', reason, decidedBy: 'dr-lin' }),
-      });
-      expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'reason' } });
-    }
   });
 
   it('throttles a source after repeated failed attempts, without logging what it sent', async () => {
@@ -253,7 +216,7 @@ describe('a connector', () => {
     expect(logLines.join('')).toContain('connector credential refused');
   });
 
-  it('never logs the clinical text it carries', () => {
-    expect(logLines.join('')).not.toContain('Confidential clinical text');
+  it('never logs the sensitive text it carries', () => {
+    expect(logLines.join('')).not.toContain('Confidential clinic room');
   });
 });

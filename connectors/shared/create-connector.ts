@@ -27,7 +27,13 @@ export interface ConnectorOptions {
   inbox: ConnectorInbox;
   clock: Clock;
   logger: Logger;
-  mapInbound: InboundMapping;
+  /** Turns a hub event into an inbox item for the agency's system to fetch. */
+  mapInbound?: InboundMapping;
+  /**
+   * Or applies a hub event to the connector's own records (the hospital's FHIR Tasks); false means the connector
+   * does not take that event type.
+   */
+  applyInbound?: (event: VerifiedEvent) => Promise<boolean>;
   /** Routes the agency type adds to the connector's JSON API (e.g. the hospital's decisions). */
   routes?: (app: Hono<ConnectorEnv>) => void;
   /** The agency's API key (hash); its system may present it instead of a token. */
@@ -43,7 +49,7 @@ export interface ConnectorOptions {
 }
 
 /** What every agency's connector is built from; the agency type adds its mapping and routes. */
-export type ConnectorBaseOptions = Omit<ConnectorOptions, 'kind' | 'mapInbound' | 'routes'>;
+export type ConnectorBaseOptions = Omit<ConnectorOptions, 'kind' | 'mapInbound' | 'applyInbound' | 'routes'>;
 
 const ackBody = z.object({ ids: z.array(z.string().min(1)).min(1).max(500) });
 
@@ -57,23 +63,23 @@ export function createConnector(options: ConnectorOptions) {
   const app = new Hono<ConnectorEnv>();
   let subscription: Subscription | null = null;
 
-  app.use('/v1/*', limitBody(options.bodyLimitBytes ?? 100_000));
-  app.use(
-    '/v1/*',
-    useConnectorAuth({
-      agencyId: options.agencyId,
-      apiKeys: options.apiKeys,
-      verifier: createTokenVerifier({
-        directory: options.directory,
-        clock: options.clock,
-        audience: connectorAudience(options.agencyId),
-        accepts: { systemOf: options.agencyId },
-        maxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
-      }),
-      logger: log,
-      throttle: options.throttle,
+  const auth = useConnectorAuth({
+    agencyId: options.agencyId,
+    apiKeys: options.apiKeys,
+    verifier: createTokenVerifier({
+      directory: options.directory,
+      clock: options.clock,
+      audience: connectorAudience(options.agencyId),
+      accepts: { systemOf: options.agencyId },
+      maxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
     }),
-  );
+    logger: log,
+    throttle: options.throttle,
+  });
+  for (const path of ['/v1/*', '/fhir/*']) {
+    app.use(path, limitBody(options.bodyLimitBytes ?? 100_000));
+    app.use(path, auth);
+  }
   app.get('/health', (c) => c.json({ status: subscription ? 'up' : 'starting', agencyId: options.agencyId, kind: options.kind }));
   app.get('/v1/inbox', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 500);
@@ -103,7 +109,11 @@ export function createConnector(options: ConnectorOptions) {
     async handle(event) {
       // Only the hub speaks to a connector on its agency's topic.
       if (event.agencyId !== HUB_AGENCY_ID) throw new WrongSignerError('Events on an agency topic must be signed by the hub.');
-      const mapped = options.mapInbound(event);
+      if (options.applyInbound) {
+        if (!(await options.applyInbound(event))) throw new MalformedEventError(`A ${options.kind} connector does not take ${event.type}.`);
+        return;
+      }
+      const mapped = options.mapInbound?.(event);
       if (!mapped) throw new MalformedEventError(`A ${options.kind} connector does not take ${event.type}.`);
       const fresh = await options.inbox.add({ id: event.id, ...mapped, correlationId: event.correlationId, receivedAt: options.clock.now() });
       if (!fresh) log.info({ eventId: event.id }, 'duplicate delivery ignored');

@@ -37,9 +37,9 @@ function sourceOf(env: unknown): string {
 }
 
 /**
- * Every `/v1` call proves it is this agency's system, in every mode, embedded included: an agency-issued token
+ * Every `/v1` and `/fhir` call proves it is this agency's system, in every mode, embedded included: an agency-issued token
  * for this connector or this agency's API key. One agency's credential never opens another's connector. Failed
- * attempts are logged without the credential and throttled per source; a POST must be JSON, so a web page a
+ * attempts are logged without the credential and throttled per source; a POST or PUT must be JSON (plain or FHIR), so a web page a
  * clerk happens to visit cannot submit a form to it.
  */
 export function useConnectorAuth(options: ConnectorAuthOptions): MiddlewareHandler<ConnectorEnv> {
@@ -72,7 +72,8 @@ export function useConnectorAuth(options: ConnectorAuthOptions): MiddlewareHandl
       log.warn({ why: error.message, source }, 'connector credential refused');
       return json('UNAUTHENTICATED', { 'www-authenticate': 'Bearer' });
     }
-    if (c.req.method === 'POST' && !/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) return json('UNSUPPORTED_MEDIA_TYPE');
+    if ((c.req.method === 'POST' || c.req.method === 'PUT') && !/^application\/(fhir\+)?json\s*(;|$)/i.test(c.req.header('content-type') ?? ''))
+      return json('UNSUPPORTED_MEDIA_TYPE');
     return next();
   };
 }

@@ -1,11 +1,11 @@
 import type { Clock } from '../clock.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
-import type { LedgerStore } from '../ports/ledger-store.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyResource, Principal } from '../ports/policy-engine.js';
 
 export interface PolicyGateOptions {
   policy: PolicyEngine;
-  store: Pick<LedgerStore, 'recordAudit'>;
+  audit: AuditLog;
   clock: Clock;
   correlationId?: string | null;
 }
@@ -31,7 +31,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   const decide: PolicyGate['decide'] = async (principal, action, resource, resourceId) => {
     const input: PolicyInput = { principal, action, resource, purpose: 'referral', consents: [], relationships: [] };
     const decision = await options.policy.decide(input);
-    await options.store.recordAudit({
+    await options.audit.record({
       at: options.clock.now(),
       principalAgencyId: principal?.agencyId ?? null,
       principalUserId: principal?.userId ?? null,

@@ -8,6 +8,8 @@ export interface AgencyRecord {
   id: string;
   type: AgencyType | 'hub';
   name: string;
+  /** The district a school, centre or bureau belongs to: bureaus see counters and escalations of theirs only. */
+  districtId?: string | null;
   publicKeys: { keys: Jwk[] };
 }
 

@@ -3,7 +3,7 @@
  * Rego policies in `policies/`, never by an `if` in TypeScript.
  */
 
-export type AgencyType = 'school' | 'hospital' | 'public-safety' | 'education-bureau';
+export type AgencyType = 'school' | 'hospital' | 'counselling-centre' | 'public-safety' | 'education-bureau';
 
 /** Who is asking: a person signed in through an agency token, or an agency system that signed a bus event. */
 export interface Principal {
@@ -12,11 +12,15 @@ export interface Principal {
   /** e.g. `psychology-teacher`, `hospital-liaison`, `police-analyst`, or `system` for a connector. */
   role: string;
   userId: string;
+  /** The district of the principal's agency, from the hub's directory (never from the token). */
+  districtId?: string | null;
 }
 
-/** The policy actions the hub knows. One closed list, mirrored in `policies/careloop/authz`. */
-export type PolicyAction =
-  'subject.list' | 'subject.read' | 'referral.list' | 'referral.create' | 'referral.read' | 'referral.accept' | 'referral.decline' | 'referral.withdraw';
+/**
+ * The policy actions the hub knows, mirrored in `policies/careloop/authz`. A referral transition is
+ * `referral.<action>` with the state-machine action in kebab case (`referral.record-no-show`).
+ */
+export type PolicyAction = 'subject.list' | 'subject.read' | 'referral.list' | 'referral.create' | 'referral.read' | 'referral.counters' | `referral.${string}`;
 
 /** Attributes of the object the action is about; only what the rules need, never clinical text. */
 export type PolicyResource =
@@ -29,9 +33,22 @@ export type PolicyResource =
       hospitalAgencyType: AgencyType | 'unknown';
       /** The school the subject is enrolled in, as the hub's directory knows it. */
       subjectSchoolAgencyId: string;
-      guardiansNotified: boolean;
+      /** The district of the referring school (the bureau that oversees it). */
+      schoolDistrictId: string;
+      channel: string;
+      /** The written notice to the guardians is on record (date, channel, who gave it). */
+      guardianNoticeRecorded: boolean;
+      /** The crisis-assessment group's category (2 or 3), 0 when none is recorded. */
+      assessmentCategory: number;
+      /** The group decided the case exceeds what the school can handle. */
+      exceedsSchoolCapacity: boolean;
+      /** A deadline breach is open (the referral has not moved since). */
+      overdue: boolean;
       state?: string;
+      /** For a transfer: the type of the agency the referral would move to. */
+      transferToAgencyType?: AgencyType | 'unknown';
     }
+  | { type: 'district'; districtId: string }
   | { type: 'collection'; of: 'subject' | 'referral' };
 
 export interface PolicyInput {

@@ -7,5 +7,10 @@ export const ABSENT_REFERRAL: PolicyResource = {
   hospitalAgencyId: '',
   hospitalAgencyType: 'unknown',
   subjectSchoolAgencyId: '',
-  guardiansNotified: false,
+  schoolDistrictId: '',
+  channel: '',
+  guardianNoticeRecorded: false,
+  assessmentCategory: 0,
+  exceedsSchoolCapacity: false,
+  overdue: false,
 };

@@ -1,30 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { createPolicyGate } from '../access/policy-gate.js';
+import type { z } from 'zod';
+import { createPolicyGate, type PolicyGate } from '../access/policy-gate.js';
 import { disclose } from '../access/disclosure.js';
 import type { Clock } from '../clock.js';
-import { BadUserInputError, ForbiddenError, NotFoundError } from '../errors.js';
-import { identifier, safeText } from '../safe-text.js';
-import { EVENT_TYPES } from '../messages/event-types.js';
+import { BadUserInputError, ForbiddenError, MissingEvidenceError, NotFoundError, OpenReferralExistsError } from '../errors.js';
 import { agencyTopic } from '../messages/topics.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { DirectoryStore } from '../ports/directory.js';
 import type { EventFactory } from '../ports/event-factory.js';
-import type { LedgerStore } from '../ports/ledger-store.js';
-import type { PolicyAction, PolicyEngine, Principal } from '../ports/policy-engine.js';
-import type { ReferralNotifier } from '../ports/referral-notifier.js';
-import type { Referral } from './referral.js';
+import type { Principal, PolicyEngine } from '../ports/policy-engine.js';
+import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { ABSENT_REFERRAL } from './absent-referral.js';
+import { createReferralInput, referralCommand, transitionPolicyAction, type ReferralCommand, type TreatmentUpdateInput } from './referral-commands.js';
+import { newReferralCode } from './referral-code.js';
+import { dueDeadlines, DEFAULT_DEADLINES, WATCHED_STATES, type DeadlinePolicy } from './referral-deadlines.js';
+import { REFERRAL_EVENT_TYPES, type ReferralSentData } from './referral-events.js';
+import type { ReferralNotifier } from './referral-notifier.js';
 import { referralResource } from './referral-resource.js';
 import { nextReferralState, type ReferralAction } from './referral-state-machine.js';
+import type { NewReferral, ReferralChange, ReferralStore } from './referral-store.js';
+import type { Referral, ReturnReview, TreatmentUpdate } from './referral.js';
 
 export interface ReferralServiceDeps {
-  store: LedgerStore;
+  uow: UnitOfWork;
+  referrals: ReferralStore;
+  directory: DirectoryStore;
+  audit: AuditLog;
   policy: PolicyEngine;
   clock: Clock;
   /** Signs what the hub sends to agencies. */
   hubEvents: EventFactory;
   notifier: ReferralNotifier;
+  deadlines?: Partial<DeadlinePolicy>;
   /** Called after a change committed, so the outbox relay can publish without waiting for its next tick. */
   onOutgoing?: () => void;
+  /** Makes referral codes; injectable so that tests can pin one. */
+  newCode?: () => string;
 }
 
 export interface CallContext {
@@ -35,88 +46,156 @@ export interface CallContext {
   eventId?: string;
 }
 
-export const createReferralInput = z.object({
-  subjectId: identifier,
-  hospitalAgencyId: identifier,
-  reason: safeText({ max: 4000, what: 'reason' }),
-  guardiansNotified: z.boolean(),
-});
-
-const optionalNote = z.union([safeText({ max: 2000, what: 'reason' }), z.literal('')]).nullable();
-export type CreateReferralInput = z.infer<typeof createReferralInput>;
-
-const POLICY_ACTION: Record<Exclude<ReferralAction, 'SEND'>, PolicyAction> = {
-  ACCEPT: 'referral.accept',
-  DECLINE: 'referral.decline',
-  WITHDRAW: 'referral.withdraw',
-};
-
 /** Identifies the applier of bus events in `processed_events`. */
 const LEDGER_CONSUMER = 'hub.ledger';
 
+/** Steps the school takes on its own side: the receiving agency's system is not told of them (least data). */
+const SCHOOL_INTERNAL: ReadonlySet<ReferralAction> = new Set([
+  'RECORD_LEAVE',
+  'RECORD_FOLLOW_UP',
+  'START_RETURN_REVIEW',
+  'DECIDE_RETURN',
+  'REQUEST_ASSESSMENT',
+]);
+
+const TREATMENT_KIND: Partial<Record<ReferralAction, TreatmentUpdate['kind']>> = {
+  RECORD_ATTENDANCE: 'VISIT',
+  START_TREATMENT: 'VISIT',
+  ADMIT: 'ADMISSION',
+  DISCHARGE: 'DISCHARGE',
+  RECORD_TREATMENT_UPDATE: 'UPDATE',
+};
+
 /** The system principal a receiving agency's connector acts as when the hub discloses a referral to it. */
-function connectorPrincipal(agencyId: string): Principal {
-  return { agencyId, agencyType: 'hospital', role: 'system', userId: 'connector' };
+function connectorPrincipal(agency: { id: string; type: string }): Principal {
+  return { agencyId: agency.id, agencyType: agency.type as Principal['agencyType'], role: 'system', userId: 'connector' };
 }
+
+function parse<T extends z.ZodType>(schema: T, raw: unknown, what: string): z.infer<T> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BadUserInputError(issue?.message ?? `invalid ${what}`, { field: issue?.path.join('.') });
+}
+
+function toTreatmentUpdate(
+  kind: TreatmentUpdate['kind'],
+  data: TreatmentUpdateInput | undefined,
+  at: Date,
+  reportedBy: string,
+): Omit<TreatmentUpdate, 'sequence'> {
+  return {
+    kind,
+    at,
+    reportedBy,
+    riskLevel: data?.riskLevel ?? null,
+    guidance: data?.guidance ?? null,
+    nextAppointmentAt: data?.nextAppointmentAt ?? null,
+    returnRecommendation: data?.returnRecommendation ?? null,
+    clinical: data?.clinical ? { diagnoses: data.clinical.diagnoses ?? [], medication: data.clinical.medication ?? null } : null,
+  };
+}
+
+const EMPTY_REVIEW: ReturnReview = {
+  recoveryCertificate: null,
+  recordsReceived: false,
+  decision: null,
+  conditions: null,
+  guardianCommitment: null,
+  studentCommitment: null,
+  decidedBy: null,
+  decidedAt: null,
+};
 
 /**
  * The green-channel referral use cases. Every change asks the policy first, moves the state machine, writes the
- * timeline and queues the agencies' events in one transaction, then notifies subscribers.
+ * timeline and its evidence and queues the agencies' events in one transaction, then notifies subscribers.
  */
 export function createReferralService(deps: ReferralServiceDeps) {
-  const { store, clock } = deps;
-  const lookups = { directory: store.agencies, store };
+  const { referrals, directory, clock } = deps;
+  const deadlines: DeadlinePolicy = { ...DEFAULT_DEADLINES, ...deps.deadlines };
+  const newCode = deps.newCode ?? newReferralCode;
+  const gateFor = (correlationId: string | null) => createPolicyGate({ policy: deps.policy, audit: deps.audit, clock, correlationId });
+
+  /**
+   * The `sent` event for the receiving agency, carrying only what the policy lets its system see. Prepared before
+   * the transaction: the decision is audited and the directory read on the store's connection, which the embedded
+   * store holds for the whole transaction.
+   */
+  async function prepareSentEvent(referral: NewReferral | Referral, gate: PolicyGate) {
+    const recipient = await directory.agencies.find(referral.hospitalAgencyId);
+    if (!recipient) throw new Error('The policy allowed a referral to an agency the directory does not hold.');
+    const view = await gate.decide(connectorPrincipal(recipient), 'referral.read', await referralResource(referral, directory), referral.id);
+    if (!view.allow) throw new ForbiddenError('The receiving agency may not receive this referral.', { reasons: view.reasons });
+    const shown = disclose(
+      {
+        subjectId: referral.subjectId,
+        reason: referral.reason,
+        assessment: referral.assessment ? { category: referral.assessment.category, scales: referral.assessment.scales } : null,
+        guardianNotice: referral.guardianNotice ? { givenAt: referral.guardianNotice.givenAt } : null,
+      },
+      view.fields,
+    );
+    const data: ReferralSentData = {
+      referralId: referral.id,
+      code: referral.code,
+      channel: referral.channel,
+      schoolAgencyId: referral.schoolAgencyId,
+      hospitalAgencyId: recipient.id,
+      sentAt: clock.now().toISOString(),
+      ...(shown.subjectId ? { subjectId: shown.subjectId } : {}),
+      ...(shown.reason ? { reason: shown.reason } : {}),
+      ...(shown.assessment?.category ? { assessmentCategory: shown.assessment.category } : {}),
+      ...(shown.assessment?.scales ? { assessmentScales: shown.assessment.scales } : {}),
+      ...(shown.guardianNotice?.givenAt ? { guardianNoticeGivenAt: shown.guardianNotice.givenAt.toISOString() } : {}),
+    };
+    const event = await deps.hubEvents.create({
+      type: REFERRAL_EVENT_TYPES.sent,
+      subject: referral.id,
+      recipient: recipient.id,
+      correlationId: referral.correlationId,
+      data,
+    });
+    return { topic: agencyTopic(recipient.id), event };
+  }
 
   async function createReferral(principal: Principal | null, rawInput: unknown, ctx: CallContext = {}): Promise<Referral> {
-    const parsed = createReferralInput.safeParse(rawInput);
-    if (!parsed.success) {
-      throw new BadUserInputError(parsed.error.issues[0]?.message ?? 'invalid referral', { field: parsed.error.issues[0]?.path.join('.') });
-    }
-    const input = parsed.data;
+    const input = parse(createReferralInput, rawInput, 'referral');
     const correlationId = ctx.correlationId ?? randomUUID();
-    const gate = createPolicyGate({ policy: deps.policy, store, clock, correlationId });
+    const gate = gateFor(correlationId);
 
     // An unknown child and another school's child take the same path: the policy conceals both (the resource
     // names no school for an unknown child), and both answer "No such subject" byte for byte after the same work.
     const now = clock.now();
-    const draft = {
+    const draft: NewReferral = {
       id: randomUUID(),
+      code: newCode(),
+      channel: input.channel,
       subjectId: input.subjectId,
       schoolAgencyId: principal?.agencyId ?? '',
       hospitalAgencyId: input.hospitalAgencyId,
       state: nextReferralState(null, 'SEND'),
       reason: input.reason,
-      guardiansNotified: input.guardiansNotified,
+      assessment: { ...input.assessment, exceedsSchoolCapacity: true },
+      guardianNotice: {
+        givenAt: input.guardianNotice.givenAt,
+        channel: input.guardianNotice.channel,
+        givenBy: input.guardianNotice.givenBy,
+        acknowledgement: input.guardianNotice.acknowledgement ?? null,
+        acknowledgedAt: input.guardianNotice.acknowledgedAt ?? null,
+      },
       createdBy: principal?.userId ?? '',
       createdAt: now,
       correlationId,
     };
-    const resource = await referralResource(draft, lookups);
-    // A recipient that is no hospital (unknown id or another kind of agency) is refused by the policy, the same way.
-    await gate.require(principal, 'referral.create', resource, draft.id, { concealAs: 'subject' });
-    const hospital = await store.agencies.find(draft.hospitalAgencyId);
-    if (!hospital) throw new Error('The policy allowed a referral to an agency the directory does not hold.');
-    // What the hospital's system receives is decided like any other disclosure.
-    const hospitalView = await gate.decide(connectorPrincipal(hospital.id), 'referral.read', resource, draft.id);
-    if (!hospitalView.allow) throw new ForbiddenError('The receiving hospital may not receive this referral.', { reasons: hospitalView.reasons });
-    const shareable = { subjectId: draft.subjectId, reason: draft.reason, guardiansNotified: draft.guardiansNotified };
-    const sent = await deps.hubEvents.create({
-      type: EVENT_TYPES.referralSent,
-      subject: draft.id,
-      recipient: hospital.id,
-      correlationId,
-      data: {
-        referralId: draft.id,
-        schoolAgencyId: draft.schoolAgencyId,
-        hospitalAgencyId: hospital.id,
-        sentAt: now.toISOString(),
-        ...disclose(shareable, hospitalView.fields),
-      },
-    });
+    // A recipient of the wrong kind for the channel (or unknown) is refused by the policy, the same way.
+    await gate.require(principal, 'referral.create', await referralResource(draft, directory), draft.id, { concealAs: 'subject' });
+    const sent = await prepareSentEvent(draft, gate);
 
-    await store.withTransaction(async (tx) => {
-      await tx.insertReferral(draft);
-      await tx.appendTimeline(draft.id, {
+    await deps.uow.withTransaction(async (tx) => {
+      if (await referrals.findOpenForSubject(tx, draft.subjectId)) throw new OpenReferralExistsError();
+      await referrals.insert(tx, draft);
+      await referrals.appendTimeline(tx, draft.id, {
         state: draft.state,
         action: 'SEND',
         actorAgencyId: draft.schoolAgencyId,
@@ -125,86 +204,217 @@ export function createReferralService(deps: ReferralServiceDeps) {
         at: now,
         note: null,
       });
-      await tx.enqueueOutgoing(agencyTopic(hospital.id), sent);
+      await deps.uow.enqueueOutgoing(tx, sent.topic, sent.event);
     });
     return afterCommit(draft.id);
   }
 
-  async function transition(
-    principal: Principal | null,
-    referralId: string,
-    action: Exclude<ReferralAction, 'SEND'>,
-    note: string | null,
-    ctx: CallContext = {},
-  ): Promise<Referral> {
-    const current = await store.findReferral(referralId);
-    const gate = createPolicyGate({ policy: deps.policy, store, clock, correlationId: ctx.correlationId ?? current?.correlationId ?? null });
+  /** Applies the evidence a command carries; throws MISSING_EVIDENCE when a step lacks what it needs. */
+  async function recordEvidence(
+    tx: Transaction,
+    locked: Referral,
+    command: ReferralCommand,
+    actor: string,
+    at: Date,
+  ): Promise<Omit<ReferralChange, 'updatedAt' | 'expectedVersion'>> {
+    const kind = TREATMENT_KIND[command.action];
+    if (kind) await referrals.appendTreatmentUpdate(tx, locked.id, toTreatmentUpdate(kind, 'update' in command ? command.update : undefined, at, actor));
+    const review = locked.returnReview ?? EMPTY_REVIEW;
+    switch (command.action) {
+      case 'DECLINE':
+        return { declineReason: command.reason };
+      case 'WITHDRAW':
+        return { withdrawReason: command.reason };
+      case 'SCHEDULE':
+        return {
+          appointment: {
+            start: command.appointment.start,
+            end: command.appointment.end ?? null,
+            location: command.appointment.location ?? null,
+            slotId: command.appointment.slotId ?? null,
+          },
+        };
+      case 'TRANSFER':
+        return { hospitalAgencyId: command.hospitalAgencyId, appointment: null };
+      case 'RECORD_LEAVE':
+        return { leave: { from: command.from, expectedReturn: command.expectedReturn ?? null, recordedBy: actor } };
+      case 'RECEIVE_RECOVERY_CERTIFICATE':
+        return {
+          returnReview: {
+            ...review,
+            recoveryCertificate: {
+              title: command.document.title,
+              issuedAt: command.document.issuedAt,
+              reference: command.document.reference ?? null,
+              receivedAt: at,
+            },
+          },
+        };
+      case 'START_RETURN_REVIEW':
+        return { returnReview: { ...review, recordsReceived: command.recordsReceived } };
+      case 'DECIDE_RETURN':
+        // Return needs the hospital's recovery certificate and the records (return-to-school procedure).
+        if (!review.recoveryCertificate) throw new MissingEvidenceError('the recovery certificate');
+        if (!review.recordsReceived) throw new MissingEvidenceError('the treatment records');
+        if (command.decision === 'RETURN_WITH_CONDITIONS' && !command.conditions) throw new MissingEvidenceError('the conditions of the return');
+        return {
+          returnReview: {
+            ...review,
+            decision: command.decision,
+            conditions: command.conditions ?? null,
+            guardianCommitment: command.guardianCommitment,
+            studentCommitment: command.studentCommitment,
+            decidedBy: actor,
+            decidedAt: at,
+          },
+        };
+      case 'REQUEST_ASSESSMENT':
+        return { returnReview: { ...review, decision: 'THIRD_PARTY_ASSESSMENT', decidedBy: actor, decidedAt: at } };
+      case 'RECORD_FOLLOW_UP':
+        await referrals.appendFollowUp(tx, locked.id, { at: command.at, channel: command.channel, by: actor, outcome: command.outcome });
+        return {};
+      default:
+        return {};
+    }
+  }
+
+  const noteOf = (command: ReferralCommand): string | null =>
+    'reason' in command ? command.reason : 'note' in command && typeof command.note === 'string' ? command.note : null;
+
+  async function transition(principal: Principal | null, referralId: string, rawCommand: unknown, ctx: CallContext = {}): Promise<Referral> {
+    const command = parse(referralCommand, rawCommand, 'command');
+    const current = await referrals.find(referralId);
+    const gate = gateFor(ctx.correlationId ?? current?.correlationId ?? null);
+    const transferTo = command.action === 'TRANSFER' ? { transferTo: command.hospitalAgencyId } : {};
     // Decided before the transaction: the embedded store has one connection, and a denial must be audited
     // even though nothing else is written. A missing referral is asked about too, so that it is refused (and
     // audited) exactly like one the caller may not know of.
-    await gate.require(principal, POLICY_ACTION[action], current ? await referralResource(current, lookups) : ABSENT_REFERRAL, referralId);
+    await gate.require(
+      principal,
+      transitionPolicyAction(command.action),
+      current ? await referralResource(current, directory, transferTo) : ABSENT_REFERRAL,
+      referralId,
+      { concealAs: 'referral' },
+    );
     if (!current) throw new NotFoundError('referral');
+    const sentToNewRecipient = command.action === 'TRANSFER' ? await prepareSentEvent({ ...current, hospitalAgencyId: command.hospitalAgencyId }, gate) : null;
 
-    const changed = await store.withTransaction(async (tx) => {
-      if (ctx.eventId && !(await tx.claimEvent(LEDGER_CONSUMER, ctx.eventId))) return false;
-      const locked = await tx.findReferralForUpdate(referralId);
+    const changed = await deps.uow.withTransaction(async (tx) => {
+      if (ctx.eventId && !(await deps.uow.claimEvent(tx, LEDGER_CONSUMER, ctx.eventId))) return false;
+      const locked = await referrals.findForUpdate(tx, referralId);
       if (!locked) throw new NotFoundError('referral');
-      const state = nextReferralState(locked.state, action);
+      const state = nextReferralState(locked.state, command.action);
       const at = clock.now();
-      await tx.updateReferralState(referralId, {
+      const actor = principal?.userId ?? '';
+      const evidence = await recordEvidence(tx, locked, command, actor, at);
+      await referrals.update(tx, referralId, { ...evidence, state, updatedAt: at, expectedVersion: locked.version });
+      await referrals.appendTimeline(tx, referralId, {
         state,
-        declineReason: action === 'DECLINE' ? note : locked.declineReason,
-        updatedAt: at,
-        expectedVersion: locked.version,
-      });
-      await tx.appendTimeline(referralId, {
-        state,
-        action,
+        action: command.action,
         actorAgencyId: principal?.agencyId ?? '',
-        actorUserId: principal?.userId ?? '',
+        actorUserId: actor,
         actorSystem: ctx.actorSystem ?? null,
         at,
-        note,
+        note: noteOf(command),
       });
-      const data = { referralId, state, previousState: locked.state, changedAt: at.toISOString(), changedByAgencyId: principal?.agencyId ?? '' };
+      const data = {
+        referralId,
+        state,
+        previousState: locked.state,
+        action: command.action,
+        changedAt: at.toISOString(),
+        changedByAgencyId: principal?.agencyId ?? '',
+        ...(command.action === 'SCHEDULE'
+          ? {
+              appointment: {
+                start: command.appointment.start.toISOString(),
+                ...(command.appointment.end ? { end: command.appointment.end.toISOString() } : {}),
+                ...(command.appointment.location ? { location: command.appointment.location } : {}),
+              },
+            }
+          : {}),
+        ...(command.action === 'TRANSFER' ? { hospitalAgencyId: command.hospitalAgencyId } : {}),
+      };
       // One event per recipient: each names its agency inside what the hub signs.
-      for (const agencyId of new Set([locked.schoolAgencyId, locked.hospitalAgencyId])) {
-        if (agencyId === principal?.agencyId) continue;
+      const recipients = new Set([locked.schoolAgencyId, locked.hospitalAgencyId]);
+      if (SCHOOL_INTERNAL.has(command.action)) recipients.delete(locked.hospitalAgencyId);
+      for (const agencyId of recipients) {
+        if (agencyId === principal?.agencyId && command.action !== 'TRANSFER') continue;
         const statusChanged = await deps.hubEvents.create({
-          type: EVENT_TYPES.referralStatusChanged,
+          type: REFERRAL_EVENT_TYPES.statusChanged,
           subject: referralId,
           recipient: agencyId,
           correlationId: locked.correlationId,
           data,
         });
-        await tx.enqueueOutgoing(agencyTopic(agencyId), statusChanged);
+        await deps.uow.enqueueOutgoing(tx, agencyTopic(agencyId), statusChanged);
       }
+      // The new recipient of a transfer receives the referral as if it were sent to it now.
+      if (sentToNewRecipient) await deps.uow.enqueueOutgoing(tx, sentToNewRecipient.topic, sentToNewRecipient.event);
       return true;
     });
     return changed ? afterCommit(referralId) : current;
   }
 
   async function afterCommit(referralId: string): Promise<Referral> {
-    const referral = await store.findReferral(referralId);
+    const referral = await referrals.find(referralId);
     if (!referral) throw new Error(`Referral ${referralId} vanished right after commit.`);
     deps.onOutgoing?.();
     deps.notifier.referralChanged(referral);
     return referral;
   }
 
+  /**
+   * Records every deadline that passed, once, and tells the school (and, for a stalled referral, the district
+   * bureau through its subscriptions). Safe to run any number of times; the hub runs it on a timer.
+   */
+  async function raiseOverdue(batchSize = 200): Promise<number> {
+    const now = clock.now();
+    let raised = 0;
+    let after: { createdAt: Date; id: string } | undefined;
+    for (;;) {
+      const batch = await referrals.listOpenIn(WATCHED_STATES, batchSize, after);
+      for (const referral of batch) {
+        const due = dueDeadlines(referral, deadlines, now);
+        if (due.length === 0) continue;
+        const fresh = await deps.uow.withTransaction(async (tx) => {
+          let count = 0;
+          for (const d of due) {
+            if (!(await referrals.recordBreach(tx, referral.id, { ...d, raisedAt: now }))) continue;
+            count++;
+            const event = await deps.hubEvents.create({
+              type: REFERRAL_EVENT_TYPES.overdue,
+              subject: referral.id,
+              recipient: referral.schoolAgencyId,
+              correlationId: referral.correlationId,
+              data: {
+                referralId: referral.id,
+                kind: d.kind,
+                dueAt: d.dueAt.toISOString(),
+                raisedAt: now.toISOString(),
+                schoolAgencyId: referral.schoolAgencyId,
+              },
+            });
+            await deps.uow.enqueueOutgoing(tx, agencyTopic(referral.schoolAgencyId), event);
+          }
+          return count;
+        });
+        if (fresh > 0) {
+          raised += fresh;
+          deps.notifier.referralOverdue(await afterCommit(referral.id));
+        }
+      }
+      const last = batch.at(-1);
+      if (batch.length < batchSize || !last) return raised;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+  }
+
   return {
     createReferral,
-    accept: (principal: Principal | null, referralId: string, ctx?: CallContext) => transition(principal, referralId, 'ACCEPT', null, ctx),
-    decline: async (principal: Principal | null, referralId: string, reason: string, ctx?: CallContext) => {
-      const parsed = safeText({ max: 2000, what: 'reason' }).safeParse(reason);
-      if (!parsed.success) throw new BadUserInputError(parsed.error.issues[0]?.message ?? 'A decline states its reason.', { field: 'reason' });
-      return transition(principal, referralId, 'DECLINE', parsed.data, ctx);
-    },
-    withdraw: async (principal: Principal | null, referralId: string, reason: string | null, ctx?: CallContext) => {
-      const parsed = optionalNote.safeParse(reason);
-      if (!parsed.success) throw new BadUserInputError(parsed.error.issues[0]?.message ?? 'invalid reason', { field: 'reason' });
-      return transition(principal, referralId, 'WITHDRAW', parsed.data || null, ctx);
-    },
+    /** Any step after sending; `command` is validated here (`referralCommand`). */
+    act: transition,
+    raiseOverdue,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
-import type { AuditEntry } from '../../core/ports/ledger-store.js';
+import type { AuditEntry } from '../../core/ports/audit-log.js';
 import { clientErrorCode } from './mask-error.js';
 import { verifiedTokenOf } from './use-agency-auth.js';
 

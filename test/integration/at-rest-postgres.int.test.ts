@@ -7,6 +7,7 @@ import { expect, inject, it } from 'vitest';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub } from '../../gateway/create-hub.js';
 import { eventually, gql, tokenFor } from '../support/hub-client.js';
+import { referralInput } from '../support/referral-fixtures.js';
 
 const CANARY = 'CANARY9P-self-harm-disclosed-PHQ9-23';
 
@@ -42,7 +43,7 @@ it('a PostgreSQL dump of the hub holds no referral reason, decline reason or eve
       teacher,
       'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }',
       {
-        i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: `${CANARY} reason`, guardiansNotified: true },
+        i: referralInput({ reason: `${CANARY} reason`, canary: CANARY }),
       },
     );
     const id = created.data!.createReferral.id;

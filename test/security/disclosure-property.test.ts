@@ -4,10 +4,13 @@ import { createOpaWasmPolicyEngine } from '../../adapters/policy/opa-wasm-policy
 import { ROLES_BY_AGENCY_TYPE } from '../../core/identity.js';
 import type { AgencyType, PolicyEngine, Principal } from '../../core/ports/policy-engine.js';
 import { referralResource } from '../../core/referral/referral-resource.js';
-import type { Referral } from '../../core/referral/referral.js';
 import { SEED_AGENCIES } from '../../core/development-seed.js';
 import { gql, tokenFor } from '../support/hub-client.js';
 import { createTestHub } from '../support/test-hub.js';
+import { referralInput } from '../support/referral-fixtures.js';
+import { createEphemeralDataCipher, type DataCipher } from '../../adapters/crypto/data-cipher.js';
+import { createSqlDirectoryStore } from '../../adapters/store/sql-directory-store.js';
+import { createSqlReferralStore } from '../../adapters/store/sql-referral-store.js';
 
 type TestHub = Awaited<ReturnType<typeof createTestHub>>;
 
@@ -19,21 +22,33 @@ type TestHub = Awaited<ReturnType<typeof createTestHub>>;
 const REFERRAL_FIELDS = [
   'id',
   'state',
+  'code',
+  'channel',
   'subjectId',
   'reason',
-  'guardiansNotified',
   'createdBy',
   'createdAt',
   'updatedAt',
   'declineReason',
+  'withdrawReason',
+  'overdue',
   'availableActions',
   'school { id name }',
   'hospital { id name }',
+  'assessment { category scales { scale score } interviewSummary familyContact assessedBy }',
+  'guardianNotice { givenAt channel givenBy acknowledgement }',
+  'appointment { start location }',
+  'treatmentUpdates { kind riskLevel guidance reportedBy clinical { medication diagnoses { code display } } }',
+  'followUps { channel by outcome }',
+  'leave { from recordedBy }',
+  'returnReview { recordsReceived conditions guardianCommitment studentCommitment decidedBy }',
+  'breaches { kind dueAt }',
+  'letter { code text }',
 ];
 const TIMELINE_FIELDS = ['sequence', 'state', 'action', 'actorUserId', 'actorSystem', 'at', 'actorAgency { id name type }'];
 const PROBLEM_FIELDS = ['reason', 'at', 'recipient { id }'];
 const principals = SEED_AGENCIES.filter((a) => a.type !== 'hub').flatMap((a) =>
-  ROLES_BY_AGENCY_TYPE[a.type as AgencyType].map((role) => ({ agencyId: a.id, agencyType: a.type as AgencyType, role })),
+  ROLES_BY_AGENCY_TYPE[a.type as AgencyType].map((role) => ({ agencyId: a.id, agencyType: a.type as AgencyType, role, districtId: a.districtId ?? null })),
 );
 
 const selection = (fields: string[]) => fc.subarray(fields, { minLength: 1 });
@@ -43,49 +58,62 @@ const referralSelection = fc
     [...own, ...(timeline ? [`timeline { ${timeline.join(' ')} }`] : []), ...(problems ? [`deliveryProblems { ${problems.join(' ')} }`] : [])].join(' '),
   );
 
-/** Every string value of a record, nested ones included, except those the decision allowed. */
-function withheldValues(record: Referral, fields: string[]): string[] {
-  const allowed = new Set(fields);
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(record)) {
-    if (key === 'timeline') {
-      for (const entry of value as Referral['timeline']) {
-        for (const [k, v] of Object.entries(entry)) if (typeof v === 'string' && !allowed.has('timeline') && !allowed.has(`timeline.${k}`)) out.push(v);
-      }
-    } else if (typeof value === 'string' && !allowed.has(key)) out.push(value);
-  }
-  // Ids, states and agency ids are shared vocabulary (a state name is no secret); canaries are what must not leak.
-  return out.filter((v) => v.includes('CANARY'));
+/** Every canary string anywhere in `value` (nested objects and lists included) that `fields` does not disclose. */
+function withheldValues(value: unknown, fields: readonly string[], path = ''): string[] {
+  if (typeof value === 'string') return value.includes('CANARY') && !isDisclosed(path, fields) ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((item) => withheldValues(item, fields, path));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date))
+    return Object.entries(value).flatMap(([k, v]) => withheldValues(v, fields, path ? `${path}.${k}` : k));
+  return [];
+}
+
+/** A path is disclosed when the decision names it or any of its ancestors. */
+function isDisclosed(path: string, fields: readonly string[]): boolean {
+  const parts = path.split('.');
+  return parts.some((_, i) => fields.includes(parts.slice(0, i + 1).join('.')));
 }
 
 describe('disclosure, as a property', () => {
   let t: TestHub;
   let policy: PolicyEngine;
   let referralIds: string[];
+  let cipher: DataCipher;
   beforeAll(async () => {
-    t = await createTestHub();
+    cipher = createEphemeralDataCipher();
+    t = await createTestHub({ cipher, deadlineCheckIntervalMs: 0 });
     policy = await createOpaWasmPolicyEngine();
     const sender = await tokenFor(t.hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'CANARY-teacher-user-7' });
     const liaison = await tokenFor(t.hub.keyRing, 'hospital-kangning', 'hospital-liaison', { userId: 'CANARY-dr-lin' });
     const create = 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }';
     const ids: string[] = [];
     for (const [i, subjectId] of ['subj-7k2m9q', 'subj-3x8w1p'].entries()) {
-      const r = await gql<{ createReferral: { id: string } }>(t.hub.fetch, sender, create, {
-        i: { subjectId, hospitalAgencyId: 'hospital-kangning', reason: `CANARY-reason-${i} PHQ-9 24`, guardiansNotified: true },
-      });
+      const r = await gql<{ createReferral: { id: string } }>(t.hub.fetch, sender, create, { i: referralInput({ subjectId, canary: `CANARY-${i}` }) });
       ids.push(r.data!.createReferral.id);
     }
     await gql(t.hub.fetch, liaison, 'mutation($id: ID!) { declineReferral(id: $id, reason: "CANARY-decline no bed") { id } }', { id: ids[0] });
+    // The second one goes through treatment: clinical detail, guidance, follow-ups, leave and a return review.
+    const steps = [
+      [liaison, 'acceptReferral(id: $id)'],
+      [liaison, 'scheduleAppointment(id: $id, appointment: { start: "2026-11-25T09:00:00Z", location: "CANARY-room" })'],
+      [
+        liaison,
+        'recordAttendance(id: $id, update: { riskLevel: HIGH, guidance: "CANARY-guidance", clinical: { medication: "CANARY-med", diagnoses: [{ system: "icd-10", code: "CANARY-F32" }] } })',
+      ],
+      [liaison, 'startTreatment(id: $id)'],
+      [sender, 'recordLeave(id: $id, from: "2026-11-26T00:00:00Z")'],
+      [sender, 'recordFollowUp(id: $id, followUp: { at: "2026-11-27T10:00:00Z", channel: PHONE, outcome: "CANARY-follow-up" })'],
+    ] as const;
+    for (const [token, step] of steps) {
+      const r = await gql(t.hub.fetch, token, `mutation($id: ID!) { ${step} { id } }`, { id: ids[1] });
+      expect(r.errors).toBeUndefined();
+    }
     referralIds = ids;
   });
   afterAll(() => t.hub.stop());
 
   it('no value the policy withholds from a principal appears anywhere in what it is shown', async () => {
-    const directory = t.hub.keyRing.directory();
-    const lookups = {
-      directory: { find: async (id: string) => directory.find((a) => a.id === id) ?? null, list: async () => directory },
-      store: { findSubject: async (id: string) => ({ id, schoolAgencyId: 'school-east', grade: 7, localRef: 'x' }) },
-    };
+    const directory = createSqlDirectoryStore(t.hub.sql);
+    const store = createSqlReferralStore(t.hub.sql, cipher);
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...principals),
@@ -99,11 +127,11 @@ describe('disclosure, as a property', () => {
           const response = JSON.stringify(await gql(t.hub.fetch, token, query, shape === 'one' ? { id: referralIds[index] } : undefined));
           // What the policy says this principal may see of each referral, with every canary it holds back.
           for (const id of referralIds) {
-            const full = await fullReferral(id);
+            const full = (await store.find(id))!;
             const decision = await policy.decide({
               principal,
               action: 'referral.read',
-              resource: await referralResource(full, lookups),
+              resource: await referralResource(full, directory),
               purpose: 'referral',
               consents: [],
               relationships: [],
@@ -116,25 +144,4 @@ describe('disclosure, as a property', () => {
       { numRuns: 60 },
     );
   });
-
-  /** The whole record, timeline included, as the owning school's psychology teacher (who may see every field) reads it. */
-  async function fullReferral(id: string): Promise<Referral> {
-    const owner = await tokenFor(t.hub.keyRing, 'school-east', 'psychology-teacher');
-    const read = await gql<{
-      referral: Record<string, unknown> & { timeline: Array<Record<string, unknown>>; school: { id: string }; hospital: { id: string } };
-    }>(
-      t.hub.fetch,
-      owner,
-      'query($id: ID!) { referral(id: $id) { id state subjectId reason guardiansNotified createdBy declineReason school { id } hospital { id } timeline { sequence state action actorUserId actorSystem actorAgency { id } } } }',
-      { id },
-    );
-    const r = read.data!.referral;
-    return {
-      ...(r as object),
-      schoolAgencyId: r.school.id,
-      hospitalAgencyId: r.hospital.id,
-      timeline: r.timeline.map((e) => ({ ...e, actorAgencyId: (e.actorAgency as { id: string }).id, actorAgency: undefined })),
-      deliveryProblems: [],
-    } as unknown as Referral;
-  }
 });

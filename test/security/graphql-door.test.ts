@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../core/clock.js';
 import { errorCode, gql, subscribeSse, tokenFor, eventually } from '../support/hub-client.js';
 import { createTestHub } from '../support/test-hub.js';
+import { referralInput } from '../support/referral-fixtures.js';
 
 type TestHub = Awaited<ReturnType<typeof createTestHub>>;
 const SCHOOL = 'school-east';
@@ -59,7 +60,7 @@ describe('the GraphQL door', () => {
     const result = await gql(
       t.hub.fetch,
       teacher,
-      '{ me { userId } students { id grade localRef } referrals { id state timeline { state action actorAgency { name } at } } }',
+      '{ me { userId } students { id grade localRef } referrals { items { id state timeline { state action actorAgency { name } at } } endCursor hasMore } }',
     );
     expect(result.errors).toBeUndefined();
   });
@@ -100,7 +101,7 @@ describe('the GraphQL door', () => {
 
   it('answers a variable of the wrong type BAD_USER_INPUT, and neither the answer nor the log repeats its value', async () => {
     const result = await gql(t.hub.fetch, teacher, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }', {
-      i: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: CANARY, guardiansNotified: `yes ${CANARY}` },
+      i: { ...referralInput({ subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: CANARY }), channel: `yes ${CANARY}` },
     });
     expect(errorCode(result)).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(result)).not.toContain(CANARY);
@@ -110,7 +111,7 @@ describe('the GraphQL door', () => {
   it('refuses text with a NUL, a control character or a lone surrogate as BAD_USER_INPUT and writes nothing', async () => {
     for (const reason of [`bad\u0000${CANARY}`, `bad\u001b[31m${CANARY}`, `bad \ud800 ${CANARY}`]) {
       const result = await gql(t.hub.fetch, teacher, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }', {
-        i: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason, guardiansNotified: true },
+        i: referralInput({ subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason }),
       });
       expect(errorCode(result)).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0]?.extensions?.field).toBe('reason');
@@ -125,7 +126,7 @@ describe('the GraphQL door', () => {
       teacher,
       'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }',
       {
-        i: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'Withdrawn, sleeping badly.', guardiansNotified: true },
+        i: referralInput({ subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'Withdrawn, sleeping badly.' }),
       },
     );
     const shortLived = await tokenFor(t.hub.keyRing, SCHOOL, 'psychology-teacher', { ttlSeconds: 2 });

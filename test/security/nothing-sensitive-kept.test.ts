@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import { createManualClock } from '../../core/clock.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
-import { EVENT_TYPES } from '../../core/messages/event-types.js';
+import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
+import { referralInput } from '../support/referral-fixtures.js';
 import { agencyTopic } from '../../core/messages/topics.js';
 import { errorCode, eventually, gql, tokenFor } from '../support/hub-client.js';
 import { createTestHub } from '../support/test-hub.js';
@@ -39,15 +40,15 @@ describe('nothing sensitive in logs', () => {
     try {
       const teacher = await tokenFor(t.hub.keyRing, SCHOOL, 'psychology-teacher');
       const input = (over: Record<string, unknown>) => ({
-        i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: HOSPITAL, reason: `${CANARY} a`, guardiansNotified: true, ...over },
+        i: { ...referralInput({ reason: `${CANARY} a` }), ...over },
       });
       const calls: Array<Promise<unknown>> = [
-        gql(t.hub.fetch, teacher, CREATE, input({ guardiansNotified: CANARY })), // wrong variable type
+        gql(t.hub.fetch, teacher, CREATE, input({ channel: CANARY })), // wrong variable type
         gql(t.hub.fetch, teacher, CREATE, input({ reason: `${CANARY}\u0000` })), // NUL
         gql(t.hub.fetch, teacher, CREATE, input({ reason: `${CANARY}\ud800` })), // lone surrogate
         gql(t.hub.fetch, teacher, CREATE, input({ subjectId: `${CANARY}` })), // unknown child
         gql(t.hub.fetch, teacher, CREATE, input({ hospitalAgencyId: CANARY.toLowerCase() })), // unknown hospital
-        gql(t.hub.fetch, teacher, CREATE, input({ guardiansNotified: false })), // policy refusal
+        gql(t.hub.fetch, teacher, CREATE, input({ hospitalAgencyId: 'police-haishu' })), // policy refusal
         gql(t.hub.fetch, teacher, `{ referral(id: "${CANARY}") { id } }`), // missing referral, literal argument
         gql(t.hub.fetch, teacher, `mutation { createReferral(input: { subjectId: "${CANARY}" `), // parse error
         gql(t.hub.fetch, teacher, `{ ${CANARY}: referrals { id } }`), // alias named with a canary
@@ -65,15 +66,26 @@ describe('nothing sensitive in logs', () => {
       );
       const connectorCalls = [
         t.connector(HOSPITAL, '/v1/inbox', {}, `clk_${CANARY}`),
-        t.connector(HOSPITAL, '/v1/referrals/x/decision', {
+        t.connector(HOSPITAL, '/fhir/r4/Task', {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ decision: 'decline', reason: `${CANARY}\u0000`, decidedBy: CANARY }),
+          headers: { 'content-type': 'application/fhir+json' },
+          body: JSON.stringify({
+            resourceType: 'Task',
+            status: 'rejected',
+            intent: 'order',
+            statusReason: { text: `${CANARY}\u0000` },
+            focus: { reference: 'ServiceRequest/x' },
+          }),
         }),
-        t.connector(HOSPITAL, `/v1/referrals/${CANARY}/decision`, {
+        t.connector(HOSPITAL, `/fhir/r4/Task/${CANARY}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/fhir+json' },
+          body: `{"resourceType":"${CANARY}"`,
+        }),
+        t.connector(HOSPITAL, '/fhir/r4/Encounter', {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: `{"decision":"${CANARY}"`,
+          headers: { 'content-type': 'application/fhir+json' },
+          body: JSON.stringify({ resourceType: 'Encounter', status: CANARY, class: { code: 'AMB' } }),
         }),
         t.connector(HOSPITAL, '/v1/inbox/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: CANARY }) }),
       ];
@@ -81,10 +93,18 @@ describe('nothing sensitive in logs', () => {
       // A forged event carrying a canary, dead-lettered by the hospital connector.
       const forged = await createSignedEvent({
         signer: await t.hub.keyRing.signer(SCHOOL),
-        type: EVENT_TYPES.referralSent,
+        type: REFERRAL_EVENT_TYPES.sent,
         subject: 'r-canary',
         recipient: HOSPITAL,
-        data: { referralId: 'r-canary', schoolAgencyId: SCHOOL, hospitalAgencyId: HOSPITAL, reason: CANARY, sentAt: new Date().toISOString() },
+        data: {
+          referralId: 'r-canary',
+          code: 'GC-AAAA-BBBB',
+          channel: 'OUTPATIENT',
+          schoolAgencyId: SCHOOL,
+          hospitalAgencyId: HOSPITAL,
+          reason: CANARY,
+          sentAt: new Date().toISOString(),
+        },
         time: new Date(),
       });
       await t.hub.bus.publish(agencyTopic(HOSPITAL), [forged]);
@@ -106,15 +126,15 @@ describe('nothing sensitive in clear at rest', () => {
       const t = await createTestHub({ dataDir, keysDir: join(dataDir, 'keys') });
       const teacher = await tokenFor(t.hub.keyRing, SCHOOL, 'psychology-teacher');
       const created = await gql<{ createReferral: { id: string } }>(t.hub.fetch, teacher, CREATE, {
-        i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: HOSPITAL, reason: `${CANARY} reason`, guardiansNotified: true },
+        i: referralInput({ reason: `${CANARY} reason`, canary: CANARY }),
       });
       const id = created.data!.createReferral.id;
       await eventually(
         async () => {
-          const inbox = (await (await t.connector(HOSPITAL, '/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string; reason: string } }> };
-          return inbox.items.find((i) => i.payload.referralId === id)?.payload.reason.includes(CANARY);
+          const response = await t.connector(HOSPITAL, `/fhir/r4/ServiceRequest/${id}`);
+          return response.status === 200 && (await response.text()).includes(CANARY);
         },
-        { what: 'the offer, readable through the connector' },
+        { what: 'the ServiceRequest, readable through the connector' },
       );
       const liaison = await tokenFor(t.hub.keyRing, HOSPITAL, 'hospital-liaison');
       const declined = await gql(t.hub.fetch, liaison, 'mutation($id: ID!, $r: String!) { declineReferral(id: $id, reason: $r) { id } }', {
@@ -129,13 +149,14 @@ describe('nothing sensitive in clear at rest', () => {
         },
         { what: 'the status change at the school' },
       );
-      const read = await gql<{ referral: { reason: string; declineReason: string } }>(
+      const read = await gql<{ referral: { reason: string; declineReason: string; assessment: { interviewSummary: string } } }>(
         t.hub.fetch,
         teacher,
-        'query($id: ID!) { referral(id: $id) { reason declineReason } }',
+        'query($id: ID!) { referral(id: $id) { reason declineReason assessment { interviewSummary } } }',
         { id },
       );
-      expect(read.data?.referral).toEqual({ reason: `${CANARY} reason`, declineReason: `${CANARY} no bed` });
+      expect(read.data?.referral).toMatchObject({ reason: `${CANARY} reason`, declineReason: `${CANARY} no bed` });
+      expect(read.data?.referral.assessment.interviewSummary).toContain(CANARY);
       await t.hub.stop();
 
       const files = await filesUnder(join(dataDir, 'pglite'));
@@ -164,19 +185,21 @@ describe('retention', () => {
       const ids: string[] = [];
       for (const subjectId of ['subj-7k2m9q', 'subj-3x8w1p']) {
         const r = await gql<{ createReferral: { id: string } }>(t.hub.fetch, teacher, CREATE, {
-          i: { subjectId, hospitalAgencyId: HOSPITAL, reason: 'Sleepless, withdrawn.', guardiansNotified: true },
+          i: referralInput({ subjectId, reason: 'Sleepless, withdrawn.' }),
         });
         ids.push(r.data!.createReferral.id);
       }
+      const liaison = await tokenFor(t.hub.keyRing, HOSPITAL, 'hospital-liaison', { clock });
+      for (const id of ids) await gql(t.hub.fetch, liaison, 'mutation($id: ID!) { acceptReferral(id: $id) { id } }', { id });
       const inbox = await eventually(
         async () => {
-          const body = (await (await t.connector(HOSPITAL, '/v1/inbox')).json()) as { items: Array<{ id: string; payload: { referralId: string } }> };
+          const body = (await (await t.connector(SCHOOL, '/v1/inbox')).json()) as { items: Array<{ id: string; payload: { referralId: string } }> };
           return body.items.filter((i) => ids.includes(i.payload.referralId)).length === 2 ? body.items : null;
         },
-        { what: 'both offers' },
+        { what: 'both status changes at the school' },
       );
       const first = inbox.find((i) => i.payload.referralId === ids[0])!;
-      await t.connector(HOSPITAL, '/v1/inbox/ack', {
+      await t.connector(SCHOOL, '/v1/inbox/ack', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ ids: [first.id] }),
@@ -190,7 +213,7 @@ describe('retention', () => {
       const purged = await t.hub.purgeExpired();
       expect(purged.busMessages).toBeGreaterThan(0);
       expect(purged.inboxItems).toBe(1);
-      const left = (await (await t.connector(HOSPITAL, '/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
+      const left = (await (await t.connector(SCHOOL, '/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
       expect(left.items.map((i) => i.payload.referralId)).toContain(ids[1]);
       expect(await count(`SELECT count(*)::int AS n FROM connector_inbox WHERE referral_id = '${ids[0]}'`)).toBe(0);
     } finally {
@@ -205,16 +228,23 @@ describe('an outgoing event its recipient refuses', () => {
     try {
       const teacher = await tokenFor(t.hub.keyRing, SCHOOL, 'psychology-teacher');
       const r = await gql<{ createReferral: { id: string } }>(t.hub.fetch, teacher, CREATE, {
-        i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: HOSPITAL, reason: 'Self-harm.', guardiansNotified: true },
+        i: referralInput({ reason: 'Self-harm.' }),
       });
       const id = r.data!.createReferral.id;
       // An event about the referral that the hospital's connector will refuse: dated long ago.
       const stale = await createSignedEvent({
         signer: await t.hub.keyRing.signer(HUB_AGENCY_ID),
-        type: EVENT_TYPES.referralStatusChanged,
+        type: REFERRAL_EVENT_TYPES.statusChanged,
         subject: id,
         recipient: HOSPITAL,
-        data: { referralId: id, state: 'WITHDRAWN', previousState: 'SENT', changedAt: '2001-01-01T00:00:00.000Z', changedByAgencyId: SCHOOL },
+        data: {
+          referralId: id,
+          state: 'WITHDRAWN',
+          previousState: 'SENT',
+          action: 'WITHDRAW',
+          changedAt: '2001-01-01T00:00:00.000Z',
+          changedByAgencyId: SCHOOL,
+        },
         time: new Date('2001-01-01T00:00:00Z'),
       });
       await t.hub.bus.publish(agencyTopic(HOSPITAL), [stale]);

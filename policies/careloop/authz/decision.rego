@@ -3,14 +3,14 @@
 # description: |
 #   Decides every read and every change the hub performs, and which fields a caller may see.
 #   Deny by default; a denial says whether the caller may even learn the resource exists.
+#   This file holds the entry point, the roles and the denials shared by every capability; each capability
+#   grants its own actions and fields in its own file of this package (referral.rego, subject.rego).
 #   Law (as the domain brief reads it):
 #   - PIPL Art. 28: health data and all data of children under 14 are sensitive personal information.
 #   - PIPL Art. 6: purpose limitation and least data: only the fields a role needs.
 #   - PIPL Art. 23: passing data to another organisation only to the named recipient.
 #   - Mental Health Law Art. 4: a patient's identity and records are confidential.
 package careloop.authz
-
-import rego.v1
 
 # METADATA
 # title: decision
@@ -40,7 +40,7 @@ conceal if {
 
 default fields := []
 
-fields := _fields_for_role if allow
+fields := sort(_fields_for_role) if allow
 
 default reasons := []
 
@@ -55,112 +55,40 @@ _principal := input.principal
 
 _resource := input.resource
 
+# --- roles -------------------------------------------------------------------------------------
+
 _school_staff_roles := {"psychology-teacher", "crisis-team"}
 
-_hospital_roles := {"hospital-liaison", "clinician", "system"}
+# Hospitals and community counselling / growth-guidance centres receive referrals; `system` is the agency's
+# own system acting through its connector.
+_receiving_roles := {
+	"hospital": {"hospital-liaison", "clinician", "system"},
+	"counselling-centre": {"counsellor", "system"},
+}
 
 _is_school_staff if {
 	_principal.agencyType == "school"
 	_principal.role in _school_staff_roles
 }
 
-_is_hospital_staff if {
-	_principal.agencyType == "hospital"
-	_principal.role in _hospital_roles
+_is_receiving_staff if _principal.role in _receiving_roles[_principal.agencyType]
+
+_is_bureau_analyst if {
+	_principal.agencyType == "education-bureau"
+	_principal.role == "bureau-analyst"
 }
 
-# --- who may know that a resource exists -------------------------------------------------------
+# A bureau oversees the schools of its own district; a principal without a district oversees none.
+_in_principal_district(district_id) if {
+	is_string(_principal.districtId)
+	_principal.districtId != ""
+	district_id == _principal.districtId
+}
 
+# Collections exist for everybody: listing is decided per item.
 _may_know_resource if _resource.type == "collection"
 
-_may_know_resource if {
-	_resource.type == "subject"
-	_is_school_staff
-	_resource.schoolAgencyId == _principal.agencyId
-}
-
-# Creating a referral is about a subject: the school may know only its own students.
-_may_know_resource if {
-	input.action == "referral.create"
-	_is_school_staff
-	_resource.subjectSchoolAgencyId == _principal.agencyId
-}
-
-_may_know_resource if {
-	input.action != "referral.create"
-	_can_read_referral
-}
-
-# The referring school's psychology staff, and the receiving hospital, may read a referral.
-# Mental Health Law Art. 4: nobody else; not the police, not another school or hospital, not a class teacher.
-_can_read_referral if {
-	_resource.type == "referral"
-	_is_school_staff
-	_resource.schoolAgencyId == _principal.agencyId
-}
-
-_can_read_referral if {
-	_resource.type == "referral"
-	_is_hospital_staff
-	_resource.hospitalAgencyId == _principal.agencyId
-}
-
-# --- what each action requires ------------------------------------------------------------------
-
-_granted if {
-	input.action == "subject.list"
-	_resource.type == "collection"
-	_is_school_staff
-}
-
-_granted if {
-	input.action == "subject.read"
-	_resource.type == "subject"
-	_is_school_staff
-	_resource.schoolAgencyId == _principal.agencyId
-}
-
-_granted if {
-	input.action == "referral.list"
-	_resource.type == "collection"
-	_is_school_staff
-}
-
-_granted if {
-	input.action == "referral.list"
-	_resource.type == "collection"
-	_is_hospital_staff
-}
-
-_granted if {
-	input.action == "referral.read"
-	_can_read_referral
-}
-
-_granted if {
-	input.action == "referral.create"
-	_resource.type == "referral"
-	_is_school_staff
-	_resource.schoolAgencyId == _principal.agencyId
-	_resource.subjectSchoolAgencyId == _principal.agencyId
-}
-
-# Only the hospital a referral is addressed to decides on it (PIPL Art. 23: the named recipient).
-_granted if {
-	input.action in {"referral.accept", "referral.decline"}
-	_resource.type == "referral"
-	_is_hospital_staff
-	_resource.hospitalAgencyId == _principal.agencyId
-}
-
-_granted if {
-	input.action == "referral.withdraw"
-	_resource.type == "referral"
-	_is_school_staff
-	_resource.schoolAgencyId == _principal.agencyId
-}
-
-# --- denials that hold whatever the role ------------------------------------------------------------
+# --- denials that hold whatever the role ---------------------------------------------------------
 
 _authenticated if is_object(input.principal)
 
@@ -168,41 +96,4 @@ _denials contains "unauthenticated" if not _authenticated
 
 _denials contains "processing is only allowed for the referral purpose" if input.purpose != "referral"
 
-_denials contains "recipient is not a hospital" if {
-	input.action == "referral.create"
-	_resource.hospitalAgencyType != "hospital"
-}
-
-# The green channel requires the written mental-health status notice to the guardians before a referral;
-# for children under 14 the guardians are also the ones who consent (PIPL Art. 31).
-_denials contains "guardians must be notified in writing before a referral" if {
-	input.action == "referral.create"
-	_resource.guardiansNotified != true
-}
-
-# --- least data ---------------------------------------------------------------------------------------
-
-_referral_fields := {
-	"id", "state", "subjectId", "reason", "guardiansNotified", "schoolAgencyId", "hospitalAgencyId",
-	"createdAt", "updatedAt", "createdBy", "timeline", "declineReason", "deliveryProblems",
-}
-
-# The hospital needs the case, not the school's people: no creator, and in the timeline who acted only by
-# agency, never by user id (PIPL Art. 6, least data). A dotted name discloses that field of every nested item.
-_timeline_fields_for_hospital := {"timeline.sequence", "timeline.state", "timeline.action", "timeline.actorAgencyId", "timeline.at"}
-
-_hospital_referral_fields := (_referral_fields - {"createdBy", "timeline", "deliveryProblems"}) | _timeline_fields_for_hospital
-
-_subject_fields := {"id", "grade", "schoolAgencyId", "localRef"}
-
 default _fields_for_role := []
-
-_fields_for_role := sort(_referral_fields) if {
-	_resource.type == "referral"
-	_is_school_staff
-} else := sort(_hospital_referral_fields) if {
-	_resource.type == "referral"
-	_is_hospital_staff
-} else := sort(_subject_fields) if {
-	_resource.type == "subject"
-}

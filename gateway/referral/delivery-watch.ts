@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { DeadLetter } from '../adapters/messaging/verified-handler.js';
-import { TOPICS } from '../core/messages/topics.js';
-import type { EventBus, Subscription } from '../core/ports/event-bus.js';
-import type { LedgerStore } from '../core/ports/ledger-store.js';
+import type { DeadLetter } from '../../adapters/messaging/verified-handler.js';
+import { TOPICS } from '../../core/messages/topics.js';
+import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
+import type { ReferralStore } from '../../core/referral/referral-store.js';
 
 const AGENCY_TOPIC = /^careloop\.agency\.([a-z0-9-]+)$/;
 const REASON = /^[A-Z_]{1,40}$/;
@@ -15,7 +15,7 @@ const REASON = /^[A-Z_]{1,40}$/;
  */
 export async function startDeliveryWatch(options: {
   bus: EventBus;
-  store: Pick<LedgerStore, 'recordDeliveryProblem'>;
+  store: Pick<ReferralStore, 'recordDeliveryProblem'>;
   registry: Registry;
   logger: Logger;
   groupId?: string;

@@ -1,5 +1,5 @@
-import type { ReferralNotifier } from '../core/ports/referral-notifier.js';
-import type { Referral } from '../core/referral/referral.js';
+import type { ReferralNotifier } from '../../core/referral/referral-notifier.js';
+import type { Referral } from '../../core/referral/referral.js';
 
 type Listener = (referral: Referral) => void;
 
@@ -8,16 +8,25 @@ type Listener = (referral: Referral) => void;
  * the moment it is created (not at its first read), so no change between "subscribe" and "read current
  * state" can slip through.
  */
-export function createReferralEvents() {
+export function createReferralSubscriptions() {
   const listeners = new Map<string, Set<Listener>>();
+  const OVERDUE = 'overdue';
 
   const notifier: ReferralNotifier = {
     referralChanged(referral) {
-      for (const listener of listeners.get(referral.id) ?? []) listener(referral);
+      for (const listener of listeners.get(`referral:${referral.id}`) ?? []) listener(referral);
+    },
+    referralOverdue(referral) {
+      for (const listener of listeners.get(OVERDUE) ?? []) listener(referral);
     },
   };
 
-  function subscribe(referralId: string): AsyncIterableIterator<Referral> {
+  /** Changes of one referral. */
+  const subscribe = (referralId: string) => listen(`referral:${referralId}`);
+  /** Every referral a deadline just passed on (the caller's view is decided per push). */
+  const subscribeOverdue = () => listen(OVERDUE);
+
+  function listen(channel: string): AsyncIterableIterator<Referral> {
     const queue: Referral[] = [];
     let wake: (() => void) | null = null;
     let closed = false;
@@ -25,13 +34,13 @@ export function createReferralEvents() {
       queue.push(referral);
       wake?.();
     };
-    const set = listeners.get(referralId) ?? new Set<Listener>();
+    const set = listeners.get(channel) ?? new Set<Listener>();
     set.add(listener);
-    listeners.set(referralId, set);
+    listeners.set(channel, set);
     const close = () => {
       closed = true;
       set.delete(listener);
-      if (set.size === 0) listeners.delete(referralId);
+      if (set.size === 0) listeners.delete(channel);
       wake?.();
     };
     const iterator: AsyncIterableIterator<Referral> = {
@@ -52,7 +61,7 @@ export function createReferralEvents() {
     return iterator;
   }
 
-  return { notifier, subscribe };
+  return { notifier, subscribe, subscribeOverdue };
 }
 
-export type ReferralEvents = ReturnType<typeof createReferralEvents>;
+export type ReferralSubscriptions = ReturnType<typeof createReferralSubscriptions>;

@@ -1,0 +1,374 @@
+import type { ReferralChannel } from '../../core/referral/referral-events.js';
+import type {
+  Appointment,
+  DeadlineBreach,
+  DeliveryProblem,
+  FollowUp,
+  GuardianNotice,
+  LeaveOfAbsence,
+  Referral,
+  ReferralAssessment,
+  ReturnReview,
+  TimelineEntry,
+  TreatmentUpdate,
+} from '../../core/referral/referral.js';
+import type { ReferralState } from '../../core/referral/referral-state-machine.js';
+import type { ReferralChange, ReferralFilter, ReferralStore } from '../../core/referral/referral-store.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from './sealed-column.js';
+import type { SqlClient } from './sql-client.js';
+import { sqlOf } from './sql-unit-of-work.js';
+
+type Row = Record<string, unknown>;
+
+const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const optDate = (v: unknown): Date | null => (v === null || v === undefined ? null : asDate(v));
+const optText = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** A sealed column holding JSON; dates travel as ISO strings and are revived by the caller's `revive`. */
+function sealedJson<T>(cipher: DataCipher, purpose: string, revive: (raw: Record<string, unknown>) => T) {
+  const column = sealedColumn(cipher, purpose);
+  return {
+    seal: (value: T | null): string | null => (value === null ? null : column.seal(JSON.stringify(value))),
+    open: (stored: unknown): T | null => {
+      const text = column.open(stored);
+      return text === null ? null : revive(JSON.parse(text) as Record<string, unknown>);
+    },
+  };
+}
+
+function columnsFor(cipher: DataCipher) {
+  return {
+    reason: sealedColumn(cipher, 'referrals.reason'),
+    declineReason: sealedColumn(cipher, 'referrals.decline_reason'),
+    withdrawReason: sealedColumn(cipher, 'referrals.withdraw_reason'),
+    note: sealedColumn(cipher, 'referral_timeline.note'),
+    guidance: sealedColumn(cipher, 'referral_treatment_updates.guidance'),
+    outcome: sealedColumn(cipher, 'referral_follow_ups.outcome'),
+    clinical: sealedJson(cipher, 'referral_treatment_updates.clinical', (r) => r as unknown as NonNullable<TreatmentUpdate['clinical']>),
+    assessment: sealedJson(cipher, 'referrals.assessment', (r): ReferralAssessment => ({
+      ...(r as unknown as ReferralAssessment),
+      assessedAt: asDate(r.assessedAt),
+    })),
+    guardianNotice: sealedJson(cipher, 'referrals.guardian_notice', (r): GuardianNotice => ({
+      ...(r as unknown as GuardianNotice),
+      givenAt: asDate(r.givenAt),
+      acknowledgedAt: optDate(r.acknowledgedAt),
+    })),
+    appointment: sealedJson(cipher, 'referrals.appointment', (r): Appointment => ({
+      ...(r as unknown as Appointment),
+      start: asDate(r.start),
+      end: optDate(r.end),
+    })),
+    leave: sealedJson(cipher, 'referrals.leave_of_absence', (r): LeaveOfAbsence => ({
+      ...(r as unknown as LeaveOfAbsence),
+      from: asDate(r.from),
+      expectedReturn: optDate(r.expectedReturn),
+    })),
+    returnReview: sealedJson(cipher, 'referrals.return_review', (r): ReturnReview => {
+      const review = r as unknown as ReturnReview;
+      const certificate = review.recoveryCertificate;
+      return {
+        ...review,
+        decidedAt: optDate(r.decidedAt),
+        recoveryCertificate: certificate ? { ...certificate, issuedAt: asDate(certificate.issuedAt), receivedAt: asDate(certificate.receivedAt) } : null,
+      };
+    }),
+  };
+}
+
+type Columns = ReturnType<typeof columnsFor>;
+
+function groupBy(rows: Row[]): Map<string, Row[]> {
+  const map = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = String(row.referral_id);
+    const list = map.get(key);
+    if (list) list.push(row);
+    else map.set(key, [row]);
+  }
+  return map;
+}
+
+function toTimelineEntry(row: Row, c: Columns): TimelineEntry {
+  return {
+    sequence: Number(row.sequence),
+    state: row.state as ReferralState,
+    action: row.action as TimelineEntry['action'],
+    actorAgencyId: String(row.actor_agency_id),
+    actorUserId: String(row.actor_user_id),
+    actorSystem: optText(row.actor_system),
+    at: asDate(row.at),
+    note: c.note.open(row.note),
+  };
+}
+
+function toTreatmentUpdate(row: Row, c: Columns): TreatmentUpdate {
+  return {
+    sequence: Number(row.sequence),
+    kind: row.kind as TreatmentUpdate['kind'],
+    at: asDate(row.at),
+    reportedBy: String(row.reported_by),
+    riskLevel: (optText(row.risk_level) as TreatmentUpdate['riskLevel']) ?? null,
+    guidance: c.guidance.open(row.guidance),
+    nextAppointmentAt: optDate(row.next_appointment_at),
+    returnRecommendation: (optText(row.return_recommendation) as TreatmentUpdate['returnRecommendation']) ?? null,
+    clinical: c.clinical.open(row.clinical),
+  };
+}
+
+function toFollowUp(row: Row, c: Columns): FollowUp {
+  return {
+    sequence: Number(row.sequence),
+    at: asDate(row.at),
+    channel: row.channel as FollowUp['channel'],
+    by: String(row.by_user),
+    outcome: c.outcome.open(row.outcome) ?? '',
+  };
+}
+
+/**
+ * Loads referrals with everything attached in a fixed number of statements (one per attached table, whatever
+ * the number of referrals), grouped by id in memory.
+ */
+async function loadReferrals(client: SqlClient, c: Columns, where: string, params: unknown[], tail = 'ORDER BY created_at, id'): Promise<Referral[]> {
+  const rows = await client.query(`SELECT * FROM referrals WHERE ${where} ${tail}`, params);
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => String(r.id));
+  const [timeline, updates, followUps, breaches, problems] = await Promise.all([
+    client.query('SELECT * FROM referral_timeline WHERE referral_id = ANY($1) ORDER BY referral_id, sequence', [ids]),
+    client.query('SELECT * FROM referral_treatment_updates WHERE referral_id = ANY($1) ORDER BY referral_id, sequence', [ids]),
+    client.query('SELECT * FROM referral_follow_ups WHERE referral_id = ANY($1) ORDER BY referral_id, sequence', [ids]),
+    client.query('SELECT * FROM referral_deadline_breaches WHERE referral_id = ANY($1) ORDER BY referral_id, raised_at, kind', [ids]),
+    client.query('SELECT * FROM delivery_problems WHERE referral_id = ANY($1) ORDER BY at', [ids]),
+  ]);
+  const [byTimeline, byUpdates, byFollowUps, byBreaches, byProblems] = [timeline, updates, followUps, breaches, problems].map(groupBy);
+  return rows.map((row): Referral => {
+    const id = String(row.id);
+    return {
+      id,
+      code: String(row.code),
+      channel: row.channel as ReferralChannel,
+      subjectId: String(row.subject_id),
+      schoolAgencyId: String(row.school_agency_id),
+      hospitalAgencyId: String(row.hospital_agency_id),
+      state: row.state as ReferralState,
+      reason: c.reason.open(row.reason) ?? '',
+      assessment: c.assessment.open(row.assessment),
+      guardianNotice: c.guardianNotice.open(row.guardian_notice),
+      createdBy: String(row.created_by),
+      createdAt: asDate(row.created_at),
+      updatedAt: asDate(row.updated_at),
+      version: Number(row.version),
+      correlationId: String(row.correlation_id),
+      declineReason: c.declineReason.open(row.decline_reason),
+      withdrawReason: c.withdrawReason.open(row.withdraw_reason),
+      appointment: c.appointment.open(row.appointment),
+      leave: c.leave.open(row.leave_of_absence),
+      returnReview: c.returnReview.open(row.return_review),
+      timeline: (byTimeline?.get(id) ?? []).map((t) => toTimelineEntry(t, c)),
+      treatmentUpdates: (byUpdates?.get(id) ?? []).map((u) => toTreatmentUpdate(u, c)),
+      followUps: (byFollowUps?.get(id) ?? []).map((f) => toFollowUp(f, c)),
+      breaches: (byBreaches?.get(id) ?? []).map((b): DeadlineBreach => ({
+        kind: b.kind as DeadlineBreach['kind'],
+        dueAt: asDate(b.due_at),
+        raisedAt: asDate(b.raised_at),
+      })),
+      deliveryProblems: (byProblems?.get(id) ?? []).map((p): DeliveryProblem => ({
+        recipientAgencyId: String(p.recipient_agency_id),
+        reason: String(p.reason),
+        at: asDate(p.at),
+      })),
+    };
+  });
+}
+
+/** Builds the WHERE clause of a filtered list; every filter becomes SQL, none is applied in memory. */
+function filterSql(filter: ReferralFilter, params: unknown[]): string[] {
+  const where: string[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.involving !== undefined) {
+    const p = param(filter.involving);
+    where.push(`(school_agency_id = ${p} OR hospital_agency_id = ${p})`);
+  }
+  if (filter.states?.length) where.push(`state = ANY(${param(filter.states)})`);
+  if (filter.channel) where.push(`channel = ${param(filter.channel)}`);
+  if (filter.schoolAgencyId) where.push(`school_agency_id = ${param(filter.schoolAgencyId)}`);
+  if (filter.schoolAgencyIds) where.push(`school_agency_id = ANY(${param(filter.schoolAgencyIds)})`);
+  if (filter.hospitalAgencyId) where.push(`hospital_agency_id = ${param(filter.hospitalAgencyId)}`);
+  // Overdue: a breach raised since the referral last moved (any progress answers the deadline that passed).
+  if (filter.overdue !== undefined) {
+    where.push(
+      `${filter.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM referral_deadline_breaches b WHERE b.referral_id = referrals.id AND b.raised_at >= referrals.updated_at)`,
+    );
+  }
+  return where;
+}
+
+/** The referral capability on SQL (migration sets `hub` and `referral`). Sensitive text and records are sealed. */
+export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): ReferralStore {
+  const c = columnsFor(cipher);
+  return {
+    async find(id) {
+      const [referral] = await loadReferrals(client, c, 'id = $1', [id]);
+      return referral ?? null;
+    },
+    async findByCode(code) {
+      const [referral] = await loadReferrals(client, c, 'code = $1', [code]);
+      return referral ?? null;
+    },
+    async findForUpdate(tx, id) {
+      const [referral] = await loadReferrals(sqlOf(tx), c, 'id = $1', [id], 'FOR UPDATE');
+      return referral ?? null;
+    },
+    async findOpenForSubject(tx, subjectId) {
+      const [referral] = await loadReferrals(
+        sqlOf(tx),
+        c,
+        `subject_id = $1 AND state NOT IN ('DECLINED', 'CLOSED', 'WITHDRAWN')`,
+        [subjectId],
+        'ORDER BY created_at, id LIMIT 1 FOR UPDATE',
+      );
+      return referral ?? null;
+    },
+    async list(filter, page) {
+      const params: unknown[] = [];
+      const where = filterSql(filter, params);
+      if (page.after) {
+        params.push(page.after.createdAt, page.after.id);
+        where.push(`(created_at, id) > ($${params.length - 1}, $${params.length})`);
+      }
+      params.push(page.first + 1);
+      const items = await loadReferrals(client, c, where.length ? where.join(' AND ') : 'TRUE', params, `ORDER BY created_at, id LIMIT $${params.length}`);
+      return { items: items.slice(0, page.first), hasMore: items.length > page.first };
+    },
+    async listOpenIn(states, limit, after) {
+      const params: unknown[] = [states, limit];
+      let where = 'state = ANY($1)';
+      if (after) {
+        params.push(after.createdAt, after.id);
+        where += ' AND (created_at, id) > ($3, $4)';
+      }
+      return loadReferrals(client, c, where, params, 'ORDER BY created_at, id LIMIT $2');
+    },
+    async insert(tx, r) {
+      await sqlOf(tx).query(
+        `INSERT INTO referrals (id, code, channel, subject_id, school_agency_id, hospital_agency_id, state, reason, assessment, guardian_notice,
+           created_by, created_at, updated_at, correlation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)`,
+        [
+          r.id,
+          r.code,
+          r.channel,
+          r.subjectId,
+          r.schoolAgencyId,
+          r.hospitalAgencyId,
+          r.state,
+          c.reason.seal(r.reason),
+          c.assessment.seal(r.assessment),
+          c.guardianNotice.seal(r.guardianNotice),
+          r.createdBy,
+          r.createdAt,
+          r.correlationId,
+        ],
+      );
+    },
+    async update(tx, id, change: ReferralChange) {
+      const sets: string[] = [];
+      const params: unknown[] = [id, change.expectedVersion, change.updatedAt];
+      const set = (column: string, value: unknown) => {
+        params.push(value);
+        sets.push(`${column} = $${params.length}`);
+      };
+      if (change.state !== undefined) set('state', change.state);
+      if (change.hospitalAgencyId !== undefined) set('hospital_agency_id', change.hospitalAgencyId);
+      if (change.declineReason !== undefined) set('decline_reason', c.declineReason.seal(change.declineReason));
+      if (change.withdrawReason !== undefined) set('withdraw_reason', c.withdrawReason.seal(change.withdrawReason));
+      if (change.appointment !== undefined) set('appointment', c.appointment.seal(change.appointment));
+      if (change.leave !== undefined) set('leave_of_absence', c.leave.seal(change.leave));
+      if (change.returnReview !== undefined) set('return_review', c.returnReview.seal(change.returnReview));
+      const updated = await sqlOf(tx).query(
+        `UPDATE referrals SET ${[...sets, 'updated_at = $3', 'version = version + 1'].join(', ')} WHERE id = $1 AND version = $2 RETURNING id`,
+        params,
+      );
+      // The row was locked FOR UPDATE in this transaction, so a miss here is a programming error, not a race.
+      if (updated.length !== 1) throw new Error(`Referral version moved under a held lock (expected ${change.expectedVersion}).`);
+    },
+    async appendTimeline(tx, referralId, entry) {
+      await sqlOf(tx).query(
+        `INSERT INTO referral_timeline (referral_id, sequence, state, action, actor_agency_id, actor_user_id, actor_system, at, note)
+         VALUES ($1, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM referral_timeline WHERE referral_id = $1), $2, $3, $4, $5, $6, $7, $8)`,
+        [referralId, entry.state, entry.action, entry.actorAgencyId, entry.actorUserId, entry.actorSystem, entry.at, c.note.seal(entry.note)],
+      );
+    },
+    async appendTreatmentUpdate(tx, referralId, u) {
+      await sqlOf(tx).query(
+        `INSERT INTO referral_treatment_updates (referral_id, sequence, kind, at, reported_by, risk_level, next_appointment_at, return_recommendation, guidance, clinical)
+         VALUES ($1, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM referral_treatment_updates WHERE referral_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          referralId,
+          u.kind,
+          u.at,
+          u.reportedBy,
+          u.riskLevel,
+          u.nextAppointmentAt,
+          u.returnRecommendation,
+          c.guidance.seal(u.guidance),
+          c.clinical.seal(u.clinical),
+        ],
+      );
+    },
+    async appendFollowUp(tx, referralId, f) {
+      await sqlOf(tx).query(
+        `INSERT INTO referral_follow_ups (referral_id, sequence, at, channel, by_user, outcome)
+         VALUES ($1, (SELECT COALESCE(MAX(sequence), 0) + 1 FROM referral_follow_ups WHERE referral_id = $1), $2, $3, $4, $5)`,
+        [referralId, f.at, f.channel, f.by, c.outcome.seal(f.outcome)],
+      );
+    },
+    async recordBreach(tx, referralId, b) {
+      const rows = await sqlOf(tx).query(
+        `INSERT INTO referral_deadline_breaches (referral_id, kind, due_at, raised_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING kind`,
+        [referralId, b.kind, b.dueAt, b.raisedAt],
+      );
+      return rows.length === 1;
+    },
+    async recordDeliveryProblem(p) {
+      const inserted = await client.query(
+        `INSERT INTO delivery_problems (event_id, referral_id, recipient_agency_id, reason, at)
+         SELECT $1, r.id, $3, $4, $5 FROM referrals r WHERE r.id = $2 ON CONFLICT DO NOTHING RETURNING event_id`,
+        [p.eventId, p.referralId, p.recipientAgencyId, p.reason, p.at],
+      );
+      return inserted.length > 0;
+    },
+    async countBySchool(schoolAgencyIds, from, to) {
+      const rows = await client.query(
+        `SELECT r.school_agency_id,
+           count(*)::int AS referred,
+           count(*) FILTER (WHERE r.channel = 'OUTPATIENT')::int AS referred_outpatient,
+           count(*) FILTER (WHERE r.channel = 'COUNSELLING')::int AS referred_counselling,
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM referral_timeline t WHERE t.referral_id = r.id AND t.action = 'RECORD_ATTENDANCE'))::int AS attended,
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM referral_timeline t WHERE t.referral_id = r.id AND t.action = 'ADMIT'))::int AS admitted,
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM referral_timeline t WHERE t.referral_id = r.id AND t.action = 'DECIDE_RETURN' AND t.state = 'FOLLOW_UP'))::int
+             AS returned_to_school,
+           COALESCE(sum((SELECT count(*) FROM referral_deadline_breaches b WHERE b.referral_id = r.id)), 0)::int AS deadline_breaches
+         FROM referrals r
+         WHERE r.school_agency_id = ANY($1) AND r.created_at >= $2 AND r.created_at < $3
+         GROUP BY r.school_agency_id ORDER BY r.school_agency_id`,
+        [schoolAgencyIds, from, to],
+      );
+      return rows.map((r) => ({
+        schoolAgencyId: String(r.school_agency_id),
+        referred: Number(r.referred),
+        referredOutpatient: Number(r.referred_outpatient),
+        referredCounselling: Number(r.referred_counselling),
+        attended: Number(r.attended),
+        admitted: Number(r.admitted),
+        returnedToSchool: Number(r.returned_to_school),
+        deadlineBreaches: Number(r.deadline_breaches),
+      }));
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Transaction, OutboxStore, UnitOfWork } from '../../core/ports/unit-of-work.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from './sealed-column.js';
+import type { SqlClient } from './sql-client.js';
+
+/** The SQL connection behind a domain transaction handle; only SQL adapters look inside. */
+export function sqlOf(tx: Transaction): SqlClient {
+  return tx as unknown as SqlClient;
+}
+
+/** Adapters accept an optional transaction: inside it when given, on the shared client otherwise. */
+export function runnerFor(client: SqlClient, tx?: Transaction): SqlClient {
+  return tx ? sqlOf(tx) : client;
+}
+
+/**
+ * Transactions shared by every capability's SQL store, the dedup marks and the transactional outbox
+ * (migration set `hub`). Outgoing events carry referral content: stored sealed.
+ */
+export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): UnitOfWork & OutboxStore {
+  const outbox = sealedColumn(cipher, 'outbox.message_value');
+  return {
+    withTransaction: (work) => client.transaction((tx) => work(tx as unknown as Transaction)),
+    async claimEvent(tx, consumer, eventId) {
+      const rows = await sqlOf(tx).query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id', [
+        consumer,
+        eventId,
+      ]);
+      return rows.length === 1;
+    },
+    async enqueueOutgoing(tx, topic, message) {
+      await sqlOf(tx).query('INSERT INTO outbox (topic, message_key, message_value, headers) VALUES ($1, $2, $3, $4)', [
+        topic,
+        message.key,
+        outbox.seal(message.value),
+        JSON.stringify(message.headers ?? {}),
+      ]);
+    },
+    async purgeProcessedEventsBefore(at) {
+      return (await client.query('DELETE FROM processed_events WHERE processed_at < $1 RETURNING event_id', [at])).length;
+    },
+    async takeBatch(limit, publish) {
+      // No transaction is held while publishing: the embedded bus writes to this same single-connection store.
+      // Two relays racing may publish a row twice; consumers deduplicate by event id, so that is harmless.
+      const rows = await client.query('SELECT id::text AS id, topic, message_key, message_value, headers FROM outbox ORDER BY id LIMIT $1', [limit]);
+      if (rows.length === 0) return 0;
+      await publish(
+        rows.map((r) => ({
+          topic: String(r.topic),
+          message: { key: String(r.message_key), value: outbox.open(r.message_value) ?? '', headers: r.headers as Record<string, string> },
+        })),
+      );
+      // Deleted only after the bus acknowledged: a crash in between republishes (at-least-once).
+      await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      return rows.length;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { Transaction } from './unit-of-work.js';
+
+/** One line of the disclosure audit: every decision to show or refuse data (PIPL Arts. 44-45, 51). */
+export interface AuditEntry {
+  at: Date;
+  principalAgencyId: string | null;
+  principalUserId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  allowed: boolean;
+  fields: string[];
+  reasons: string[];
+  correlationId: string | null;
+}
+
+export interface AuditLog {
+  /** Inside `tx` when given, so an audited change and its audit line commit together. */
+  record(entry: AuditEntry, tx?: Transaction): Promise<void>;
+}

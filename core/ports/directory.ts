@@ -1,0 +1,19 @@
+import type { AgencyDirectory, AgencyRecord } from './keys.js';
+
+/** A child as the hub knows them: a pseudonym, the school they are enrolled in, nothing that names them. */
+export interface SubjectRecord {
+  id: string;
+  schoolAgencyId: string;
+  grade: number;
+  /** The school's own student reference, meaningful only inside that school. */
+  localRef: string;
+}
+
+/** Who is registered with the hub: agencies (with their keys and district) and the pseudonymous subjects. */
+export interface DirectoryStore {
+  readonly agencies: AgencyDirectory;
+  upsertAgency(agency: AgencyRecord): Promise<void>;
+  findSubject(id: string): Promise<SubjectRecord | null>;
+  listSubjects(schoolAgencyId: string): Promise<SubjectRecord[]>;
+  upsertSubject(subject: SubjectRecord): Promise<void>;
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { disclose } from '../access/disclosure.js';
+import { createPolicyGate } from '../access/policy-gate.js';
+import { BadUserInputError, NotFoundError } from '../errors.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { DirectoryStore } from '../ports/directory.js';
+import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
+import { ABSENT_REFERRAL } from './absent-referral.js';
+import { normaliseReferralCode } from './referral-code.js';
+import { REFERRAL_CHANNELS } from './referral-events.js';
+import { referralResource } from './referral-resource.js';
+import { REFERRAL_STATES } from './referral-state-machine.js';
+import type { ReferralCounts, ReferralCursor, ReferralFilter, ReferralStore } from './referral-store.js';
+import type { Referral } from './referral.js';
+
+export type DisclosedReferral = Partial<Referral> & { id: string };
+
+/** Lists answer in pages; a client asks for at most this many items at once. */
+export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+
+export const referralListArgs = z.object({
+  filter: z
+    .object({
+      states: z.array(z.enum(REFERRAL_STATES)).max(REFERRAL_STATES.length).optional().nullable(),
+      channel: z.enum(REFERRAL_CHANNELS).optional().nullable(),
+      schoolAgencyId: z.string().max(100).optional().nullable(),
+      hospitalAgencyId: z.string().max(100).optional().nullable(),
+      overdue: z.boolean().optional().nullable(),
+    })
+    .optional()
+    .nullable(),
+  first: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().nullable(),
+  after: z.string().max(200).optional().nullable(),
+});
+
+export interface ReferralConnection {
+  items: DisclosedReferral[];
+  endCursor: string | null;
+  hasMore: boolean;
+}
+
+/** Opaque to clients: the position after which the next page starts. */
+export function encodeCursor(c: ReferralCursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ReferralCursor {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
+    return { createdAt, id };
+  } catch {
+    throw new BadUserInputError('The cursor is not one this hub gave out.', { field: 'after' });
+  }
+}
+
+/**
+ * A request-scoped, policy-checked view of referrals: resolvers get data only through it, so no resolver can
+ * forget to ask the policy, and each object carries only the fields the decision allowed.
+ */
+export function createReferralReader(options: {
+  principal: Principal | null;
+  referrals: ReferralStore;
+  directory: DirectoryStore;
+  audit: AuditLog;
+  policy: PolicyEngine;
+  clock: Clock;
+  correlationId?: string;
+}) {
+  const { principal, referrals, directory } = options;
+  const gate = createPolicyGate({ policy: options.policy, audit: options.audit, clock: options.clock, correlationId: options.correlationId ?? null });
+
+  async function showReferral(referral: Referral): Promise<DisclosedReferral | null> {
+    const decision = await gate.decide(principal, 'referral.read', await referralResource(referral, directory), referral.id);
+    return decision.allow ? { ...disclose(referral, decision.fields), id: referral.id } : null;
+  }
+
+  async function shownOrNotFound(referral: Referral | null, id: string | null): Promise<DisclosedReferral> {
+    if (!referral) {
+      // Asked and audited like a hidden one: the same work, the same answer.
+      await gate.decide(principal, 'referral.read', ABSENT_REFERRAL, id);
+      throw new NotFoundError('referral');
+    }
+    const shown = await showReferral(referral);
+    if (!shown) throw new NotFoundError('referral');
+    return shown;
+  }
+
+  /** Which referrals a caller's agency is party to: the SQL side of "involving me"; the policy still decides each. */
+  async function scopeOf(p: Principal): Promise<ReferralFilter> {
+    if (p.agencyType === 'education-bureau') {
+      const schools = (await directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId && a.districtId === p.districtId);
+      return { schoolAgencyIds: schools.map((s) => s.id) };
+    }
+    return { involving: p.agencyId };
+  }
+
+  return {
+    /** NOT_FOUND both when it does not exist and when the caller may not know it does. */
+    async referral(id: string): Promise<DisclosedReferral> {
+      return shownOrNotFound(await referrals.find(id), id);
+    },
+
+    /** The referral a family's letter names; NOT_FOUND alike for an unknown code and another agency's referral. */
+    async referralByCode(code: string): Promise<DisclosedReferral> {
+      const normalised = normaliseReferralCode(code);
+      return shownOrNotFound(normalised ? await referrals.findByCode(normalised) : null, null);
+    },
+
+    async referrals(rawArgs: unknown): Promise<ReferralConnection> {
+      const parsed = referralListArgs.safeParse(rawArgs ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new BadUserInputError(issue?.message ?? 'invalid list arguments', { field: issue?.path.join('.') });
+      }
+      await gate.require(principal, 'referral.list', { type: 'collection', of: 'referral' }, null);
+      const f = parsed.data.filter ?? {};
+      const filter: ReferralFilter = {
+        ...(principal ? await scopeOf(principal) : { involving: '' }),
+        ...(f.states ? { states: f.states } : {}),
+        ...(f.channel ? { channel: f.channel } : {}),
+        ...(f.schoolAgencyId ? { schoolAgencyId: f.schoolAgencyId } : {}),
+        ...(f.hospitalAgencyId ? { hospitalAgencyId: f.hospitalAgencyId } : {}),
+        ...(typeof f.overdue === 'boolean' ? { overdue: f.overdue } : {}),
+      };
+      const page = await referrals.list(filter, {
+        first: parsed.data.first ?? DEFAULT_PAGE_SIZE,
+        ...(parsed.data.after ? { after: decodeCursor(parsed.data.after) } : {}),
+      });
+      const shown = await Promise.all(page.items.map(showReferral));
+      const last = page.items.at(-1);
+      return {
+        items: shown.filter((r): r is DisclosedReferral => r !== null),
+        endCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+        hasMore: page.hasMore,
+      };
+    },
+
+    /** For subscriptions: the referral as this caller may see it now, or null. */
+    showReferral,
+
+    /** The bureau's counters for the schools of its district, for referrals sent in [from, to). */
+    async districtCounters(from: Date, to: Date): Promise<{ districtId: string; schools: ReferralCounts[] }> {
+      if (!(from < to)) throw new BadUserInputError('The period must end after it starts.', { field: 'to' });
+      const districtId = principal?.districtId ?? '';
+      await gate.require(principal, 'referral.counters', { type: 'district', districtId }, districtId || null);
+      const schools = (await directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId === districtId);
+      const counted = new Map(
+        (
+          await referrals.countBySchool(
+            schools.map((s) => s.id),
+            from,
+            to,
+          )
+        ).map((c) => [c.schoolAgencyId, c]),
+      );
+      return {
+        districtId,
+        schools: schools.map(
+          (s) =>
+            counted.get(s.id) ?? {
+              schoolAgencyId: s.id,
+              referred: 0,
+              referredOutpatient: 0,
+              referredCounselling: 0,
+              attended: 0,
+              admitted: 0,
+              returnedToSchool: 0,
+              deadlineBreaches: 0,
+            },
+        ),
+      };
+    },
+  };
+}
+
+export type ReferralReader = ReturnType<typeof createReferralReader>;

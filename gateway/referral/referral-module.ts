@@ -1,0 +1,94 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../core/clock.js';
+import type { AuditLog } from '../../core/ports/audit-log.js';
+import type { DirectoryStore } from '../../core/ports/directory.js';
+import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
+import type { EventFactory } from '../../core/ports/event-factory.js';
+import type { PolicyEngine } from '../../core/ports/policy-engine.js';
+import type { RefusedEvents } from '../../core/ports/refused-events.js';
+import type { UnitOfWork } from '../../core/ports/unit-of-work.js';
+import { createReferralReader } from '../../core/referral/referral-reader.js';
+import type { DeadlinePolicy } from '../../core/referral/referral-deadlines.js';
+import { createReferralService, type ReferralService } from '../../core/referral/referral-service.js';
+import type { ReferralStore } from '../../core/referral/referral-store.js';
+import type { GatewayModule } from '../gateway-module.js';
+import { startDeliveryWatch } from './delivery-watch.js';
+import { startReferralProjector } from './referral-projector.js';
+import { referralResolvers } from './referral-resolvers.js';
+import { createReferralSubscriptions } from './referral-subscriptions.js';
+
+export interface ReferralModuleOptions {
+  uow: UnitOfWork;
+  store: ReferralStore;
+  directory: DirectoryStore;
+  audit: AuditLog;
+  policy: PolicyEngine;
+  clock: Clock;
+  hubEvents: EventFactory;
+  bus: EventBus;
+  refusals: RefusedEvents;
+  metrics: Registry;
+  logger: Logger;
+  freshnessWindowMs?: number;
+  deadlines?: Partial<DeadlinePolicy>;
+  /** How often the deadline watch runs; 0 leaves it to the caller (`raiseOverdue`, tests on simulated time). */
+  deadlineCheckEveryMs?: number;
+  onOutgoing?: () => void;
+}
+
+/** The referral capability on the gateway: schema, resolvers, the bus projector, the delivery and deadline watches. */
+export function createReferralModule(options: ReferralModuleOptions): GatewayModule & { service: ReferralService } {
+  const subscriptions = createReferralSubscriptions();
+  const service = createReferralService({
+    uow: options.uow,
+    referrals: options.store,
+    directory: options.directory,
+    audit: options.audit,
+    policy: options.policy,
+    clock: options.clock,
+    hubEvents: options.hubEvents,
+    notifier: subscriptions.notifier,
+    deadlines: options.deadlines,
+    onOutgoing: options.onOutgoing,
+  });
+  const log = options.logger.child({ capability: 'referral' });
+  return {
+    schema: 'referral.graphql',
+    resolvers: referralResolvers,
+    service,
+    context: ({ principal, correlationId }) => ({
+      referral: {
+        reader: createReferralReader({
+          principal,
+          referrals: options.store,
+          directory: options.directory,
+          audit: options.audit,
+          policy: options.policy,
+          clock: options.clock,
+          correlationId,
+        }),
+        service,
+        subscriptions,
+      },
+    }),
+    async start(): Promise<Subscription[]> {
+      const every = options.deadlineCheckEveryMs ?? 60_000;
+      const timer =
+        every > 0 ? setInterval(() => void service.raiseOverdue().catch((err: unknown) => log.error({ err }, 'deadline watch failed')), every).unref() : null;
+      return [
+        await startReferralProjector({
+          bus: options.bus,
+          directory: options.directory.agencies,
+          service,
+          refusals: options.refusals,
+          clock: options.clock,
+          freshnessWindowMs: options.freshnessWindowMs,
+          logger: log,
+        }),
+        await startDeliveryWatch({ bus: options.bus, store: options.store, registry: options.metrics, logger: log }),
+        { close: async () => void (timer && clearInterval(timer)) },
+      ];
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { UnauthenticatedError } from '../../core/errors.js';
+import type { DisclosedReferral, ReferralReader } from '../../core/referral/referral-reader.js';
+import { referralLetterText } from '../../core/referral/referral-letter.js';
+import { isOverdue } from '../../core/referral/referral-resource.js';
+import type { ReferralService } from '../../core/referral/referral-service.js';
+import { availableReferralActions } from '../../core/referral/referral-state-machine.js';
+import type { ReferralCounts } from '../../core/referral/referral-store.js';
+import type { DeliveryProblem, TimelineEntry } from '../../core/referral/referral.js';
+import type { GatewayContext } from '../context.js';
+import type { ReferralSubscriptions } from './referral-subscriptions.js';
+
+/** The referral module's part of the request context. */
+export interface ReferralContext extends GatewayContext {
+  referral: { reader: ReferralReader; service: ReferralService; subscriptions: ReferralSubscriptions };
+}
+
+type Args = Record<string, unknown> & { id: string };
+
+const agency = (id: string | undefined, ctx: GatewayContext) => (id ? ctx.directory.find(id) : null);
+
+const EXPIRED = Symbol('token expired');
+
+/** Resolves when the caller's token expires, on the hub's clock. */
+function tokenExpiry(ctx: GatewayContext): { reached: Promise<typeof EXPIRED>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const reached = new Promise<typeof EXPIRED>((resolve) => {
+    timer = setTimeout(() => resolve(EXPIRED), Math.max(0, ctx.tokenExpiresAt.getTime() - ctx.clock.now().getTime()));
+  });
+  return { reached, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * One mutation per state-machine action: each turns its arguments into the command the service validates, then
+ * answers with the referral as the caller may now see it.
+ */
+function act(toCommand: (args: Args) => Record<string, unknown>) {
+  return async (_: unknown, args: Args, ctx: ReferralContext) => {
+    await ctx.referral.service.act(ctx.principal, args.id, toCommand(args), { correlationId: ctx.correlationId });
+    return ctx.referral.reader.referral(args.id);
+  };
+}
+
+/** Streams `source` as the caller may see each item, ending with UNAUTHENTICATED when the token expires. */
+async function* visibleWhileValid(ctx: ReferralContext, source: AsyncIterableIterator<Parameters<ReferralReader['showReferral']>[0]>, field: string) {
+  const expiry = tokenExpiry(ctx);
+  try {
+    for (;;) {
+      const next = await Promise.race([source.next(), expiry.reached]);
+      if (next === EXPIRED) throw new UnauthenticatedError('The token has expired.');
+      if (next.done) return;
+      const shown = await ctx.referral.reader.showReferral(next.value);
+      if (shown) yield { [field]: shown };
+    }
+  } finally {
+    expiry.cancel();
+    await source.return?.();
+  }
+}
+
+const sum = (rows: ReferralCounts[], key: Exclude<keyof ReferralCounts, 'schoolAgencyId'>) => rows.reduce((n, r) => n + r[key], 0);
+
+export const referralResolvers = {
+  Query: {
+    referral: (_: unknown, args: { id: string }, ctx: ReferralContext) => ctx.referral.reader.referral(args.id),
+    referralByCode: (_: unknown, args: { code: string }, ctx: ReferralContext) => ctx.referral.reader.referralByCode(args.code),
+    referrals: (_: unknown, args: unknown, ctx: ReferralContext) => ctx.referral.reader.referrals(args),
+    districtReferralCounters: async (_: unknown, args: { from: Date; to: Date }, ctx: ReferralContext) => {
+      const counted = await ctx.referral.reader.districtCounters(args.from, args.to);
+      const schools = counted.schools;
+      return {
+        districtId: counted.districtId,
+        from: args.from,
+        to: args.to,
+        schools,
+        total: {
+          schoolAgencyId: '',
+          referred: sum(schools, 'referred'),
+          referredOutpatient: sum(schools, 'referredOutpatient'),
+          referredCounselling: sum(schools, 'referredCounselling'),
+          attended: sum(schools, 'attended'),
+          admitted: sum(schools, 'admitted'),
+          returnedToSchool: sum(schools, 'returnedToSchool'),
+          deadlineBreaches: sum(schools, 'deadlineBreaches'),
+        },
+      };
+    },
+  },
+  Mutation: {
+    createReferral: async (_: unknown, args: { input: unknown }, ctx: ReferralContext) => {
+      const referral = await ctx.referral.service.createReferral(ctx.principal, args.input, { correlationId: ctx.correlationId });
+      return ctx.referral.reader.referral(referral.id);
+    },
+    acceptReferral: act(() => ({ action: 'ACCEPT' })),
+    declineReferral: act((a) => ({ action: 'DECLINE', reason: a.reason })),
+    scheduleAppointment: act((a) => ({ action: 'SCHEDULE', appointment: a.appointment })),
+    recordNoShow: act(() => ({ action: 'RECORD_NO_SHOW' })),
+    reEngageFamily: act((a) => ({ action: 'RE_ENGAGE', note: a.note })),
+    recordAttendance: act((a) => ({ action: 'RECORD_ATTENDANCE', update: a.update ?? undefined })),
+    startTreatment: act((a) => ({ action: 'START_TREATMENT', update: a.update ?? undefined })),
+    admit: act((a) => ({ action: 'ADMIT', update: a.update ?? undefined })),
+    discharge: act((a) => ({ action: 'DISCHARGE', update: a.update ?? undefined })),
+    recordTreatmentUpdate: act((a) => ({ action: 'RECORD_TREATMENT_UPDATE', update: a.update })),
+    recordLeave: act((a) => ({ action: 'RECORD_LEAVE', from: a.from, expectedReturn: a.expectedReturn })),
+    receiveRecoveryCertificate: act((a) => ({ action: 'RECEIVE_RECOVERY_CERTIFICATE', document: a.document })),
+    startReturnReview: act((a) => ({ action: 'START_RETURN_REVIEW', recordsReceived: a.recordsReceived })),
+    decideReturn: act((a) => ({ action: 'DECIDE_RETURN', ...(a.decision as object) })),
+    requestThirdPartyAssessment: act((a) => ({ action: 'REQUEST_ASSESSMENT', note: a.note })),
+    recordFollowUp: act((a) => ({ action: 'RECORD_FOLLOW_UP', ...(a.followUp as object) })),
+    closeReferral: act((a) => ({ action: 'CLOSE', note: a.note })),
+    withdrawReferral: act((a) => ({ action: 'WITHDRAW', reason: a.reason })),
+    transferReferral: act((a) => ({ action: 'TRANSFER', hospitalAgencyId: a.hospitalAgencyId, reason: a.reason })),
+  },
+  Subscription: {
+    referralStatusChanged: {
+      // Listening starts before the current state is read and pushed first, so a client that subscribes
+      // after its query misses nothing; a caller who may not see the referral gets NOT_FOUND, not a silent stream.
+      // The stream lives no longer than the token that opened it.
+      subscribe: async function* (_: unknown, args: { id: string }, ctx: ReferralContext) {
+        const changes = ctx.referral.subscriptions.subscribe(args.id);
+        try {
+          yield { referralStatusChanged: await ctx.referral.reader.referral(args.id) };
+        } catch (error) {
+          await changes.return?.();
+          throw error;
+        }
+        yield* visibleWhileValid(ctx, changes, 'referralStatusChanged');
+      },
+    },
+    referralOverdue: {
+      subscribe: (_: unknown, __: unknown, ctx: ReferralContext) => visibleWhileValid(ctx, ctx.referral.subscriptions.subscribeOverdue(), 'referralOverdue'),
+    },
+  },
+  Referral: {
+    school: (r: DisclosedReferral, _: unknown, ctx: GatewayContext) => agency(r.schoolAgencyId, ctx),
+    hospital: (r: DisclosedReferral, _: unknown, ctx: GatewayContext) => agency(r.hospitalAgencyId, ctx),
+    availableActions: (r: DisclosedReferral) => (r.state ? availableReferralActions(r.state) : null),
+    overdue: (r: DisclosedReferral) => (r.breaches && r.updatedAt ? isOverdue({ breaches: r.breaches, updatedAt: r.updatedAt }) : null),
+    // The letter is built from disclosed fields only: a caller who may not see the code gets no letter.
+    letter: async (r: DisclosedReferral, _: unknown, ctx: GatewayContext) => {
+      if (!r.code || !r.channel || !r.createdAt || !r.schoolAgencyId || !r.hospitalAgencyId) return null;
+      const [school, recipient] = await Promise.all([ctx.directory.find(r.schoolAgencyId), ctx.directory.find(r.hospitalAgencyId)]);
+      if (!school || !recipient) return null;
+      return {
+        code: r.code,
+        text: referralLetterText({ code: r.code, channel: r.channel, schoolName: school.name, recipientName: recipient.name, issuedAt: r.createdAt }),
+      };
+    },
+  },
+  SchoolReferralCounters: {
+    school: (c: ReferralCounts, _: unknown, ctx: GatewayContext) => agency(c.schoolAgencyId || undefined, ctx),
+  },
+  DeliveryProblem: {
+    recipient: (p: DeliveryProblem, _: unknown, ctx: GatewayContext) => agency(p.recipientAgencyId, ctx),
+  },
+  TimelineEntry: {
+    actorAgency: (t: TimelineEntry, _: unknown, ctx: GatewayContext) => agency(t.actorAgencyId, ctx),
+  },
+};
