@@ -10,6 +10,7 @@ import type { PolicyEngine } from '../core/ports/policy-engine.js';
 import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startKafkaBroker } from '../test/harness/kafka-broker.js';
 import { gql, tokenFor } from '../test/support/hub-client.js';
+import { referralInput } from '../test/support/referral-fixtures.js';
 
 /**
  * `npm run bench`: how long one green-channel loop takes, from the school's `createReferral` to the school
@@ -41,29 +42,37 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
-/** One loop: school sends, hospital system polls its connector and accepts, school polls until ACCEPTED. */
+/** A student no referral names yet: a child has at most one open referral. Created outside the timed part. */
+async function freshStudent(hub: Hub): Promise<string> {
+  const id = `subj-bench-${randomUUID().slice(0, 8)}`;
+  await hub.sql.query('INSERT INTO subjects (id, school_agency_id, grade, local_ref) VALUES ($1, $2, 8, $1)', [id, 'school-east']);
+  return id;
+}
+
+/**
+ * One loop: school sends, the hospital EHR polls its connector's FHIR Task search and accepts with a Task update,
+ * school polls until ACCEPTED.
+ */
 async function loop(hub: Hub, hospital: Fetch, schoolToken: string): Promise<number> {
+  const subjectId = await freshStudent(hub);
   const started = performance.now();
   const created = await gql<{ createReferral: { id: string } }>(
     hub.fetch,
     schoolToken,
     `mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`,
-    {
-      i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: 'benchmark referral', guardiansNotified: true },
-    },
+    { i: referralInput({ subjectId, reason: 'benchmark referral' }) },
   );
   const id = created.data!.createReferral.id;
-  await until(async () => {
-    const body = (await (await hospital('/v1/inbox?limit=500')).json()) as { items: Array<{ id: string; payload: { referralId?: string } }> };
-    const item = body.items.find((i) => i.payload.referralId === id);
-    if (!item) return undefined;
-    await hospital('/v1/inbox/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [item.id] }) });
-    return item;
+  const task = await until(async () => {
+    const body = (await (await hospital('/fhir/r4/Task?owner=hospital-kangning&status=requested&_count=100')).json()) as {
+      entry?: Array<{ resource: { id: string } }>;
+    };
+    return body.entry?.find((e) => e.resource.id === id)?.resource;
   });
-  await hospital(`/v1/referrals/${id}/decision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ decision: 'accept', decidedBy: 'bench' }),
+  await hospital(`/fhir/r4/Task/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/fhir+json' },
+    body: JSON.stringify({ ...task, status: 'accepted' }),
   });
   await until(async () => {
     const r = await gql<{ referral: { state: string } }>(hub.fetch, schoolToken, `query($id: ID!) { referral(id: $id) { state } }`, { id });
@@ -88,7 +97,7 @@ async function measureConcealment(hub: Hub) {
   const owner = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher');
   const stranger = await tokenFor(hub.keyRing, 'school-west', 'psychology-teacher');
   const created = await gql<{ createReferral: { id: string } }>(hub.fetch, owner, `mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }`, {
-    i: { subjectId: 'subj-7k2m9q', hospitalAgencyId: 'hospital-kangning', reason: 'benchmark referral', guardiansNotified: true },
+    i: referralInput({ subjectId: await freshStudent(hub), reason: 'benchmark referral' }),
   });
   const read = `query($id: ID!) { referral(id: $id) { id state } }`;
   const hidden: number[] = [];
@@ -142,10 +151,17 @@ async function rawKafkaLatency(brokers: string[], sasl: { mechanism: 'scram-sha-
  */
 const ALL_FIELDS = [
   'id',
+  'code',
+  'channel',
   'state',
   'subjectId',
   'reason',
-  'guardiansNotified',
+  'assessment',
+  'guardianNotice',
+  'appointment',
+  'treatmentUpdates',
+  'followUps',
+  'breaches',
   'schoolAgencyId',
   'hospitalAgencyId',
   'createdAt',
@@ -231,7 +247,7 @@ try {
     '# Loop latency: referral sent → acceptance visible to the school',
     '',
     `Measured ${results.measuredAt} on ${results.machine.platform}, Node ${results.machine.node}; ${ITERATIONS} iterations after ${WARMUP} warm-up, one run.`,
-    `The hospital system and the school poll every ${POLL_MS} ms, the same on both buses. Before the school can see ACCEPTED a loop crosses the bus twice (referral out to the hospital, decision back in).`,
+    `The hospital system and the school poll every ${POLL_MS} ms, the same on both buses. Before the school can see ACCEPTED a loop crosses the bus twice (referral out to the hospital as a FHIR Task, the Task update back in).`,
     '',
     '| measurement | p50 (ms) | p99 (ms) | mean (ms) |',
     '| --- | --- | --- | --- |',

@@ -199,10 +199,10 @@ function filterSql(filter: ReferralFilter, params: unknown[]): string[] {
   if (filter.schoolAgencyId) where.push(`school_agency_id = ${param(filter.schoolAgencyId)}`);
   if (filter.schoolAgencyIds) where.push(`school_agency_id = ANY(${param(filter.schoolAgencyIds)})`);
   if (filter.hospitalAgencyId) where.push(`hospital_agency_id = ${param(filter.hospitalAgencyId)}`);
-  // Overdue: a breach raised since the referral last moved (any progress answers the deadline that passed).
+  // Overdue: a breach raised after the referral last moved (any progress answers the deadline that passed).
   if (filter.overdue !== undefined) {
     where.push(
-      `${filter.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM referral_deadline_breaches b WHERE b.referral_id = referrals.id AND b.raised_at >= referrals.updated_at)`,
+      `${filter.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM referral_deadline_breaches b WHERE b.referral_id = referrals.id AND b.raised_at > referrals.updated_at)`,
     );
   }
   return where;

@@ -7,9 +7,9 @@ export type ReferralFacts = Pick<Referral, 'schoolAgencyId' | 'hospitalAgencyId'
   breaches?: Referral['breaches'];
 };
 
-/** True while a deadline breach is newer than the referral's last change. */
+/** True while a deadline breach was raised after the referral's last change (any change answers what was overdue). */
 export function isOverdue(referral: Pick<Referral, 'breaches' | 'updatedAt'>): boolean {
-  return referral.breaches.some((b) => b.raisedAt.getTime() >= referral.updatedAt.getTime());
+  return referral.breaches.some((b) => b.raisedAt.getTime() > referral.updatedAt.getTime());
 }
 
 /** The attributes of a referral the policy needs, looked up in the hub's directory rather than taken on trust. */

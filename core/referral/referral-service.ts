@@ -335,11 +335,11 @@ export function createReferralService(deps: ReferralServiceDeps) {
           : {}),
         ...(command.action === 'TRANSFER' ? { hospitalAgencyId: command.hospitalAgencyId } : {}),
       };
-      // One event per recipient: each names its agency inside what the hub signs.
+      // One event per recipient: each names its agency inside what the hub signs. The acting agency's system is
+      // told too: its connector mirrors the hub's decided state (the FHIR Task), whoever made the change.
       const recipients = new Set([locked.schoolAgencyId, locked.hospitalAgencyId]);
       if (SCHOOL_INTERNAL.has(command.action)) recipients.delete(locked.hospitalAgencyId);
       for (const agencyId of recipients) {
-        if (agencyId === principal?.agencyId && command.action !== 'TRANSFER') continue;
         const statusChanged = await deps.hubEvents.create({
           type: REFERRAL_EVENT_TYPES.statusChanged,
           subject: referralId,

@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '../../core/errors.js';
+import { NotFoundError, UnauthenticatedError } from '../../core/errors.js';
 import type { DisclosedReferral, ReferralReader } from '../../core/referral/referral-reader.js';
 import { referralLetterText } from '../../core/referral/referral-letter.js';
 import { isOverdue } from '../../core/referral/referral-resource.js';
@@ -108,7 +108,19 @@ export const referralResolvers = {
     recordFollowUp: act((a) => ({ action: 'RECORD_FOLLOW_UP', ...(a.followUp as object) })),
     closeReferral: act((a) => ({ action: 'CLOSE', note: a.note })),
     withdrawReferral: act((a) => ({ action: 'WITHDRAW', reason: a.reason })),
-    transferReferral: act((a) => ({ action: 'TRANSFER', hospitalAgencyId: a.hospitalAgencyId, reason: a.reason })),
+    transferReferral: async (_: unknown, args: Args, ctx: ReferralContext) => {
+      await ctx.referral.service.act(
+        ctx.principal,
+        args.id,
+        { action: 'TRANSFER', hospitalAgencyId: args.hospitalAgencyId, reason: args.reason },
+        { correlationId: ctx.correlationId },
+      );
+      // A hospital that moved the case away may no longer see it: the transfer happened, there is nothing to show.
+      return ctx.referral.reader.referral(args.id).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      });
+    },
   },
   Subscription: {
     referralStatusChanged: {

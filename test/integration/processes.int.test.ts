@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../harness/free-port.js';
 import { eventually } from '../support/hub-client.js';
+import { referralInput } from '../support/referral-fixtures.js';
 
 /**
  * The commands the README gives, run as real processes: `npm start` on embedded defaults, and `npm start` on
@@ -72,22 +73,22 @@ async function loop(hub: string, connector: string, keysDir: string, apiKey: str
   const asSystem = { authorization: `Bearer ${apiKey}` };
   const school = token(keysDir, 'school-east', 'psychology-teacher');
   const created = await graphql(hub, school, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id state } }', {
-    i: { subjectId: 'subj-3x8w1p', hospitalAgencyId: 'hospital-kangning', reason: 'Panic attacks in class; crisis team level 2.', guardiansNotified: true },
+    i: referralInput({ subjectId: 'subj-3x8w1p', reason: 'Panic attacks in class; crisis team level 2.' }),
   });
   const referral = created.data!.createReferral!;
   expect(referral.state).toBe('SENT');
-  await eventually(
+  const task = await eventually(
     async () => {
-      const inbox = (await (await fetch(`${connector}/v1/inbox`, { headers: asSystem })).json()) as { items: Array<{ payload: { referralId: string } }> };
-      return inbox.items.some((i) => i.payload.referralId === referral.id);
+      const read = await fetch(`${connector}/fhir/r4/Task/${referral.id}`, { headers: asSystem });
+      return read.status === 200 ? ((await read.json()) as Record<string, unknown>) : null;
     },
-    { what: 'the offer in the hospital connector' },
+    { what: 'the Task in the hospital connector' },
   );
-  expect((await fetch(`${connector}/v1/inbox`)).status).toBe(401);
-  const decision = await fetch(`${connector}/v1/referrals/${referral.id}/decision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...asSystem },
-    body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+  expect((await fetch(`${connector}/fhir/r4/Task/${referral.id}`)).status).toBe(401);
+  const decision = await fetch(`${connector}/fhir/r4/Task/${referral.id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/fhir+json', ...asSystem },
+    body: JSON.stringify({ ...task, status: 'accepted', owner: { ...(task.owner as object), display: 'dr-lin' } }),
   });
   expect(decision.status).toBe(202);
   await eventually(
@@ -96,6 +97,9 @@ async function loop(hub: string, connector: string, keysDir: string, apiKey: str
       what: 'ACCEPTED',
     },
   );
+  // Withdrawn again, so that the next loop on the same database may refer the same child.
+  const withdrawn = await graphql(hub, school, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Test over.") { id state } }', { id: referral.id });
+  expect(withdrawn.errors).toBeUndefined();
   return referral.id;
 }
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub, type Hub, type HubOptions } from '../../gateway/create-hub.js';
 import { eventually, gql, tokenFor } from '../support/hub-client.js';
-import { describeReferralLoop, HOSPITAL, READ, SCHOOL, sendReferral, type LoopDeployment } from './referral-loop.scenarios.js';
+import { createManualClock, systemClock } from '../../core/clock.js';
+import { describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, sendReferral, type LoopDeployment } from './referral-loop.scenarios.js';
 
 const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -13,7 +14,7 @@ const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LO
 const connectorKeys = new Map<string, string>();
 const onConnectorKeyCreated = (agencyId: string, key: string) => void connectorKeys.set(agencyId, key);
 
-function embeddedDeployment(hub: Hub): LoopDeployment {
+function embeddedDeployment(hub: Hub, clock: LoopDeployment['clock']): LoopDeployment {
   const connector =
     (agencyId: string) =>
     (path: string, init: RequestInit = {}) =>
@@ -27,16 +28,22 @@ function embeddedDeployment(hub: Hub): LoopDeployment {
       );
   return {
     hub,
+    clock,
     hospitalConnector: connector(HOSPITAL),
+    otherHospitalConnector: connector(OTHER_HOSPITAL),
     schoolConnector: connector(SCHOOL),
     count: async (table) => Number((await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n),
     stop: () => hub.stop(),
   };
 }
 
-describeReferralLoop('the referral loop on the embedded bus and PGlite', async () =>
-  embeddedDeployment(await createHub({ embedConnectors: true, logger: logger(), relayIntervalMs: 200, onConnectorKeyCreated })),
-);
+describeReferralLoop('the referral loop on the embedded bus and PGlite', async () => {
+  const clock = createManualClock(new Date());
+  return embeddedDeployment(
+    await createHub({ embedConnectors: true, logger: logger(), relayIntervalMs: 200, onConnectorKeyCreated, clock, deadlineCheckIntervalMs: 0 }),
+    clock,
+  );
+});
 
 describe('restarting the embedded hub', () => {
   it('keeps a sent referral and still delivers the hospital’s acceptance, applied once', async () => {
@@ -56,19 +63,18 @@ describe('restarting the embedded hub', () => {
       await hub.stop();
 
       hub = await createHub(options);
-      const d = embeddedDeployment(hub);
-      const offer = await eventually(
+      const d = embeddedDeployment(hub, { ...systemClock, advance: () => undefined });
+      const task = await eventually(
         async () => {
-          const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
-          return body.items.find((i) => i.payload.referralId === sent.id);
+          const read = await d.hospitalConnector(`/fhir/r4/Task/${sent.id}`);
+          return read.status === 200 ? ((await read.json()) as Record<string, unknown>) : null;
         },
-        { what: 'the offer after restart' },
+        { what: 'the Task after restart' },
       );
-      expect(offer).toBeDefined();
-      const response = await d.hospitalConnector(`/v1/referrals/${sent.id}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+      const response = await d.hospitalConnector(`/fhir/r4/Task/${sent.id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ ...task, status: 'accepted' }),
       });
       expect(response.status).toBe(202);
       await hub.stop();

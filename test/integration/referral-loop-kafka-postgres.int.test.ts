@@ -8,14 +8,16 @@ import { SEED_AGENCIES } from '../../core/development-seed.js';
 import { createHub, type HubOptions } from '../../gateway/create-hub.js';
 import { createAgencyPrincipal } from '../harness/kafka-broker.js';
 import { eventually, gql, tokenFor } from '../support/hub-client.js';
-import { describeReferralLoop, HOSPITAL, READ, SCHOOL, sendReferral } from './referral-loop.scenarios.js';
+import { createManualClock } from '../../core/clock.js';
+import { describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, sendReferral } from './referral-loop.scenarios.js';
 
 const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** A hub on real Kafka and PostgreSQL, with the hospital and school connectors as separate Kafka clients. */
 async function deploy(namespace: string) {
   const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
-  const common = { kafkaBrokers: inject('kafkaBrokers'), kafkaNamespace: namespace, kafkaSasl: inject('kafkaSasl'), keyRing, logger: logger() };
+  const clock = createManualClock(new Date());
+  const common = { kafkaBrokers: inject('kafkaBrokers'), kafkaNamespace: namespace, kafkaSasl: inject('kafkaSasl'), keyRing, logger: logger(), clock };
   // One data key ring for both lives of the hub: a restart must open what the first life sealed.
   const hubOptions: HubOptions = {
     ...common,
@@ -23,17 +25,20 @@ async function deploy(namespace: string) {
     databaseUrl: inject('databaseUrl'),
     embedConnectors: false,
     relayIntervalMs: 200,
+    deadlineCheckIntervalMs: 0,
   };
   const hub = await createHub(hubOptions);
   const keys = new Map<string, string>();
   const connectorOptions = { ...common, cipher: createEphemeralDataCipher(), onConnectorKeyCreated: (id: string, key: string) => void keys.set(id, key) };
   // Each connector is its own Kafka user with only the ACLs a connector gets (README "Security model").
   const admin = { brokers: inject('kafkaBrokers'), sasl: inject('kafkaSasl') };
-  const [hospitalSasl, schoolSasl] = await Promise.all([
+  const [hospitalSasl, otherHospitalSasl, schoolSasl] = await Promise.all([
     createAgencyPrincipal(admin, { agencyId: HOSPITAL, namespace }),
+    createAgencyPrincipal(admin, { agencyId: OTHER_HOSPITAL, namespace }),
     createAgencyPrincipal(admin, { agencyId: SCHOOL, namespace }),
   ]);
   const hospital = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: hospitalSasl, agencyId: HOSPITAL });
+  const otherHospital = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: otherHospitalSasl, agencyId: OTHER_HOSPITAL });
   const school = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: schoolSasl, agencyId: SCHOOL });
   /** The agency system's view of its connector's API, with its API key. */
   const api =
@@ -45,18 +50,31 @@ async function deploy(namespace: string) {
           headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${keys.get(agencyId)}` },
         }),
       );
-  return { hub, hubOptions, hospital, school, hospitalApi: api(hospital, HOSPITAL), schoolApi: api(school, SCHOOL) };
+  return {
+    hub,
+    hubOptions,
+    clock,
+    hospital,
+    otherHospital,
+    school,
+    hospitalApi: api(hospital, HOSPITAL),
+    otherHospitalApi: api(otherHospital, OTHER_HOSPITAL),
+    schoolApi: api(school, SCHOOL),
+  };
 }
 
 describeReferralLoop('the referral loop on Kafka and PostgreSQL', async () => {
-  const { hub, hospital, school, hospitalApi, schoolApi } = await deploy(`t${randomUUID().slice(0, 8)}.`);
+  const { hub, clock, hospital, otherHospital, school, hospitalApi, otherHospitalApi, schoolApi } = await deploy(`t${randomUUID().slice(0, 8)}.`);
   return {
     hub,
+    clock,
     hospitalConnector: hospitalApi,
+    otherHospitalConnector: otherHospitalApi,
     schoolConnector: schoolApi,
     count: async (table) => Number((await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n),
     async stop() {
       await hospital.shutdown();
+      await otherHospital.shutdown();
       await school.shutdown();
       await hub.stop();
     },
@@ -65,27 +83,27 @@ describeReferralLoop('the referral loop on Kafka and PostgreSQL', async () => {
 
 describe('restarting the hub on Kafka and PostgreSQL', () => {
   it('keeps a sent referral, and an acceptance sent while the hub was down arrives once it is back', async () => {
-    const { hub, hubOptions, hospital, school, hospitalApi } = await deploy(`r${randomUUID().slice(0, 8)}.`);
-    const sent = await sendReferral(hub);
-    await eventually(
+    const { hub, hubOptions, clock, hospital, otherHospital, school, hospitalApi } = await deploy(`r${randomUUID().slice(0, 8)}.`);
+    const sent = await sendReferral(hub, { clock });
+    const task = await eventually(
       async () => {
-        const body = (await (await hospitalApi('/v1/inbox')).json()) as { items: Array<{ payload: { referralId: string } }> };
-        return body.items.some((i) => i.payload.referralId === sent.id);
+        const read = await hospitalApi(`/fhir/r4/Task/${sent.id}`);
+        return read.status === 200 ? ((await read.json()) as Record<string, unknown>) : null;
       },
-      { what: 'the offer to reach the hospital' },
+      { what: 'the Task to reach the hospital' },
     );
     await hub.stop();
 
-    const response = await hospitalApi(`/v1/referrals/${sent.id}/decision`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
+    const response = await hospitalApi(`/fhir/r4/Task/${sent.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ ...task, status: 'accepted' }),
     });
     expect(response.status).toBe(202);
 
     const restarted = await createHub(hubOptions);
     try {
-      const token = await tokenFor(restarted.keyRing, SCHOOL, 'psychology-teacher');
+      const token = await tokenFor(restarted.keyRing, SCHOOL, 'psychology-teacher', { clock });
       const referral = await eventually(
         async () => {
           const r = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(restarted.fetch, token, READ, { id: sent.id });
@@ -96,6 +114,7 @@ describe('restarting the hub on Kafka and PostgreSQL', () => {
       expect(referral.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
     } finally {
       await hospital.shutdown();
+      await otherHospital.shutdown();
       await school.shutdown();
       await restarted.stop();
     }

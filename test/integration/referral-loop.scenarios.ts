@@ -3,17 +3,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAgencySigningKey, createAgencySigner } from '../../adapters/crypto/agency-keys.js';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import type { DeadLetter } from '../../adapters/messaging/verified-handler.js';
+import type { Clock } from '../../core/clock.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
-import { EVENT_TYPES } from '../../core/messages/event-types.js';
 import { TOPICS } from '../../core/messages/topics.js';
+import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
 import type { Hub } from '../../gateway/create-hub.js';
 import { errorCode, eventually, gql, subscribeSse, tokenFor } from '../support/hub-client.js';
+import { referralInput } from '../support/referral-fixtures.js';
 
 /** What a scenario needs from the deployment under test (embedded, or Kafka + PostgreSQL). */
 export interface LoopDeployment {
   hub: Hub;
-  /** The hospital system's view of its connector's JSON API (embedded in the hub, or a separate connector). */
+  /** The hub's and the connectors' clock: scenarios run in simulated time. */
+  clock: Clock & { advance(ms: number): void };
+  /** The hospital system's view of its connector (FHIR R4 under /fhir/r4), embedded in the hub or separate. */
   hospitalConnector: (path: string, init?: RequestInit) => Promise<Response>;
+  /** Another hospital's connector: the target of a transfer. */
+  otherHospitalConnector: (path: string, init?: RequestInit) => Promise<Response>;
   schoolConnector: (path: string, init?: RequestInit) => Promise<Response>;
   /** Counts rows, to prove that refused requests wrote nothing. */
   count: (table: 'referrals' | 'referral_timeline') => Promise<number>;
@@ -23,48 +29,98 @@ export interface LoopDeployment {
 export const SCHOOL = 'school-east';
 export const OTHER_SCHOOL = 'school-west';
 export const HOSPITAL = 'hospital-kangning';
+export const OTHER_HOSPITAL = 'hospital-seventh';
+export const CENTRE = 'centre-haishu';
+export const BUREAU = 'bureau-haishu';
+export const OTHER_BUREAU = 'bureau-yinzhou';
 export const POLICE = 'police-haishu';
 export const STUDENT = 'subj-7k2m9q';
 export const OTHER_SCHOOLS_STUDENT = 'subj-5h1n8v';
+const DAY = 24 * 3600_000;
 
 export const CREATE = `mutation Create($input: CreateReferralInput!) {
-  createReferral(input: $input) { id state subjectId reason guardiansNotified school { id } hospital { id } timeline { state action actorAgency { id } } }
+  createReferral(input: $input) { id state code channel subjectId reason school { id } hospital { id } timeline { state action actorAgency { id } } }
 }`;
 export const READ = `query Read($id: ID!) {
-  referral(id: $id) { id state reason createdBy declineReason availableActions timeline { sequence state action actorAgency { id } actorUserId actorSystem at } }
+  referral(id: $id) {
+    id state reason createdBy declineReason withdrawReason availableActions overdue code
+    breaches { kind dueAt }
+    appointment { start location }
+    treatmentUpdates { kind riskLevel guidance clinical { medication } }
+    followUps { channel outcome }
+    leave { from }
+    returnReview { recordsReceived decision guardianCommitment recoveryCertificate { title } }
+    timeline { sequence state action actorAgency { id } actorUserId actorSystem at }
+  }
 }`;
 const ACCEPT = `mutation Accept($id: ID!) { acceptReferral(id: $id) { id state } }`;
 const DECLINE = `mutation Decline($id: ID!, $reason: String!) { declineReferral(id: $id, reason: $reason) { id state declineReason } }`;
 const WATCH = `subscription Watch($id: ID!) { referralStatusChanged(id: $id) { id state } }`;
 
-export async function sendReferral(hub: Hub, subjectId = STUDENT) {
-  const token = await tokenFor(hub.keyRing, SCHOOL, 'psychology-teacher');
-  const result = await gql<{ createReferral: { id: string; state: string } }>(hub.fetch, token, CREATE, {
-    input: {
-      subjectId,
-      hospitalAgencyId: HOSPITAL,
-      reason: 'Self-harm disclosed to psychology teacher; scale score above threshold.',
-      guardiansNotified: true,
-    },
+/** A student of the school no other test uses: a child has at most one open referral. */
+export async function newStudent(hub: Hub, schoolAgencyId = SCHOOL): Promise<string> {
+  const id = `subj-${randomUUID().slice(0, 8)}`;
+  await hub.sql.query('INSERT INTO subjects (id, school_agency_id, grade, local_ref) VALUES ($1, $2, 8, $3)', [id, schoolAgencyId, `T-${id}`]);
+  return id;
+}
+
+export async function sendReferral(
+  hub: Hub,
+  options: { subjectId?: string; clock?: Clock; hospitalAgencyId?: string; channel?: 'OUTPATIENT' | 'COUNSELLING' } = {},
+) {
+  const token = await tokenFor(hub.keyRing, SCHOOL, 'psychology-teacher', { clock: options.clock });
+  const result = await gql<{ createReferral: { id: string; state: string; code: string } }>(hub.fetch, token, CREATE, {
+    input: referralInput({
+      subjectId: options.subjectId ?? (await newStudent(hub)),
+      hospitalAgencyId: options.hospitalAgencyId,
+      channel: options.channel,
+    }),
   });
   expect(result.errors).toBeUndefined();
   return result.data!.createReferral;
 }
 
-async function offeredReferral(d: LoopDeployment, referralId: string) {
+/** The hospital EHR's FHIR calls, as `application/fhir+json`. */
+function fhirOf(connector: LoopDeployment['hospitalConnector']) {
+  return async (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => {
+    const response = await connector(`/fhir/r4${path}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { resourceType: string } };
+  };
+}
+
+async function taskAtHospital(connector: LoopDeployment['hospitalConnector'], referralId: string, status?: string) {
+  const fhir = fhirOf(connector);
   return eventually(
     async () => {
-      const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ kind: string; payload: Record<string, unknown> }> };
-      return body.items.find((i) => i.kind === 'referral-offered' && i.payload.referralId === referralId);
+      const read = await fhir('GET', `/Task/${referralId}`);
+      return read.status === 200 && (!status || read.body.status === status) ? read.body : null;
     },
-    { what: 'the referral to reach the hospital system' },
+    { what: `the Task at the hospital${status ? ` (${status})` : ''}` },
   );
 }
 
-async function stateOf(hub: Hub, referralId: string) {
-  const token = await tokenFor(hub.keyRing, SCHOOL, 'psychology-teacher');
-  const result = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(hub.fetch, token, READ, { id: referralId });
+async function stateOf(d: LoopDeployment, referralId: string) {
+  const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher', { clock: d.clock });
+  const result = await gql<{ referral: Record<string, unknown> & { state: string; timeline: Array<{ action: string; state: string }> } }>(
+    d.hub.fetch,
+    token,
+    READ,
+    { id: referralId },
+  );
   return result.data?.referral;
+}
+
+async function reaches(d: LoopDeployment, referralId: string, state: string) {
+  return eventually(
+    async () => {
+      const r = await stateOf(d, referralId);
+      return r?.state === state ? r : null;
+    },
+    { what: state },
+  );
 }
 
 /** Collects the dead letters about one referral, read by a fresh consumer group. */
@@ -82,112 +138,382 @@ async function watchDeadLetters(hub: Hub, referralId: string) {
 }
 
 /**
- * The walking-skeleton loop, written once and run against every deployment: school → hub → hospital → school.
+ * The referral loop, written once and run against every deployment: school → hub → hospital (FHIR R4) → school,
+ * in simulated time.
  */
 export function describeReferralLoop(name: string, deploy: () => Promise<LoopDeployment>) {
   describe(name, () => {
     let d: LoopDeployment;
+    let fhir: ReturnType<typeof fhirOf>;
+    const as = (agencyId: string, role: string, userId?: string) => tokenFor(d.hub.keyRing, agencyId, role, { clock: d.clock, userId });
+    const mutate = async <T = Record<string, unknown>>(token: string, mutation: string, variables: Record<string, unknown>) => {
+      const result = await gql<T>(d.hub.fetch, token, mutation, variables);
+      expect(result.errors).toBeUndefined();
+      return result.data!;
+    };
     beforeAll(async () => {
       d = await deploy();
+      fhir = fhirOf(d.hospitalConnector);
     });
     afterAll(async () => {
       await d?.stop();
     });
 
-    it('a referral travels from school to hospital system and its acceptance comes back to the school', async () => {
-      const schoolToken = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
-      const sent = await sendReferral(d.hub);
-      expect(sent.state).toBe('SENT');
-
-      const watch = await subscribeSse(d.hub.fetch, schoolToken, WATCH, { id: sent.id });
+    it('the whole loop: FHIR Task to the hospital, no-show and re-engagement, treatment, leave, return review, closure', async () => {
+      const teacher = await as(SCHOOL, 'psychology-teacher');
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      expect(sent).toMatchObject({ state: 'SENT', code: expect.stringMatching(/^GC-[0-9A-Z]{4}-[0-9A-Z]{4}$/) as string, channel: 'OUTPATIENT' });
+      const watch = await subscribeSse(d.hub.fetch, teacher, WATCH, { id: sent.id });
       await eventually(async () => watch.events.length >= 1, { what: 'the subscription to start' });
 
-      const offer = await offeredReferral(d, sent.id);
-      expect(offer.payload).toMatchObject({ referringSchoolId: SCHOOL, patientPseudonym: STUDENT, guardiansNotified: true });
+      // The hospital EHR finds the new referral among its requested Tasks, and the ServiceRequest behind it.
+      const task = await taskAtHospital(d.hospitalConnector, sent.id, 'requested');
+      const search = await fhir('GET', `/Task?owner=${HOSPITAL}&status=requested`);
+      expect(search.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
+      expect(JSON.stringify(search.body)).toContain(sent.id);
+      const serviceRequest = await fhir('GET', `/ServiceRequest/${sent.id}`);
+      expect(serviceRequest.body).toMatchObject({ resourceType: 'ServiceRequest', id: sent.id });
+      expect(JSON.stringify(serviceRequest.body)).toContain(sent.code);
 
-      const decision = await d.hospitalConnector(`/v1/referrals/${sent.id}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ decision: 'accept', decidedBy: 'dr-lin' }),
-      });
-      expect(decision.status).toBe(202);
-
+      const basedOn = [{ reference: `ServiceRequest/${sent.id}` }];
+      const accepted = await fhir('PUT', `/Task/${sent.id}`, { ...task, status: 'accepted', owner: { ...(task.owner as object), display: 'dr-lin' } });
+      expect(accepted.status).toBe(202);
       await eventually(
         async () => watch.events.some((e) => (e.data as { referralStatusChanged: { state: string } }).referralStatusChanged.state === 'ACCEPTED'),
-        {
-          what: 'the subscription to push ACCEPTED',
-        },
+        { what: 'the subscription to push ACCEPTED' },
       );
       await watch.close();
-
-      const read = await gql<{ referral: { state: string; createdBy: string; timeline: Array<Record<string, unknown>> } }>(d.hub.fetch, schoolToken, READ, {
-        id: sent.id,
+      const afterAccept = await reaches(d, sent.id, 'ACCEPTED');
+      expect(afterAccept.timeline[1]).toMatchObject({
+        action: 'ACCEPT',
+        actorUserId: 'dr-lin',
+        actorSystem: expect.stringMatching(/^api-key:[0-9a-f]{8}$/) as string,
       });
-      expect(read.data?.referral.state).toBe('ACCEPTED');
-      expect(read.data?.referral.timeline.map((t) => [t.state, t.action, (t.actorAgency as { id: string }).id])).toEqual([
-        ['SENT', 'SEND', SCHOOL],
-        ['ACCEPTED', 'ACCEPT', HOSPITAL],
-      ]);
-      expect(read.data?.referral.timeline[1]?.actorUserId).toBe('dr-lin');
-      // The person the hospital's system named, and the credential that system proved to its connector.
-      expect(read.data?.referral.timeline[1]?.actorSystem).toMatch(/^api-key:[0-9a-f]{8}$/);
+      await taskAtHospital(d.hospitalConnector, sent.id, 'accepted');
 
-      const schoolInbox = await eventually(
+      const appointment = (start: string, status: string) => ({
+        resourceType: 'Appointment',
+        status,
+        start,
+        end: new Date(new Date(start).getTime() + 3600_000).toISOString(),
+        basedOn,
+        participant: [{ actor: { reference: 'Location/clinic-3', display: 'Outpatient clinic 3' }, status: 'accepted' }],
+      });
+      const first = new Date(d.clock.now().getTime() + 2 * DAY).toISOString();
+      expect((await fhir('POST', '/Appointment', appointment(first, 'booked'))).status).toBe(202);
+      expect((await reaches(d, sent.id, 'SCHEDULED')).appointment).toMatchObject({ location: 'Outpatient clinic 3' });
+      expect((await fhir('POST', '/Appointment', appointment(first, 'noshow'))).status).toBe(202);
+      await reaches(d, sent.id, 'NO_SHOW');
+      // The no-show goes back to the school's system with a prompt to re-engage the family.
+      await eventually(
         async () => {
           const body = (await (await d.schoolConnector('/v1/inbox')).json()) as { items: Array<{ payload: Record<string, unknown> }> };
-          return body.items.find((i) => i.payload.referralId === sent.id && i.payload.state === 'ACCEPTED');
+          return body.items.find((i) => i.payload.referralId === sent.id && i.payload.state === 'NO_SHOW');
         },
-        { what: "the status change to reach the school's system" },
+        { what: "the no-show at the school's system" },
       );
-      expect(schoolInbox.payload.previousState).toBe('SENT');
-    });
+      await mutate(teacher, 'mutation($id: ID!) { reEngageFamily(id: $id, note: "Home visit; mother will bring him on Friday.") { id } }', { id: sent.id });
+      expect((await fhir('POST', '/Appointment', appointment(new Date(d.clock.now().getTime() + 4 * DAY).toISOString(), 'booked'))).status).toBe(202);
+      await reaches(d, sent.id, 'SCHEDULED');
 
-    it('hospital staff working in the hub accept a referral directly', async () => {
-      const sent = await sendReferral(d.hub);
-      const liaison = await tokenFor(d.hub.keyRing, HOSPITAL, 'hospital-liaison');
-      const accepted = await gql<{ acceptReferral: { state: string } }>(d.hub.fetch, liaison, ACCEPT, { id: sent.id });
-      expect(accepted.errors).toBeUndefined();
-      expect(accepted.data?.acceptReferral.state).toBe('ACCEPTED');
-      expect((await stateOf(d.hub, sent.id))?.state).toBe('ACCEPTED');
-    });
-
-    it('a hospital declines with a reason the school can read, through its system', async () => {
-      const sent = await sendReferral(d.hub);
-      await offeredReferral(d, sent.id);
-      const response = await d.hospitalConnector(`/v1/referrals/${sent.id}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ decision: 'decline', reason: 'No adolescent bed this week; refer to the municipal centre.', decidedBy: 'dr-lin' }),
+      const encounter = (cls: string, status: string) => ({
+        resourceType: 'Encounter',
+        status,
+        class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: cls },
+        basedOn,
+        participant: [{ individual: { display: 'dr-lin' } }],
       });
-      expect(response.status).toBe(202);
-      await eventually(async () => (await stateOf(d.hub, sent.id))?.state === 'DECLINED', { what: 'DECLINED' });
-      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
-      const read = await gql<{ referral: { declineReason: string } }>(d.hub.fetch, token, READ, { id: sent.id });
-      expect(read.data?.referral.declineReason).toContain('No adolescent bed');
+      expect((await fhir('POST', '/Encounter', encounter('AMB', 'finished'))).status).toBe(202);
+      await reaches(d, sent.id, 'ATTENDED');
+      expect((await fhir('POST', '/Encounter', encounter('IMP', 'in-progress'))).status).toBe(202);
+      await reaches(d, sent.id, 'ADMITTED');
+      const carePlan = {
+        resourceType: 'CarePlan',
+        status: 'active',
+        intent: 'plan',
+        subject: { display: 'withheld' },
+        basedOn,
+        author: { display: 'dr-lin' },
+        category: [{ coding: [{ system: 'urn:careloop:code-system:school-guidance', code: 'risk-high' }] }],
+        description: 'Keep a quiet room at lunch; no sports for two weeks.',
+        activity: [{ detail: { status: 'in-progress', productCodeableConcept: { text: 'sertraline 50 mg' } } }],
+      };
+      expect((await fhir('POST', '/CarePlan', carePlan)).status).toBe(202);
+      const withGuidance = await eventually(
+        async () => {
+          const r = await stateOf(d, sent.id);
+          return (r?.treatmentUpdates as unknown[] | undefined)?.some((u) => (u as { guidance: string | null }).guidance?.includes('quiet room')) ? r : null;
+        },
+        { what: 'the guidance at the school' },
+      );
+      // The school reads the guidance in plain words, never the medication (clinical detail).
+      expect(JSON.stringify(withGuidance)).not.toContain('sertraline');
+      expect(withGuidance.treatmentUpdates).toContainEqual(expect.objectContaining({ riskLevel: 'HIGH', clinical: null }));
+      const clinician = await as(HOSPITAL, 'clinician');
+      const theirs = await gql(d.hub.fetch, clinician, 'query($id: ID!) { referral(id: $id) { treatmentUpdates { clinical { medication } } } }', {
+        id: sent.id,
+      });
+      expect(JSON.stringify(theirs.data)).toContain('sertraline');
+
+      expect((await fhir('POST', '/Encounter', encounter('IMP', 'finished'))).status).toBe(202);
+      await reaches(d, sent.id, 'DISCHARGED');
+      await mutate(teacher, 'mutation($id: ID!, $from: DateTime!) { recordLeave(id: $id, from: $from) { id } }', {
+        id: sent.id,
+        from: d.clock.now().toISOString(),
+      });
+      const certificate = {
+        resourceType: 'DocumentReference',
+        status: 'current',
+        type: { coding: [{ system: 'urn:careloop:code-system:document-kind', code: 'recovery-certificate' }] },
+        date: d.clock.now().toISOString(),
+        author: [{ display: 'dr-lin' }],
+        context: { related: basedOn },
+        content: [{ attachment: { url: 'https://ehr.example/docs/991', title: '恢复证明' } }],
+      };
+      expect((await fhir('POST', '/DocumentReference', certificate)).status).toBe(202);
+      await eventually(async () => ((await stateOf(d, sent.id))?.returnReview as { recoveryCertificate: unknown } | null)?.recoveryCertificate, {
+        what: 'the recovery certificate on the referral',
+      });
+      const crisisTeam = await as(SCHOOL, 'crisis-team');
+      await mutate(crisisTeam, 'mutation($id: ID!) { startReturnReview(id: $id, recordsReceived: true) { id } }', { id: sent.id });
+      const decided = await mutate<{ decideReturn: { state: string } }>(
+        crisisTeam,
+        'mutation($id: ID!, $d: ReturnDecisionInput!) { decideReturn(id: $id, decision: $d) { state } }',
+        {
+          id: sent.id,
+          d: {
+            decision: 'RETURN_WITH_CONDITIONS',
+            conditions: 'Half days for two weeks.',
+            guardianCommitment: 'Daily check-in call.',
+            studentCommitment: 'Tells his mentor when low.',
+          },
+        },
+      );
+      expect(decided.decideReturn.state).toBe('FOLLOW_UP');
+      await mutate(teacher, 'mutation($id: ID!, $f: FollowUpInput!) { recordFollowUp(id: $id, followUp: $f) { id } }', {
+        id: sent.id,
+        f: { at: d.clock.now().toISOString(), channel: 'IN_PERSON', outcome: 'Settled back in class.' },
+      });
+      const closed = await mutate<{ closeReferral: { state: string } }>(teacher, 'mutation($id: ID!) { closeReferral(id: $id) { state } }', { id: sent.id });
+      expect(closed.closeReferral.state).toBe('CLOSED');
+
+      const final = (await stateOf(d, sent.id))!;
+      expect(final.timeline.map((t) => t.action)).toEqual([
+        'SEND',
+        'ACCEPT',
+        'SCHEDULE',
+        'RECORD_NO_SHOW',
+        'RE_ENGAGE',
+        'SCHEDULE',
+        'RECORD_ATTENDANCE',
+        'ADMIT',
+        'RECORD_TREATMENT_UPDATE',
+        'DISCHARGE',
+        'RECORD_LEAVE',
+        'RECEIVE_RECOVERY_CERTIFICATE',
+        'START_RETURN_REVIEW',
+        'DECIDE_RETURN',
+        'RECORD_FOLLOW_UP',
+        'CLOSE',
+      ]);
+      expect(final.timeline.at(-1)?.state).toBe('CLOSED');
+      // The hospital's Task follows the case to its end.
+      const done = await taskAtHospital(d.hospitalConnector, sent.id, 'completed');
+      expect(JSON.stringify(done.businessStatus)).toContain('7.0');
     });
 
-    it('a hospital connector refuses a decline without a reason and sends nothing', async () => {
-      const sent = await sendReferral(d.hub);
-      const response = await d.hospitalConnector(`/v1/referrals/${sent.id}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ decision: 'decline', decidedBy: 'dr-lin' }),
+    it('deadlines pass in simulated time: the school hears of an unacknowledged referral, the bureau of a stalled one', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      await taskAtHospital(d.hospitalConnector, sent.id);
+      d.clock.advance(25 * 3600_000);
+      expect(await d.hub.referrals.raiseOverdue()).toBeGreaterThan(0);
+      const overdue = (await stateOf(d, sent.id))!;
+      expect(overdue.overdue).toBe(true);
+      expect(overdue.breaches).toEqual([expect.objectContaining({ kind: 'ACKNOWLEDGEMENT' })]);
+      await eventually(
+        async () => {
+          const body = (await (await d.schoolConnector('/v1/inbox')).json()) as { items: Array<{ kind: string; payload: Record<string, unknown> }> };
+          return body.items.find((i) => i.kind === 'referral-overdue' && i.payload.referralId === sent.id && i.payload.deadline === 'ACKNOWLEDGEMENT');
+        },
+        { what: 'the overdue notice at the school' },
+      );
+      // Raising again changes nothing: each breach is recorded once.
+      const before = (await stateOf(d, sent.id))!.breaches as unknown[];
+      await d.hub.referrals.raiseOverdue();
+      expect((await stateOf(d, sent.id))!.breaches).toHaveLength(before.length);
+
+      // The district bureau sees the overdue referral of its school, without the child or the case.
+      const bureau = await as(BUREAU, 'bureau-analyst');
+      const seen = await gql<{ referral: Record<string, unknown> }>(
+        d.hub.fetch,
+        bureau,
+        'query($id: ID!) { referral(id: $id) { id state subjectId reason breaches { kind } } }',
+        { id: sent.id },
+      );
+      expect(seen.data?.referral).toMatchObject({ id: sent.id, state: 'SENT', subjectId: null, reason: null });
+      const listed = await gql<{ referrals: { items: Array<{ id: string }> } }>(
+        d.hub.fetch,
+        bureau,
+        '{ referrals(filter: { overdue: true }, first: 100) { items { id } } }',
+      );
+      expect(listed.data?.referrals.items.map((r) => r.id)).toContain(sent.id);
+      const otherBureau = await gql(d.hub.fetch, await as(OTHER_BUREAU, 'bureau-analyst'), 'query($id: ID!) { referral(id: $id) { id } }', { id: sent.id });
+      expect(errorCode(otherBureau)).toBe('NOT_FOUND');
+
+      // Accepting answers the deadline: the referral is no longer overdue; 14 silent days make it stalled.
+      await mutate(await as(HOSPITAL, 'hospital-liaison'), ACCEPT, { id: sent.id });
+      expect((await stateOf(d, sent.id))!.overdue).toBe(false);
+      d.clock.advance(15 * DAY);
+      await d.hub.referrals.raiseOverdue();
+      const kinds = ((await stateOf(d, sent.id))!.breaches as Array<{ kind: string }>).map((b) => b.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['ACKNOWLEDGEMENT', 'FIRST_APPOINTMENT', 'STALLED']));
+      // Whatever else is in flight for other referrals must not go stale under the jump: close this one.
+      await mutate(
+        await as(SCHOOL, 'psychology-teacher'),
+        'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Family chose another hospital.") { id } }',
+        { id: sent.id },
+      );
+    });
+
+    it('the bureau reads counters for the schools of its district only', async () => {
+      const from = new Date(d.clock.now().getTime() - 365 * DAY);
+      const to = new Date(d.clock.now().getTime() + DAY);
+      const query =
+        'query($from: DateTime!, $to: DateTime!) { districtReferralCounters(from: $from, to: $to) { districtId schools { school { id } referred attended admitted returnedToSchool deadlineBreaches } total { referred } } }';
+      const counters = await gql<{
+        districtReferralCounters: {
+          districtId: string;
+          schools: Array<{ school: { id: string }; referred: number; attended: number; admitted: number; returnedToSchool: number }>;
+        };
+      }>(d.hub.fetch, await as(BUREAU, 'bureau-analyst'), query, { from: from.toISOString(), to: to.toISOString() });
+      expect(counters.errors).toBeUndefined();
+      expect(counters.data?.districtReferralCounters.districtId).toBe('haishu');
+      const east = counters.data!.districtReferralCounters.schools.find((s) => s.school.id === SCHOOL)!;
+      expect(east.referred).toBeGreaterThan(0);
+      expect(east).toMatchObject({ attended: expect.any(Number) as number, admitted: expect.any(Number) as number });
+      expect(counters.data!.districtReferralCounters.schools.map((s) => s.school.id)).not.toContain(OTHER_SCHOOL);
+      const school = await gql(d.hub.fetch, await as(SCHOOL, 'psychology-teacher'), query, { from: from.toISOString(), to: to.toISOString() });
+      expect(errorCode(school)).toBe('NOT_FOUND');
+    });
+
+    it('the hospital finds a referral by the code on the family’s letter; another hospital cannot tell it from an unknown code', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      const letter = await gql<{ referral: { letter: { code: string; text: string } } }>(
+        d.hub.fetch,
+        await as(SCHOOL, 'psychology-teacher'),
+        'query($id: ID!) { referral(id: $id) { letter { code text } } }',
+        { id: sent.id },
+      );
+      expect(letter.data?.referral.letter.text).toContain(`转介编号：${sent.code}`);
+      expect(letter.data?.referral.letter.text).not.toContain('Self-harm');
+      const byCode = 'query($c: String!) { referralByCode(code: $c) { id state } }';
+      const found = await gql<{ referralByCode: { id: string } }>(d.hub.fetch, await as(HOSPITAL, 'hospital-liaison'), byCode, { c: sent.code.toLowerCase() });
+      expect(found.data?.referralByCode.id).toBe(sent.id);
+      const other = await gql(d.hub.fetch, await as(OTHER_HOSPITAL, 'hospital-liaison'), byCode, { c: sent.code });
+      const unknown = await gql(d.hub.fetch, await as(OTHER_HOSPITAL, 'hospital-liaison'), byCode, { c: 'GC-0000-0000' });
+      expect(errorCode(other)).toBe('NOT_FOUND');
+      expect(JSON.stringify(other)).toBe(JSON.stringify(unknown));
+      await mutate(await as(SCHOOL, 'psychology-teacher'), 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Test over.") { id } }', { id: sent.id });
+    });
+
+    it('a second open referral for the same child is refused; once the first is closed, a new one may be sent', async () => {
+      const subjectId = await newStudent(d.hub);
+      const first = await sendReferral(d.hub, { subjectId, clock: d.clock });
+      const teacher = await as(SCHOOL, 'psychology-teacher');
+      const before = await d.count('referrals');
+      const second = await gql(d.hub.fetch, teacher, CREATE, { input: referralInput({ subjectId }) });
+      expect(errorCode(second)).toBe('OPEN_REFERRAL_EXISTS');
+      expect(await d.count('referrals')).toBe(before);
+      await mutate(teacher, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Sent to the wrong clinic.") { id } }', { id: first.id });
+      expect((await gql(d.hub.fetch, teacher, CREATE, { input: referralInput({ subjectId }) })).errors).toBeUndefined();
+    });
+
+    it('a transfer moves the case to another hospital: its Task appears there and the first hospital’s Task is cancelled', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      await taskAtHospital(d.hospitalConnector, sent.id);
+      const liaison = await as(HOSPITAL, 'hospital-liaison');
+      await mutate(liaison, ACCEPT, { id: sent.id });
+      const moved = await mutate<{ transferReferral: { state: string } | null }>(
+        liaison,
+        'mutation($id: ID!, $to: ID!) { transferReferral(id: $id, hospitalAgencyId: $to, reason: "Adolescent ward full.") { state } }',
+        { id: sent.id, to: OTHER_HOSPITAL },
+      );
+      // The first hospital may no longer read the case once it has moved on: the transfer answers null.
+      expect(moved.transferReferral).toBeNull();
+      expect((await stateOf(d, sent.id))?.state).toBe('SENT');
+      await taskAtHospital(d.otherHospitalConnector, sent.id, 'requested');
+      await taskAtHospital(d.hospitalConnector, sent.id, 'cancelled');
+      const firstHospital = await gql(d.hub.fetch, liaison, READ, { id: sent.id });
+      expect(errorCode(firstHospital)).toBe('NOT_FOUND');
+      // Transferring to an agency that takes no outpatient referrals is refused.
+      const toCentre = await gql(
+        d.hub.fetch,
+        await as(SCHOOL, 'psychology-teacher'),
+        'mutation($id: ID!) { transferReferral(id: $id, hospitalAgencyId: "centre-haishu", reason: "x") { id } }',
+        { id: sent.id },
+      );
+      expect(errorCode(toCentre)).toBe('FORBIDDEN');
+    });
+
+    it('a counselling referral goes to a community centre, and the school books the appointment itself', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock, hospitalAgencyId: CENTRE, channel: 'COUNSELLING' });
+      const counsellor = await as(CENTRE, 'counsellor');
+      await mutate(counsellor, ACCEPT, { id: sent.id });
+      const booked = await mutate<{ scheduleAppointment: { state: string; appointment: { location: string } } }>(
+        await as(SCHOOL, 'psychology-teacher'),
+        'mutation($id: ID!, $a: AppointmentInput!) { scheduleAppointment(id: $id, appointment: $a) { state appointment { location } } }',
+        { id: sent.id, a: { start: new Date(d.clock.now().getTime() + DAY).toISOString(), location: 'Room 2, growth guidance centre' } },
+      );
+      expect(booked.scheduleAppointment).toEqual({ state: 'SCHEDULED', appointment: { location: 'Room 2, growth guidance centre' } });
+      // An outpatient referral cannot go to a centre.
+      const refused = await gql(d.hub.fetch, await as(SCHOOL, 'psychology-teacher'), CREATE, {
+        input: referralInput({ subjectId: await newStudent(d.hub), hospitalAgencyId: CENTRE, channel: 'OUTPATIENT' }),
       });
-      expect(response.status).toBe(400);
-      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
-      expect((await stateOf(d.hub, sent.id))?.state).toBe('SENT');
+      expect(errorCode(refused)).toBe('FORBIDDEN');
+    });
+
+    it('FHIR the connector cannot use gets an OperationOutcome, never a 5xx, and changes nothing', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      await taskAtHospital(d.hospitalConnector, sent.id);
+      const invalid = await fhir('POST', '/Task', { resourceType: 'Task', intent: 'order', focus: { reference: `ServiceRequest/${sent.id}` } });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.resourceType).toBe('OperationOutcome');
+      const notOurs = await fhir('POST', '/Encounter', { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' } });
+      expect(notOurs.status).toBe(422);
+      const unknown = await fhir('POST', '/Encounter', {
+        resourceType: 'Encounter',
+        status: 'finished',
+        class: { code: 'AMB' },
+        basedOn: [{ reference: `ServiceRequest/${randomUUID()}` }],
+      });
+      expect(unknown.status).toBe(404);
+      const dlq = await watchDeadLetters(d.hub, sent.id);
+      const illegal = await fhir('POST', '/Encounter', {
+        resourceType: 'Encounter',
+        status: 'finished',
+        class: { code: 'AMB' },
+        basedOn: [{ reference: `ServiceRequest/${sent.id}` }],
+      });
+      // Valid and ours, but the state machine refuses a visit before acceptance: the hub dead-letters it, with why.
+      expect(illegal.status).toBe(202);
+      const letters = await eventually(async () => (dlq.letters.length ? dlq.letters : null), { what: 'the refused visit in the dead-letter topic' });
+      await dlq.close();
+      expect(letters[0]).toMatchObject({ reason: 'INVALID_TRANSITION', consumer: 'hub.ledger-projector' });
+      const metadata = await fhir('GET', '/metadata');
+      expect(metadata.body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1' });
+      expect((await stateOf(d, sent.id))?.state).toBe('SENT');
     });
 
     it('another school, the police and a stranger cannot learn that the referral exists', async () => {
-      const sent = await sendReferral(d.hub);
-      const otherSchool = await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, OTHER_SCHOOL, 'psychology-teacher'), READ, { id: sent.id });
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      const otherSchool = await gql(d.hub.fetch, await as(OTHER_SCHOOL, 'psychology-teacher'), READ, { id: sent.id });
       expect(errorCode(otherSchool)).toBe('NOT_FOUND');
       expect(otherSchool.data).toBeNull();
-      const police = await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, POLICE, 'police-analyst'), READ, { id: sent.id });
+      const police = await gql(d.hub.fetch, await as(POLICE, 'police-analyst'), READ, { id: sent.id });
       expect(errorCode(police)).toBe('NOT_FOUND');
       expect(police.data).toBeNull();
       // Indistinguishable from a referral that does not exist at all.
-      const missing = await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, OTHER_SCHOOL, 'psychology-teacher'), READ, { id: randomUUID() });
+      const missing = await gql(d.hub.fetch, await as(OTHER_SCHOOL, 'psychology-teacher'), READ, { id: randomUUID() });
       expect(missing.errors?.[0]?.message).toBe(otherSchool.errors?.[0]?.message);
       expect(missing.errors?.[0]?.extensions).toEqual(otherSchool.errors?.[0]?.extensions);
       const stranger = await gql(d.hub.fetch, null, READ, { id: sent.id });
@@ -197,11 +523,11 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     });
 
     it('a referral for an unknown student or another school’s student answers byte for byte the same and writes nothing', async () => {
-      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+      const token = await as(SCHOOL, 'psychology-teacher');
       const before = await d.count('referrals');
       const bodies: string[] = [];
       for (const subjectId of ['subj-does-not-exist', OTHER_SCHOOLS_STUDENT]) {
-        const result = await gql(d.hub.fetch, token, CREATE, { input: { subjectId, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: true } });
+        const result = await gql(d.hub.fetch, token, CREATE, { input: referralInput({ subjectId }) });
         expect(errorCode(result)).toBe('NOT_FOUND');
         expect(result.data).toBeNull();
         bodies.push(JSON.stringify(result));
@@ -212,10 +538,10 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     });
 
     it('a referral to an unknown agency answers exactly like one to an agency that is no hospital', async () => {
-      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+      const token = await as(SCHOOL, 'psychology-teacher');
       const bodies: string[] = [];
       for (const hospitalAgencyId of ['hospital-does-not-exist', POLICE]) {
-        const result = await gql(d.hub.fetch, token, CREATE, { input: { subjectId: STUDENT, hospitalAgencyId, reason: 'x', guardiansNotified: true } });
+        const result = await gql(d.hub.fetch, token, CREATE, { input: referralInput({ subjectId: STUDENT, hospitalAgencyId }) });
         expect(errorCode(result)).toBe('FORBIDDEN');
         bodies.push(JSON.stringify(result));
       }
@@ -223,17 +549,17 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     });
 
     it('deciding on another hospital’s referral answers exactly like deciding on one that does not exist', async () => {
-      const sent = await sendReferral(d.hub);
-      const stranger = await tokenFor(d.hub.keyRing, OTHER_SCHOOL, 'psychology-teacher');
-      const hidden = await gql(d.hub.fetch, stranger, 'mutation($id: ID!) { withdrawReferral(id: $id) { id } }', { id: sent.id });
-      const missing = await gql(d.hub.fetch, stranger, 'mutation($id: ID!) { withdrawReferral(id: $id) { id } }', { id: randomUUID() });
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      const stranger = await as(OTHER_SCHOOL, 'psychology-teacher');
+      const hidden = await gql(d.hub.fetch, stranger, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Moved away.") { id } }', { id: sent.id });
+      const missing = await gql(d.hub.fetch, stranger, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Moved away.") { id } }', { id: randomUUID() });
       expect(errorCode(hidden)).toBe('NOT_FOUND');
       expect(JSON.stringify(hidden)).toBe(JSON.stringify(missing));
     });
 
     it('accepting a referral twice is INVALID_TRANSITION and leaves its timeline as it was', async () => {
-      const sent = await sendReferral(d.hub);
-      const liaison = await tokenFor(d.hub.keyRing, HOSPITAL, 'hospital-liaison');
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      const liaison = await as(HOSPITAL, 'hospital-liaison');
       await gql(d.hub.fetch, liaison, ACCEPT, { id: sent.id });
       const timelineBefore = await d.count('referral_timeline');
       const again = await gql(d.hub.fetch, liaison, ACCEPT, { id: sent.id });
@@ -242,17 +568,17 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     });
 
     it('a school cannot accept its own referral: FORBIDDEN, and nothing changes', async () => {
-      const sent = await sendReferral(d.hub);
-      const teacher = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      const teacher = await as(SCHOOL, 'psychology-teacher');
       const result = await gql(d.hub.fetch, teacher, ACCEPT, { id: sent.id });
       expect(errorCode(result)).toBe('FORBIDDEN');
-      expect((await stateOf(d.hub, sent.id))?.state).toBe('SENT');
+      expect((await stateOf(d, sent.id))?.state).toBe('SENT');
       const decline = await gql(d.hub.fetch, teacher, DECLINE, { id: sent.id, reason: 'x' });
       expect(errorCode(decline)).toBe('FORBIDDEN');
     });
 
     it('a malformed GraphQL call gets GRAPHQL_PARSE_FAILED and writes nothing', async () => {
-      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+      const token = await as(SCHOOL, 'psychology-teacher');
       const before = await d.count('referrals');
       const result = await gql(d.hub.fetch, token, 'mutation { createReferral(input: { subjectId: ');
       expect(errorCode(result)).toBe('GRAPHQL_PARSE_FAILED');
@@ -263,30 +589,34 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
 
     it('an expired token is UNAUTHENTICATED and writes nothing', async () => {
       const before = await d.count('referrals');
-      const expired = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher', { ttlSeconds: -3600 });
+      const expired = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher', { clock: d.clock, ttlSeconds: -3600 });
       const result = await gql(d.hub.fetch, expired, CREATE, {
-        input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: true },
+        input: referralInput(),
       });
       expect(errorCode(result)).toBe('UNAUTHENTICATED');
       expect(result.status).toBe(401);
       expect(await d.count('referrals')).toBe(before);
     });
 
-    it('a referral before the guardians were notified is FORBIDDEN, says why, and writes nothing', async () => {
-      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher');
+    it("a referral without the guardians' notice or the crisis group's decision is refused and writes nothing", async () => {
+      const token = await as(SCHOOL, 'psychology-teacher');
       const before = await d.count('referrals');
-      const result = await gql(d.hub.fetch, token, CREATE, {
-        input: { subjectId: STUDENT, hospitalAgencyId: HOSPITAL, reason: 'x', guardiansNotified: false },
-      });
-      expect(errorCode(result)).toBe('FORBIDDEN');
-      expect(result.errors?.[0]?.extensions?.reasons).toEqual(['guardians must be notified in writing before a referral']);
+      const { guardianNotice: _notice, ...withoutNotice } = referralInput({ subjectId: await newStudent(d.hub) });
+      const noNotice = await gql(d.hub.fetch, token, CREATE, { input: withoutNotice });
+      expect(errorCode(noNotice)).toBe('BAD_USER_INPUT');
+      const input = referralInput({ subjectId: await newStudent(d.hub) });
+      const notBeyond = await gql(d.hub.fetch, token, CREATE, { input: { ...input, assessment: { ...input.assessment, exceedsSchoolCapacity: false } } });
+      expect(errorCode(notBeyond)).toBe('BAD_USER_INPUT');
+      expect(notBeyond.errors?.[0]?.extensions?.field).toBe('assessment.exceedsSchoolCapacity');
+      const category1 = await gql(d.hub.fetch, token, CREATE, { input: { ...input, assessment: { ...input.assessment, category: 1 } } });
+      expect(errorCode(category1)).toBe('BAD_USER_INPUT');
       expect(await d.count('referrals')).toBe(before);
     });
 
     it('every disclosure and every refusal of a referral is audited, by field name only', async () => {
-      const sent = await sendReferral(d.hub);
-      await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher'), READ, { id: sent.id });
-      await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, POLICE, 'police-analyst'), READ, { id: sent.id });
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      await gql(d.hub.fetch, await as(SCHOOL, 'psychology-teacher'), READ, { id: sent.id });
+      await gql(d.hub.fetch, await as(POLICE, 'police-analyst'), READ, { id: sent.id });
       const rows = await d.hub.sql.query<{ principal_agency_id: string; action: string; allowed: boolean; fields: string[]; reasons: string[] }>(
         "SELECT principal_agency_id, action, allowed, fields, reasons FROM audit_log WHERE resource_type = 'referral' AND resource_id = $1 ORDER BY id",
         [sent.id],
@@ -303,39 +633,36 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
     });
 
     it('the hospital does not see which school user sent the referral', async () => {
-      const sent = await sendReferral(d.hub);
-      const liaison = await tokenFor(d.hub.keyRing, HOSPITAL, 'hospital-liaison');
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      const liaison = await as(HOSPITAL, 'hospital-liaison');
       const read = await gql<{ referral: { reason: string; createdBy: string | null } }>(d.hub.fetch, liaison, READ, { id: sent.id });
       expect(read.data?.referral.reason).toContain('Self-harm');
       expect(read.data?.referral.createdBy).toBeNull();
     });
 
     it('a school lists only its own students, and the police cannot list any', async () => {
-      const east = await gql<{ students: Array<{ id: string }> }>(
-        d.hub.fetch,
-        await tokenFor(d.hub.keyRing, SCHOOL, 'psychology-teacher'),
-        '{ students { id grade localRef } }',
-      );
+      const east = await gql<{ students: Array<{ id: string }> }>(d.hub.fetch, await as(SCHOOL, 'psychology-teacher'), '{ students { id grade localRef } }');
       expect(east.data?.students.map((s) => s.id)).toContain(STUDENT);
       expect(east.data?.students.map((s) => s.id)).not.toContain(OTHER_SCHOOLS_STUDENT);
-      const police = await gql(d.hub.fetch, await tokenFor(d.hub.keyRing, POLICE, 'police-analyst'), '{ students { id } }');
+      const police = await gql(d.hub.fetch, await as(POLICE, 'police-analyst'), '{ students { id } }');
       expect(errorCode(police)).toBe('FORBIDDEN');
     });
 
     it('each school and the hospital list the referrals that involve them, and no others', async () => {
-      const sent = await sendReferral(d.hub);
+      const sent = await sendReferral(d.hub, { clock: d.clock });
       const list = async (agency: string, role: string) =>
         (
-          await gql<{ referrals: Array<{ id: string }> }>(d.hub.fetch, await tokenFor(d.hub.keyRing, agency, role), '{ referrals { id state } }')
-        ).data?.referrals.map((r) => r.id);
+          await gql<{ referrals: { items: Array<{ id: string }> } }>(d.hub.fetch, await as(agency, role), '{ referrals(first: 100) { items { id state } } }')
+        ).data?.referrals.items.map((r) => r.id);
       expect(await list(SCHOOL, 'psychology-teacher')).toContain(sent.id);
       expect(await list(HOSPITAL, 'clinician')).toContain(sent.id);
       expect(await list(OTHER_SCHOOL, 'psychology-teacher')).not.toContain(sent.id);
     });
 
-    it('a school withdraws its referral and the hospital system is told', async () => {
-      const sent = await sendReferral(d.hub);
-      const token = await tokenFor(d.hub.keyRing, SCHOOL, 'crisis-team');
+    it('a school withdraws its referral with a reason and the hospital system sees its Task cancelled', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock });
+      await taskAtHospital(d.hospitalConnector, sent.id);
+      const token = await as(SCHOOL, 'crisis-team');
       const result = await gql<{ withdrawReferral: { state: string } }>(
         d.hub.fetch,
         token,
@@ -343,27 +670,26 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
         { id: sent.id },
       );
       expect(result.data?.withdrawReferral.state).toBe('WITHDRAWN');
-      await eventually(
-        async () => {
-          const body = (await (await d.hospitalConnector('/v1/inbox')).json()) as { items: Array<{ kind: string; payload: Record<string, unknown> }> };
-          return body.items.find((i) => i.kind === 'referral-status-changed' && i.payload.referralId === sent.id && i.payload.state === 'WITHDRAWN');
-        },
-        { what: 'the withdrawal to reach the hospital system' },
-      );
+      await taskAtHospital(d.hospitalConnector, sent.id, 'cancelled');
+      // The hospital sees that it was withdrawn, not the school's reason.
+      const seen = await gql<{ referral: { withdrawReason: string | null; state: string } }>(d.hub.fetch, await as(HOSPITAL, 'clinician'), READ, {
+        id: sent.id,
+      });
+      expect(seen.data?.referral).toMatchObject({ state: 'WITHDRAWN', withdrawReason: null });
     });
 
-    it('forged, wrong-agency and re-labelled decision events are dead-lettered with their reason and change nothing', async () => {
-      const sent = await sendReferral(d.hub);
+    it('forged, wrong-agency and re-labelled hospital reports are dead-lettered with their reason and change nothing', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock });
       const dlq = await watchDeadLetters(d.hub, sent.id);
-      const data = { referralId: sent.id, decision: 'ACCEPT', decidedBy: 'mallory', decidedVia: 'api-key:00000000', decidedAt: new Date().toISOString() };
-      const time = new Date();
+      const data = { referralId: sent.id, action: 'ACCEPT', reportedBy: 'mallory', reportedVia: 'api-key:00000000', reportedAt: d.clock.now().toISOString() };
+      const time = d.clock.now();
 
       // Forged: a key nobody registered, presented under the hospital's name and kid.
       const hospitalKid = d.hub.keyRing.directory().find((a) => a.id === HOSPITAL)!.publicKeys.keys[0]!.kid as string;
       const rogueKey = { ...(await generateAgencySigningKey(HOSPITAL)), kid: hospitalKid };
       const forged = await createSignedEvent({
         signer: await createAgencySigner(HOSPITAL, rogueKey),
-        type: EVENT_TYPES.referralDecision,
+        type: REFERRAL_EVENT_TYPES.hospitalReport,
         subject: sent.id,
         recipient: HUB_AGENCY_ID,
         data,
@@ -373,7 +699,7 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       const schoolSigner = await d.hub.keyRing.signer(SCHOOL);
       const wrongAgency = await createSignedEvent({
         signer: { agencyId: HOSPITAL, sign: (p) => schoolSigner.sign(p) },
-        type: EVENT_TYPES.referralDecision,
+        type: REFERRAL_EVENT_TYPES.hospitalReport,
         subject: sent.id,
         recipient: HUB_AGENCY_ID,
         data,
@@ -382,7 +708,7 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       // Re-labelled: a genuine hospital event whose envelope was edited after signing.
       const genuine = await createSignedEvent({
         signer: await d.hub.keyRing.signer(HOSPITAL),
-        type: EVENT_TYPES.referralDecision,
+        type: REFERRAL_EVENT_TYPES.hospitalReport,
         subject: sent.id,
         recipient: HUB_AGENCY_ID,
         data,
@@ -398,28 +724,28 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       expect(letters.map((l) => l.reason)).toEqual(['INVALID_SIGNATURE', 'WRONG_SIGNER', 'INVALID_SIGNATURE', 'MALFORMED_EVENT']);
       expect(letters[0]?.originalValue).toBe(forged.value);
       expect(letters.every((l) => l.consumer === 'hub.ledger-projector' && l.originalTopic === TOPICS.hubInbound)).toBe(true);
-      expect((await stateOf(d.hub, sent.id))?.state).toBe('SENT');
+      expect((await stateOf(d, sent.id))?.state).toBe('SENT');
     });
 
-    it('a redelivered decision event is applied once', async () => {
-      const sent = await sendReferral(d.hub);
+    it('a redelivered hospital report is applied once', async () => {
+      const sent = await sendReferral(d.hub, { clock: d.clock });
       const event = await createSignedEvent({
         signer: await d.hub.keyRing.signer(HOSPITAL),
-        type: EVENT_TYPES.referralDecision,
+        type: REFERRAL_EVENT_TYPES.hospitalReport,
         subject: sent.id,
         recipient: HUB_AGENCY_ID,
-        data: { referralId: sent.id, decision: 'ACCEPT', decidedBy: 'dr-lin', decidedVia: 'api-key:00000000', decidedAt: new Date().toISOString() },
-        time: new Date(),
+        data: { referralId: sent.id, action: 'ACCEPT', reportedBy: 'dr-lin', reportedVia: 'api-key:00000000', reportedAt: d.clock.now().toISOString() },
+        time: d.clock.now(),
       });
       const dlq = await watchDeadLetters(d.hub, sent.id);
       await d.hub.bus.publish(TOPICS.hubInbound, [event, event]);
-      await eventually(async () => (await stateOf(d.hub, sent.id))?.state === 'ACCEPTED', { what: 'ACCEPTED' });
+      await eventually(async () => (await stateOf(d, sent.id))?.state === 'ACCEPTED', { what: 'ACCEPTED' });
       // A marker after the duplicate: once it is dead-lettered, the duplicate before it has been handled too.
       await d.hub.bus.publish(TOPICS.hubInbound, [{ key: sent.id, value: 'marker' }]);
       await eventually(async () => dlq.letters.some((l) => l.originalValue === 'marker'), { what: 'the marker' });
       await dlq.close();
       expect(dlq.letters.filter((l) => l.originalValue !== 'marker')).toEqual([]);
-      expect((await stateOf(d.hub, sent.id))?.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
+      expect((await stateOf(d, sent.id))?.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
     });
   });
 }

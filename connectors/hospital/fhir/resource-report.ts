@@ -42,7 +42,8 @@ function instant(value: string | undefined, path: string): string {
 function fromTask(task: Task): ReportBody {
   const reportedBy = named(task.owner, task.requester);
   const business = codingsIn([task.businessStatus], BSER_BUSINESS_STATUS_SYSTEM)[0]?.code;
-  if (task.status === 'accepted' && (business === undefined || business === '3.0')) return { action: 'ACCEPT', reportedBy };
+  // An EHR that sets only Task.status leaves the business status we sent (2.0, request created): still an acceptance.
+  if (task.status === 'accepted' && (business === undefined || business === '2.0' || business === '3.0')) return { action: 'ACCEPT', reportedBy };
   if (task.status === 'rejected') {
     const reason = task.statusReason?.text ?? task.statusReason?.coding?.find((c) => c.display)?.display;
     if (!reason) throw businessRule('A declined referral needs its reason in Task.statusReason.text.', ['Task.statusReason']);
