@@ -23,6 +23,13 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   BUS_RETENTION_HOURS: z.coerce.number().min(1).default(168),
   INBOX_RETENTION_HOURS: z.coerce.number().min(1).default(168),
+  ACK_DEADLINE_HOURS: z.coerce.number().positive().default(24),
+  FIRST_APPOINTMENT_DAYS: z.coerce.number().positive().default(7),
+  STALLED_AFTER_DAYS: z.coerce.number().positive().default(14),
+  FOLLOW_UP_EVERY_DAYS_IN_TREATMENT: z.coerce.number().positive().default(14),
+  FOLLOW_UP_EVERY_DAYS_AFTER_RETURN: z.coerce.number().positive().default(7),
+  FOLLOW_UP_WEEKS_AFTER_RETURN: z.coerce.number().positive().default(4),
+  DEADLINE_CHECK_SECONDS: z.coerce.number().int().min(0).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -34,6 +41,8 @@ const commaList = (value: string) =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+
+const DAY_MS = 24 * 3600_000;
 
 export type CareloopConfig = ReturnType<typeof loadConfig>;
 
@@ -70,6 +79,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     corsOrigins: e.CORS_ORIGINS ? commaList(e.CORS_ORIGINS) : [],
     busRetentionMs: e.BUS_RETENTION_HOURS * 3600_000,
     inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
+    deadlines: {
+      acknowledgementMs: e.ACK_DEADLINE_HOURS * 3600_000,
+      firstAppointmentMs: e.FIRST_APPOINTMENT_DAYS * DAY_MS,
+      stalledMs: e.STALLED_AFTER_DAYS * DAY_MS,
+      followUpDuringTreatmentMs: e.FOLLOW_UP_EVERY_DAYS_IN_TREATMENT * DAY_MS,
+      followUpAfterReturnMs: e.FOLLOW_UP_EVERY_DAYS_AFTER_RETURN * DAY_MS,
+      followUpAfterReturnForMs: e.FOLLOW_UP_WEEKS_AFTER_RETURN * 7 * DAY_MS,
+    },
+    deadlineCheckIntervalMs: e.DEADLINE_CHECK_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -13,7 +13,7 @@ try {
   deployment = await resolveDeployment(config, (agencies) => [
     HUB_AGENCY_ID,
     // Embedded connectors sign with their agencies' keys, so a production single-machine hub needs those too.
-    ...(config.embedConnectors ? agencies.filter((a) => a.type === 'hospital').map((a) => a.id) : []),
+    ...(config.embedConnectors ? agencies.filter((a) => a.type === 'hospital' || a.type === 'counselling-centre').map((a) => a.id) : []),
   ]);
 } catch (error) {
   if (!(error instanceof DeploymentError)) throw error;
@@ -46,6 +46,8 @@ const hub = await createHub({
   corsOrigins: config.corsOrigins,
   busRetentionMs: config.busRetentionMs,
   inboxRetentionMs: config.inboxRetentionMs,
+  deadlines: config.deadlines,
+  deadlineCheckIntervalMs: config.deadlineCheckIntervalMs,
   logger,
 });
 const server = serve({ fetch: hub.fetch, port: config.port, hostname: config.host }, (info) => {

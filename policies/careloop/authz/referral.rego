@@ -28,6 +28,12 @@ _may_know_resource if {
 	_can_read_referral
 }
 
+_may_know_resource if {
+	_resource.type == "district"
+	_is_bureau_analyst
+	_in_principal_district(_resource.districtId)
+}
+
 _can_read_referral if {
 	_is_referral
 	_is_school_staff
@@ -47,6 +53,20 @@ _can_read_referral if {
 	_is_bureau_analyst
 	_resource.overdue == true
 	_in_principal_district(_resource.schoolDistrictId)
+}
+
+# Steps the receiving agency takes: only the agency the referral is addressed to (PIPL Art. 23).
+_receiving_steps := {
+	"referral.accept", "referral.decline", "referral.schedule", "referral.record-no-show", "referral.record-attendance",
+	"referral.start-treatment", "referral.admit", "referral.discharge", "referral.record-treatment-update",
+	"referral.receive-recovery-certificate", "referral.transfer",
+}
+
+# Steps the referring school takes on its own case. The family may also bring the recovery certificate to school.
+_school_steps := {
+	"referral.re-engage", "referral.record-leave", "referral.start-return-review", "referral.decide-return",
+	"referral.request-assessment", "referral.record-follow-up", "referral.close", "referral.withdraw",
+	"referral.receive-recovery-certificate", "referral.transfer",
 }
 
 # --- what each action requires ---------------------------------------------------------------------
@@ -82,20 +102,6 @@ _granted if {
 	_resource.subjectSchoolAgencyId == _principal.agencyId
 }
 
-# Steps the receiving agency takes: only the agency the referral is addressed to (PIPL Art. 23).
-_receiving_steps := {
-	"referral.accept", "referral.decline", "referral.schedule", "referral.record-no-show", "referral.record-attendance",
-	"referral.start-treatment", "referral.admit", "referral.discharge", "referral.record-treatment-update",
-	"referral.receive-recovery-certificate", "referral.transfer",
-}
-
-# Steps the referring school takes on its own case. The family may also bring the recovery certificate to school.
-_school_steps := {
-	"referral.re-engage", "referral.record-leave", "referral.start-return-review", "referral.decide-return",
-	"referral.request-assessment", "referral.record-follow-up", "referral.close", "referral.withdraw",
-	"referral.receive-recovery-certificate", "referral.transfer",
-}
-
 _granted if {
 	input.action in _receiving_steps
 	_is_referral
@@ -121,12 +127,6 @@ _granted if {
 
 _granted if {
 	input.action == "referral.counters"
-	_resource.type == "district"
-	_is_bureau_analyst
-	_in_principal_district(_resource.districtId)
-}
-
-_may_know_resource if {
 	_resource.type == "district"
 	_is_bureau_analyst
 	_in_principal_district(_resource.districtId)
