@@ -6,6 +6,7 @@ import type { TokenVerifier } from '../adapters/crypto/agency-token.js';
 import type { Clock } from '../core/clock.js';
 import { clientCorrelationId } from '../core/correlation-id.js';
 import { UnauthenticatedError } from '../core/errors.js';
+import { requestScopedDirectory } from '../core/access/request-directory.js';
 import type { AuditLog } from '../core/ports/audit-log.js';
 import type { AgencyDirectory } from '../core/ports/keys.js';
 import type { GatewayContext } from './context.js';
@@ -64,7 +65,13 @@ export function createGateway(options: GatewayOptions) {
       if (!verified) throw new UnauthenticatedError();
       const correlationId = clientCorrelationId(request.headers.get('x-correlation-id')) ?? randomUUID();
       const scope = { principal: verified.principal, correlationId };
-      const base: GatewayContext = { ...scope, tokenExpiresAt: verified.expiresAt, directory: options.directory, clock: options.clock, logger };
+      const base: GatewayContext = {
+        ...scope,
+        tokenExpiresAt: verified.expiresAt,
+        directory: requestScopedDirectory(options.directory),
+        clock: options.clock,
+        logger,
+      };
       return Object.assign(base, ...options.modules.map((m) => m.context?.(scope) ?? {})) as GatewayContext;
     },
   });

@@ -12,7 +12,7 @@ import type {
   TimelineEntry,
   TreatmentUpdate,
 } from '../../core/referral/referral.js';
-import type { ReferralState } from '../../core/referral/referral-state-machine.js';
+import { CLOSED_STATES, type ReferralState } from '../../core/referral/referral-state-machine.js';
 import type { ReferralChange, ReferralFilter, ReferralStore } from '../../core/referral/referral-store.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from './sealed-column.js';
@@ -183,13 +183,16 @@ async function loadReferrals(client: SqlClient, c: Columns, where: string, param
   });
 }
 
+/** Adds `value` to the statement's parameters and returns its placeholder. */
+function bind(params: unknown[], value: unknown): string {
+  params.push(value);
+  return `$${params.length}`;
+}
+
 /** Builds the WHERE clause of a filtered list; every filter becomes SQL, none is applied in memory. */
 function filterSql(filter: ReferralFilter, params: unknown[]): string[] {
   const where: string[] = [];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
+  const param = (value: unknown) => bind(params, value);
   if (filter.involving !== undefined) {
     const p = param(filter.involving);
     where.push(`(school_agency_id = ${p} OR hospital_agency_id = ${p})`);
@@ -228,8 +231,8 @@ export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): R
       const [referral] = await loadReferrals(
         sqlOf(tx),
         c,
-        `subject_id = $1 AND state NOT IN ('DECLINED', 'CLOSED', 'WITHDRAWN')`,
-        [subjectId],
+        'subject_id = $1 AND state <> ALL($2)',
+        [subjectId, [...CLOSED_STATES]],
         'ORDER BY created_at, id LIMIT 1 FOR UPDATE',
       );
       return referral ?? null;
@@ -237,12 +240,9 @@ export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): R
     async list(filter, page) {
       const params: unknown[] = [];
       const where = filterSql(filter, params);
-      if (page.after) {
-        params.push(page.after.createdAt, page.after.id);
-        where.push(`(created_at, id) > ($${params.length - 1}, $${params.length})`);
-      }
-      params.push(page.first + 1);
-      const items = await loadReferrals(client, c, where.length ? where.join(' AND ') : 'TRUE', params, `ORDER BY created_at, id LIMIT $${params.length}`);
+      if (page.after) where.push(`(created_at, id) > (${bind(params, page.after.createdAt)}, ${bind(params, page.after.id)})`);
+      const limit = bind(params, page.first + 1);
+      const items = await loadReferrals(client, c, where.length ? where.join(' AND ') : 'TRUE', params, `ORDER BY created_at, id LIMIT ${limit}`);
       return { items: items.slice(0, page.first), hasMore: items.length > page.first };
     },
     async listOpenIn(states, limit, after) {
@@ -279,10 +279,7 @@ export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): R
     async update(tx, id, change: ReferralChange) {
       const sets: string[] = [];
       const params: unknown[] = [id, change.expectedVersion, change.updatedAt];
-      const set = (column: string, value: unknown) => {
-        params.push(value);
-        sets.push(`${column} = $${params.length}`);
-      };
+      const set = (column: string, value: unknown) => sets.push(`${column} = ${bind(params, value)}`);
       if (change.state !== undefined) set('state', change.state);
       if (change.hospitalAgencyId !== undefined) set('hospital_agency_id', change.hospitalAgencyId);
       if (change.declineReason !== undefined) set('decline_reason', c.declineReason.seal(change.declineReason));

@@ -12,9 +12,11 @@ export function newReferralCode(): string {
   return `GC-${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
 }
 
+const TYPED_CODE = new RegExp(`^[${ALPHABET}]{8}$`);
+
 /** Accepts what a person types from the letter: case, spaces and a missing prefix are forgiven. */
 export function normaliseReferralCode(typed: string): string | null {
   const compact = typed.toUpperCase().replace(/[\s-]/g, '').replace(/^GC/, '');
-  if (!new RegExp(`^[${ALPHABET}]{8}$`).test(compact)) return null;
+  if (!TYPED_CODE.test(compact)) return null;
   return `GC-${compact.slice(0, 4)}-${compact.slice(4)}`;
 }

@@ -1,6 +1,6 @@
 import type { DeadlineKind } from './referral-events.js';
 import type { Referral } from './referral.js';
-import type { ReferralAction, ReferralState } from './referral-state-machine.js';
+import { isOpenReferralState, REFERRAL_STATES, type ReferralAction, type ReferralState } from './referral-state-machine.js';
 
 /** The loop's deadlines (README "Deadlines"); defaults from the bureaus' documents. */
 export interface DeadlinePolicy {
@@ -31,18 +31,7 @@ export const DEFAULT_DEADLINES: DeadlinePolicy = {
 };
 
 /** The states a deadline can apply in: every open one (the watch reads only these). */
-export const WATCHED_STATES: ReferralState[] = [
-  'SENT',
-  'ACCEPTED',
-  'SCHEDULED',
-  'NO_SHOW',
-  'ATTENDED',
-  'IN_TREATMENT',
-  'ADMITTED',
-  'DISCHARGED',
-  'RETURN_REVIEW',
-  'FOLLOW_UP',
-];
+export const WATCHED_STATES: ReferralState[] = REFERRAL_STATES.filter(isOpenReferralState);
 
 const IN_TREATMENT_OR_LEAVE: ReadonlySet<ReferralState> = new Set(['ATTENDED', 'IN_TREATMENT', 'ADMITTED', 'DISCHARGED', 'RETURN_REVIEW']);
 

@@ -10,9 +10,11 @@ export interface ReferralLetterFacts {
 
 const CHANNEL_ZH: Record<ReferralChannel, string> = { OUTPATIENT: '门诊就诊', COUNSELLING: '心理咨询' };
 
+const CHINA_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** A calendar date as people in the bureaus' cities write it, in China Standard Time. */
 function dateZh(at: Date): string {
-  const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at).split('-');
+  const [y, m, d] = CHINA_DATE.format(at).split('-');
   return `${y}年${m}月${d}日`;
 }
 

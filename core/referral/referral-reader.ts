@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { disclose } from '../access/disclosure.js';
+import { requestScopedDirectory } from '../access/request-directory.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -70,7 +71,8 @@ export function createReferralReader(options: {
   clock: Clock;
   correlationId?: string;
 }) {
-  const { principal, referrals, directory } = options;
+  const { principal, referrals } = options;
+  const directory = { ...options.directory, agencies: requestScopedDirectory(options.directory.agencies) };
   const gate = createPolicyGate({ policy: options.policy, audit: options.audit, clock: options.clock, correlationId: options.correlationId ?? null });
 
   async function showReferral(referral: Referral): Promise<DisclosedReferral | null> {
@@ -89,12 +91,14 @@ export function createReferralReader(options: {
     return shown;
   }
 
+  /** The schools a bureau oversees; none for a principal without a district. */
+  async function schoolsOf(districtId: string | null | undefined) {
+    return districtId ? (await directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId === districtId) : [];
+  }
+
   /** Which referrals a caller's agency is party to: the SQL side of "involving me"; the policy still decides each. */
   async function scopeOf(p: Principal): Promise<ReferralFilter> {
-    if (p.agencyType === 'education-bureau') {
-      const schools = (await directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId && a.districtId === p.districtId);
-      return { schoolAgencyIds: schools.map((s) => s.id) };
-    }
+    if (p.agencyType === 'education-bureau') return { schoolAgencyIds: (await schoolsOf(p.districtId)).map((s) => s.id) };
     return { involving: p.agencyId };
   }
 
@@ -142,12 +146,15 @@ export function createReferralReader(options: {
     /** For subscriptions: the referral as this caller may see it now, or null. */
     showReferral,
 
+    /** A referral the caller already holds (a mutation's result), as the caller may see it; NOT_FOUND as `referral`. */
+    present: (referral: Referral) => shownOrNotFound(referral, referral.id),
+
     /** The bureau's counters for the schools of its district, for referrals sent in [from, to). */
     async districtCounters(from: Date, to: Date): Promise<{ districtId: string; schools: ReferralCounts[] }> {
       if (!(from < to)) throw new BadUserInputError('The period must end after it starts.', { field: 'to' });
       const districtId = principal?.districtId ?? '';
       await gate.require(principal, 'referral.counters', { type: 'district', districtId }, districtId || null);
-      const schools = (await directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId === districtId);
+      const schools = await schoolsOf(districtId);
       const counted = new Map(
         (
           await referrals.countBySchool(

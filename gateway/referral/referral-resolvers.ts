@@ -1,4 +1,4 @@
-import { NotFoundError, UnauthenticatedError } from '../../core/errors.js';
+import { UnauthenticatedError } from '../../core/errors.js';
 import type { DisclosedReferral, ReferralReader } from '../../core/referral/referral-reader.js';
 import { referralLetterText } from '../../core/referral/referral-letter.js';
 import { isOverdue } from '../../core/referral/referral-resource.js';
@@ -35,8 +35,8 @@ function tokenExpiry(ctx: GatewayContext): { reached: Promise<typeof EXPIRED>; c
  */
 function act(toCommand: (args: Args) => Record<string, unknown>) {
   return async (_: unknown, args: Args, ctx: ReferralContext) => {
-    await ctx.referral.service.act(ctx.principal, args.id, toCommand(args), { correlationId: ctx.correlationId });
-    return ctx.referral.reader.referral(args.id);
+    const changed = await ctx.referral.service.act(ctx.principal, args.id, toCommand(args), { correlationId: ctx.correlationId });
+    return ctx.referral.reader.present(changed);
   };
 }
 
@@ -88,7 +88,7 @@ export const referralResolvers = {
   Mutation: {
     createReferral: async (_: unknown, args: { input: unknown }, ctx: ReferralContext) => {
       const referral = await ctx.referral.service.createReferral(ctx.principal, args.input, { correlationId: ctx.correlationId });
-      return ctx.referral.reader.referral(referral.id);
+      return ctx.referral.reader.present(referral);
     },
     acceptReferral: act(() => ({ action: 'ACCEPT' })),
     declineReferral: act((a) => ({ action: 'DECLINE', reason: a.reason })),
@@ -109,17 +109,14 @@ export const referralResolvers = {
     closeReferral: act((a) => ({ action: 'CLOSE', note: a.note })),
     withdrawReferral: act((a) => ({ action: 'WITHDRAW', reason: a.reason })),
     transferReferral: async (_: unknown, args: Args, ctx: ReferralContext) => {
-      await ctx.referral.service.act(
+      const moved = await ctx.referral.service.act(
         ctx.principal,
         args.id,
         { action: 'TRANSFER', hospitalAgencyId: args.hospitalAgencyId, reason: args.reason },
         { correlationId: ctx.correlationId },
       );
       // A hospital that moved the case away may no longer see it: the transfer happened, there is nothing to show.
-      return ctx.referral.reader.referral(args.id).catch((error: unknown) => {
-        if (error instanceof NotFoundError) return null;
-        throw error;
-      });
+      return ctx.referral.reader.showReferral(moved);
     },
   },
   Subscription: {
