@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   INVALID_TRANSITION: { status: 409, message: 'The referral is not in a state that allows this action.' },
   OPEN_REFERRAL_EXISTS: { status: 409, message: 'The child already has an open referral.' },
   MISSING_EVIDENCE: { status: 409, message: 'This step needs evidence that is not on record yet.' },
+  SLOT_UNAVAILABLE: { status: 409, message: "The counselling slot is taken, has started, or is not offered by the referral's recipient." },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than this door accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json.' },
   OPERATION_TOO_COMPLEX: { status: 400, message: 'The operation exceeds a limit on size, depth, aliases, directives or cost.' },
@@ -87,6 +88,16 @@ export class OpenReferralExistsError extends CareloopError {
 export class MissingEvidenceError extends CareloopError {
   constructor(evidence: string) {
     super('MISSING_EVIDENCE', `This step needs ${evidence} on record first.`, { details: { evidence } });
+  }
+}
+
+/**
+ * A counselling slot that cannot be booked (or removed): taken, started, or another provider's. One answer for
+ * all of them; slots hold no personal data, but a booking reveals nothing of who took it.
+ */
+export class SlotUnavailableError extends CareloopError {
+  constructor(message?: string) {
+    super('SLOT_UNAVAILABLE', message);
   }
 }
 

@@ -19,6 +19,7 @@ import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.j
 import { createSqlFhirTaskStore } from '../adapters/store/sql-fhir-task-store.js';
 import { createSqlAuditLog } from '../adapters/store/sql-audit-log.js';
 import { createSqlDirectoryStore } from '../adapters/store/sql-directory-store.js';
+import { createSqlCounsellingSlotStore } from '../adapters/store/sql-counselling-slot-store.js';
 import { createSqlReferralStore } from '../adapters/store/sql-referral-store.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
@@ -160,6 +161,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const referral = createReferralModule({
     uow,
     store: referralStore,
+    slots: createSqlCounsellingSlotStore(sql),
     directory,
     audit,
     policy,

@@ -47,6 +47,15 @@ export type PolicyResource =
       state?: string;
       /** For a transfer: the type of the agency the referral would move to. */
       transferToAgencyType?: AgencyType | 'unknown';
+      /** For scheduling: the appointment is one of the recipient's published counselling slots. */
+      slotBooking?: boolean;
+    }
+  | {
+      /** A provider's counselling slots (publishing, listing, removing one). */
+      type: 'counselling-slots';
+      providerAgencyId: string;
+      /** The provider's agency type as the hub's directory knows it. */
+      providerAgencyType: AgencyType | 'unknown';
     }
   | { type: 'district'; districtId: string }
   | { type: 'collection'; of: 'subject' | 'referral' };

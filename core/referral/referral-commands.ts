@@ -3,7 +3,8 @@ import { identifier, safeText } from '../safe-text.js';
 import { codedConcept, REFERRAL_CHANNELS, RETURN_RECOMMENDATIONS, RISK_LEVELS } from './referral-events.js';
 import { FOLLOW_UP_CHANNELS, NOTICE_CHANNELS } from './referral.js';
 
-const instant = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), 'not a valid date');
+/** An instant as a Date or an ISO string (GraphQL DateTime, bus events). */
+export const instant = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), 'not a valid date');
 const optionalText = (max: number, what: string) => safeText({ max, what }).optional().nullable();
 
 /** What the school's crisis-assessment group records before it refers (category 2 or 3, beyond the school). */
@@ -40,12 +41,15 @@ export const createReferralInput = z.object({
 export type CreateReferralInput = z.infer<typeof createReferralInput>;
 
 // Commands take instants as dates (GraphQL's DateTime) or ISO strings (bus events); events carry ISO strings.
-const appointment = z.object({
-  start: instant,
-  end: instant.optional().nullable(),
-  location: optionalText(300, 'location'),
-  slotId: identifier.optional().nullable(),
-});
+// Either a time the receiving agency set, or one of its published counselling slots (whose times then apply).
+const appointment = z
+  .object({
+    start: instant.optional().nullable(),
+    end: instant.optional().nullable(),
+    location: optionalText(300, 'location'),
+    slotId: identifier.optional().nullable(),
+  })
+  .refine((a) => Boolean(a.start) !== Boolean(a.slotId), { message: 'an appointment has either a start or a counselling slot', path: ['start'] });
 
 const treatmentUpdateData = z.object({
   riskLevel: z.enum(RISK_LEVELS).optional().nullable(),

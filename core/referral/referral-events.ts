@@ -68,6 +68,8 @@ export const appointmentData = z.object({
   start: isoDate,
   end: isoDate.optional(),
   location: safeText({ max: 300, what: 'location' }).optional(),
+  /** The counselling slot the school booked, when the appointment is one. */
+  slotId: identifier.optional(),
 });
 
 export const recoveryDocumentData = z.object({

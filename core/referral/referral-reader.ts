@@ -4,6 +4,7 @@ import { disclose } from '../access/disclosure.js';
 import { requestScopedDirectory } from '../access/request-directory.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
+import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '../paging/page-cursor.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
@@ -12,13 +13,11 @@ import { normaliseReferralCode } from './referral-code.js';
 import { REFERRAL_CHANNELS } from './referral-events.js';
 import { referralResource } from './referral-resource.js';
 import { REFERRAL_STATES } from './referral-state-machine.js';
-import type { ReferralCounts, ReferralCursor, ReferralFilter, ReferralStore } from './referral-store.js';
+import type { ReferralCounts, ReferralFilter, ReferralStore } from './referral-store.js';
 import type { Referral } from './referral.js';
 
 export type DisclosedReferral = Partial<Referral> & { id: string };
 
-/** Lists answer in pages; a client asks for at most this many items at once. */
-export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 20;
 
 export const referralListArgs = z.object({
@@ -36,26 +35,12 @@ export const referralListArgs = z.object({
   after: z.string().max(200).optional().nullable(),
 });
 
+const toReferralCursor = (c: { at: Date; id: string }) => ({ createdAt: c.at, id: c.id });
+
 export interface ReferralConnection {
   items: DisclosedReferral[];
   endCursor: string | null;
   hasMore: boolean;
-}
-
-/** Opaque to clients: the position after which the next page starts. */
-export function encodeCursor(c: ReferralCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): ReferralCursor {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    throw new BadUserInputError('The cursor is not one this hub gave out.', { field: 'after' });
-  }
 }
 
 /**
@@ -132,13 +117,13 @@ export function createReferralReader(options: {
       };
       const page = await referrals.list(filter, {
         first: parsed.data.first ?? DEFAULT_PAGE_SIZE,
-        ...(parsed.data.after ? { after: decodeCursor(parsed.data.after) } : {}),
+        ...(parsed.data.after ? { after: toReferralCursor(decodeCursor(parsed.data.after)) } : {}),
       });
       const shown = await Promise.all(page.items.map(showReferral));
       const last = page.items.at(-1);
       return {
         items: shown.filter((r): r is DisclosedReferral => r !== null),
-        endCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+        endCursor: last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
         hasMore: page.hasMore,
       };
     },

@@ -16,7 +16,7 @@ export function isOverdue(referral: Pick<Referral, 'breaches' | 'updatedAt'>): b
 export async function referralResource(
   referral: ReferralFacts,
   directory: Pick<DirectoryStore, 'agencies' | 'findSubject'>,
-  extra: { transferTo?: string } = {},
+  extra: { transferTo?: string; slotBooking?: boolean } = {},
 ): Promise<PolicyResource> {
   const [hospital, school, subject, transferTo] = await Promise.all([
     directory.agencies.find(referral.hospitalAgencyId),
@@ -39,5 +39,6 @@ export async function referralResource(
     overdue: referral.breaches && referral.updatedAt ? isOverdue({ breaches: referral.breaches, updatedAt: referral.updatedAt }) : false,
     state: referral.state,
     ...(transferTo === undefined ? {} : { transferToAgencyType: transferTo && transferTo.type !== 'hub' ? transferTo.type : 'unknown' }),
+    ...(extra.slotBooking === undefined ? {} : { slotBooking: extra.slotBooking }),
   };
 }

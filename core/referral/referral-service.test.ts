@@ -1,21 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEphemeralDataCipher } from '../../adapters/crypto/data-cipher.js';
-import { loadOrCreateKeyRing } from '../../adapters/crypto/key-ring.js';
-import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
-import { createOpaWasmPolicyEngine } from '../../adapters/policy/opa-wasm-policy-engine.js';
-import { migrate } from '../../adapters/store/migrate.js';
-import { createPgliteClient } from '../../adapters/store/pglite-client.js';
-import type { SqlClient } from '../../adapters/store/sql-client.js';
-import { createSqlAuditLog } from '../../adapters/store/sql-audit-log.js';
-import { createSqlDirectoryStore } from '../../adapters/store/sql-directory-store.js';
-import { createSqlReferralStore } from '../../adapters/store/sql-referral-store.js';
-import { createSqlUnitOfWork } from '../../adapters/store/sql-unit-of-work.js';
-import { createManualClock } from '../clock.js';
-import { HUB_AGENCY_ID, SEED_AGENCIES } from '../development-seed.js';
+import { createReferralServiceKit, type ReferralServiceKit } from '../../test/support/referral-service-kit.js';
 import type { Principal } from '../ports/policy-engine.js';
 import type { ReferralCommandInput } from './referral-commands.js';
-import { createReferralService, type ReferralService } from './referral-service.js';
+import type { ReferralService } from './referral-service.js';
 import { nextReferralState, type ReferralState } from './referral-state-machine.js';
 import type { ReferralStore } from './referral-store.js';
 import type { Referral } from './referral.js';
@@ -94,38 +82,18 @@ function expectConsistent(r: Referral) {
 }
 
 describe('the referral service on an in-memory store', () => {
-  let sql: SqlClient;
+  let kit: ReferralServiceKit;
+  let sql: ReferralServiceKit['sql'];
   let store: ReferralStore;
   let service: ReferralService;
-  let subjects = 0;
-  const clock = createManualClock(new Date('2026-11-23T08:00:00Z'));
-  const newSubject = async () => {
-    const id = `subj-model-${++subjects}`;
-    await sql.query('INSERT INTO subjects (id, school_agency_id, grade, local_ref) VALUES ($1, $2, 7, $1)', [id, 'school-east']);
-    return id;
-  };
+  let clock: ReferralServiceKit['clock'];
+  const newSubject = () => kit.newSubject();
 
   beforeAll(async () => {
-    sql = await createPgliteClient();
-    for (const set of ['hub', 'referral', 'events'] as const) await migrate(sql, set);
-    const cipher = createEphemeralDataCipher();
-    const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
-    const directory = createSqlDirectoryStore(sql);
-    for (const agency of keyRing.directory()) await directory.upsertAgency(agency);
-    store = createSqlReferralStore(sql, cipher);
-    const signer = await keyRing.signer(HUB_AGENCY_ID);
-    service = createReferralService({
-      uow: createSqlUnitOfWork(sql, cipher),
-      referrals: store,
-      directory,
-      audit: createSqlAuditLog(sql),
-      policy: await createOpaWasmPolicyEngine(),
-      clock,
-      hubEvents: { create: (e) => createSignedEvent({ signer, time: clock.now(), ...e }) },
-      notifier: { referralChanged: () => undefined, referralOverdue: () => undefined },
-    });
+    kit = await createReferralServiceKit();
+    ({ sql, store, service, clock } = kit);
   });
-  afterAll(() => sql.close());
+  afterAll(() => kit.close());
 
   it('random command sequences never reach an inconsistent state, and a refused command writes nothing', async () => {
     await fc.assert(

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { createPolicyGate, type PolicyGate } from '../access/policy-gate.js';
 import { disclose } from '../access/disclosure.js';
 import type { Clock } from '../clock.js';
-import { BadUserInputError, ForbiddenError, MissingEvidenceError, NotFoundError, OpenReferralExistsError } from '../errors.js';
+import { BadUserInputError, ForbiddenError, MissingEvidenceError, NotFoundError, OpenReferralExistsError, SlotUnavailableError } from '../errors.js';
 import { agencyTopic } from '../messages/topics.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
@@ -11,6 +11,7 @@ import type { EventFactory } from '../ports/event-factory.js';
 import type { Principal, PolicyEngine } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { ABSENT_REFERRAL } from './absent-referral.js';
+import type { CounsellingSlotStore } from './counselling-slot-store.js';
 import { createReferralInput, referralCommand, transitionPolicyAction, type ReferralCommand, type TreatmentUpdateInput } from './referral-commands.js';
 import { newReferralCode } from './referral-code.js';
 import { dueDeadlines, DEFAULT_DEADLINES, WATCHED_STATES, type DeadlinePolicy } from './referral-deadlines.js';
@@ -24,6 +25,8 @@ import type { Referral, ReturnReview, TreatmentUpdate } from './referral.js';
 export interface ReferralServiceDeps {
   uow: UnitOfWork;
   referrals: ReferralStore;
+  /** Counselling slots a SCHEDULE step may book (in the same transaction). */
+  slots: CounsellingSlotStore;
   directory: DirectoryStore;
   audit: AuditLog;
   policy: PolicyEngine;
@@ -224,17 +227,23 @@ export function createReferralService(deps: ReferralServiceDeps) {
       case 'DECLINE':
         return { declineReason: command.reason };
       case 'WITHDRAW':
+        await deps.slots.releaseUpcoming(tx, locked.id, at);
         return { withdrawReason: command.reason };
-      case 'SCHEDULE':
-        return {
-          appointment: {
-            start: command.appointment.start,
-            end: command.appointment.end ?? null,
-            location: command.appointment.location ?? null,
-            slotId: command.appointment.slotId ?? null,
-          },
-        };
+      case 'SCHEDULE': {
+        // A reschedule frees the slot booked before, in the same transaction as the new booking.
+        await deps.slots.releaseUpcoming(tx, locked.id, at);
+        const { slotId, start } = command.appointment;
+        if (slotId) {
+          const slot = await deps.slots.book(tx, slotId, locked.id, locked.hospitalAgencyId, at);
+          if (!slot) throw new SlotUnavailableError();
+          return { appointment: { start: slot.startsAt, end: slot.endsAt, location: slot.location, slotId: slot.id } };
+        }
+        if (!start) throw new BadUserInputError('an appointment has either a start or a counselling slot', { field: 'appointment.start' });
+        return { appointment: { start, end: command.appointment.end ?? null, location: command.appointment.location ?? null, slotId: null } };
+      }
       case 'TRANSFER':
+        // The new recipient offers its own times: a slot booked with the old one is given back.
+        await deps.slots.releaseUpcoming(tx, locked.id, at);
         return { hospitalAgencyId: command.hospitalAgencyId, appointment: null };
       case 'RECORD_LEAVE':
         return { leave: { from: command.from, expectedReturn: command.expectedReturn ?? null, recordedBy: actor } };
@@ -285,14 +294,19 @@ export function createReferralService(deps: ReferralServiceDeps) {
     const command = parse(referralCommand, rawCommand, 'command');
     const current = await referrals.find(referralId);
     const gate = gateFor(ctx.correlationId ?? current?.correlationId ?? null);
-    const transferTo = command.action === 'TRANSFER' ? { transferTo: command.hospitalAgencyId } : {};
+    const extra =
+      command.action === 'TRANSFER'
+        ? { transferTo: command.hospitalAgencyId }
+        : command.action === 'SCHEDULE'
+          ? { slotBooking: Boolean(command.appointment.slotId) }
+          : {};
     // Decided before the transaction: the embedded store has one connection, and a denial must be audited
     // even though nothing else is written. A missing referral is asked about too, so that it is refused (and
     // audited) exactly like one the caller may not know of.
     await gate.require(
       principal,
       transitionPolicyAction(command.action),
-      current ? await referralResource(current, directory, transferTo) : ABSENT_REFERRAL,
+      current ? await referralResource(current, directory, extra) : ABSENT_REFERRAL,
       referralId,
       { concealAs: 'referral' },
     );
@@ -324,12 +338,13 @@ export function createReferralService(deps: ReferralServiceDeps) {
         action: command.action,
         changedAt: at.toISOString(),
         changedByAgencyId: principal?.agencyId ?? '',
-        ...(command.action === 'SCHEDULE'
+        ...(evidence.appointment
           ? {
               appointment: {
-                start: command.appointment.start.toISOString(),
-                ...(command.appointment.end ? { end: command.appointment.end.toISOString() } : {}),
-                ...(command.appointment.location ? { location: command.appointment.location } : {}),
+                start: evidence.appointment.start.toISOString(),
+                ...(evidence.appointment.end ? { end: evidence.appointment.end.toISOString() } : {}),
+                ...(evidence.appointment.location ? { location: evidence.appointment.location } : {}),
+                ...(evidence.appointment.slotId ? { slotId: evidence.appointment.slotId } : {}),
               },
             }
           : {}),

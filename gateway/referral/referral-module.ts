@@ -12,6 +12,8 @@ import { createReferralReader } from '../../core/referral/referral-reader.js';
 import type { DeadlinePolicy } from '../../core/referral/referral-deadlines.js';
 import { createReferralService, type ReferralService } from '../../core/referral/referral-service.js';
 import type { ReferralStore } from '../../core/referral/referral-store.js';
+import type { CounsellingSlotStore } from '../../core/referral/counselling-slot-store.js';
+import { createCounsellingSlotService } from '../../core/referral/counselling-slot-service.js';
 import type { GatewayModule } from '../gateway-module.js';
 import { startDeliveryWatch } from './delivery-watch.js';
 import { startReferralProjector } from './referral-projector.js';
@@ -21,6 +23,7 @@ import { createReferralSubscriptions } from './referral-subscriptions.js';
 export interface ReferralModuleOptions {
   uow: UnitOfWork;
   store: ReferralStore;
+  slots: CounsellingSlotStore;
   directory: DirectoryStore;
   audit: AuditLog;
   policy: PolicyEngine;
@@ -43,6 +46,7 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
   const service = createReferralService({
     uow: options.uow,
     referrals: options.store,
+    slots: options.slots,
     directory: options.directory,
     audit: options.audit,
     policy: options.policy,
@@ -51,6 +55,14 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
     notifier: subscriptions.notifier,
     deadlines: options.deadlines,
     onOutgoing: options.onOutgoing,
+  });
+  const slots = createCounsellingSlotService({
+    uow: options.uow,
+    slots: options.slots,
+    directory: options.directory,
+    audit: options.audit,
+    policy: options.policy,
+    clock: options.clock,
   });
   const log = options.logger.child({ capability: 'referral' });
   return {
@@ -69,6 +81,7 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
           correlationId,
         }),
         service,
+        slots,
         subscriptions,
       },
     }),

@@ -3,6 +3,7 @@ import type { DisclosedReferral, ReferralReader } from '../../core/referral/refe
 import { referralLetterText } from '../../core/referral/referral-letter.js';
 import { isOverdue } from '../../core/referral/referral-resource.js';
 import type { ReferralService } from '../../core/referral/referral-service.js';
+import type { CounsellingSlotService, DisclosedSlot } from '../../core/referral/counselling-slot-service.js';
 import { availableReferralActions } from '../../core/referral/referral-state-machine.js';
 import type { ReferralCounts } from '../../core/referral/referral-store.js';
 import type { DeliveryProblem, TimelineEntry } from '../../core/referral/referral.js';
@@ -11,7 +12,7 @@ import type { ReferralSubscriptions } from './referral-subscriptions.js';
 
 /** The referral module's part of the request context. */
 export interface ReferralContext extends GatewayContext {
-  referral: { reader: ReferralReader; service: ReferralService; subscriptions: ReferralSubscriptions };
+  referral: { reader: ReferralReader; service: ReferralService; slots: CounsellingSlotService; subscriptions: ReferralSubscriptions };
 }
 
 type Args = Record<string, unknown> & { id: string };
@@ -63,6 +64,7 @@ export const referralResolvers = {
   Query: {
     referral: (_: unknown, args: { id: string }, ctx: ReferralContext) => ctx.referral.reader.referral(args.id),
     referralByCode: (_: unknown, args: { code: string }, ctx: ReferralContext) => ctx.referral.reader.referralByCode(args.code),
+    counsellingSlots: (_: unknown, args: unknown, ctx: ReferralContext) => ctx.referral.slots.list(ctx.principal, args, { correlationId: ctx.correlationId }),
     referrals: (_: unknown, args: unknown, ctx: ReferralContext) => ctx.referral.reader.referrals(args),
     districtReferralCounters: async (_: unknown, args: { from: Date; to: Date }, ctx: ReferralContext) => {
       const counted = await ctx.referral.reader.districtCounters(args.from, args.to);
@@ -93,6 +95,11 @@ export const referralResolvers = {
     acceptReferral: act(() => ({ action: 'ACCEPT' })),
     declineReferral: act((a) => ({ action: 'DECLINE', reason: a.reason })),
     scheduleAppointment: act((a) => ({ action: 'SCHEDULE', appointment: a.appointment })),
+    bookCounsellingSlot: act((a) => ({ action: 'SCHEDULE', appointment: { slotId: a.slotId } })),
+    publishCounsellingSlots: (_: unknown, args: { slots: unknown }, ctx: ReferralContext) =>
+      ctx.referral.slots.publish(ctx.principal, { slots: args.slots }, { correlationId: ctx.correlationId }),
+    removeCounsellingSlot: (_: unknown, args: { id: string }, ctx: ReferralContext) =>
+      ctx.referral.slots.remove(ctx.principal, args.id, { correlationId: ctx.correlationId }),
     recordNoShow: act(() => ({ action: 'RECORD_NO_SHOW' })),
     reEngageFamily: act((a) => ({ action: 'RE_ENGAGE', note: a.note })),
     recordAttendance: act((a) => ({ action: 'RECORD_ATTENDANCE', update: a.update ?? undefined })),
@@ -154,6 +161,9 @@ export const referralResolvers = {
         text: referralLetterText({ code: r.code, channel: r.channel, schoolName: school.name, recipientName: recipient.name, issuedAt: r.createdAt }),
       };
     },
+  },
+  CounsellingSlot: {
+    provider: (s: DisclosedSlot, _: unknown, ctx: GatewayContext) => agency(s.providerAgencyId, ctx),
   },
   SchoolReferralCounters: {
     school: (c: ReferralCounts, _: unknown, ctx: GatewayContext) => agency(c.schoolAgencyId || undefined, ctx),

@@ -6,7 +6,7 @@ import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub, type Hub, type HubOptions } from '../../gateway/create-hub.js';
 import { eventually, gql, tokenFor } from '../support/hub-client.js';
 import { createManualClock, systemClock } from '../../core/clock.js';
-import { describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, sendReferral, type LoopDeployment } from './referral-loop.scenarios.js';
+import { CENTRE, describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, sendReferral, type LoopDeployment } from './referral-loop.scenarios.js';
 
 const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -31,6 +31,7 @@ function embeddedDeployment(hub: Hub, clock: LoopDeployment['clock']): LoopDeplo
     clock,
     hospitalConnector: connector(HOSPITAL),
     otherHospitalConnector: connector(OTHER_HOSPITAL),
+    centreConnector: connector(CENTRE),
     schoolConnector: connector(SCHOOL),
     count: async (table) => Number((await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n),
     stop: () => hub.stop(),

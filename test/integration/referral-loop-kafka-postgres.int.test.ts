@@ -9,7 +9,7 @@ import { createHub, type HubOptions } from '../../gateway/create-hub.js';
 import { createAgencyPrincipal } from '../harness/kafka-broker.js';
 import { eventually, gql, tokenFor } from '../support/hub-client.js';
 import { createManualClock } from '../../core/clock.js';
-import { describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, sendReferral } from './referral-loop.scenarios.js';
+import { CENTRE, describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, sendReferral } from './referral-loop.scenarios.js';
 
 const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -32,13 +32,15 @@ async function deploy(namespace: string) {
   const connectorOptions = { ...common, cipher: createEphemeralDataCipher(), onConnectorKeyCreated: (id: string, key: string) => void keys.set(id, key) };
   // Each connector is its own Kafka user with only the ACLs a connector gets (README "Security model").
   const admin = { brokers: inject('kafkaBrokers'), sasl: inject('kafkaSasl') };
-  const [hospitalSasl, otherHospitalSasl, schoolSasl] = await Promise.all([
+  const [hospitalSasl, otherHospitalSasl, centreSasl, schoolSasl] = await Promise.all([
     createAgencyPrincipal(admin, { agencyId: HOSPITAL, namespace }),
     createAgencyPrincipal(admin, { agencyId: OTHER_HOSPITAL, namespace }),
+    createAgencyPrincipal(admin, { agencyId: CENTRE, namespace }),
     createAgencyPrincipal(admin, { agencyId: SCHOOL, namespace }),
   ]);
   const hospital = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: hospitalSasl, agencyId: HOSPITAL });
   const otherHospital = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: otherHospitalSasl, agencyId: OTHER_HOSPITAL });
+  const centre = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: centreSasl, agencyId: CENTRE });
   const school = await startStandaloneConnector({ ...connectorOptions, kafkaSasl: schoolSasl, agencyId: SCHOOL });
   /** The agency system's view of its connector's API, with its API key. */
   const api =
@@ -56,25 +58,31 @@ async function deploy(namespace: string) {
     clock,
     hospital,
     otherHospital,
+    centre,
     school,
     hospitalApi: api(hospital, HOSPITAL),
     otherHospitalApi: api(otherHospital, OTHER_HOSPITAL),
+    centreApi: api(centre, CENTRE),
     schoolApi: api(school, SCHOOL),
   };
 }
 
 describeReferralLoop('the referral loop on Kafka and PostgreSQL', async () => {
-  const { hub, clock, hospital, otherHospital, school, hospitalApi, otherHospitalApi, schoolApi } = await deploy(`t${randomUUID().slice(0, 8)}.`);
+  const { hub, clock, hospital, otherHospital, centre, school, hospitalApi, otherHospitalApi, centreApi, schoolApi } = await deploy(
+    `t${randomUUID().slice(0, 8)}.`,
+  );
   return {
     hub,
     clock,
     hospitalConnector: hospitalApi,
     otherHospitalConnector: otherHospitalApi,
+    centreConnector: centreApi,
     schoolConnector: schoolApi,
     count: async (table) => Number((await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n),
     async stop() {
       await hospital.shutdown();
       await otherHospital.shutdown();
+      await centre.shutdown();
       await school.shutdown();
       await hub.stop();
     },
@@ -83,7 +91,7 @@ describeReferralLoop('the referral loop on Kafka and PostgreSQL', async () => {
 
 describe('restarting the hub on Kafka and PostgreSQL', () => {
   it('keeps a sent referral, and an acceptance sent while the hub was down arrives once it is back', async () => {
-    const { hub, hubOptions, clock, hospital, otherHospital, school, hospitalApi } = await deploy(`r${randomUUID().slice(0, 8)}.`);
+    const { hub, hubOptions, clock, hospital, otherHospital, centre, school, hospitalApi } = await deploy(`r${randomUUID().slice(0, 8)}.`);
     const sent = await sendReferral(hub, { clock });
     const task = await eventually(
       async () => {
@@ -115,6 +123,7 @@ describe('restarting the hub on Kafka and PostgreSQL', () => {
     } finally {
       await hospital.shutdown();
       await otherHospital.shutdown();
+      await centre.shutdown();
       await school.shutdown();
       await restarted.stop();
     }

@@ -20,6 +20,8 @@ export interface LoopDeployment {
   hospitalConnector: (path: string, init?: RequestInit) => Promise<Response>;
   /** Another hospital's connector: the target of a transfer. */
   otherHospitalConnector: (path: string, init?: RequestInit) => Promise<Response>;
+  /** The counselling centre's connector (FHIR R4, like a hospital's). */
+  centreConnector: (path: string, init?: RequestInit) => Promise<Response>;
   schoolConnector: (path: string, init?: RequestInit) => Promise<Response>;
   /** Counts rows, to prove that refused requests wrote nothing. */
   count: (table: 'referrals' | 'referral_timeline') => Promise<number>;
@@ -457,18 +459,76 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       expect(errorCode(toCentre)).toBe('FORBIDDEN');
     });
 
-    it('a counselling referral goes to a community centre, and the school books the appointment itself', async () => {
+    it('a counselling referral goes to a community centre: the centre publishes slots, the school books one', async () => {
       const sent = await sendReferral(d.hub, { clock: d.clock, hospitalAgencyId: CENTRE, channel: 'COUNSELLING' });
-      const counsellor = await as(CENTRE, 'counsellor');
+      const [counsellor, teacher, liaison] = await Promise.all([as(CENTRE, 'counsellor'), as(SCHOOL, 'psychology-teacher'), as(HOSPITAL, 'hospital-liaison')]);
       await mutate(counsellor, ACCEPT, { id: sent.id });
-      const booked = await mutate<{ scheduleAppointment: { state: string; appointment: { location: string } } }>(
-        await as(SCHOOL, 'psychology-teacher'),
-        'mutation($id: ID!, $a: AppointmentInput!) { scheduleAppointment(id: $id, appointment: $a) { state appointment { location } } }',
-        { id: sent.id, a: { start: new Date(d.clock.now().getTime() + DAY).toISOString(), location: 'Room 2, growth guidance centre' } },
+      const hour = (h: number) => new Date(d.clock.now().getTime() + h * 3600_000).toISOString();
+      const published = await mutate<{ publishCounsellingSlots: Array<{ id: string; booked: boolean }> }>(
+        counsellor,
+        'mutation($s: [CounsellingSlotInput!]!) { publishCounsellingSlots(slots: $s) { id booked } }',
+        { s: [26, 50].map((h) => ({ startsAt: hour(h), endsAt: hour(h + 1), location: 'Room 2, growth guidance centre' })) },
       );
-      expect(booked.scheduleAppointment).toEqual({ state: 'SCHEDULED', appointment: { location: 'Room 2, growth guidance centre' } });
+      expect(published.publishCounsellingSlots.map((s) => s.booked)).toEqual([false, false]);
+      const SLOTS = `query($p: ID!, $free: Boolean) { counsellingSlots(providerAgencyId: $p, freeOnly: $free) {
+        items { id startsAt location booked bookedReferralId provider { id } } hasMore } }`;
+      const listed = await gql<{ counsellingSlots: { items: Array<{ id: string; bookedReferralId: string | null; provider: { id: string } }> } }>(
+        d.hub.fetch,
+        teacher,
+        SLOTS,
+        { p: CENTRE },
+      );
+      const [first] = listed.data!.counsellingSlots.items;
+      expect(first).toMatchObject({ id: published.publishCounsellingSlots[0]!.id, bookedReferralId: null, provider: { id: CENTRE } });
+      // The school sets no time of its own: it books one of the centre's slots.
+      const ownTime = await gql(d.hub.fetch, teacher, 'mutation($id: ID!, $a: AppointmentInput!) { scheduleAppointment(id: $id, appointment: $a) { state } }', {
+        id: sent.id,
+        a: { start: hour(30) },
+      });
+      expect(errorCode(ownTime)).toBe('FORBIDDEN');
+      const booked = await mutate<{ bookCounsellingSlot: { state: string; appointment: { start: string; location: string; slotId: string } } }>(
+        teacher,
+        'mutation($id: ID!, $slot: ID!) { bookCounsellingSlot(id: $id, slotId: $slot) { state appointment { start location slotId } } }',
+        { id: sent.id, slot: first!.id },
+      );
+      expect(booked.bookCounsellingSlot).toEqual({
+        state: 'SCHEDULED',
+        appointment: { start: hour(26), location: 'Room 2, growth guidance centre', slotId: first!.id },
+      });
+      // Another referral cannot take the booked slot.
+      const other = await sendReferral(d.hub, { clock: d.clock, hospitalAgencyId: CENTRE, channel: 'COUNSELLING' });
+      await mutate(counsellor, ACCEPT, { id: other.id });
+      const taken = await gql(d.hub.fetch, teacher, 'mutation($id: ID!, $slot: ID!) { bookCounsellingSlot(id: $id, slotId: $slot) { state } }', {
+        id: other.id,
+        slot: first!.id,
+      });
+      expect(errorCode(taken)).toBe('SLOT_UNAVAILABLE');
+      // The centre sees which referral holds the slot; the school sees only the free one.
+      const own = await gql<{ counsellingSlots: { items: Array<{ id: string; bookedReferralId: string | null }> } }>(d.hub.fetch, counsellor, SLOTS, {
+        p: CENTRE,
+        free: false,
+      });
+      expect(own.data!.counsellingSlots.items.find((s) => s.id === first!.id)?.bookedReferralId).toBe(sent.id);
+      const schoolView = await gql<{ counsellingSlots: { items: Array<{ id: string }> } }>(d.hub.fetch, teacher, SLOTS, { p: CENTRE, free: false });
+      expect(schoolView.data!.counsellingSlots.items.map((s) => s.id)).toEqual([published.publishCounsellingSlots[1]!.id]);
+      // Another hospital cannot see the centre's slots or withdraw one: as if they did not exist.
+      expect(errorCode(await gql(d.hub.fetch, liaison, SLOTS, { p: CENTRE }))).toBe('NOT_FOUND');
+      const REMOVE = 'mutation($id: ID!) { removeCounsellingSlot(id: $id) }';
+      const theirs = await gql(d.hub.fetch, liaison, REMOVE, { id: first!.id });
+      const unknown = await gql(d.hub.fetch, liaison, REMOVE, { id: 'no-such-slot' });
+      expect(errorCode(theirs)).toBe('NOT_FOUND');
+      expect(theirs.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
+      expect(errorCode(await gql(d.hub.fetch, counsellor, REMOVE, { id: first!.id }))).toBe('SLOT_UNAVAILABLE');
+      // The centre's system sees the booked time on its FHIR Task.
+      await eventually(
+        async () => {
+          const read = await fhirOf(d.centreConnector)('GET', `/Task/${sent.id}`);
+          return (read.body.executionPeriod as { start?: string } | undefined)?.start === hour(26) ? true : null;
+        },
+        { what: 'the booked time on the centre’s Task' },
+      );
       // An outpatient referral cannot go to a centre.
-      const refused = await gql(d.hub.fetch, await as(SCHOOL, 'psychology-teacher'), CREATE, {
+      const refused = await gql(d.hub.fetch, teacher, CREATE, {
         input: referralInput({ subjectId: await newStudent(d.hub), hospitalAgencyId: CENTRE, channel: 'OUTPATIENT' }),
       });
       expect(errorCode(refused)).toBe('FORBIDDEN');

@@ -14,6 +14,18 @@ _own_school if _resource.schoolAgencyId == _principal.agencyId
 
 _addressed_to_caller if _resource.hospitalAgencyId == _principal.agencyId
 
+# --- counselling slots ------------------------------------------------------------------------------
+# A provider's offered times are no personal data: any school's staff may look for a free one; only the
+# provider's own people publish, withdraw, or see which referral took a slot (PIPL Art. 6).
+
+_is_slots if _resource.type == "counselling-slots"
+
+_own_slots if _resource.providerAgencyId == _principal.agencyId
+
+_slot_providers := {"hospital", "counselling-centre"}
+
+_public_slot_fields := {"id", "providerAgencyId", "startsAt", "endsAt", "location", "booked"}
+
 # --- who may know that a referral exists -----------------------------------------------------------
 
 # Creating a referral is about a subject: the school may know only its own students.
@@ -32,6 +44,20 @@ _may_know_resource if {
 	_resource.type == "district"
 	_is_bureau_analyst
 	_in_principal_district(_resource.districtId)
+}
+
+# Counselling slots: schools look for free times; the provider knows its own.
+_may_know_resource if {
+	input.action == "referral.list-slots"
+	_is_slots
+	_is_school_staff
+	_resource.providerAgencyType in _slot_providers
+}
+
+_may_know_resource if {
+	_is_slots
+	_is_receiving_staff
+	_own_slots
 }
 
 _can_read_referral if {
@@ -116,13 +142,15 @@ _granted if {
 	_own_school
 }
 
-# For counselling the school books the slot a centre published, so it schedules the appointment itself.
+# For counselling the school books one of the slots the recipient published, so it schedules the appointment
+# itself; times of its own choosing are the recipient's to set.
 _granted if {
 	input.action == "referral.schedule"
 	_is_referral
 	_is_school_staff
 	_own_school
 	_resource.channel == "COUNSELLING"
+	_resource.slotBooking == true
 }
 
 _granted if {
@@ -130,6 +158,20 @@ _granted if {
 	_resource.type == "district"
 	_is_bureau_analyst
 	_in_principal_district(_resource.districtId)
+}
+
+_granted if {
+	input.action == "referral.list-slots"
+	_is_slots
+	_is_school_staff
+	_resource.providerAgencyType in _slot_providers
+}
+
+_granted if {
+	input.action in {"referral.publish-slots", "referral.list-slots", "referral.remove-slot"}
+	_is_slots
+	_is_receiving_staff
+	_own_slots
 }
 
 # --- denials ----------------------------------------------------------------------------------------
@@ -215,3 +257,14 @@ _fields_for_role := _bureau_referral_fields if {
 }
 
 _fields_for_role := {"districtId", "counters"} if _resource.type == "district"
+
+_fields_for_role := _public_slot_fields if {
+	_is_slots
+	_is_school_staff
+}
+
+_fields_for_role := _public_slot_fields | {"bookedReferralId", "createdAt", "createdBy"} if {
+	_is_slots
+	_is_receiving_staff
+	_own_slots
+}

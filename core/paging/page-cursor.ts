@@ -1,0 +1,27 @@
+import { BadUserInputError } from '../errors.js';
+
+/** Lists answer in pages; a client asks for at most this many items at once. */
+export const MAX_PAGE_SIZE = 100;
+
+/** A page position: the sort instant and id of the last item seen. */
+export interface PageCursor {
+  at: Date;
+  id: string;
+}
+
+/** Opaque to clients: the position after which the next page starts. */
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify([cursor.at.toISOString(), cursor.id])).toString('base64url');
+}
+
+/** The position a cursor this hub gave out names; BAD_USER_INPUT on anything else. */
+export function decodeCursor(cursor: string): PageCursor {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const instant = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(instant.getTime())) throw new Error('bad cursor');
+    return { at: instant, id };
+  } catch {
+    throw new BadUserInputError('The cursor is not one this hub gave out.', { field: 'after' });
+  }
+}
