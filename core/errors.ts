@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   WRONG_RECIPIENT: { status: 400, message: 'The event is addressed to another agency.' },
   STALE_EVENT: { status: 400, message: 'The event is outside the freshness window.' },
   REPLAYED_EVENT: { status: 400, message: 'The event id was refused before.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The hub could not reach its store; try again shortly.' },
   INTERNAL: { status: 500, message: 'Unexpected error.' },
 } as const;
 
@@ -134,6 +135,17 @@ export class StaleEventError extends CareloopError {
 export class ReplayedEventError extends CareloopError {
   constructor() {
     super('REPLAYED_EVENT');
+  }
+}
+
+/**
+ * The store is unreachable (a restart, a failover). Retriable: an interrupted transaction was rolled back, or, if
+ * the connection dropped during COMMIT, may have landed; every change the hub makes is safe to ask for again
+ * (a duplicate referral is OPEN_REFERRAL_EXISTS, a repeated step INVALID_TRANSITION).
+ */
+export class ServiceUnavailableError extends CareloopError {
+  constructor(options?: { cause?: unknown }) {
+    super('SERVICE_UNAVAILABLE', undefined, { ...options, retriable: true });
   }
 }
 

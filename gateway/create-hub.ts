@@ -25,6 +25,7 @@ import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
 import { createAgencyConnector } from '../connectors/create-agency-connector.js';
+import { FhirPushConfigError, type FhirPushSettings, type FhirPushTarget } from '../connectors/hospital/fhir/fhir-push.js';
 import { loadOrCreateConnectorApiKey } from '../connectors/shared/connector-api-keys.js';
 import type { Connector } from '../connectors/shared/create-connector.js';
 import type { ConnectorInbox } from '../connectors/shared/connector-inbox.js';
@@ -69,6 +70,9 @@ export interface HubOptions {
   /** Receives each connector API key the moment it is created; the start script prints it once. */
   onConnectorKeyCreated?: (agencyId: string, key: string) => void;
   connectorThrottle?: { failures: number; windowSeconds: number; blockSeconds: number };
+  /** Embedded hospital and counselling centre connectors: the hospital's FHIR endpoint to push Tasks to, by agency id. */
+  fhirPush?: Record<string, FhirPushTarget>;
+  fhirPushSettings?: FhirPushSettings;
   clock?: Clock;
   logger?: Logger;
   policy?: PolicyEngine;
@@ -113,7 +117,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? createLogger({ name: 'careloop-hub' });
   const development = options.development ?? true;
   const sql = options.databaseUrl
-    ? createPgClient({ connectionString: options.databaseUrl })
+    ? createPgClient({ connectionString: options.databaseUrl, logger })
     : await createPgliteClient({ dataDir: options.dataDir && join(options.dataDir, 'pglite') });
   const embeddedBus = !options.kafkaBrokers?.length;
   const embedConnectors = options.embedConnectors ?? embeddedBus;
@@ -198,6 +202,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const connectors = new Map<string, Connector>();
   const inboxes: ConnectorInbox[] = [];
   if (embedConnectors) {
+    // A target for an agency that is not registered would silently never be used.
+    for (const agencyId of Object.keys(options.fhirPush ?? {}))
+      if (!agencies.some((a) => a.id === agencyId)) throw new FhirPushConfigError(`fhirPush.${agencyId}`, 'no such agency is registered');
     for (const agency of agencies.filter((a) => a.type !== 'hub' && a.type !== 'education-bureau')) {
       const inbox = createSqlConnectorInbox(sql, agency.id, cipher);
       inboxes.push(inbox);
@@ -220,6 +227,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         freshnessWindowMs,
         throttle: options.connectorThrottle,
         bodyLimitBytes,
+        fhirPush: options.fhirPush?.[agency.id],
+        fhirPushSettings: options.fhirPushSettings,
       });
       await connector.start();
       connectors.set(agency.id, connector);

@@ -113,7 +113,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           expiresAt: new Date(claims.exp * 1000),
         };
       } catch (error) {
-        if (error instanceof UnauthenticatedError) throw error;
+        // A store outage while looking up the issuer is not a bad token: the caller should retry, not sign in again.
+        if (error instanceof UnauthenticatedError || (error instanceof CareloopError && error.retriable)) throw error;
         const message = error instanceof CareloopError ? error.message : 'The token is malformed.';
         throw new UnauthenticatedError(message, { cause: error });
       }

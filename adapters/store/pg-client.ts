@@ -1,35 +1,83 @@
 import pg from 'pg';
+import type { Logger } from 'pino';
+import { ServiceUnavailableError } from '../../core/errors.js';
 import type { SqlClient } from './sql-client.js';
 
-/** The PostgreSQL store adapter: a connection pool, one pooled connection per transaction. */
-export function createPgClient(options: { connectionString: string; max?: number }): SqlClient {
+/** SQLSTATE classes and socket errors that mean "the server is gone", not "the statement is wrong". */
+const CONNECTION_SQLSTATES = /^(08|57P0[123])/;
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+function isConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_SQLSTATES.test(code) || SOCKET_ERRORS.has(code))) return true;
+  // node-postgres reports a connection cut mid-query with these messages and no code.
+  return /Connection terminated|Client has encountered a connection error|not queryable/.test(error.message);
+}
+
+/** Connection loss becomes the hub's retriable SERVICE_UNAVAILABLE; every other error passes unchanged. */
+async function translated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isConnectionLoss(error) ? new ServiceUnavailableError({ cause: error }) : error;
+  }
+}
+
+/**
+ * The PostgreSQL store adapter: a connection pool, one pooled connection per transaction. A connection the
+ * server drops (restart, failover) is an `error` on the pool: logged and discarded, never a crash; the next query
+ * opens a fresh connection, and the work that was running fails as a retriable error.
+ */
+export function createPgClient(options: { connectionString: string; max?: number; logger?: Logger }): SqlClient {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
-  const wrap = (runner: pg.Pool | pg.PoolClient, inTransaction: boolean): SqlClient => ({
-    async query(sql, params) {
-      const result = await runner.query<Record<string, unknown>>(sql, params);
-      return result.rows as never;
-    },
-    async exec(sql) {
-      await runner.query(sql);
-    },
-    async transaction(work) {
-      if (inTransaction) return work(wrap(runner, true));
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(wrap(client, true));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-    async close() {
-      if (!inTransaction) await pool.end();
-    },
-  });
+  pool.on('error', (err: Error & { code?: string }) => options.logger?.warn({ code: err.code }, 'idle PostgreSQL connection lost; the pool replaces it'));
+  const wrap = (runner: pg.Pool | pg.PoolClient, inTransaction: boolean): SqlClient => {
+    // One connection runs one statement at a time: callers inside a transaction may issue several at once
+    // (Promise.all), so they are queued here rather than left to the driver's deprecated implicit queue.
+    let queue: Promise<unknown> = Promise.resolve();
+    const run = <T>(work: () => Promise<T>): Promise<T> => {
+      if (!inTransaction) return work();
+      const next = queue.then(work, work);
+      queue = next.catch(() => undefined);
+      return next;
+    };
+    return {
+      async query(sql, params) {
+        const result = await translated(() => run(() => runner.query<Record<string, unknown>>(sql, params)));
+        return result.rows as never;
+      },
+      async exec(sql) {
+        await translated(() => run(() => runner.query(sql)));
+      },
+      async transaction(work) {
+        if (inTransaction) return work(wrap(runner, true));
+        const client = await translated(() => pool.connect());
+        // A connection lost mid-transaction is reported on the client as well as through the failing query.
+        const onError = (err: Error & { code?: string }) => options.logger?.warn({ code: err.code }, 'PostgreSQL connection lost in a transaction');
+        client.on('error', onError);
+        let broken = false;
+        try {
+          await translated(() => client.query('BEGIN'));
+          const result = await work(wrap(client, true));
+          await translated(() => client.query('COMMIT'));
+          return result;
+        } catch (error) {
+          // A connection that cannot even roll back is broken: destroyed rather than returned to the pool.
+          broken = await client.query('ROLLBACK').then(
+            () => false,
+            () => true,
+          );
+          throw error;
+        } finally {
+          client.off('error', onError);
+          client.release(broken);
+        }
+      },
+      async close() {
+        if (!inTransaction) await pool.end();
+      },
+    };
+  };
   return wrap(pool, false);
 }

@@ -9,6 +9,8 @@ import { freePort } from './free-port.js';
 export interface PostgresServer {
   url: string;
   stop(): Promise<void>;
+  /** Stops the server (cutting every connection), keeps it down for `downForMs`, starts it again on the same port and data. */
+  restart(downForMs?: number): Promise<void>;
 }
 
 /** The newest Debian PostgreSQL server binaries on this machine. */
@@ -47,61 +49,73 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   if (init.status !== 0) throw new Error(`initdb failed:\n${String(init.stdout)}\n${String(init.stderr)}`);
 
   const port = await freePort();
-  const child = spawn(
-    join(bin, 'postgres'),
-    [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-k',
-      dir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'fsync=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=100',
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      ...(user ?? {}),
-    },
-  );
+  const args = [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=100',
+  ];
   let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+  const launch = () => {
+    const started = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...(user ?? {}) });
+    started.stderr?.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+    return started;
+  };
+  let child = launch();
 
+  const halt = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT'); // "fast" shutdown: open connections are cut, as in a real restart
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT'); // "fast" shutdown
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await halt();
     await rm(dir, { recursive: true, force: true });
+  };
+  const waitReady = async (work: (client: pg.Client) => Promise<unknown>) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`PostgreSQL exited with code ${child.exitCode}:\n${stderr}`);
+      const client = new pg.Client({ connectionString: admin });
+      try {
+        await client.connect();
+        await work(client);
+        await client.end();
+        return;
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        if (Date.now() > deadline) {
+          await stop();
+          throw new Error(`PostgreSQL was not ready within 30 s (${String(error)}):\n${stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   };
 
   const admin = `postgres://careloop@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`PostgreSQL exited with code ${child.exitCode}:\n${stderr}`);
-    const client = new pg.Client({ connectionString: admin });
-    try {
-      await client.connect();
-      await client.query('CREATE DATABASE careloop_test');
-      await client.end();
-      break;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`PostgreSQL was not ready within 30 s (${String(error)}):\n${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  return { url: `postgres://careloop@127.0.0.1:${port}/careloop_test`, stop };
+  await waitReady((client) => client.query('CREATE DATABASE careloop_test'));
+  return {
+    url: `postgres://careloop@127.0.0.1:${port}/careloop_test`,
+    stop,
+    async restart(downForMs = 0) {
+      await halt();
+      await new Promise((r) => setTimeout(r, downForMs));
+      child = launch();
+      await waitReady((client) => client.query('SELECT 1'));
+    },
+  };
 }
