@@ -41,8 +41,13 @@ export function createSqlDirectoryStore(client: SqlClient): DirectoryStore {
       const [row] = await client.query('SELECT * FROM subjects WHERE id = $1', [id]);
       return row ? toSubject(row) : null;
     },
-    async listSubjects(schoolAgencyId) {
-      return (await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 ORDER BY local_ref', [schoolAgencyId])).map(toSubject);
+    async listSubjects(schoolAgencyId, page) {
+      const rows = await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND id > $2 ORDER BY id LIMIT $3', [
+        schoolAgencyId,
+        page.after ?? '',
+        page.first + 1,
+      ]);
+      return { items: rows.slice(0, page.first).map(toSubject), hasMore: rows.length > page.first };
     },
     async upsertSubject(s) {
       await client.query(

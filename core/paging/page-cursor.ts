@@ -25,3 +25,18 @@ export function decodeCursor(cursor: string): PageCursor {
     throw new BadUserInputError('The cursor is not one this hub gave out.', { field: 'after' });
   }
 }
+
+/** For lists ordered by id alone: the last id seen, opaque to clients like the (instant, id) cursor. */
+export function encodeIdCursor(id: string): string {
+  return Buffer.from(JSON.stringify([id])).toString('base64url');
+}
+
+export function decodeIdCursor(cursor: string): string {
+  try {
+    const [id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown];
+    if (typeof id !== 'string') throw new Error('bad cursor');
+    return id;
+  } catch {
+    throw new BadUserInputError('The cursor is not one this hub gave out.', { field: 'after' });
+  }
+}

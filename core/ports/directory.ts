@@ -14,6 +14,7 @@ export interface DirectoryStore {
   readonly agencies: AgencyDirectory;
   upsertAgency(agency: AgencyRecord): Promise<void>;
   findSubject(id: string): Promise<SubjectRecord | null>;
-  listSubjects(schoolAgencyId: string): Promise<SubjectRecord[]>;
+  /** A school's subjects ordered by id, `first` after the id `after`. */
+  listSubjects(schoolAgencyId: string, page: { first: number; after?: string }): Promise<{ items: SubjectRecord[]; hasMore: boolean }>;
   upsertSubject(subject: SubjectRecord): Promise<void>;
 }

@@ -1,9 +1,17 @@
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { BadUserInputError } from '../errors.js';
+import { decodeIdCursor, encodeIdCursor, MAX_PAGE_SIZE } from '../paging/page-cursor.js';
 import { disclose } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore, SubjectRecord } from '../ports/directory.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
+
+const studentListArgs = z.object({
+  first: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().nullable(),
+  after: z.string().max(200).optional().nullable(),
+});
 
 export type DisclosedSubject = Partial<SubjectRecord> & { id: string };
 
@@ -19,16 +27,26 @@ export function createSubjectReader(options: {
   const { principal } = options;
   const gate = createPolicyGate({ policy: options.policy, audit: options.audit, clock: options.clock, correlationId: options.correlationId ?? null });
   return {
-    async students(): Promise<DisclosedSubject[]> {
+    /** The caller's school's students by pseudonym, in pages of at most 100. */
+    async students(rawArgs: unknown): Promise<{ items: DisclosedSubject[]; endCursor: string | null; hasMore: boolean }> {
+      const parsed = studentListArgs.safeParse(rawArgs ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new BadUserInputError(issue?.message ?? 'invalid list arguments', { field: issue?.path.join('.') });
+      }
       await gate.require(principal, 'subject.list', { type: 'collection', of: 'subject' }, null);
-      const subjects = await options.directory.listSubjects(principal?.agencyId ?? '');
+      const page = await options.directory.listSubjects(principal?.agencyId ?? '', {
+        first: parsed.data.first ?? 50,
+        ...(parsed.data.after ? { after: decodeIdCursor(parsed.data.after) } : {}),
+      });
       const shown = await Promise.all(
-        subjects.map(async (s) => {
+        page.items.map(async (s) => {
           const decision = await gate.decide(principal, 'subject.read', { type: 'subject', schoolAgencyId: s.schoolAgencyId }, s.id);
           return decision.allow ? { ...disclose(s, decision.fields), id: s.id } : null;
         }),
       );
-      return shown.filter((s): s is DisclosedSubject => s !== null);
+      const last = page.items.at(-1);
+      return { items: shown.filter((s): s is DisclosedSubject => s !== null), endCursor: last ? encodeIdCursor(last.id) : null, hasMore: page.hasMore };
     },
   };
 }

@@ -15,7 +15,7 @@ export function createSubjectModule(options: { directory: DirectoryStore; audit:
   return {
     schema: 'subject.graphql',
     resolvers: {
-      Query: { students: (_: unknown, __: unknown, ctx: SubjectContext) => ctx.subject.reader.students() },
+      Query: { students: (_: unknown, args: unknown, ctx: SubjectContext) => ctx.subject.reader.students(args) },
     },
     context: ({ principal, correlationId }) => ({ subject: { reader: createSubjectReader({ principal, correlationId, ...options }) } }),
   };

@@ -8,7 +8,7 @@ import { HUB_AGENCY_ID } from '../../core/development-seed.js';
 import { TOPICS } from '../../core/messages/topics.js';
 import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
 import type { Hub } from '../../gateway/create-hub.js';
-import { errorCode, eventually, gql, subscribeSse, tokenFor } from '../support/hub-client.js';
+import { errorCode, eventually, gql, subscribeSse, tokenFor, type GqlResult } from '../support/hub-client.js';
 import { referralInput } from '../support/referral-fixtures.js';
 
 /** What a scenario needs from the deployment under test (embedded, or Kafka + PostgreSQL). */
@@ -702,11 +702,29 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       expect(read.data?.referral.createdBy).toBeNull();
     });
 
-    it('a school lists only its own students, and the police cannot list any', async () => {
-      const east = await gql<{ students: Array<{ id: string }> }>(d.hub.fetch, await as(SCHOOL, 'psychology-teacher'), '{ students { id grade localRef } }');
-      expect(east.data?.students.map((s) => s.id)).toContain(STUDENT);
-      expect(east.data?.students.map((s) => s.id)).not.toContain(OTHER_SCHOOLS_STUDENT);
-      const police = await gql(d.hub.fetch, await as(POLICE, 'police-analyst'), '{ students { id } }');
+    it('a school lists only its own students, page by page, and the police cannot list any', async () => {
+      const teacher = await as(SCHOOL, 'psychology-teacher');
+      const LIST = 'query($after: String) { students(first: 2, after: $after) { items { id grade localRef } endCursor hasMore } }';
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: GqlResult<{ students: { items: Array<{ id: string }>; endCursor: string | null; hasMore: boolean } }> = await gql(
+          d.hub.fetch,
+          teacher,
+          LIST,
+          { after },
+        );
+        expect(page.errors).toBeUndefined();
+        expect(page.data!.students.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data!.students.items.map((s) => s.id));
+        if (!page.data!.students.hasMore) break;
+        after = page.data!.students.endCursor;
+      }
+      expect(seen).toContain(STUDENT);
+      expect(seen).not.toContain(OTHER_SCHOOLS_STUDENT);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(errorCode(await gql(d.hub.fetch, teacher, '{ students(first: 101) { hasMore } }'))).toBe('BAD_USER_INPUT');
+      const police = await gql(d.hub.fetch, await as(POLICE, 'police-analyst'), '{ students { items { id } } }');
       expect(errorCode(police)).toBe('FORBIDDEN');
     });
 

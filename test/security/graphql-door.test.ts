@@ -60,7 +60,7 @@ describe('the GraphQL door', () => {
     const result = await gql(
       t.hub.fetch,
       teacher,
-      '{ me { userId } students { id grade localRef } referrals { items { id state timeline { state action actorAgency { name } at } } endCursor hasMore } }',
+      '{ me { userId } students { items { id grade localRef } hasMore } referrals { items { id state timeline { state action actorAgency { name } at } } endCursor hasMore } }',
     );
     expect(result.errors).toBeUndefined();
   });
