@@ -1,6 +1,7 @@
 import type { KeyRing } from '../adapters/crypto/key-ring.js';
 import type { AgencyRecord } from '../core/ports/keys.js';
 import type { Connector, ConnectorBaseOptions } from './shared/create-connector.js';
+import { FhirPushConfigError, type FhirPushSettings, type FhirPushTarget } from './hospital/fhir/fhir-push.js';
 import type { FhirTaskStore } from './hospital/fhir/fhir-task-store.js';
 import { createHospitalConnector } from './hospital/hospital-connector.js';
 import { createPublicSafetyConnector } from './public-safety/public-safety-connector.js';
@@ -19,15 +20,21 @@ export async function createAgencyConnector(
     keyRing: KeyRing;
     /** The FHIR Tasks a hospital or counselling centre connector serves (its own store). */
     fhirTasks?: (agencyId: string) => FhirTaskStore;
+    /** Where a hospital or counselling centre connector pushes its Tasks; omitted means the EHR only pulls. */
+    fhirPush?: FhirPushTarget;
+    fhirPushSettings?: FhirPushSettings;
   },
 ): Promise<Connector> {
-  const { agency, keyRing, fhirTasks, ...rest } = options;
+  const { agency, keyRing, fhirTasks, fhirPush, fhirPushSettings, ...rest } = options;
   const base: ConnectorBaseOptions = { ...rest, agencyId: agency.id };
+  // Only the FHIR connectors push; a target configured for another agency is a mistake worth stopping for.
+  if (fhirPush && agency.type !== 'hospital' && agency.type !== 'counselling-centre')
+    throw new FhirPushConfigError(`fhirPush.${agency.id}`, `a ${agency.type} connector does not push FHIR`);
   switch (agency.type) {
     case 'hospital':
     case 'counselling-centre':
       if (!fhirTasks) throw new Error('A hospital connector needs a store for its FHIR Tasks.');
-      return createHospitalConnector({ ...base, signer: await keyRing.signer(agency.id), fhirTasks: fhirTasks(agency.id) });
+      return createHospitalConnector({ ...base, signer: await keyRing.signer(agency.id), fhirTasks: fhirTasks(agency.id), fhirPush, fhirPushSettings });
     case 'school':
       return createSchoolConnector(base);
     case 'public-safety':

@@ -13,6 +13,7 @@ import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js'
 import { systemClock, type Clock } from '../core/clock.js';
 import type { AgencyRecord } from '../core/ports/keys.js';
 import { createAgencyConnector } from './create-agency-connector.js';
+import type { FhirPushSettings, FhirPushTarget } from './hospital/fhir/fhir-push.js';
 import { loadOrCreateConnectorApiKey } from './shared/connector-api-keys.js';
 import type { Connector } from './shared/create-connector.js';
 
@@ -38,6 +39,9 @@ export async function startStandaloneConnector(options: {
   tokenMaxLifetimeSeconds?: number;
   freshnessWindowMs?: number;
   bodyLimitBytes?: number;
+  /** A hospital or counselling centre connector: the hospital's FHIR endpoint to push Tasks to. */
+  fhirPush?: FhirPushTarget;
+  fhirPushSettings?: FhirPushSettings;
   clock?: Clock;
   logger: Logger;
 }): Promise<Connector & { shutdown(): Promise<void> }> {
@@ -74,6 +78,8 @@ export async function startStandaloneConnector(options: {
     tokenMaxLifetimeSeconds: options.tokenMaxLifetimeSeconds,
     freshnessWindowMs: options.freshnessWindowMs,
     bodyLimitBytes: options.bodyLimitBytes,
+    fhirPush: options.fhirPush,
+    fhirPushSettings: options.fhirPushSettings,
   });
   await connector.start();
   return {

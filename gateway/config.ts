@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { FhirPushConfigError, parseFhirPushTarget, parseFhirPushTargets } from '../connectors/hospital/fhir/fhir-push.js';
 
 /** Every environment variable the hub and the connectors read (README "Configuration" mirrors this). */
 const envSchema = z.object({
@@ -30,6 +31,11 @@ const envSchema = z.object({
   FOLLOW_UP_EVERY_DAYS_AFTER_RETURN: z.coerce.number().positive().default(7),
   FOLLOW_UP_WEEKS_AFTER_RETURN: z.coerce.number().positive().default(4),
   DEADLINE_CHECK_SECONDS: z.coerce.number().int().min(0).default(60),
+  // A standalone hospital connector's push to the hospital's FHIR endpoint; the authorization value is a secret.
+  FHIR_PUSH_URL: z.string().optional(),
+  FHIR_PUSH_AUTHORIZATION: z.string().optional(),
+  // The embedded hub's pushes: JSON {"<agencyId>": {"url": "https://…", "authorization": "Bearer …"}}.
+  FHIR_PUSH_TARGETS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -57,6 +63,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const kafkaBrokers = e.KAFKA_BROKERS ? commaList(e.KAFKA_BROKERS) : undefined;
   if ((e.KAFKA_USERNAME === undefined) !== (e.KAFKA_PASSWORD === undefined))
     throw new Error('Invalid configuration: KAFKA_USERNAME and KAFKA_PASSWORD go together.');
+  if (e.FHIR_PUSH_AUTHORIZATION !== undefined && e.FHIR_PUSH_URL === undefined) throw new FhirPushConfigError('FHIR_PUSH_AUTHORIZATION', 'needs FHIR_PUSH_URL');
+  const fhirPush =
+    e.FHIR_PUSH_URL === undefined
+      ? undefined
+      : parseFhirPushTarget({ url: e.FHIR_PUSH_URL, authorization: e.FHIR_PUSH_AUTHORIZATION }, (field) =>
+          field === 'authorization' ? 'FHIR_PUSH_AUTHORIZATION' : 'FHIR_PUSH_URL',
+        );
   return {
     development: e.CARELOOP_MODE === 'development',
     port: e.PORT,
@@ -88,6 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       followUpAfterReturnForMs: e.FOLLOW_UP_WEEKS_AFTER_RETURN * 7 * DAY_MS,
     },
     deadlineCheckIntervalMs: e.DEADLINE_CHECK_SECONDS * 1000,
+    /** A standalone connector's push target (FHIR_PUSH_URL, FHIR_PUSH_AUTHORIZATION). */
+    fhirPush,
+    /** The embedded hub's push targets by agency id (FHIR_PUSH_TARGETS). */
+    fhirPushTargets: e.FHIR_PUSH_TARGETS === undefined ? {} : parseFhirPushTargets(e.FHIR_PUSH_TARGETS, 'FHIR_PUSH_TARGETS'),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -58,6 +58,8 @@ const connector = await startStandaloneConnector({
   tokenMaxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
   freshnessWindowMs: config.freshnessWindowMs,
   bodyLimitBytes: config.bodyLimitBytes,
+  // FHIR_PUSH_URL names this connector's target; FHIR_PUSH_TARGETS (the hub's map) is the fallback.
+  fhirPush: config.fhirPush ?? config.fhirPushTargets[agency.id],
   logger,
 });
 const server = serve({ fetch: connector.app.fetch, port, hostname: config.host }, (info) => {

@@ -48,6 +48,7 @@ const hub = await createHub({
   inboxRetentionMs: config.inboxRetentionMs,
   deadlines: config.deadlines,
   deadlineCheckIntervalMs: config.deadlineCheckIntervalMs,
+  fhirPush: config.fhirPushTargets,
   logger,
 });
 const server = serve({ fetch: hub.fetch, port: config.port, hostname: config.host }, (info) => {
