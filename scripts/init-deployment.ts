@@ -29,11 +29,13 @@ const env = [
   `HOSPITAL_DATA_KEYS=${dataKey()}`,
   `SCHOOL_DATA_KEYS=${dataKey()}`,
   `PUBLIC_SAFETY_DATA_KEYS=${dataKey()}`,
+  `CENTRE_DATA_KEYS=${dataKey()}`,
   `KAFKA_ADMIN_PASSWORD=${secret()}`,
   `KAFKA_HUB_PASSWORD=${secret()}`,
   `KAFKA_HOSPITAL_PASSWORD=${secret()}`,
   `KAFKA_SCHOOL_PASSWORD=${secret()}`,
   `KAFKA_PUBLIC_SAFETY_PASSWORD=${secret()}`,
+  `KAFKA_CENTRE_PASSWORD=${secret()}`,
   `POSTGRES_PASSWORD=${secret()}`,
 ];
 await writeFile(join(out, '.env'), `${env.join('\n')}\n`, { mode: 0o600 });

@@ -15,7 +15,7 @@ type Service = {
 };
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
-const connectors = ['hospital-connector', 'school-connector', 'public-safety-connector'];
+const connectors = ['hospital-connector', 'school-connector', 'public-safety-connector', 'counselling-centre-connector'];
 const appServices = ['gateway', ...connectors];
 const kafkaStart = readFileSync(new URL('../scripts/compose/kafka-start.sh', import.meta.url), 'utf8');
 const kafkaUsers = readFileSync(new URL('../scripts/compose/kafka-users.sh', import.meta.url), 'utf8');
@@ -23,8 +23,9 @@ const agencyOf = (name: string) => (name === 'gateway' ? HUB_AGENCY_ID : String(
 const privateKeyMounts = (name: string) => (services[name]?.volumes ?? []).filter((v) => v.includes('.private.jwk.json'));
 
 describe('docker-compose.yml', () => {
-  it('runs Kafka, its user setup, PostgreSQL, the gateway and the three connectors as separate services', () => {
+  it('runs Kafka, its user setup, PostgreSQL, the gateway and the four connectors as separate services', () => {
     expect(Object.keys(services).sort()).toEqual([
+      'counselling-centre-connector',
       'gateway',
       'hospital-connector',
       'kafka',
@@ -90,5 +91,13 @@ describe('docker-compose.yml', () => {
       expect(agency?.type, name).toBe(command[4]);
       expect(services[name]?.depends_on?.gateway?.condition).toBe('service_healthy');
     }
+  });
+
+  it('gets every secret it requires from npm run deployment:init', () => {
+    const composeText = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8');
+    const init = readFileSync(new URL('../scripts/init-deployment.ts', import.meta.url), 'utf8');
+    const required = [...new Set([...composeText.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1]))];
+    expect(required.length).toBeGreaterThan(8);
+    for (const name of required) expect(init, name).toContain(`\`${name}=`);
   });
 });

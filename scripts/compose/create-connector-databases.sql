@@ -2,3 +2,4 @@
 CREATE DATABASE careloop_hospital;
 CREATE DATABASE careloop_school;
 CREATE DATABASE careloop_public_safety;
+CREATE DATABASE careloop_centre;

@@ -28,3 +28,4 @@ connector() {
 connector hospital-kangning "$KAFKA_HOSPITAL_PASSWORD"
 connector school-east "$KAFKA_SCHOOL_PASSWORD"
 connector police-haishu "$KAFKA_PUBLIC_SAFETY_PASSWORD"
+connector centre-haishu "$KAFKA_CENTRE_PASSWORD"
