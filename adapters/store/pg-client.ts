@@ -3,14 +3,18 @@ import type { Logger } from 'pino';
 import { ServiceUnavailableError } from '../../core/errors.js';
 import type { SqlClient } from './sql-client.js';
 
-/** SQLSTATE classes and socket errors that mean "the server is gone", not "the statement is wrong". */
-const CONNECTION_SQLSTATES = /^(08|57P0[123])/;
-const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+/**
+ * SQLSTATEs and socket errors that mean "the server is gone", not "the statement is wrong". Listed one by one:
+ * 08P01 (protocol violation) is also what a statement with the wrong number of parameters raises, a bug that must
+ * surface as INTERNAL rather than hide as "try again".
+ */
+const CONNECTION_SQLSTATES = new Set(['08000', '08001', '08003', '08004', '08006', '08007', '57P01', '57P02', '57P03']);
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 function isConnectionLoss(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTION_SQLSTATES.test(code) || SOCKET_ERRORS.has(code))) return true;
+  if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || SOCKET_ERRORS.has(code))) return true;
   // node-postgres reports a connection cut mid-query with these messages and no code.
   return /Connection terminated|Client has encountered a connection error|not queryable/.test(error.message);
 }

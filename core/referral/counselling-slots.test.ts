@@ -82,6 +82,23 @@ describe('counselling slots: the centre publishes, the school books', () => {
     expect((await kit.slotStore.find(b!.id))!.bookedReferralId).toBeNull();
   });
 
+  it('the centre’s system confirming the booked time keeps the booking; a transfer gives the slot back', async () => {
+    const referral = await acceptedCounsellingReferral();
+    const [slot] = await publish(counsellor, [74]);
+    await kit.service.act(teacher, referral.id, { action: 'SCHEDULE', appointment: { slotId: slot!.id } });
+    // What a FHIR Task update echoing its executionPeriod becomes: the same start, no slot id.
+    const echoed = await kit.service.act({ ...counsellor, role: 'system', userId: 'connector' }, referral.id, {
+      action: 'SCHEDULE',
+      appointment: { start: at(74) },
+    });
+    expect(echoed.appointment?.slotId).toBe(slot!.id);
+    expect((await kit.slotStore.find(slot!.id))!.bookedReferralId).toBe(referral.id);
+    const free = await kit.slots.list(westTeacher, { providerAgencyId: 'centre-haishu', first: 100 });
+    expect(free.items.map((s) => s.id)).not.toContain(slot!.id);
+    await kit.service.act(counsellor, referral.id, { action: 'TRANSFER', hospitalAgencyId: 'hospital-kangning', reason: 'Needs a psychiatrist.' });
+    expect((await kit.slotStore.find(slot!.id))!.bookedReferralId).toBeNull();
+  });
+
   it('a slot that started, another provider’s slot, or an unknown slot is SLOT_UNAVAILABLE and writes nothing', async () => {
     const referral = await acceptedCounsellingReferral();
     const [soon] = await publish(counsellor, [1]);

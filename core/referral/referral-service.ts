@@ -230,14 +230,21 @@ export function createReferralService(deps: ReferralServiceDeps) {
         await deps.slots.releaseUpcoming(tx, locked.id, at);
         return { withdrawReason: command.reason };
       case 'SCHEDULE': {
+        const { slotId, start } = command.appointment;
+        const booked = locked.appointment;
+        // The booked time confirmed again (a centre's system echoing its Task): the booking stands.
+        if (!slotId && booked?.slotId && start?.getTime() === booked.start.getTime())
+          return {
+            appointment: { ...booked, end: command.appointment.end ?? booked.end, location: command.appointment.location ?? booked.location },
+          };
         // A reschedule frees the slot booked before, in the same transaction as the new booking.
         await deps.slots.releaseUpcoming(tx, locked.id, at);
-        const { slotId, start } = command.appointment;
         if (slotId) {
           const slot = await deps.slots.book(tx, slotId, locked.id, locked.hospitalAgencyId, at);
           if (!slot) throw new SlotUnavailableError();
           return { appointment: { start: slot.startsAt, end: slot.endsAt, location: slot.location, slotId: slot.id } };
         }
+        // The command schema guarantees a start when there is no slot; this narrows the type.
         if (!start) throw new BadUserInputError('an appointment has either a start or a counselling slot', { field: 'appointment.start' });
         return { appointment: { start, end: command.appointment.end ?? null, location: command.appointment.location ?? null, slotId: null } };
       }
