@@ -1,7 +1,14 @@
+import { z } from 'zod';
 import { BadUserInputError } from '../errors.js';
 
 /** Lists answer in pages; a client asks for at most this many items at once. */
 export const MAX_PAGE_SIZE = 100;
+
+/** The paging arguments every list takes: how many, and the cursor to continue after. */
+export const pageArgs = {
+  first: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().nullable(),
+  after: z.string().max(200).optional().nullable(),
+};
 
 /** A page position: the sort instant and id of the last item seen. */
 export interface PageCursor {

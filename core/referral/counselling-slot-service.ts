@@ -5,11 +5,12 @@ import { disclose } from '../access/disclosure.js';
 import { requestScopedDirectory } from '../access/request-directory.js';
 import type { Clock } from '../clock.js';
 import { BadUserInputError, NotFoundError, SlotUnavailableError } from '../errors.js';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '../paging/page-cursor.js';
+import { decodeCursor, encodeCursor, pageArgs } from '../paging/page-cursor.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
+import { parseInput } from '../validation/parse-input.js';
 import { identifier, safeText } from '../safe-text.js';
 import type { CounsellingSlotStore } from './counselling-slot-store.js';
 import type { CounsellingSlot } from './counselling-slot.js';
@@ -35,20 +36,12 @@ export const slotListArgs = z.object({
   providerAgencyId: identifier,
   from: instant.optional().nullable(),
   freeOnly: z.boolean().optional().nullable(),
-  first: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().nullable(),
-  after: z.string().max(200).optional().nullable(),
+  ...pageArgs,
 });
 
 /** A slot as a caller may see it: `booked` for everyone allowed, `bookedReferralId` only for the provider. */
 export type SlotView = CounsellingSlot & { booked: boolean };
 export type DisclosedSlot = Partial<SlotView> & { id: string };
-
-function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const parsed = schema.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BadUserInputError(issue?.message ?? 'invalid input', { field: issue?.path.join('.') });
-}
 
 /**
  * Counselling slots: a hospital or counselling centre publishes the times it offers; schools list the free ones and
@@ -77,7 +70,7 @@ export function createCounsellingSlotService(deps: {
   return {
     /** Publishes free slots of the caller's own agency; all or none. */
     async publish(principal: Principal | null, raw: unknown, ctx: { correlationId?: string } = {}): Promise<DisclosedSlot[]> {
-      const input = parse(publishSlotsInput, raw);
+      const input = parseInput(publishSlotsInput, raw ?? {});
       const providerAgencyId = principal?.agencyId ?? '';
       const decision = await gateFor(ctx.correlationId).require(
         principal,
@@ -107,7 +100,7 @@ export function createCounsellingSlotService(deps: {
 
     /** A provider's slots from `from` (default now), soonest first, free ones only unless the provider asks. */
     async list(principal: Principal | null, raw: unknown, ctx: { correlationId?: string } = {}) {
-      const args = parse(slotListArgs, raw);
+      const args = parseInput(slotListArgs, raw ?? {});
       const decision = await gateFor(ctx.correlationId).require(
         principal,
         'referral.list-slots',

@@ -4,7 +4,8 @@ import { disclose } from '../access/disclosure.js';
 import { requestScopedDirectory } from '../access/request-directory.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '../paging/page-cursor.js';
+import { decodeCursor, encodeCursor, pageArgs } from '../paging/page-cursor.js';
+import { parseInput } from '../validation/parse-input.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
@@ -31,8 +32,7 @@ export const referralListArgs = z.object({
     })
     .optional()
     .nullable(),
-  first: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().nullable(),
-  after: z.string().max(200).optional().nullable(),
+  ...pageArgs,
 });
 
 const toReferralCursor = (c: { at: Date; id: string }) => ({ createdAt: c.at, id: c.id });
@@ -100,13 +100,9 @@ export function createReferralReader(options: {
     },
 
     async referrals(rawArgs: unknown): Promise<ReferralConnection> {
-      const parsed = referralListArgs.safeParse(rawArgs ?? {});
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new BadUserInputError(issue?.message ?? 'invalid list arguments', { field: issue?.path.join('.') });
-      }
+      const args = parseInput(referralListArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'referral.list', { type: 'collection', of: 'referral' }, null);
-      const f = parsed.data.filter ?? {};
+      const f = args.filter ?? {};
       const filter: ReferralFilter = {
         ...(principal ? await scopeOf(principal) : { involving: '' }),
         ...(f.states ? { states: f.states } : {}),
@@ -116,8 +112,8 @@ export function createReferralReader(options: {
         ...(typeof f.overdue === 'boolean' ? { overdue: f.overdue } : {}),
       };
       const page = await referrals.list(filter, {
-        first: parsed.data.first ?? DEFAULT_PAGE_SIZE,
-        ...(parsed.data.after ? { after: toReferralCursor(decodeCursor(parsed.data.after)) } : {}),
+        first: args.first ?? DEFAULT_PAGE_SIZE,
+        ...(args.after ? { after: toReferralCursor(decodeCursor(args.after)) } : {}),
       });
       const shown = await Promise.all(page.items.map(showReferral));
       const last = page.items.at(-1);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
 import { createPolicyGate, type PolicyGate } from '../access/policy-gate.js';
 import { disclose } from '../access/disclosure.js';
 import type { Clock } from '../clock.js';
@@ -10,6 +9,7 @@ import type { DirectoryStore } from '../ports/directory.js';
 import type { EventFactory } from '../ports/event-factory.js';
 import type { Principal, PolicyEngine } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
+import { parseInput } from '../validation/parse-input.js';
 import { ABSENT_REFERRAL } from './absent-referral.js';
 import type { CounsellingSlotStore } from './counselling-slot-store.js';
 import { createReferralInput, referralCommand, transitionPolicyAction, type ReferralCommand, type TreatmentUpdateInput } from './referral-commands.js';
@@ -72,13 +72,6 @@ const TREATMENT_KIND: Partial<Record<ReferralAction, TreatmentUpdate['kind']>> =
 /** The system principal a receiving agency's connector acts as when the hub discloses a referral to it. */
 function connectorPrincipal(agency: { id: string; type: string }): Principal {
   return { agencyId: agency.id, agencyType: agency.type as Principal['agencyType'], role: 'system', userId: 'connector' };
-}
-
-function parse<T extends z.ZodType>(schema: T, raw: unknown, what: string): z.infer<T> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BadUserInputError(issue?.message ?? `invalid ${what}`, { field: issue?.path.join('.') });
 }
 
 function toTreatmentUpdate(
@@ -163,7 +156,7 @@ export function createReferralService(deps: ReferralServiceDeps) {
   }
 
   async function createReferral(principal: Principal | null, rawInput: unknown, ctx: CallContext = {}): Promise<Referral> {
-    const input = parse(createReferralInput, rawInput, 'referral');
+    const input = parseInput(createReferralInput, rawInput, 'referral');
     const correlationId = ctx.correlationId ?? randomUUID();
     const gate = gateFor(correlationId);
 
@@ -298,7 +291,7 @@ export function createReferralService(deps: ReferralServiceDeps) {
     'reason' in command ? command.reason : 'note' in command && typeof command.note === 'string' ? command.note : null;
 
   async function transition(principal: Principal | null, referralId: string, rawCommand: unknown, ctx: CallContext = {}): Promise<Referral> {
-    const command = parse(referralCommand, rawCommand, 'command');
+    const command = parseInput(referralCommand, rawCommand, 'command');
     const current = await referrals.find(referralId);
     const gate = gateFor(ctx.correlationId ?? current?.correlationId ?? null);
     const extra =

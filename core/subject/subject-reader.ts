@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { BadUserInputError } from '../errors.js';
-import { decodeIdCursor, encodeIdCursor, MAX_PAGE_SIZE } from '../paging/page-cursor.js';
+import { decodeIdCursor, encodeIdCursor, pageArgs } from '../paging/page-cursor.js';
+import { parseInput } from '../validation/parse-input.js';
 import { disclose } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore, SubjectRecord } from '../ports/directory.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 
-const studentListArgs = z.object({
-  first: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().nullable(),
-  after: z.string().max(200).optional().nullable(),
-});
+const studentListArgs = z.object(pageArgs);
 
 export type DisclosedSubject = Partial<SubjectRecord> & { id: string };
 
@@ -29,15 +26,11 @@ export function createSubjectReader(options: {
   return {
     /** The caller's school's students by pseudonym, in pages of at most 100. */
     async students(rawArgs: unknown): Promise<{ items: DisclosedSubject[]; endCursor: string | null; hasMore: boolean }> {
-      const parsed = studentListArgs.safeParse(rawArgs ?? {});
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new BadUserInputError(issue?.message ?? 'invalid list arguments', { field: issue?.path.join('.') });
-      }
+      const args = parseInput(studentListArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'subject.list', { type: 'collection', of: 'subject' }, null);
       const page = await options.directory.listSubjects(principal?.agencyId ?? '', {
-        first: parsed.data.first ?? 50,
-        ...(parsed.data.after ? { after: decodeIdCursor(parsed.data.after) } : {}),
+        first: args.first ?? 50,
+        ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
       });
       const shown = await Promise.all(
         page.items.map(async (s) => {
