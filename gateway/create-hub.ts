@@ -9,6 +9,7 @@ import { limitBody } from '../adapters/http/limit-body.js';
 import { createEphemeralDataCipher, loadOrCreateDevelopmentDataKeys, type DataCipher } from '../adapters/crypto/data-cipher.js';
 import { loadOrCreateKeyRing, type KeyRing } from '../adapters/crypto/key-ring.js';
 import { createLogger } from '../adapters/logging/create-logger.js';
+import { registerWorkCounters } from '../adapters/metrics/work-counters.js';
 import { createSignedEvent } from '../adapters/messaging/signed-event.js';
 import { DEFAULT_FRESHNESS_WINDOW_MS } from '../adapters/messaging/verified-handler.js';
 import { createOpaWasmPolicyEngine } from '../adapters/policy/opa-wasm-policy-engine.js';
@@ -162,6 +163,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const hubSigner = await keyRing.signer(HUB_AGENCY_ID);
   const relay = createOutboxRelay({ outbox: uow, bus, logger, intervalMs: options.relayIntervalMs });
   const metrics = new Registry();
+  registerWorkCounters(metrics);
   const referral = createReferralModule({
     uow,
     store: referralStore,

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, sign as signWith, verify as verifyWi
 import jose from 'node-jose';
 import { InvalidSignatureError, WrongSignerError } from '../../core/errors.js';
 import type { AgencySigner, Jwk } from '../../core/ports/keys.js';
+import { workCounters } from '../metrics/work-counters.js';
 
 /** ES256 everywhere: small signatures, and the algorithm the agencies' HSMs and JOSE libraries all support. */
 export const SIGNING_ALGORITHM = 'ES256';
@@ -35,6 +36,7 @@ export async function createAgencySigner(agencyId: string, privateJwk: Jwk): Pro
     agencyId,
     async sign(payload: unknown): Promise<string> {
       const input = `${header}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`;
+      workCounters.jwsOperations.inc({ operation: 'sign' });
       const signature = signWith(ES256.hash, Buffer.from(input), { key, dsaEncoding: ES256.dsaEncoding });
       return `${input}.${signature.toString('base64url')}`;
     },
@@ -91,6 +93,7 @@ export async function verifyAgencyJws(compact: string, agencyId: string, publicK
   const payload = peekJwsPayload(compact);
   const [encodedHeader, encodedPayload, encodedSignature] = compact.split('.');
   const signature = Buffer.from(encodedSignature ?? '', 'base64url');
+  workCounters.jwsOperations.inc({ operation: 'verify' });
   let valid = false;
   try {
     valid =

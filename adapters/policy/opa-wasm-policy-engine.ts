@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { z } from 'zod';
 import type { PolicyDecision, PolicyEngine } from '../../core/ports/policy-engine.js';
+import { workCounters } from '../metrics/work-counters.js';
 
 export const AUTHZ_ENTRYPOINT = 'careloop/authz/decision';
 const DEFAULT_WASM = fileURLToPath(new URL('../../policies/dist/authz.wasm', import.meta.url));
@@ -31,6 +32,7 @@ export async function createOpaWasmPolicyEngine(options: { wasmPath?: string } =
   if (!(AUTHZ_ENTRYPOINT in policy.entrypoints)) throw new PolicyEvaluationError(`The policy has no entrypoint ${AUTHZ_ENTRYPOINT}.`);
   return {
     async decide(input): Promise<PolicyDecision> {
+      workCounters.policyDecisions.inc();
       let result: unknown;
       try {
         result = policy.evaluate(input, AUTHZ_ENTRYPOINT);

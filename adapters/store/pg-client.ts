@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ServiceUnavailableError } from '../../core/errors.js';
+import { workCounters } from '../metrics/work-counters.js';
 import type { SqlClient } from './sql-client.js';
 
 /**
@@ -48,6 +49,7 @@ export function createPgClient(options: { connectionString: string; max?: number
     };
     return {
       async query(sql, params) {
+        workCounters.sqlStatements.inc();
         const result = await translated(() => run(() => runner.query<Record<string, unknown>>(sql, params)));
         return result.rows as never;
       },

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { workCounters } from '../metrics/work-counters.js';
 import type { SqlClient } from './sql-client.js';
 
 /**
@@ -11,6 +12,7 @@ export async function createPgliteClient(options: { dataDir?: string } = {}): Pr
   const db = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
   const wrap = (runner: PGlite | Transaction): SqlClient => ({
     async query(sql, params) {
+      workCounters.sqlStatements.inc();
       const result = await runner.query(sql, params);
       return result.rows as never;
     },
