@@ -44,7 +44,8 @@ export interface DeadLetter {
 /**
  * Wraps a domain handler with what every consumer must do: verify before acting, dead-letter poison (bad
  * signature, bad schema, a refused action) with its reason, retry what may pass later, and log without payload.
- * Resolves once the message is either applied or dead-lettered, so the bus may move on; nothing is dropped.
+ * Resolves once the message is either applied or dead-lettered, so the bus may move on; nothing is dropped. The one
+ * exception is an unavailable store: then it rejects, and the bus redelivers the same message until it applies.
  */
 export function createVerifiedHandler(options: VerifiedHandlerOptions): MessageHandler {
   const maxAttempts = options.maxAttempts ?? 5;
@@ -96,6 +97,13 @@ export function createVerifiedHandler(options: VerifiedHandlerOptions): MessageH
           if (event && error.code !== 'REPLAYED_EVENT') await options.refusals.remember(options.consumer, event.id, error.code, now());
           await deadLetter(message, error.code, error.message);
           return;
+        }
+        if (attempt >= maxAttempts && isCareloopError(error) && error.retriable) {
+          // The store is away (a restart, a failover), which is no fault of the message: dead-lettering it would
+          // lose a good event and the order behind it. Throwing hands it back to the bus, which redelivers it, and
+          // holds everything after it, until the store answers again.
+          log.warn({ code: error.code, topic: message.topic, offset: message.offset, attempt }, 'store unavailable; the bus will redeliver');
+          throw error;
         }
         if (attempt >= maxAttempts) {
           log.error({ err: error, topic: message.topic, offset: message.offset, attempt }, 'giving up on message');

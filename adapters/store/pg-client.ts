@@ -16,8 +16,11 @@ function isConnectionLoss(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || SOCKET_ERRORS.has(code))) return true;
-  // node-postgres reports a connection cut mid-query with these messages and no code.
-  return /Connection terminated|Client has encountered a connection error|not queryable/.test(error.message);
+  // node-postgres reports a connection cut mid-query, and its own connect and query timeouts, with these messages
+  // and no code.
+  return /Connection terminated|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect|Query read timeout/.test(
+    error.message,
+  );
 }
 
 /** Connection loss becomes the hub's retriable SERVICE_UNAVAILABLE; every other error passes unchanged. */
@@ -29,13 +32,39 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+export interface PgTimeouts {
+  connectMs: number;
+  keepAliveMs: number;
+  /** Client side: how long a statement's answer may take before the connection is given up as lost. */
+  queryMs: number;
+  /** Server side (`statement_timeout`): a statement running longer is cancelled. */
+  statementMs: number;
+  idleInTransactionMs: number;
+}
+
+/** Generous for a hub whose requests take milliseconds; tight enough that an outage answers in seconds. */
+export const DEFAULT_PG_TIMEOUTS: PgTimeouts = { connectMs: 5_000, keepAliveMs: 10_000, queryMs: 20_000, statementMs: 15_000, idleInTransactionMs: 30_000 };
+
 /**
  * The PostgreSQL store adapter: a connection pool, one pooled connection per transaction. A connection the
  * server drops (restart, failover) is an `error` on the pool: logged and discarded, never a crash; the next query
  * opens a fresh connection, and the work that was running fails as a retriable error.
  */
-export function createPgClient(options: { connectionString: string; max?: number; logger?: Logger }): SqlClient {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+export function createPgClient(options: { connectionString: string; max?: number; logger?: Logger; timeouts?: Partial<PgTimeouts> }): SqlClient {
+  const t = { ...DEFAULT_PG_TIMEOUTS, ...options.timeouts };
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    // A server that vanished without closing its sockets (a partition, a dead VM) would otherwise hold every
+    // request until the kernel's TCP timeout, minutes later; these turn it into a prompt SERVICE_UNAVAILABLE.
+    connectionTimeoutMillis: t.connectMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: t.keepAliveMs,
+    query_timeout: t.queryMs,
+    // The server's own guard: no statement, and no transaction left idle by a stuck caller, holds locks for long.
+    statement_timeout: t.statementMs,
+    idle_in_transaction_session_timeout: t.idleInTransactionMs,
+  });
   pool.on('error', (err: Error & { code?: string }) => options.logger?.warn({ code: err.code }, 'idle PostgreSQL connection lost; the pool replaces it'));
   const wrap = (runner: pg.Pool | pg.PoolClient, inTransaction: boolean): SqlClient => {
     // One connection runs one statement at a time: callers inside a transaction may issue several at once

@@ -7,6 +7,7 @@ import { startStandaloneConnector } from '../../connectors/standalone-connector.
 import { SEED_AGENCIES } from '../../core/development-seed.js';
 import { createHub, type HubOptions } from '../../gateway/create-hub.js';
 import { createAgencyPrincipal } from '../harness/kafka-broker.js';
+import { startPostgresServer } from '../harness/postgres-server.js';
 import { eventually, gql, tokenFor } from '../support/hub-client.js';
 import { createManualClock } from '../../core/clock.js';
 import { CENTRE, describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, sendReferral } from './referral-loop.scenarios.js';
@@ -14,7 +15,7 @@ import { CENTRE, describeReferralLoop, HOSPITAL, OTHER_HOSPITAL, READ, SCHOOL, s
 const logger = () => createLogger({ name: 'test-hub', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** A hub on real Kafka and PostgreSQL, with the hospital and school connectors as separate Kafka clients. */
-async function deploy(namespace: string) {
+async function deploy(namespace: string, databaseUrl: string = inject('databaseUrl')) {
   const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
   const clock = createManualClock(new Date());
   const common = { kafkaBrokers: inject('kafkaBrokers'), kafkaNamespace: namespace, kafkaSasl: inject('kafkaSasl'), keyRing, logger: logger(), clock };
@@ -22,7 +23,7 @@ async function deploy(namespace: string) {
   const hubOptions: HubOptions = {
     ...common,
     cipher: createEphemeralDataCipher(),
-    databaseUrl: inject('databaseUrl'),
+    databaseUrl,
     embedConnectors: false,
     relayIntervalMs: 200,
     deadlineCheckIntervalMs: 0,
@@ -128,4 +129,51 @@ describe('restarting the hub on Kafka and PostgreSQL', () => {
       await restarted.stop();
     }
   });
+});
+
+describe('PostgreSQL restarting under the hub on Kafka', () => {
+  /** A server of its own: restarting the suite's shared one would cut every other test's connections. */
+  it('holds an acceptance that arrives while the store is down and applies it once it is back, instead of dead-lettering it', async () => {
+    const server = await startPostgresServer();
+    const { hub, clock, hospital, otherHospital, centre, school, hospitalApi } = await deploy(`p${randomUUID().slice(0, 8)}.`, server.url);
+    try {
+      const sent = await sendReferral(hub, { clock });
+      const task = await eventually(
+        async () => {
+          const read = await hospitalApi(`/fhir/r4/Task/${sent.id}`);
+          return read.status === 200 ? ((await read.json()) as Record<string, unknown>) : null;
+        },
+        { what: 'the Task to reach the hospital' },
+      );
+      // The hub's store goes away for longer than the consumer's own retries (~1.5 s) while the acceptance is
+      // on its way; the hospital's connector keeps its own store and accepts the update at once.
+      const restarting = server.restart(4000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const response = await hospitalApi(`/fhir/r4/Task/${sent.id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ ...task, status: 'accepted' }),
+      });
+      expect(response.status).toBe(202);
+      await restarting;
+
+      const token = await tokenFor(hub.keyRing, SCHOOL, 'psychology-teacher', { clock });
+      const referral = await eventually(
+        async () => {
+          const r = await gql<{ referral: { state: string; timeline: Array<{ action: string }> } }>(hub.fetch, token, READ, { id: sent.id });
+          return r.data?.referral.state === 'ACCEPTED' ? r.data.referral : null;
+        },
+        { what: 'ACCEPTED once the store is back', timeoutMs: 60_000 },
+      );
+      expect(referral.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
+      expect(await hub.sql.query('SELECT 1 FROM refused_events')).toEqual([]);
+    } finally {
+      await hospital.shutdown();
+      await otherHospital.shutdown();
+      await centre.shutdown();
+      await school.shutdown();
+      await hub.stop();
+      await server.stop();
+    }
+  }, 120_000);
 });
