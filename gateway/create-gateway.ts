@@ -56,7 +56,7 @@ export function createGateway(options: GatewayOptions) {
     plugins: [
       useAgencyAuth({ verifier: options.verifier, logger }),
       ...useOperationLimits({ limits: options.limits, allowIntrospection: development }),
-      useRefusalAudit({ recordAudit: (e) => options.audit.record(e), clock: options.clock, logger }),
+      useRefusalAudit({ recordAudit: (e) => options.audit.record([e]), clock: options.clock, logger }),
       useRequestLog(logger),
     ],
     context: ({ request }: { request: Request }) => {

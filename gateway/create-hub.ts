@@ -20,6 +20,7 @@ import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.j
 import { createSqlFhirTaskStore } from '../adapters/store/sql-fhir-task-store.js';
 import { createSqlAuditLog } from '../adapters/store/sql-audit-log.js';
 import { createSqlDirectoryStore } from '../adapters/store/sql-directory-store.js';
+import { cachedDirectoryStore } from '../adapters/store/cached-directory-store.js';
 import { createSqlCounsellingSlotStore } from '../adapters/store/sql-counselling-slot-store.js';
 import { createSqlReferralStore } from '../adapters/store/sql-referral-store.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
@@ -132,7 +133,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   const cipher = options.cipher ?? (options.keysDir ? await loadOrCreateDevelopmentDataKeys(options.keysDir) : createEphemeralDataCipher());
   const uow = createSqlUnitOfWork(sql, cipher);
-  const directory = createSqlDirectoryStore(sql);
+  const directory = cachedDirectoryStore(createSqlDirectoryStore(sql), { clock: systemClock });
   const audit = createSqlAuditLog(sql);
   const referralStore = createSqlReferralStore(sql, cipher);
   const refusals = createSqlRefusedEvents(sql);

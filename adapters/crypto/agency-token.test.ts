@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../core/clock.js';
+import type { AgencyRecord } from '../../core/ports/keys.js';
+import { readWorkCounters } from '../metrics/work-counters.js';
 import { createAgencySigner, generateAgencySigningKey, publicJwk } from './agency-keys.js';
 import { connectorAudience, createTokenVerifier, mintAgencyToken } from './agency-token.js';
 import { createStaticDirectory } from './static-directory.js';
@@ -93,5 +95,28 @@ describe('agency tokens', async () => {
     const hubToken = await mintAgencyToken({ signer: hospital.signer, userId: 'h', role: 'hospital-liaison', clock });
     await expect(forConnector.verify(hubToken)).rejects.toMatchObject({ message: 'The token is not meant for this door.' });
     await expect(verifier.verify(own)).rejects.toMatchObject({ message: 'The token is not meant for this door.' });
+  });
+
+  it('verifies a token’s signature once, yet still checks its time on every request', async () => {
+    const clock = createManualClock();
+    const cached = createTokenVerifier({ directory: createStaticDirectory([school.record]), clock });
+    const token = await mintAgencyToken({ signer: school.signer, userId: 't', role: 'psychology-teacher', clock, ttlSeconds: 600 });
+    await cached.verify(token);
+    const before = (await readWorkCounters()).jwsVerified;
+    for (let i = 0; i < 5; i++) await cached.verify(token);
+    expect((await readWorkCounters()).jwsVerified).toBe(before);
+    clock.advance(12 * 60_000);
+    await expect(cached.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'The token has expired.' });
+  });
+
+  it('refuses a remembered token at once when its key is no longer registered to the issuer', async () => {
+    const records = new Map<string, AgencyRecord>([['school-a', school.record]]);
+    const directory = { find: async (id: string) => records.get(id) ?? null, list: async () => [...records.values()] };
+    const cached = createTokenVerifier({ directory, clock });
+    const token = await mintAgencyToken({ signer: school.signer, userId: 't', role: 'psychology-teacher', clock });
+    await cached.verify(token);
+    const rotated = await agency('school-a', 'school'); // the school replaced its key; the old one is revoked
+    records.set('school-a', rotated.record);
+    await expect(cached.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { CareloopError, UnauthenticatedError } from '../../core/errors.js';
 import { isPersonRoleOf, SYSTEM_ROLE } from '../../core/identity.js';
-import type { AgencyDirectory, AgencySigner } from '../../core/ports/keys.js';
+import type { AgencyDirectory, AgencyRecord, AgencySigner, Jwk } from '../../core/ports/keys.js';
 import type { Principal } from '../../core/ports/policy-engine.js';
-import { peekJwsPayload, verifyAgencyJws } from './agency-keys.js';
+import { peekJwsHeader, peekJwsPayload, verifyAgencyJws } from './agency-keys.js';
 
 /** Every token must be minted for the hub, so a token an agency issues for another service cannot be replayed here. */
 export const TOKEN_AUDIENCE = 'careloop-hub';
@@ -15,6 +15,9 @@ export const connectorAudience = (agencyId: string) => `careloop-connector:${age
 const CLOCK_SKEW_SECONDS = 60;
 /** Default longest lifetime a token may declare (exp - iat); configurable with TOKEN_MAX_LIFETIME_SECONDS. */
 export const DEFAULT_TOKEN_MAX_LIFETIME_SECONDS = 3600;
+
+/** Tokens remembered as verified, oldest forgotten first: a few megabytes at most. */
+const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 const claimsSchema = z.object({
   iss: z.string().min(1),
@@ -87,6 +90,26 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const audience = options.audience ?? TOKEN_AUDIENCE;
   const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_TOKEN_MAX_LIFETIME_SECONDS;
   const accepts = options.accepts ?? 'person';
+  /**
+   * Tokens whose signature already verified, with the key that verified them: a client sends the same token on
+   * every request until it expires, and the ECDSA check is the costliest step of a small request. Only the
+   * signature is remembered; every other check runs on every request, and an entry counts only while its key is
+   * still registered to the issuer, so revoking a key takes effect as soon as the directory says so.
+   */
+  const verified = new Map<string, { agencyId: string; key: string; claims: z.infer<typeof claimsSchema> }>();
+  const keyIdentity = (jwk: Jwk) => JSON.stringify([jwk.kid, jwk.crv, jwk.x, jwk.y]);
+  async function verifiedClaims(token: string, agency: AgencyRecord) {
+    const hit = verified.get(token);
+    if (hit && hit.agencyId === agency.id && agency.publicKeys.keys.some((k) => keyIdentity(k) === hit.key)) return hit.claims;
+    const claims = claimsSchema.parse(await verifyAgencyJws(token, agency.id, agency.publicKeys));
+    const kid = peekJwsHeader(token).kid;
+    const jwk = agency.publicKeys.keys.find((k) => k.kid === kid);
+    if (jwk) {
+      if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, { agencyId: agency.id, key: keyIdentity(jwk), claims });
+    }
+    return claims;
+  }
   return {
     async verify(token) {
       try {
@@ -94,7 +117,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         if (!claimed.success) throw new UnauthenticatedError('The token names no issuing agency.');
         const agency = await options.directory.find(claimed.data.iss);
         if (!agency || agency.type === 'hub') throw new UnauthenticatedError('The token was issued by an unknown agency.');
-        const claims = claimsSchema.parse(await verifyAgencyJws(token, agency.id, agency.publicKeys));
+        const claims = await verifiedClaims(token, agency);
         const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
         if (!audiences.includes(audience)) throw new UnauthenticatedError('The token is not meant for this door.');
         const now = Math.floor(options.clock.now().getTime() / 1000);

@@ -41,6 +41,10 @@ export function createSqlDirectoryStore(client: SqlClient): DirectoryStore {
       const [row] = await client.query('SELECT * FROM subjects WHERE id = $1', [id]);
       return row ? toSubject(row) : null;
     },
+    async findSubjects(ids) {
+      if (ids.length === 0) return [];
+      return (await client.query('SELECT * FROM subjects WHERE id = ANY($1::text[])', [ids])).map(toSubject);
+    },
     async listSubjects(schoolAgencyId, page) {
       const rows = await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND id > $2 ORDER BY id LIMIT $3', [
         schoolAgencyId,

@@ -13,6 +13,12 @@ export interface PolicyGateOptions {
 export interface PolicyGate {
   /** Asks the policy and audits the answer, whatever it is. */
   decide(principal: Principal | null, action: PolicyAction, resource: PolicyResource, resourceId: string | null): Promise<PolicyDecision>;
+  /** One decision per object, all audited in one write: how a page of objects is checked. */
+  decideEach(
+    principal: Principal | null,
+    action: PolicyAction,
+    items: readonly { resource: PolicyResource; resourceId: string | null }[],
+  ): Promise<PolicyDecision[]>;
   /**
    * Like `decide`, but a denial throws: NOT_FOUND when the policy conceals the resource (the caller must not
    * learn it exists, answered exactly as for a missing one), FORBIDDEN otherwise.
@@ -28,25 +34,34 @@ export interface PolicyGate {
 
 /** The single enforcement point: every read and every write of the ledger asks here, and every answer is audited. */
 export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
-  const decide: PolicyGate['decide'] = async (principal, action, resource, resourceId) => {
+  const entry = (principal: Principal | null, action: PolicyAction, resource: PolicyResource, resourceId: string | null, decision: PolicyDecision) => ({
+    at: options.clock.now(),
+    principalAgencyId: principal?.agencyId ?? null,
+    principalUserId: principal?.userId ?? null,
+    action,
+    resourceType: resource.type === 'collection' ? `${resource.of}[]` : resource.type,
+    resourceId,
+    allowed: decision.allow,
+    fields: decision.allow ? decision.fields : [],
+    reasons: decision.reasons,
+    correlationId: options.correlationId ?? null,
+  });
+  const ask = (principal: Principal | null, action: PolicyAction, resource: PolicyResource): Promise<PolicyDecision> => {
     const input: PolicyInput = { principal, action, resource, purpose: 'referral', consents: [], relationships: [] };
-    const decision = await options.policy.decide(input);
-    await options.audit.record({
-      at: options.clock.now(),
-      principalAgencyId: principal?.agencyId ?? null,
-      principalUserId: principal?.userId ?? null,
-      action,
-      resourceType: resource.type === 'collection' ? `${resource.of}[]` : resource.type,
-      resourceId,
-      allowed: decision.allow,
-      fields: decision.allow ? decision.fields : [],
-      reasons: decision.reasons,
-      correlationId: options.correlationId ?? null,
-    });
+    return options.policy.decide(input);
+  };
+  const decide: PolicyGate['decide'] = async (principal, action, resource, resourceId) => {
+    const decision = await ask(principal, action, resource);
+    await options.audit.record([entry(principal, action, resource, resourceId, decision)]);
     return decision;
   };
   return {
     decide,
+    async decideEach(principal, action, items) {
+      const decisions = await Promise.all(items.map((item) => ask(principal, action, item.resource)));
+      await options.audit.record(items.map((item, i) => entry(principal, action, item.resource, item.resourceId, decisions[i]!)));
+      return decisions;
+    },
     async require(principal, action, resource, resourceId, requireOptions = {}) {
       const decision = await decide(principal, action, resource, resourceId);
       if (decision.allow) return decision;

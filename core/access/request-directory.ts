@@ -1,3 +1,5 @@
+import DataLoader from 'dataloader';
+import type { DirectoryStore, SubjectRecord } from '../ports/directory.js';
 import type { AgencyDirectory, AgencyRecord } from '../ports/keys.js';
 
 /**
@@ -16,4 +18,24 @@ export function requestScopedDirectory(directory: AgencyDirectory): AgencyDirect
     },
     list: () => (all ??= directory.list()),
   };
+}
+
+/**
+ * Subjects as one request sees them: every lookup made in the same tick (one per referral of a page) goes to the
+ * store as one query, and each subject is looked up once per request.
+ */
+export function requestScopedSubjects(directory: Pick<DirectoryStore, 'findSubjects'>): (id: string) => Promise<SubjectRecord | null> {
+  const loader = new DataLoader<string, SubjectRecord | null>(
+    async (ids) => {
+      const byId = new Map((await directory.findSubjects(ids)).map((s) => [s.id, s]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+    { maxBatchSize: 500 },
+  );
+  return (id) => loader.load(id);
+}
+
+/** The directory store's lookups as one request sees them: agencies and subjects each fetched once, in batches. */
+export function requestScopedDirectoryStore<D extends DirectoryStore>(directory: D): D {
+  return { ...directory, agencies: requestScopedDirectory(directory.agencies), findSubject: requestScopedSubjects(directory) };
 }

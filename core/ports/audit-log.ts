@@ -15,6 +15,9 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  /** Inside `tx` when given, so an audited change and its audit line commit together. */
-  record(entry: AuditEntry, tx?: Transaction): Promise<void>;
+  /**
+   * Writes the entries in one statement (a page of 50 referrals is 50 decisions and one insert). Inside `tx` when
+   * given, so an audited change and its audit lines commit together; either way written before the caller answers.
+   */
+  record(entries: readonly AuditEntry[], tx?: Transaction): Promise<void>;
 }

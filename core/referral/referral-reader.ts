@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { disclose } from '../access/disclosure.js';
-import { requestScopedDirectory } from '../access/request-directory.js';
+import { requestScopedDirectoryStore } from '../access/request-directory.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
 import { decodeCursor, encodeCursor, pageArgs } from '../paging/page-cursor.js';
@@ -57,7 +57,7 @@ export function createReferralReader(options: {
   correlationId?: string;
 }) {
   const { principal, referrals } = options;
-  const directory = { ...options.directory, agencies: requestScopedDirectory(options.directory.agencies) };
+  const directory = requestScopedDirectoryStore(options.directory);
   const gate = createPolicyGate({ policy: options.policy, audit: options.audit, clock: options.clock, correlationId: options.correlationId ?? null });
 
   async function showReferral(referral: Referral): Promise<DisclosedReferral | null> {
@@ -115,7 +115,9 @@ export function createReferralReader(options: {
         first: args.first ?? DEFAULT_PAGE_SIZE,
         ...(args.after ? { after: toReferralCursor(decodeCursor(args.after)) } : {}),
       });
-      const shown = await Promise.all(page.items.map(showReferral));
+      const resources = await Promise.all(page.items.map(async (r) => ({ resource: await referralResource(r, directory), resourceId: r.id })));
+      const decisions = await gate.decideEach(principal, 'referral.read', resources);
+      const shown = page.items.map((r, i) => (decisions[i]?.allow ? { ...disclose(r, decisions[i].fields), id: r.id } : null));
       const last = page.items.at(-1);
       return {
         items: shown.filter((r): r is DisclosedReferral => r !== null),

@@ -32,12 +32,12 @@ export function createSubjectReader(options: {
         first: args.first ?? 50,
         ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
       });
-      const shown = await Promise.all(
-        page.items.map(async (s) => {
-          const decision = await gate.decide(principal, 'subject.read', { type: 'subject', schoolAgencyId: s.schoolAgencyId }, s.id);
-          return decision.allow ? { ...disclose(s, decision.fields), id: s.id } : null;
-        }),
+      const decisions = await gate.decideEach(
+        principal,
+        'subject.read',
+        page.items.map((s) => ({ resource: { type: 'subject' as const, schoolAgencyId: s.schoolAgencyId }, resourceId: s.id })),
       );
+      const shown = page.items.map((s, i) => (decisions[i]?.allow ? { ...disclose(s, decisions[i].fields), id: s.id } : null));
       const last = page.items.at(-1);
       return { items: shown.filter((s): s is DisclosedSubject => s !== null), endCursor: last ? encodeIdCursor(last.id) : null, hasMore: page.hasMore };
     },

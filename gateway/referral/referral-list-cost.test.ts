@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readWorkCounters } from '../../adapters/metrics/work-counters.js';
+import { gql, tokenFor } from '../../test/support/hub-client.js';
+import { referralInput } from '../../test/support/referral-fixtures.js';
+import { createTestHub } from '../../test/support/test-hub.js';
+
+const LIST = `query($first: Int) { referrals(first: $first) { items { id state code school { name } hospital { name } timeline { action actorAgency { name } } } } }`;
+
+/**
+ * Work per page, counted rather than timed (issue 7): a page costs the same number of SQL statements whatever its
+ * size, and one policy decision per referral plus one for the list. A per-item query creeping back fails here.
+ */
+describe('the cost of a page of referrals', () => {
+  let test: Awaited<ReturnType<typeof createTestHub>>;
+  let token: string;
+  beforeAll(async () => {
+    // No embedded connectors and a slow relay: the only statements counted are the request's own.
+    test = await createTestHub({ embedConnectors: false, relayIntervalMs: 600_000, deadlineCheckIntervalMs: 0 });
+    const students = Array.from({ length: 50 }, (_, i) => `subj-cost-${i}`);
+    await test.hub.sql.query("INSERT INTO subjects (id, school_agency_id, grade, local_ref) SELECT id, 'school-east', 8, id FROM unnest($1::text[]) AS id", [
+      students,
+    ]);
+    token = await tokenFor(test.hub.keyRing, 'school-east', 'psychology-teacher');
+    for (const subjectId of students) {
+      const sent = await gql(test.hub.fetch, token, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }', {
+        i: referralInput({ subjectId }),
+      });
+      expect(sent.errors).toBeUndefined();
+    }
+  }, 60_000);
+  afterAll(() => test.hub.stop());
+
+  /** The least work of a few runs: the embedded bus's own polling may land inside one of them. */
+  async function costOf(first: number) {
+    let least = { sqlStatements: Infinity, policyDecisions: Infinity, items: 0 };
+    for (let run = 0; run < 3; run++) {
+      const before = await readWorkCounters();
+      const result = await gql<{ referrals: { items: unknown[] } }>(test.hub.fetch, token, LIST, { first });
+      const after = await readWorkCounters();
+      expect(result.errors).toBeUndefined();
+      const cost = { sqlStatements: after.sqlStatements - before.sqlStatements, policyDecisions: after.policyDecisions - before.policyDecisions };
+      if (cost.sqlStatements < least.sqlStatements) least = { ...cost, items: result.data!.referrals.items.length };
+    }
+    return least;
+  }
+
+  it('costs the same SQL statements for 5 referrals as for 50, with nested agencies and timelines', async () => {
+    const small = await costOf(5);
+    const large = await costOf(50);
+    expect(small.items).toBe(5);
+    expect(large.items).toBe(50);
+    expect(large.sqlStatements).toBe(small.sqlStatements);
+    expect(large.sqlStatements).toBeLessThanOrEqual(10);
+  });
+
+  it('asks the policy once per referral and once for the list, never per field', async () => {
+    const large = await costOf(50);
+    expect(large.policyDecisions).toBe(51);
+  });
+});
