@@ -19,6 +19,7 @@ import { createPgliteClient } from '../adapters/store/pglite-client.js';
 import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.js';
 import { createSqlFhirTaskStore } from '../adapters/store/sql-fhir-task-store.js';
 import { createSqlAuditLog } from '../adapters/store/sql-audit-log.js';
+import { createSqlChangeFeed } from '../adapters/store/sql-change-feed.js';
 import { createSqlDirectoryStore } from '../adapters/store/sql-directory-store.js';
 import { cachedDirectoryStore } from '../adapters/store/cached-directory-store.js';
 import { createSqlCounsellingSlotStore } from '../adapters/store/sql-counselling-slot-store.js';
@@ -174,6 +175,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     policy,
     clock,
     hubEvents: { create: (e) => createSignedEvent({ signer: hubSigner, time: clock.now(), ...e }) },
+    changes: createSqlChangeFeed(sql),
     bus,
     refusals,
     metrics,

@@ -109,10 +109,67 @@ export function createPgClient(options: { connectionString: string; max?: number
           client.release(broken);
         }
       },
+      listen: (channel, handlers) => listenOn(options, channel, handlers),
       async close() {
         if (!inTransaction) await pool.end();
       },
     };
   };
   return wrap(pool, false);
+}
+
+/**
+ * LISTEN needs a connection that stays open, so it gets its own client rather than a pooled one. When the server
+ * goes away the client is replaced, with back-off, for as long as the listener is open; `onResumed` then tells the
+ * caller that notices may have been missed in between.
+ */
+async function listenOn(
+  options: { connectionString: string; logger?: Logger; timeouts?: Partial<PgTimeouts> },
+  channel: string,
+  handlers: { onNotify(payload: string): void; onResumed(): void },
+): Promise<{ close(): Promise<void> }> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+  const t = { ...DEFAULT_PG_TIMEOUTS, ...options.timeouts };
+  let closed = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const open = async (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: t.connectMs, keepAlive: true });
+    c.on('notification', (n) => {
+      if (n.channel === channel && n.payload !== undefined) handlers.onNotify(n.payload);
+    });
+    c.on('error', (err: Error & { code?: string }) => options.logger?.warn({ code: err.code }, 'PostgreSQL change feed connection lost'));
+    c.on('end', () => {
+      // Only the connection in use is replaced; one that failed to open is retried by `reconnect` itself.
+      if (client !== c) return;
+      client = null;
+      if (!closed) reconnect(500);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    return c;
+  };
+  const reconnect = (delayMs: number) => {
+    if (retry || closed) return;
+    retry = setTimeout(() => {
+      retry = null;
+      open().then(
+        (c) => {
+          if (closed) return void c.end().catch(() => undefined);
+          client = c;
+          options.logger?.info('PostgreSQL change feed resumed');
+          handlers.onResumed();
+        },
+        () => reconnect(Math.min(delayMs * 2, 5_000)),
+      );
+    }, delayMs);
+  };
+  client = await translated(open);
+  return {
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
+  };
 }

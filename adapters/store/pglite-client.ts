@@ -24,6 +24,11 @@ export async function createPgliteClient(options: { dataDir?: string } = {}): Pr
       if (runner !== db) return work(wrap(runner));
       return db.transaction((tx) => work(wrap(tx)));
     },
+    async listen(channel, handlers) {
+      // One process, one in-memory engine: the connection cannot be lost, so there is nothing to resume.
+      const unlisten = await db.listen(channel, (payload) => handlers.onNotify(payload));
+      return { close: () => unlisten() };
+    },
     async close() {
       if (runner === db) await db.close();
     },

@@ -8,5 +8,10 @@ export interface SqlClient {
   exec(sql: string): Promise<void>;
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel` on a connection of its own: `onNotify` gets each payload NOTIFY sends once its transaction
+   * commits; `onResumed` after the connection was lost and re-established (notices in between are lost).
+   */
+  listen(channel: string, handlers: { onNotify(payload: string): void; onResumed(): void }): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { BadUserInputError, ForbiddenError, MissingEvidenceError, NotFoundError, OpenReferralExistsError, SlotUnavailableError } from '../errors.js';
 import { agencyTopic } from '../messages/topics.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import type { ChangeFeed } from '../ports/change-feed.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { EventFactory } from '../ports/event-factory.js';
 import type { Principal, PolicyEngine } from '../ports/policy-engine.js';
@@ -16,7 +17,6 @@ import { createReferralInput, referralCommand, transitionPolicyAction, type Refe
 import { newReferralCode } from './referral-code.js';
 import { dueDeadlines, DEFAULT_DEADLINES, WATCHED_STATES, type DeadlinePolicy } from './referral-deadlines.js';
 import { REFERRAL_EVENT_TYPES, type ReferralSentData } from './referral-events.js';
-import type { ReferralNotifier } from './referral-notifier.js';
 import { referralResource } from './referral-resource.js';
 import { nextReferralState, type ReferralAction } from './referral-state-machine.js';
 import type { NewReferral, ReferralChange, ReferralStore } from './referral-store.js';
@@ -33,7 +33,8 @@ export interface ReferralServiceDeps {
   clock: Clock;
   /** Signs what the hub sends to agencies. */
   hubEvents: EventFactory;
-  notifier: ReferralNotifier;
+  /** Told, inside each change's transaction, which referral changed: what feeds subscriptions on every replica. */
+  changes: ChangeFeed;
   deadlines?: Partial<DeadlinePolicy>;
   /** Called after a change committed, so the outbox relay can publish without waiting for its next tick. */
   onOutgoing?: () => void;
@@ -201,6 +202,7 @@ export function createReferralService(deps: ReferralServiceDeps) {
         note: null,
       });
       await deps.uow.enqueueOutgoing(tx, sent.topic, sent.event);
+      await deps.changes.announce(tx, { topic: 'referral.changed', id: draft.id });
     });
     return afterCommit(draft.id);
   }
@@ -366,6 +368,7 @@ export function createReferralService(deps: ReferralServiceDeps) {
       }
       // The new recipient of a transfer receives the referral as if it were sent to it now.
       if (sentToNewRecipient) await deps.uow.enqueueOutgoing(tx, sentToNewRecipient.topic, sentToNewRecipient.event);
+      await deps.changes.announce(tx, { topic: 'referral.changed', id: referralId });
       return true;
     });
     return changed ? afterCommit(referralId) : current;
@@ -375,7 +378,6 @@ export function createReferralService(deps: ReferralServiceDeps) {
     const referral = await referrals.find(referralId);
     if (!referral) throw new Error(`Referral ${referralId} vanished right after commit.`);
     deps.onOutgoing?.();
-    deps.notifier.referralChanged(referral);
     return referral;
   }
 
@@ -412,11 +414,15 @@ export function createReferralService(deps: ReferralServiceDeps) {
             });
             await deps.uow.enqueueOutgoing(tx, agencyTopic(referral.schoolAgencyId), event);
           }
+          if (count > 0) {
+            await deps.changes.announce(tx, { topic: 'referral.changed', id: referral.id });
+            await deps.changes.announce(tx, { topic: 'referral.overdue', id: referral.id });
+          }
           return count;
         });
         if (fresh > 0) {
           raised += fresh;
-          deps.notifier.referralOverdue(await afterCommit(referral.id));
+          deps.onOutgoing?.();
         }
       }
       const last = batch.at(-1);

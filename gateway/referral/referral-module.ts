@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
+import type { ChangeFeed } from '../../core/ports/change-feed.js';
 import type { DirectoryStore } from '../../core/ports/directory.js';
 import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
 import type { EventFactory } from '../../core/ports/event-factory.js';
@@ -29,6 +30,7 @@ export interface ReferralModuleOptions {
   policy: PolicyEngine;
   clock: Clock;
   hubEvents: EventFactory;
+  changes: ChangeFeed;
   bus: EventBus;
   refusals: RefusedEvents;
   metrics: Registry;
@@ -42,7 +44,8 @@ export interface ReferralModuleOptions {
 
 /** The referral capability on the gateway: schema, resolvers, the bus projector, the delivery and deadline watches. */
 export function createReferralModule(options: ReferralModuleOptions): GatewayModule & { service: ReferralService } {
-  const subscriptions = createReferralSubscriptions();
+  const log = options.logger.child({ capability: 'referral' });
+  const subscriptions = createReferralSubscriptions({ changes: options.changes, referrals: options.store, logger: log });
   const service = createReferralService({
     uow: options.uow,
     referrals: options.store,
@@ -52,7 +55,7 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
     policy: options.policy,
     clock: options.clock,
     hubEvents: options.hubEvents,
-    notifier: subscriptions.notifier,
+    changes: options.changes,
     deadlines: options.deadlines,
     onOutgoing: options.onOutgoing,
   });
@@ -64,7 +67,6 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
     policy: options.policy,
     clock: options.clock,
   });
-  const log = options.logger.child({ capability: 'referral' });
   return {
     schema: 'referral.graphql',
     resolvers: referralResolvers,
@@ -90,6 +92,7 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
       const timer =
         every > 0 ? setInterval(() => void service.raiseOverdue().catch((err: unknown) => log.error({ err }, 'deadline watch failed')), every).unref() : null;
       return [
+        await subscriptions.start(),
         await startReferralProjector({
           bus: options.bus,
           directory: options.directory.agencies,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../harness/free-port.js';
-import { eventually } from '../support/hub-client.js';
+import { eventually, subscribeSse } from '../support/hub-client.js';
 import { referralInput } from '../support/referral-fixtures.js';
 
 /**
@@ -169,6 +169,55 @@ describe('the hub as the README starts it', () => {
       },
       { what: "ACCEPTED in the school system's inbox" },
     );
+  });
+
+  it('two hub replicas on one Kafka and PostgreSQL: a subscriber on one sees a change made through the other', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'careloop-replicas-'));
+    dirs.push(dataDir);
+    const admin = new pg.Client({ connectionString: inject('databaseUrl') });
+    await admin.connect();
+    await admin.query('CREATE DATABASE careloop_replicas');
+    await admin.end();
+    const sasl = inject('kafkaSasl');
+    const env = {
+      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
+      KAFKA_USERNAME: sasl.username,
+      KAFKA_PASSWORD: sasl.password,
+      KEYS_DIR: join(dataDir, 'keys'),
+      DATA_DIR: dataDir,
+      DATABASE_URL: inject('databaseUrl').replace(/\/careloop_test$/, '/careloop_replicas'),
+    };
+    const [portA, portB] = [await freePort(), await freePort()];
+    // B starts once A has migrated the database and written the development keys both share.
+    const a = run('start-hub.ts', [], { ...env, PORT: String(portA) });
+    await up(`http://127.0.0.1:${portA}/health`, 'replica A', a);
+    const b = run('start-hub.ts', [], { ...env, PORT: String(portB) });
+    await up(`http://127.0.0.1:${portB}/health`, 'replica B', b);
+    const [baseA, baseB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
+    const school = token(env.KEYS_DIR, 'school-east', 'psychology-teacher');
+
+    const created = await graphql(baseA, school, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id state } }', {
+      i: referralInput({ subjectId: 'subj-7k2m9q', reason: 'Withdrawn from friends; crisis team level 2.' }),
+    });
+    const id = created.data!.createReferral!.id;
+    const watching = await subscribeSse(
+      (request) => fetch(new Request(request.url.replace('http://hub', baseA), request)),
+      school,
+      'subscription($id: ID!) { referralStatusChanged(id: $id) { id state } }',
+      { id },
+    );
+    try {
+      await eventually(async () => watching.events.length >= 1, { what: 'the current state pushed first' });
+      const withdrawn = await graphql(baseB, school, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "Family moved away.") { id state } }', { id });
+      expect(withdrawn.errors).toBeUndefined();
+      await eventually(
+        async () =>
+          watching.events.some((e) => (e as { data?: { referralStatusChanged?: { state: string } } }).data?.referralStatusChanged?.state === 'WITHDRAWN'),
+        { what: 'WITHDRAWN pushed by replica A', timeoutMs: 15_000 },
+      );
+    } finally {
+      await watching.close();
+    }
   });
 
   it('production mode refuses to start without a directory, keys and data keys, and says what is missing', async () => {

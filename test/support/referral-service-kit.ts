@@ -4,6 +4,7 @@ import { createSignedEvent, verifySignedEvent, type VerifiedEvent } from '../../
 import { createOpaWasmPolicyEngine } from '../../adapters/policy/opa-wasm-policy-engine.js';
 import { migrate } from '../../adapters/store/migrate.js';
 import { createPgliteClient } from '../../adapters/store/pglite-client.js';
+import { createSqlChangeFeed } from '../../adapters/store/sql-change-feed.js';
 import { createSqlAuditLog } from '../../adapters/store/sql-audit-log.js';
 import { createSqlCounsellingSlotStore } from '../../adapters/store/sql-counselling-slot-store.js';
 import { createSqlDirectoryStore } from '../../adapters/store/sql-directory-store.js';
@@ -41,7 +42,7 @@ export async function createReferralServiceKit(start = new Date('2026-11-23T08:0
     policy,
     clock,
     hubEvents: { create: (e) => createSignedEvent({ signer, time: clock.now(), ...e }) },
-    notifier: { referralChanged: () => undefined, referralOverdue: () => undefined },
+    changes: createSqlChangeFeed(sql),
   });
   const slots = createCounsellingSlotService({ uow, slots: slotStore, directory, audit, policy, clock });
   let subjects = 0;
