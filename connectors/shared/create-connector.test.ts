@@ -181,6 +181,37 @@ describe('a connector', () => {
     expect((await plain({ headers: { authorization: `Bearer ${ownSystem}` } })).status).toBe(200);
   });
 
+  it('holds an inbox read with `wait` until an item arrives, and answers at once when it does', async () => {
+    const before = (await inbox()).items.map((i) => i.id);
+    await call('/v1/inbox/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: before }) });
+    const started = performance.now();
+    const held = call('/v1/inbox?wait=20');
+    await new Promise((r) => setTimeout(r, 100));
+    await bus.publish(agencyTopic(SCHOOL), [await hubEvent('r-held')]);
+    const body = (await (await held).json()) as { items: Array<{ payload: Record<string, unknown> }> };
+    expect(body.items.map((i) => i.payload.referralId)).toEqual(['r-held']);
+    expect(performance.now() - started).toBeLessThan(10_000); // answered on arrival, far before the 20 s wait
+  });
+
+  it('answers a held read with an empty page when nothing arrives in time', async () => {
+    const items = (await inbox()).items.map((i) => i.id);
+    await call('/v1/inbox/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: items }) });
+    const response = await call('/v1/inbox?wait=1');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ items: [] });
+  });
+
+  it.each(['abc', '-1', '1.5', '9'.repeat(40)])('refuses wait=%s with a typed 400', async (wait) => {
+    const response = await call(`/v1/inbox?wait=${encodeURIComponent(wait)}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('asks for credentials before holding a read', async () => {
+    const response = await connector.app.fetch(new Request('http://c/v1/inbox?wait=20'));
+    expect(response.status).toBe(401);
+  });
+
   it('refuses a body over the limit with 413, before reading it', async () => {
     const response = await call('/v1/inbox/ack', {
       method: 'POST',

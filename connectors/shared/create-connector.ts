@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -53,6 +54,15 @@ export type ConnectorBaseOptions = Omit<ConnectorOptions, 'kind' | 'mapInbound' 
 
 const ackBody = z.object({ ids: z.array(z.string().min(1)).min(1).max(500) });
 
+/** The longest an inbox read may be held; below the usual 60 s idle timeout of proxies in between. */
+export const MAX_INBOX_WAIT_SECONDS = 30;
+/** Held reads per connector: more answer at once, so no client can tie up the process with open requests. */
+const MAX_WAITING_READS = 32;
+const waitParameter = z
+  .string()
+  .regex(/^\d{1,6}$/)
+  .transform((v) => Math.min(Number(v), MAX_INBOX_WAIT_SECONDS));
+
 /**
  * The runtime every connector shares: it consumes its agency's topic, accepts only events the hub signed, maps
  * them into the agency's format and keeps them in a durable inbox that the agency's system reads over a small
@@ -62,6 +72,34 @@ export function createConnector(options: ConnectorOptions) {
   const log = options.logger.child({ connector: options.kind, agencyId: options.agencyId });
   const app = new Hono<ConnectorEnv>();
   let subscription: Subscription | null = null;
+  /**
+   * Long polling: an agency system may ask the inbox to hold its read until something arrives (`wait` seconds),
+   * so it hears of a referral the moment the connector stores it instead of polling. A new item wakes every held
+   * read of this process; with several connector replicas a read held on another one answers at its timeout.
+   */
+  const arrivals = new EventEmitter();
+  arrivals.setMaxListeners(MAX_WAITING_READS + 1);
+  let waiting = 0;
+  const arrival = (ms: number, abandoned: AbortSignal) => {
+    let done = () => undefined as void;
+    const arrived = new Promise<void>((resolve) => {
+      waiting++;
+      let settled = false;
+      done = () => {
+        if (settled) return;
+        settled = true;
+        waiting--;
+        clearTimeout(timer);
+        arrivals.off('item', done);
+        abandoned.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      arrivals.on('item', done);
+      abandoned.addEventListener('abort', done, { once: true });
+    });
+    return { arrived, cancel: () => done() };
+  };
 
   const auth = useConnectorAuth({
     agencyId: options.agencyId,
@@ -83,7 +121,16 @@ export function createConnector(options: ConnectorOptions) {
   app.get('/health', (c) => c.json({ status: subscription ? 'up' : 'starting', agencyId: options.agencyId, kind: options.kind }));
   app.get('/v1/inbox', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 500);
-    const items = await options.inbox.pending(limit);
+    const wait = waitParameter.safeParse(c.req.query('wait') ?? '0');
+    if (!wait.success) return c.json(httpErrorBody('BAD_USER_INPUT', `wait is a whole number of seconds, 0 to ${MAX_INBOX_WAIT_SECONDS}.`), 400);
+    // Listening starts before the first read, so an item stored in between still ends the wait.
+    const held = wait.data > 0 && waiting < MAX_WAITING_READS ? arrival(wait.data * 1000, c.req.raw.signal) : null;
+    let items = await options.inbox.pending(limit);
+    if (held && items.length === 0) {
+      await held.arrived;
+      items = await options.inbox.pending(limit);
+    }
+    held?.cancel();
     return c.json({ items: items.map((i) => ({ ...i, receivedAt: i.receivedAt.toISOString() })) });
   });
   app.post('/v1/inbox/ack', async (c) => {
@@ -117,6 +164,7 @@ export function createConnector(options: ConnectorOptions) {
       if (!mapped) throw new MalformedEventError(`A ${options.kind} connector does not take ${event.type}.`);
       const fresh = await options.inbox.add({ id: event.id, ...mapped, correlationId: event.correlationId, receivedAt: options.clock.now() });
       if (!fresh) log.info({ eventId: event.id }, 'duplicate delivery ignored');
+      else arrivals.emit('item');
     },
   });
 
