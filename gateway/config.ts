@@ -24,6 +24,10 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   BUS_RETENTION_HOURS: z.coerce.number().min(1).default(168),
   INBOX_RETENTION_HOURS: z.coerce.number().min(1).default(168),
+  // Three years: PIPL Art. 56 keeps impact-assessment and processing records that long; the Cybersecurity Law
+  // (Art. 21) asks for at least six months of logs.
+  AUDIT_RETENTION_DAYS: z.coerce.number().min(183).default(1095),
+  AUDIT_ARCHIVE_DIR: z.string().optional(),
   ACK_DEADLINE_HOURS: z.coerce.number().positive().default(24),
   FIRST_APPOINTMENT_DAYS: z.coerce.number().positive().default(7),
   STALLED_AFTER_DAYS: z.coerce.number().positive().default(14),
@@ -92,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     corsOrigins: e.CORS_ORIGINS ? commaList(e.CORS_ORIGINS) : [],
     busRetentionMs: e.BUS_RETENTION_HOURS * 3600_000,
     inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
+    auditRetentionMs: e.AUDIT_RETENTION_DAYS * DAY_MS,
+    auditArchiveDir: e.AUDIT_ARCHIVE_DIR ?? join(e.DATA_DIR, 'audit-archive'),
     deadlines: {
       acknowledgementMs: e.ACK_DEADLINE_HOURS * 3600_000,
       firstAppointmentMs: e.FIRST_APPOINTMENT_DAYS * DAY_MS,

@@ -19,6 +19,7 @@ import { createPgliteClient } from '../adapters/store/pglite-client.js';
 import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.js';
 import { createSqlFhirTaskStore } from '../adapters/store/sql-fhir-task-store.js';
 import { createSqlAuditLog } from '../adapters/store/sql-audit-log.js';
+import { archiveAuditBefore } from '../adapters/store/sql-audit-archive.js';
 import { createSqlChangeFeed } from '../adapters/store/sql-change-feed.js';
 import { createSqlDirectoryStore } from '../adapters/store/sql-directory-store.js';
 import { cachedDirectoryStore } from '../adapters/store/cached-directory-store.js';
@@ -88,6 +89,10 @@ export interface HubOptions {
   limits?: Partial<OperationLimits>;
   busRetentionMs?: number;
   inboxRetentionMs?: number;
+  /** Audit entries older than this are archived to `auditArchiveDir`, then removed from the live table. */
+  auditRetentionMs?: number;
+  /** Where archived audit goes; without it, audit is kept in the table indefinitely (never dropped unarchived). */
+  auditArchiveDir?: string;
   /** How often retention runs; 0 disables the timer (tests call `purgeExpired`). */
   retentionIntervalMs?: number;
   /** The referral loop's deadlines (defaults: README "Deadlines"). */
@@ -107,12 +112,14 @@ export interface Hub {
   /** The referral use cases (for tests and the deadline watch on simulated time). */
   referrals: ReferralService;
   /** Runs retention once: the bus log, acknowledged inbox items, remembered event ids. */
-  purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number }>;
+  purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number; auditArchived: number }>;
   stop(): Promise<void>;
 }
 
 /** How long the embedded bus log and acknowledged inbox items are kept unless configured (config.ts: 168 h). */
 const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
+/** How long the disclosure audit stays in the live table unless configured (config.ts: 1095 days). */
+const DEFAULT_AUDIT_RETENTION_MS = 1095 * 24 * 3600_000;
 
 /** The one place that wires real adapters into the hub. */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
@@ -248,7 +255,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     // Past two freshness windows an event is refused as stale anyway, so its id need not be remembered.
     const eventIds = await refusals.purgeBefore(new Date(now - 2 * freshnessWindowMs));
     await uow.purgeProcessedEventsBefore(new Date(now - 2 * freshnessWindowMs));
-    return { busMessages, inboxItems, eventIds };
+    const auditArchived = options.auditArchiveDir
+      ? (await archiveAuditBefore(sql, { before: new Date(now - (options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS)), dir: options.auditArchiveDir }))
+          .archived
+      : 0;
+    return { busMessages, inboxItems, eventIds, auditArchived };
   }
   const retentionEvery = options.retentionIntervalMs ?? 3600_000;
   const retentionTimer =

@@ -46,6 +46,8 @@ const hub = await createHub({
   corsOrigins: config.corsOrigins,
   busRetentionMs: config.busRetentionMs,
   inboxRetentionMs: config.inboxRetentionMs,
+  auditRetentionMs: config.auditRetentionMs,
+  auditArchiveDir: config.auditArchiveDir,
   deadlines: config.deadlines,
   deadlineCheckIntervalMs: config.deadlineCheckIntervalMs,
   fhirPush: config.fhirPushTargets,
