@@ -35,6 +35,8 @@ export interface KafkaBroker extends KafkaAccess {
   /** The super user (the hub and test/admin tooling): bypasses ACLs. */
   sasl: KafkaSasl;
   stop(): Promise<void>;
+  /** Stops the broker (a clean shutdown), keeps it down for `downForMs`, starts it again on the same port and log. */
+  restart(downForMs?: number): Promise<void>;
 }
 
 /** The broker's only mechanism; the StorageTool and ConfigCommand spell it in upper case. */
@@ -175,16 +177,19 @@ export async function startKafkaBroker(options: { timeoutMs?: number; users?: Ar
 
   const logFile = join(dir, 'broker.log');
   const out = openSync(logFile, 'a');
-  const child = spawn('java', [...jvm, 'kafka.Kafka', config], { stdio: ['ignore', out, out] });
+  const launch = () => spawn('java', [...jvm, 'kafka.Kafka', config], { stdio: ['ignore', out, out] });
+  let child = launch();
   const brokers = [`127.0.0.1:${port}`];
+  const halt = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await halt();
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -193,7 +198,17 @@ export async function startKafkaBroker(options: { timeoutMs?: number; users?: Ar
     await stop();
     throw error;
   }
-  return { brokers, sasl: { ...admin }, stop };
+  return {
+    brokers,
+    sasl: { ...admin },
+    stop,
+    async restart(downForMs = 0) {
+      await halt();
+      await new Promise((r) => setTimeout(r, downForMs));
+      child = launch();
+      await waitUntilReady({ brokers, sasl: admin }, child, logFile, options.timeoutMs ?? 120_000);
+    },
+  };
 }
 
 function runJava(args: string[]): Promise<{ code: number | null; output: string }> {
