@@ -1,8 +1,24 @@
 #!/usr/bin/env bash
-# `npm run bench`: fetches what the benchmarks need that a fresh machine lacks (the pinned Kafka jars, into the
-# ignored .cache/), then runs them; results land in bench/results/ as JSON and Markdown.
+# `npm run bench`: fetches what the benchmarks need that a fresh machine lacks (the pinned Kafka jars and Debian's
+# PostgreSQL server, into the ignored .cache/ or from apt), then runs them; results land in bench/results/ as JSON
+# and Markdown.
+#   BENCH_ONLY=list-scale npm run bench        one benchmark (comma-separated names: loop-latency, list-scale)
+#   npm run bench -- <args>                   passed on to each benchmark that runs
+# list-scale runs with --expose-gc (memory after a forced GC); its sizes and sample counts are env variables
+# (BENCH_LIST_SIZES=1000,10000,100000, BENCH_LIST_STORES=pglite,postgresql, BENCH_LIST_SAMPLES=200, see the file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-bash scripts/ensure-kafka.sh
-npx tsx bench/loop-latency.bench.ts "$@"
+only="${BENCH_ONLY:-}"
+selected() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
+for name in ${only//,/ }; do
+  [ -f "bench/$name.bench.ts" ] || { echo "BENCH_ONLY: no benchmark bench/$name.bench.ts" >&2; exit 2; }
+done
+if selected loop-latency; then
+  bash scripts/ensure-kafka.sh
+  npx tsx bench/loop-latency.bench.ts "$@"
+fi
+if selected list-scale; then
+  bash scripts/ensure-postgres.sh
+  NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/list-scale.bench.ts "$@"
+fi
