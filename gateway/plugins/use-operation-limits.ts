@@ -1,6 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { ASTVisitor, ValidationContext } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { pageAwareCostRule } from './page-aware-cost.js';
 
 /** Limits on one GraphQL operation. Defaults fit every query the README and the console need, with room. */
 export interface OperationLimits {
@@ -9,11 +10,12 @@ export interface OperationLimits {
   maxDepth: number;
   maxAliases: number;
   maxDirectives: number;
-  /** graphql-armor's cost: objects 2, scalars 1, growing with depth. */
+  /** Cost as `operationCost` counts it: objects 2, scalars 1, growing with depth, times the page a list may return. */
   maxCost: number;
 }
 
-export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxTokens: 2000, maxDepth: 8, maxAliases: 10, maxDirectives: 10, maxCost: 3000 };
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxTokens: 2000, maxDepth: 8, maxAliases: 10, maxDirectives: 10, maxCost: 15_000 };
+// 15,000: one page of 100 referrals with everything a case list shows (~13,700), not two.
 
 type Limit = 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
 
@@ -61,10 +63,19 @@ export function useOperationLimits(options: { limits?: Partial<OperationLimits>;
     maxDepth: { n: limits.maxDepth, ...common, onReject: report('depth'), ignoreIntrospection: true },
     maxAliases: { n: limits.maxAliases, ...common, onReject: report('aliases') },
     maxDirectives: { n: limits.maxDirectives, ...common, onReject: report('directives') },
-    costLimit: { maxCost: limits.maxCost, ...common, onReject: report('cost'), ignoreIntrospection: true },
+    // graphql-armor's cost limit counts `first` only as a literal, so a page size moved into the variables slipped
+    // past it: ours (page-aware-cost.ts) counts a variable as the largest page.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   });
-  const plugins: Plugin[] = [armor as Plugin];
+  const plugins: Plugin[] = [
+    armor as Plugin,
+    {
+      onValidate({ addValidationRule }) {
+        addValidationRule(pageAwareCostRule(limits.maxCost, (context) => context.reportError(tooComplex('cost'))));
+      },
+    },
+  ];
   if (!options.allowIntrospection) {
     plugins.push({
       onValidate({ addValidationRule }) {

@@ -50,6 +50,37 @@ describe('the GraphQL door', () => {
     expect(row).toEqual({ action: 'graphql.operation', reasons: ['OPERATION_TOO_COMPLEX'], allowed: false });
   });
 
+  describe('the cost limit counts the page a list may return', () => {
+    const CASE_LIST = `items {
+      id code state channel subjectId reason createdBy createdAt updatedAt overdue availableActions
+      assessment { category assessedAt } guardianNotice { givenAt channel } appointment { start location }
+      school { id name type districtId } hospital { id name type }
+      timeline { sequence state action at actorUserId actorAgency { id name } }
+    } endCursor hasMore`;
+
+    it('answers a full page of 100 with everything a case list shows, whether the size is written out or a variable', async () => {
+      expect((await gql(t.hub.fetch, teacher, `{ referrals(first: 100) { ${CASE_LIST} } }`)).errors).toBeUndefined();
+      expect((await gql(t.hub.fetch, teacher, `query($n: Int) { referrals(first: $n) { ${CASE_LIST} } }`, { n: 100 })).errors).toBeUndefined();
+    });
+
+    it('refuses two such pages in one operation, with the size written out, given as a variable, or left out', async () => {
+      for (const [query, variables] of [
+        [`{ a: referrals(first: 100) { ${CASE_LIST} } b: referrals(first: 100) { ${CASE_LIST} } }`, {}],
+        [`query($n: Int) { a: referrals(first: $n) { ${CASE_LIST} } b: referrals(first: $n) { ${CASE_LIST} } }`, { n: 100 }],
+        [`query($n: Int) { a: referrals(first: $n) { ${CASE_LIST} } b: referrals(first: $n) { ${CASE_LIST} } }`, { n: 1 }],
+        [`{ a: referrals { ${CASE_LIST} } b: referrals { ${CASE_LIST} } }`, {}],
+      ] as const) {
+        const result = await gql(t.hub.fetch, teacher, query, variables);
+        expect(result.errors?.[0]?.extensions).toEqual({ code: 'OPERATION_TOO_COMPLEX', limit: 'cost' });
+      }
+    });
+
+    it('counts a variable at its declared default when it has one', async () => {
+      const twoSmall = `query($n: Int = 5) { a: referrals(first: $n) { ${CASE_LIST} } b: referrals(first: $n) { ${CASE_LIST} } }`;
+      expect((await gql(t.hub.fetch, teacher, twoSmall)).errors).toBeUndefined();
+    });
+  });
+
   it('refuses a query nested 2000 deep with a typed error instead of overflowing the stack', async () => {
     const deep = `{ ${'referrals { timeline { '.repeat(1000)}sequence${' } }'.repeat(1000)} }`;
     const result = await gql(t.hub.fetch, teacher, deep);
