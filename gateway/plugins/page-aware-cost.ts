@@ -66,8 +66,7 @@ export function operationCost(operation: OperationDefinitionNode, schema: GraphQ
     }
     return total;
   };
-  const root =
-    operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root = { query: schema.getQueryType(), mutation: schema.getMutationType(), subscription: schema.getSubscriptionType() }[operation.operation];
   return costOf(operation.selectionSet, root, 1);
 }
 
