@@ -15,6 +15,7 @@ import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startPostgresServer, type PostgresServer } from '../test/harness/postgres-server.js';
 import { gql, tokenFor, type GqlResult } from '../test/support/hub-client.js';
 import { growTo, positionAt, QUERIED_SCHOOL, seedTemplates, visibleCount } from './list-scale-seed.js';
+import { summarise } from './stats.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=list-scale npm run bench`): the referral list at scale, issue 7's targets.
@@ -72,20 +73,6 @@ interface Page {
 }
 type Fetch = (request: Request) => Promise<Response> | Response;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-
-function summarise(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? NaN,
-    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
-  };
-}
 type Summary = ReturnType<typeof summarise>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

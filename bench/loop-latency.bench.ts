@@ -11,6 +11,7 @@ import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startKafkaBroker } from '../test/harness/kafka-broker.js';
 import { gql, tokenFor } from '../test/support/hub-client.js';
 import { referralInput } from '../test/support/referral-fixtures.js';
+import { summarise } from './stats.js';
 
 /**
  * `npm run bench`: how long one green-channel loop takes, from the school's `createReferral` to the school
@@ -24,15 +25,6 @@ const POLL_MS = 5;
 const logger = createLogger({ name: 'bench', level: 'silent' });
 
 type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-function summarise(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
-}
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {

@@ -49,8 +49,11 @@ export async function createAgencySigner(agencyId: string, privateJwk: Jwk): Pro
  */
 const importedPublicKeys = new Map<string, KeyObject>();
 
+/** What makes a public key the same key: its id and its material, not the JWK object that carries them. */
+export const jwkIdentity = (jwk: Jwk): string => JSON.stringify([jwk.kid, jwk.crv, jwk.x, jwk.y]);
+
 function publicKeyObject(jwk: Jwk): KeyObject {
-  const id = JSON.stringify([jwk.kid, jwk.crv, jwk.x, jwk.y]);
+  const id = jwkIdentity(jwk);
   let key = importedPublicKeys.get(id);
   if (!key) {
     key = createPublicKey({ key: jwk as never, format: 'jwk' });

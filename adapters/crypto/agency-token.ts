@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { CareloopError, UnauthenticatedError } from '../../core/errors.js';
 import { isPersonRoleOf, SYSTEM_ROLE } from '../../core/identity.js';
-import type { AgencyDirectory, AgencyRecord, AgencySigner, Jwk } from '../../core/ports/keys.js';
+import type { AgencyDirectory, AgencyRecord, AgencySigner } from '../../core/ports/keys.js';
 import type { Principal } from '../../core/ports/policy-engine.js';
-import { peekJwsHeader, peekJwsPayload, verifyAgencyJws } from './agency-keys.js';
+import { jwkIdentity, peekJwsHeader, peekJwsPayload, verifyAgencyJws } from './agency-keys.js';
 
 /** Every token must be minted for the hub, so a token an agency issues for another service cannot be replayed here. */
 export const TOKEN_AUDIENCE = 'careloop-hub';
@@ -97,16 +97,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
    * still registered to the issuer, so revoking a key takes effect as soon as the directory says so.
    */
   const verified = new Map<string, { agencyId: string; key: string; claims: z.infer<typeof claimsSchema> }>();
-  const keyIdentity = (jwk: Jwk) => JSON.stringify([jwk.kid, jwk.crv, jwk.x, jwk.y]);
   async function verifiedClaims(token: string, agency: AgencyRecord) {
     const hit = verified.get(token);
-    if (hit && hit.agencyId === agency.id && agency.publicKeys.keys.some((k) => keyIdentity(k) === hit.key)) return hit.claims;
+    if (hit && hit.agencyId === agency.id && agency.publicKeys.keys.some((k) => jwkIdentity(k) === hit.key)) return hit.claims;
     const claims = claimsSchema.parse(await verifyAgencyJws(token, agency.id, agency.publicKeys));
     const kid = peekJwsHeader(token).kid;
     const jwk = agency.publicKeys.keys.find((k) => k.kid === kid);
     if (jwk) {
       if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-      verified.set(token, { agencyId: agency.id, key: keyIdentity(jwk), claims });
+      verified.set(token, { agencyId: agency.id, key: jwkIdentity(jwk), claims });
     }
     return claims;
   }

@@ -21,6 +21,17 @@ export function disclose<T extends object>(record: T, allowedFields: readonly st
   return out as Partial<T>;
 }
 
+/**
+ * What one object looks like to a caller, given the policy's decision on it: the allowed fields and its id, or null
+ * when the decision denies it (the caller then learns nothing of it, not even that it exists).
+ */
+export function shownAs<T extends { id: string }>(
+  record: T,
+  decision: { allow: boolean; fields: readonly string[] } | undefined,
+): (Partial<T> & { id: string }) | null {
+  return decision?.allow ? { ...disclose(record, decision.fields), id: record.id } : null;
+}
+
 function discloseNested(value: unknown, fields: string[]): unknown {
   if (Array.isArray(value)) return value.map((item: unknown) => discloseNested(item, fields));
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) return disclose(value, fields);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { disclose } from '../access/disclosure.js';
+import { shownAs } from '../access/disclosure.js';
 import { requestScopedDirectoryStore } from '../access/request-directory.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
@@ -62,7 +62,7 @@ export function createReferralReader(options: {
 
   async function showReferral(referral: Referral): Promise<DisclosedReferral | null> {
     const decision = await gate.decide(principal, 'referral.read', await referralResource(referral, directory), referral.id);
-    return decision.allow ? { ...disclose(referral, decision.fields), id: referral.id } : null;
+    return shownAs(referral, decision);
   }
 
   async function shownOrNotFound(referral: Referral | null, id: string | null): Promise<DisclosedReferral> {
@@ -117,7 +117,7 @@ export function createReferralReader(options: {
       });
       const resources = await Promise.all(page.items.map(async (r) => ({ resource: await referralResource(r, directory), resourceId: r.id })));
       const decisions = await gate.decideEach(principal, 'referral.read', resources);
-      const shown = page.items.map((r, i) => (decisions[i]?.allow ? { ...disclose(r, decisions[i].fields), id: r.id } : null));
+      const shown = page.items.map((r, i) => shownAs(r, decisions[i]));
       const last = page.items.at(-1);
       return {
         items: shown.filter((r): r is DisclosedReferral => r !== null),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { decodeIdCursor, encodeIdCursor, pageArgs } from '../paging/page-cursor.js';
 import { parseInput } from '../validation/parse-input.js';
-import { disclose } from '../access/disclosure.js';
+import { shownAs } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore, SubjectRecord } from '../ports/directory.js';
@@ -37,7 +37,7 @@ export function createSubjectReader(options: {
         'subject.read',
         page.items.map((s) => ({ resource: { type: 'subject' as const, schoolAgencyId: s.schoolAgencyId }, resourceId: s.id })),
       );
-      const shown = page.items.map((s, i) => (decisions[i]?.allow ? { ...disclose(s, decisions[i].fields), id: s.id } : null));
+      const shown = page.items.map((s, i) => shownAs(s, decisions[i]));
       const last = page.items.at(-1);
       return { items: shown.filter((s): s is DisclosedSubject => s !== null), endCursor: last ? encodeIdCursor(last.id) : null, hasMore: page.hasMore };
     },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWorkCounters } from '../../adapters/metrics/work-counters.js';
-import { gql, tokenFor } from '../../test/support/hub-client.js';
+import { gql, tokenFor, enrolStudents } from '../../test/support/hub-client.js';
 import { referralInput } from '../../test/support/referral-fixtures.js';
 import { createTestHub } from '../../test/support/test-hub.js';
 
@@ -17,9 +17,7 @@ describe('the cost of a page of referrals', () => {
     // No embedded connectors and a slow relay: the only statements counted are the request's own.
     test = await createTestHub({ embedConnectors: false, relayIntervalMs: 600_000, deadlineCheckIntervalMs: 0 });
     const students = Array.from({ length: 50 }, (_, i) => `subj-cost-${i}`);
-    await test.hub.sql.query("INSERT INTO subjects (id, school_agency_id, grade, local_ref) SELECT id, 'school-east', 8, id FROM unnest($1::text[]) AS id", [
-      students,
-    ]);
+    await enrolStudents(test.hub.sql, students);
     token = await tokenFor(test.hub.keyRing, 'school-east', 'psychology-teacher');
     for (const subjectId of students) {
       const sent = await gql(test.hub.fetch, token, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }', {

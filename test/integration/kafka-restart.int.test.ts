@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub } from '../../gateway/create-hub.js';
 import { startKafkaBroker } from '../harness/kafka-broker.js';
-import { eventually, gql, tokenFor } from '../support/hub-client.js';
+import { eventually, gql, tokenFor, enrolStudents } from '../support/hub-client.js';
 import { referralInput } from '../support/referral-fixtures.js';
 
 const CREATE = 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }';
@@ -32,9 +32,7 @@ it('the Kafka broker restarting under the hub: referrals sent meanwhile are kept
   try {
     const teacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher');
     const students = ['subj-kr-1', 'subj-kr-2', 'subj-kr-3'];
-    await hub.sql.query("INSERT INTO subjects (id, school_agency_id, grade, local_ref) SELECT id, 'school-east', 8, id FROM unnest($1::text[]) AS id", [
-      students,
-    ]);
+    await enrolStudents(hub.sql, students);
     const send = async (subjectId: string) => {
       const r = await gql<{ createReferral: { id: string } }>(hub.fetch, teacher, CREATE, { i: referralInput({ subjectId }) });
       expect(r.errors).toBeUndefined();

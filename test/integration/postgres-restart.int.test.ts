@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub } from '../../gateway/create-hub.js';
 import { startPostgresServer } from '../harness/postgres-server.js';
-import { errorCode, eventually, gql, tokenFor } from '../support/hub-client.js';
+import { errorCode, eventually, gql, tokenFor, enrolStudents } from '../support/hub-client.js';
 import { referralInput } from '../support/referral-fixtures.js';
 
 const CREATE = 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }';
@@ -24,9 +24,7 @@ it('PostgreSQL restarting under load: the hub keeps running, answers typed error
     const teacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher');
     // Students enrolled up front, so that sends during the outage reach the GraphQL door rather than the harness.
     const students = Array.from({ length: 400 }, (_, i) => `subj-restart-${i}`);
-    await hub.sql.query("INSERT INTO subjects (id, school_agency_id, grade, local_ref) SELECT id, 'school-east', 8, id FROM unnest($1::text[]) AS id", [
-      students,
-    ]);
+    await enrolStudents(hub.sql, students);
     const send = async () => {
       const subjectId = students.shift();
       if (!subjectId) throw new Error('The test ran out of students: the hub did not come back in time.');

@@ -103,6 +103,21 @@ async function loop(hub: string, connector: string, keysDir: string, apiKey: str
   return referral.id;
 }
 
+/** Fresh databases on the suite's PostgreSQL server, and the URL of one of them. */
+async function createDatabases(...names: string[]) {
+  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
+  await admin.connect();
+  for (const name of names) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+}
+const databaseUrl = (name: string) => inject('databaseUrl').replace(/\/careloop_test$/, `/${name}`);
+
+/** What a process needs to reach the suite's Kafka broker as its super user. */
+function kafkaEnv() {
+  const sasl = inject('kafkaSasl');
+  return { KAFKA_BROKERS: inject('kafkaBrokers').join(','), KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password };
+}
+
 afterEach(async () => {
   await Promise.all(children.splice(0).map((c) => (c.exitCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))) : Promise.resolve())));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
@@ -123,37 +138,33 @@ describe('the hub as the README starts it', () => {
   it('npm start on Kafka and PostgreSQL works with the three connectors as their own processes', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-kafka-start-'));
     dirs.push(dataDir);
-    const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-    await admin.connect();
-    await admin.query('CREATE DATABASE careloop_processes');
-    for (const db of ['hospital', 'school', 'public_safety']) await admin.query(`CREATE DATABASE careloop_processes_${db}`);
-    await admin.end();
-    const dbUrl = (name: string) => inject('databaseUrl').replace(/\/careloop_test$/, `/${name}`);
+    await createDatabases('careloop_processes', ...['hospital', 'school', 'public_safety'].map((db) => `careloop_processes_${db}`));
     const keysDir = join(dataDir, 'keys');
-    const sasl = inject('kafkaSasl');
     const env = {
-      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
-      KAFKA_USERNAME: sasl.username,
-      KAFKA_PASSWORD: sasl.password,
+      ...kafkaEnv(),
       KEYS_DIR: keysDir,
       DATA_DIR: dataDir,
     };
     const [port, connectorPort, schoolPort, policePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const hub = run('start-hub.ts', [], { ...env, PORT: String(port), DATABASE_URL: dbUrl('careloop_processes') });
+    const hub = run('start-hub.ts', [], { ...env, PORT: String(port), DATABASE_URL: databaseUrl('careloop_processes') });
     const base = `http://127.0.0.1:${port}`;
     await up(`${base}/health`, 'the hub on Kafka', hub);
     expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ store: 'postgresql', bus: 'kafka' });
     const connector = run('start-connector.ts', ['hospital'], {
       ...env,
       CONNECTOR_PORT: String(connectorPort),
-      DATABASE_URL: dbUrl('careloop_processes_hospital'),
+      DATABASE_URL: databaseUrl('careloop_processes_hospital'),
     });
     const connectorBase = `http://127.0.0.1:${connectorPort}`;
-    const school = run('start-connector.ts', ['school'], { ...env, CONNECTOR_PORT: String(schoolPort), DATABASE_URL: dbUrl('careloop_processes_school') });
+    const school = run('start-connector.ts', ['school'], {
+      ...env,
+      CONNECTOR_PORT: String(schoolPort),
+      DATABASE_URL: databaseUrl('careloop_processes_school'),
+    });
     const police = run('start-connector.ts', ['public-safety'], {
       ...env,
       CONNECTOR_PORT: String(policePort),
-      DATABASE_URL: dbUrl('careloop_processes_public_safety'),
+      DATABASE_URL: databaseUrl('careloop_processes_public_safety'),
     });
     await up(`${connectorBase}/health`, 'the hospital connector', connector);
     await up(`http://127.0.0.1:${schoolPort}/health`, 'the school connector', school);
@@ -174,19 +185,8 @@ describe('the hub as the README starts it', () => {
   it('two hub replicas on one Kafka and PostgreSQL: a subscriber on one sees a change made through the other', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-replicas-'));
     dirs.push(dataDir);
-    const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-    await admin.connect();
-    await admin.query('CREATE DATABASE careloop_replicas');
-    await admin.end();
-    const sasl = inject('kafkaSasl');
-    const env = {
-      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
-      KAFKA_USERNAME: sasl.username,
-      KAFKA_PASSWORD: sasl.password,
-      KEYS_DIR: join(dataDir, 'keys'),
-      DATA_DIR: dataDir,
-      DATABASE_URL: inject('databaseUrl').replace(/\/careloop_test$/, '/careloop_replicas'),
-    };
+    await createDatabases('careloop_replicas');
+    const env = { ...kafkaEnv(), KEYS_DIR: join(dataDir, 'keys'), DATA_DIR: dataDir, DATABASE_URL: databaseUrl('careloop_replicas') };
     const [portA, portB] = [await freePort(), await freePort()];
     // B starts once A has migrated the database and written the development keys both share.
     const a = run('start-hub.ts', [], { ...env, PORT: String(portA) });

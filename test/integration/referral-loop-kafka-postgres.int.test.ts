@@ -65,13 +65,23 @@ async function deploy(namespace: string, databaseUrl: string = inject('databaseU
     otherHospitalApi: api(otherHospital, OTHER_HOSPITAL),
     centreApi: api(centre, CENTRE),
     schoolApi: api(school, SCHOOL),
+    /** The Task the hospital's system reads once the referral has reached its connector. */
+    taskAtHospital: (referralId: string) =>
+      eventually(
+        async () => {
+          const read = await api(hospital, HOSPITAL)(`/fhir/r4/Task/${referralId}`);
+          return read.status === 200 ? ((await read.json()) as Record<string, unknown>) : null;
+        },
+        { what: 'the Task to reach the hospital' },
+      ),
+    stopConnectors: async () => {
+      for (const connector of [hospital, otherHospital, centre, school]) await connector.shutdown();
+    },
   };
 }
 
 describeReferralLoop('the referral loop on Kafka and PostgreSQL', async () => {
-  const { hub, clock, hospital, otherHospital, centre, school, hospitalApi, otherHospitalApi, centreApi, schoolApi } = await deploy(
-    `t${randomUUID().slice(0, 8)}.`,
-  );
+  const { hub, clock, hospitalApi, otherHospitalApi, centreApi, schoolApi, stopConnectors } = await deploy(`t${randomUUID().slice(0, 8)}.`);
   return {
     hub,
     clock,
@@ -81,10 +91,7 @@ describeReferralLoop('the referral loop on Kafka and PostgreSQL', async () => {
     schoolConnector: schoolApi,
     count: async (table) => Number((await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]?.n),
     async stop() {
-      await hospital.shutdown();
-      await otherHospital.shutdown();
-      await centre.shutdown();
-      await school.shutdown();
+      await stopConnectors();
       await hub.stop();
     },
   };
@@ -92,15 +99,10 @@ describeReferralLoop('the referral loop on Kafka and PostgreSQL', async () => {
 
 describe('restarting the hub on Kafka and PostgreSQL', () => {
   it('keeps a sent referral, and an acceptance sent while the hub was down arrives once it is back', async () => {
-    const { hub, hubOptions, clock, hospital, otherHospital, centre, school, hospitalApi } = await deploy(`r${randomUUID().slice(0, 8)}.`);
+    const deployment = await deploy(`r${randomUUID().slice(0, 8)}.`);
+    const { hub, hubOptions, clock, hospitalApi } = deployment;
     const sent = await sendReferral(hub, { clock });
-    const task = await eventually(
-      async () => {
-        const read = await hospitalApi(`/fhir/r4/Task/${sent.id}`);
-        return read.status === 200 ? ((await read.json()) as Record<string, unknown>) : null;
-      },
-      { what: 'the Task to reach the hospital' },
-    );
+    const task = await deployment.taskAtHospital(sent.id);
     await hub.stop();
 
     const response = await hospitalApi(`/fhir/r4/Task/${sent.id}`, {
@@ -122,10 +124,7 @@ describe('restarting the hub on Kafka and PostgreSQL', () => {
       );
       expect(referral.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
     } finally {
-      await hospital.shutdown();
-      await otherHospital.shutdown();
-      await centre.shutdown();
-      await school.shutdown();
+      await deployment.stopConnectors();
       await restarted.stop();
     }
   });
@@ -135,16 +134,11 @@ describe('PostgreSQL restarting under the hub on Kafka', () => {
   /** A server of its own: restarting the suite's shared one would cut every other test's connections. */
   it('holds an acceptance that arrives while the store is down and applies it once it is back, instead of dead-lettering it', async () => {
     const server = await startPostgresServer();
-    const { hub, clock, hospital, otherHospital, centre, school, hospitalApi } = await deploy(`p${randomUUID().slice(0, 8)}.`, server.url);
+    const deployment = await deploy(`p${randomUUID().slice(0, 8)}.`, server.url);
+    const { hub, clock, hospitalApi } = deployment;
     try {
       const sent = await sendReferral(hub, { clock });
-      const task = await eventually(
-        async () => {
-          const read = await hospitalApi(`/fhir/r4/Task/${sent.id}`);
-          return read.status === 200 ? ((await read.json()) as Record<string, unknown>) : null;
-        },
-        { what: 'the Task to reach the hospital' },
-      );
+      const task = await deployment.taskAtHospital(sent.id);
       // The hub's store goes away for longer than the consumer's own retries (~1.5 s) while the acceptance is
       // on its way; the hospital's connector keeps its own store and accepts the update at once.
       const restarting = server.restart(4000);
@@ -168,10 +162,7 @@ describe('PostgreSQL restarting under the hub on Kafka', () => {
       expect(referral.timeline.map((t) => t.action)).toEqual(['SEND', 'ACCEPT']);
       expect(await hub.sql.query('SELECT 1 FROM refused_events')).toEqual([]);
     } finally {
-      await hospital.shutdown();
-      await otherHospital.shutdown();
-      await centre.shutdown();
-      await school.shutdown();
+      await deployment.stopConnectors();
       await hub.stop();
       await server.stop();
     }

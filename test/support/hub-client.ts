@@ -110,3 +110,8 @@ export async function subscribeSse(fetch: Fetch, token: string, query: string, v
     },
   };
 }
+
+/** Enrols students (pseudonyms) at a school directly in the hub's store: test set-up, outside what is measured. */
+export async function enrolStudents(sql: { query(sql: string, params?: unknown[]): Promise<unknown> }, ids: readonly string[], school = 'school-east') {
+  await sql.query('INSERT INTO subjects (id, school_agency_id, grade, local_ref) SELECT id, $2, 8, id FROM unnest($1::text[]) AS id', [ids, school]);
+}

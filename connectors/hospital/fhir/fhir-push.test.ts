@@ -46,7 +46,9 @@ interface Received {
   bundle: Bundle;
 }
 
-/** The hospital's EHR: a real HTTP server on loopback that records each push and answers from a script. */
+const cleanups: Array<() => Promise<void>> = [];
+
+/** The hospital's EHR: a real HTTP server on loopback that records each push and answers from a script; closed after each test. */
 async function startEhr() {
   const received: Received[] = [];
   const answers: number[] = [];
@@ -69,17 +71,16 @@ async function startEhr() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return {
     url: `http://127.0.0.1:${port}/fhir/r4`,
     received,
     answers,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 type Ehr = Awaited<ReturnType<typeof startEhr>>;
 let keyRing: KeyRing | undefined;
-const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -139,7 +140,6 @@ const taskOf = (bundle: Bundle) => bundle.entry?.find((e) => e.resource?.resourc
 describe('pushing FHIR Tasks to the hospital', () => {
   it('pushes a referral that arrives as one valid transaction Bundle with the ServiceRequest and the Task', async () => {
     const ehr = await startEhr();
-    cleanups.push(ehr.close);
     const t = await createPushingConnector(ehr);
     await t.sent('ref-0101');
     await until(() => ehr.received.length === 1);
@@ -162,7 +162,6 @@ describe('pushing FHIR Tasks to the hospital', () => {
 
   it('retries with back-off while the endpoint answers 503 and clears the mark once it takes the push', async () => {
     const ehr = await startEhr();
-    cleanups.push(ehr.close);
     ehr.answers.push(503, 503, 200);
     const t = await createPushingConnector(ehr);
     await t.sent('ref-0201');
@@ -201,7 +200,6 @@ describe('pushing FHIR Tasks to the hospital', () => {
 
   it('coalesces several changes made while the endpoint is down into one push of the latest Task', async () => {
     const ehr = await startEhr();
-    cleanups.push(ehr.close);
     ehr.answers.push(503);
     const t = await createPushingConnector(ehr);
     await t.sent('ref-0301');
@@ -230,7 +228,6 @@ describe('pushing FHIR Tasks to the hospital', () => {
 
   it('keeps a Task pending that changed while its older version was being pushed', async () => {
     const ehr = await startEhr();
-    cleanups.push(ehr.close);
     const t = await createPushingConnector(ehr, { push: false });
     const { task, serviceRequest } = referralToFhir(sentReferral({ referralId: 'ref-0401', hospitalAgencyId: HOSPITAL }), HOSPITAL);
     await t.store.upsert('ref-0401', HOSPITAL, task, serviceRequest, 'GC-0401', { dueAt: t.clock.now() });
@@ -246,7 +243,6 @@ describe('pushing FHIR Tasks to the hospital', () => {
 
   it('retries a refused push and warns with the status code only, never the Bundle, URL or credential', async () => {
     const ehr = await startEhr();
-    cleanups.push(ehr.close);
     ehr.answers.push(422);
     const t = await createPushingConnector(ehr);
     await t.sent('ref-0501');
@@ -267,7 +263,7 @@ describe('pushing FHIR Tasks to the hospital', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => (silent.closeAllConnections(), silent.close(() => resolve()))));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/fhir`;
-    const t = await createPushingConnector({ url, received: [], answers: [], close: async () => undefined }, { timeoutMs: 100 });
+    const t = await createPushingConnector({ url, received: [], answers: [] }, { timeoutMs: 100 });
     await t.sent('ref-0601');
     await until(async () => (await t.store.duePushes(new Date(t.clock.now().getTime() + 2_000), 10))[0]?.attempts === 1);
     expect(await t.store.duePushes(t.clock.now(), 10)).toEqual([]);
@@ -276,7 +272,6 @@ describe('pushing FHIR Tasks to the hospital', () => {
 
   it('marks nothing and sends nothing when no push is configured', async () => {
     const ehr = await startEhr();
-    cleanups.push(ehr.close);
     const t = await createPushingConnector(ehr, { push: false });
     expect(t.pusher).toBeNull();
     await t.sent('ref-0701');
