@@ -170,7 +170,13 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   await bus.ensureTopics([TOPICS.hubInbound, TOPICS.deadLetter, ...agencies.filter((a) => a.type !== 'hub').map((a) => agencyTopic(a.id))]);
 
   const hubSigner = await keyRing.signer(HUB_AGENCY_ID);
-  const relay = createOutboxRelay({ outbox: uow, bus, logger, intervalMs: options.relayIntervalMs });
+  const relay = createOutboxRelay({
+    outbox: uow,
+    bus,
+    sign: (draft) => createSignedEvent({ signer: hubSigner, ...draft }),
+    logger,
+    intervalMs: options.relayIntervalMs,
+  });
   const metrics = new Registry();
   registerWorkCounters(metrics);
   const referral = createReferralModule({
@@ -181,7 +187,6 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     audit,
     policy,
     clock,
-    hubEvents: { create: (e) => createSignedEvent({ signer: hubSigner, time: clock.now(), ...e }) },
     changes: createSqlChangeFeed(sql),
     bus,
     refusals,

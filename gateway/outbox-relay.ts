@@ -1,12 +1,21 @@
 import type { Logger } from 'pino';
-import type { EventBus } from '../core/ports/event-bus.js';
+import type { EventBus, OutgoingMessage } from '../core/ports/event-bus.js';
+import type { EventDraft } from '../core/ports/event-draft.js';
 import type { OutboxStore } from '../core/ports/unit-of-work.js';
 
 /**
  * Publishes what committed transactions queued in the outbox. Woken at once by `nudge()` after a commit, and
- * on a timer so that messages queued before a crash or while the bus was down still leave.
+ * on a timer so that messages queued before a crash or while the bus was down still leave. Drafts are signed here,
+ * after their transaction committed and with no transaction open, by `sign` (the hub's key).
  */
-export function createOutboxRelay(options: { outbox: OutboxStore; bus: EventBus; logger: Logger; intervalMs?: number; batchSize?: number }) {
+export function createOutboxRelay(options: {
+  outbox: OutboxStore;
+  bus: EventBus;
+  sign: (draft: EventDraft) => Promise<OutgoingMessage>;
+  logger: Logger;
+  intervalMs?: number;
+  batchSize?: number;
+}) {
   const log = options.logger.child({ component: 'outbox-relay' });
   let running = false;
   let again = false;
@@ -19,13 +28,12 @@ export function createOutboxRelay(options: { outbox: OutboxStore; bus: EventBus;
       try {
         while (
           (await options.outbox.takeBatch(options.batchSize ?? 100, async (batch) => {
-            const byTopic = new Map<string, typeof batch>();
-            for (const item of batch) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item]);
-            for (const [topic, items] of byTopic)
-              await options.bus.publish(
-                topic,
-                items.map((i) => i.message),
-              );
+            const byTopic = new Map<string, OutgoingMessage[]>();
+            for (const item of batch) {
+              const message = 'draft' in item ? await options.sign(item.draft) : item.message;
+              byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), message]);
+            }
+            for (const [topic, messages] of byTopic) await options.bus.publish(topic, messages);
           })) > 0
         );
       } catch (error) {

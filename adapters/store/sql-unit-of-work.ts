@@ -1,4 +1,5 @@
-import type { Transaction, OutboxStore, UnitOfWork } from '../../core/ports/unit-of-work.js';
+import type { EventDraft } from '../../core/ports/event-draft.js';
+import type { OutboxItem, OutboxStore, Transaction, UnitOfWork } from '../../core/ports/unit-of-work.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
@@ -15,7 +16,8 @@ export function runnerFor(client: SqlClient, tx?: Transaction): SqlClient {
 
 /**
  * Transactions shared by every capability's SQL store, the dedup marks and the transactional outbox
- * (migration set `hub`). Outgoing events carry referral content: stored sealed.
+ * (migration set `hub`). Outgoing events carry referral content: stored sealed, as unsigned drafts that the relay
+ * signs after commit.
  */
 export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): UnitOfWork & OutboxStore {
   const outbox = sealedColumn(cipher, 'outbox.message_value');
@@ -28,12 +30,11 @@ export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): Unit
       ]);
       return rows.length === 1;
     },
-    async enqueueOutgoing(tx, topic, message) {
-      await sqlOf(tx).query('INSERT INTO outbox (topic, message_key, message_value, headers) VALUES ($1, $2, $3, $4)', [
+    async enqueueEvent(tx, topic, draft) {
+      await sqlOf(tx).query('INSERT INTO outbox (topic, message_key, message_value, draft) VALUES ($1, $2, $3, true)', [
         topic,
-        message.key,
-        outbox.seal(message.value),
-        JSON.stringify(message.headers ?? {}),
+        draft.subject,
+        outbox.seal(JSON.stringify(draft)),
       ]);
     },
     async purgeProcessedEventsBefore(at) {
@@ -42,13 +43,15 @@ export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): Unit
     async takeBatch(limit, publish) {
       // No transaction is held while publishing: the embedded bus writes to this same single-connection store.
       // Two relays racing may publish a row twice; consumers deduplicate by event id, so that is harmless.
-      const rows = await client.query('SELECT id::text AS id, topic, message_key, message_value, headers FROM outbox ORDER BY id LIMIT $1', [limit]);
+      const rows = await client.query('SELECT id::text AS id, topic, message_key, message_value, headers, draft FROM outbox ORDER BY id LIMIT $1', [limit]);
       if (rows.length === 0) return 0;
       await publish(
-        rows.map((r) => ({
-          topic: String(r.topic),
-          message: { key: String(r.message_key), value: outbox.open(r.message_value) ?? '', headers: r.headers as Record<string, string> },
-        })),
+        rows.map((r): OutboxItem => {
+          const value = outbox.open(r.message_value) ?? '';
+          if (r.draft !== true) return { topic: String(r.topic), message: { key: String(r.message_key), value, headers: r.headers as Record<string, string> } };
+          const draft = JSON.parse(value) as EventDraft & { time: string };
+          return { topic: String(r.topic), draft: { ...draft, time: new Date(draft.time) } };
+        }),
       );
       // Deleted only after the bus acknowledged: a crash in between republishes (at-least-once).
       await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);

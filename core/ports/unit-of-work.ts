@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from './event-bus.js';
+import type { EventDraft } from './event-draft.js';
 
 /**
  * An open transaction, opaque to the domain. Each capability's store port takes it, so that a referral change,
@@ -13,14 +14,20 @@ export interface UnitOfWork {
   withTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Marks an incoming event as applied by `consumer`; false if it already was (at-least-once delivery). */
   claimEvent(tx: Transaction, consumer: string, eventId: string): Promise<boolean>;
-  /** Queues a message for the outbox relay; it is published only if the transaction commits. */
-  enqueueOutgoing(tx: Transaction, topic: string, message: OutgoingMessage): Promise<void>;
+  /** Queues an event for the outbox relay, unsigned; it is signed and published only if the transaction commits. */
+  enqueueEvent(tx: Transaction, topic: string, draft: EventDraft): Promise<void>;
   /** Forgets which bus events were applied before `at` (retention: older events are refused as stale anyway). */
   purgeProcessedEventsBefore(at: Date): Promise<number>;
 }
 
+/**
+ * One queued item: a draft the relay signs, or (rows queued before drafts existed) a message signed when it was
+ * queued, published as it is.
+ */
+export type OutboxItem = { topic: string; draft: EventDraft } | { topic: string; message: OutgoingMessage };
+
 /** Where the outbox relay takes queued messages from. */
 export interface OutboxStore {
-  /** Hands up to `limit` queued messages, oldest first, to `publish` and forgets them once it resolves. */
-  takeBatch(limit: number, publish: (batch: Array<{ topic: string; message: OutgoingMessage }>) => Promise<void>): Promise<number>;
+  /** Hands up to `limit` queued items, oldest first, to `publish` and forgets them once it resolves. */
+  takeBatch(limit: number, publish: (batch: OutboxItem[]) => Promise<void>): Promise<number>;
 }

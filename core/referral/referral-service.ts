@@ -5,9 +5,9 @@ import type { Clock } from '../clock.js';
 import { BadUserInputError, ForbiddenError, MissingEvidenceError, NotFoundError, OpenReferralExistsError, SlotUnavailableError } from '../errors.js';
 import { agencyTopic } from '../messages/topics.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import type { EventDraft } from '../ports/event-draft.js';
 import type { ChangeFeed } from '../ports/change-feed.js';
 import type { DirectoryStore } from '../ports/directory.js';
-import type { EventFactory } from '../ports/event-factory.js';
 import type { Principal, PolicyEngine } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { parseInput } from '../validation/parse-input.js';
@@ -31,8 +31,6 @@ export interface ReferralServiceDeps {
   audit: AuditLog;
   policy: PolicyEngine;
   clock: Clock;
-  /** Signs what the hub sends to agencies. */
-  hubEvents: EventFactory;
   /** Told, inside each change's transaction, which referral changed: what feeds subscriptions on every replica. */
   changes: ChangeFeed;
   deadlines?: Partial<DeadlinePolicy>;
@@ -146,14 +144,16 @@ export function createReferralService(deps: ReferralServiceDeps) {
       ...(shown.assessment?.scales ? { assessmentScales: shown.assessment.scales } : {}),
       ...(shown.guardianNotice?.givenAt ? { guardianNoticeGivenAt: shown.guardianNotice.givenAt.toISOString() } : {}),
     };
-    const event = await deps.hubEvents.create({
+    const draft: EventDraft = {
+      id: randomUUID(),
       type: REFERRAL_EVENT_TYPES.sent,
       subject: referral.id,
       recipient: recipient.id,
       correlationId: referral.correlationId,
       data,
-    });
-    return { topic: agencyTopic(recipient.id), event };
+      time: clock.now(),
+    };
+    return { topic: agencyTopic(recipient.id), draft };
   }
 
   async function createReferral(principal: Principal | null, rawInput: unknown, ctx: CallContext = {}): Promise<Referral> {
@@ -201,7 +201,7 @@ export function createReferralService(deps: ReferralServiceDeps) {
         at: now,
         note: null,
       });
-      await deps.uow.enqueueOutgoing(tx, sent.topic, sent.event);
+      await deps.uow.enqueueEvent(tx, sent.topic, sent.draft);
       await deps.changes.announce(tx, { topic: 'referral.changed', id: draft.id });
     });
     return afterCommit(draft.id);
@@ -357,17 +357,18 @@ export function createReferralService(deps: ReferralServiceDeps) {
       const recipients = new Set([locked.schoolAgencyId, locked.hospitalAgencyId]);
       if (SCHOOL_INTERNAL.has(command.action)) recipients.delete(locked.hospitalAgencyId);
       for (const agencyId of recipients) {
-        const statusChanged = await deps.hubEvents.create({
+        await deps.uow.enqueueEvent(tx, agencyTopic(agencyId), {
+          id: randomUUID(),
           type: REFERRAL_EVENT_TYPES.statusChanged,
           subject: referralId,
           recipient: agencyId,
           correlationId: locked.correlationId,
           data,
+          time: at,
         });
-        await deps.uow.enqueueOutgoing(tx, agencyTopic(agencyId), statusChanged);
       }
       // The new recipient of a transfer receives the referral as if it were sent to it now.
-      if (sentToNewRecipient) await deps.uow.enqueueOutgoing(tx, sentToNewRecipient.topic, sentToNewRecipient.event);
+      if (sentToNewRecipient) await deps.uow.enqueueEvent(tx, sentToNewRecipient.topic, sentToNewRecipient.draft);
       await deps.changes.announce(tx, { topic: 'referral.changed', id: referralId });
       return true;
     });
@@ -399,7 +400,8 @@ export function createReferralService(deps: ReferralServiceDeps) {
           for (const d of due) {
             if (!(await referrals.recordBreach(tx, referral.id, { ...d, raisedAt: now }))) continue;
             count++;
-            const event = await deps.hubEvents.create({
+            await deps.uow.enqueueEvent(tx, agencyTopic(referral.schoolAgencyId), {
+              id: randomUUID(),
               type: REFERRAL_EVENT_TYPES.overdue,
               subject: referral.id,
               recipient: referral.schoolAgencyId,
@@ -411,8 +413,8 @@ export function createReferralService(deps: ReferralServiceDeps) {
                 raisedAt: now.toISOString(),
                 schoolAgencyId: referral.schoolAgencyId,
               },
+              time: now,
             });
-            await deps.uow.enqueueOutgoing(tx, agencyTopic(referral.schoolAgencyId), event);
           }
           if (count > 0) {
             await deps.changes.announce(tx, { topic: 'referral.changed', id: referral.id });

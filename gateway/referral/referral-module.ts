@@ -5,7 +5,6 @@ import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { ChangeFeed } from '../../core/ports/change-feed.js';
 import type { DirectoryStore } from '../../core/ports/directory.js';
 import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
-import type { EventFactory } from '../../core/ports/event-factory.js';
 import type { PolicyEngine } from '../../core/ports/policy-engine.js';
 import type { RefusedEvents } from '../../core/ports/refused-events.js';
 import type { UnitOfWork } from '../../core/ports/unit-of-work.js';
@@ -29,7 +28,6 @@ export interface ReferralModuleOptions {
   audit: AuditLog;
   policy: PolicyEngine;
   clock: Clock;
-  hubEvents: EventFactory;
   changes: ChangeFeed;
   bus: EventBus;
   refusals: RefusedEvents;
@@ -54,7 +52,6 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
     audit: options.audit,
     policy: options.policy,
     clock: options.clock,
-    hubEvents: options.hubEvents,
     changes: options.changes,
     deadlines: options.deadlines,
     onOutgoing: options.onOutgoing,

@@ -41,7 +41,6 @@ export async function createReferralServiceKit(start = new Date('2026-11-23T08:0
     audit,
     policy,
     clock,
-    hubEvents: { create: (e) => createSignedEvent({ signer, time: clock.now(), ...e }) },
     changes: createSqlChangeFeed(sql),
   });
   const slots = createCounsellingSlotService({ uow, slots: slotStore, directory, audit, policy, clock });
@@ -49,6 +48,10 @@ export async function createReferralServiceKit(start = new Date('2026-11-23T08:0
   return {
     sql,
     clock,
+    uow,
+    cipher,
+    signer,
+    directory,
     store,
     slotStore,
     service,
@@ -59,12 +62,16 @@ export async function createReferralServiceKit(start = new Date('2026-11-23T08:0
       await sql.query('INSERT INTO subjects (id, school_agency_id, grade, local_ref) VALUES ($1, $2, 7, $1)', [id, school]);
       return id;
     },
-    /** Takes every event queued for the agencies so far, verified, with the topic it goes to. */
+    /** Takes every event queued for the agencies so far, signed and verified, with the topic it goes to. */
     async drainOutbox(): Promise<Array<{ topic: string; event: VerifiedEvent }>> {
       const out: Array<{ topic: string; event: VerifiedEvent }> = [];
       while (
         (await uow.takeBatch(500, async (batch) => {
-          for (const { topic, message } of batch) out.push({ topic, event: await verifySignedEvent(message.value, directory.agencies) });
+          for (const item of batch) {
+            // Signed as the hub's relay signs them, after commit.
+            const message = 'draft' in item ? await createSignedEvent({ signer, ...item.draft }) : item.message;
+            out.push({ topic: item.topic, event: await verifySignedEvent(message.value, directory.agencies) });
+          }
         })) > 0
       );
       return out;
