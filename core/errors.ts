@@ -7,8 +7,9 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, message: 'You may not perform this action.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
-  INVALID_TRANSITION: { status: 409, message: 'The referral is not in a state that allows this action.' },
+  INVALID_TRANSITION: { status: 409, message: 'The case is not in a state that allows this action.' },
   OPEN_REFERRAL_EXISTS: { status: 409, message: 'The child already has an open referral.' },
+  OPEN_WARNING_EXISTS: { status: 409, message: 'The child already has an open assessment or warning entry.' },
   MISSING_EVIDENCE: { status: 409, message: 'This step needs evidence that is not on record yet.' },
   SLOT_UNAVAILABLE: { status: 409, message: "The counselling slot is taken, has started, or is not offered by the referral's recipient." },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than this door accepts.' },
@@ -74,14 +75,21 @@ export class BadUserInputError extends CareloopError {
 }
 
 export class InvalidTransitionError extends CareloopError {
-  constructor(from: string, action: string) {
-    super('INVALID_TRANSITION', `A referral in state ${from} does not allow ${action}.`, { details: { from, action } });
+  constructor(from: string, action: string, what = 'referral') {
+    super('INVALID_TRANSITION', `A ${what} in state ${from} does not allow ${action}.`, { details: { from, action } });
   }
 }
 
 export class OpenReferralExistsError extends CareloopError {
   constructor() {
     super('OPEN_REFERRAL_EXISTS');
+  }
+}
+
+/** One open assessment or warning entry per child: a second proposal joins the case already open. */
+export class OpenWarningExistsError extends CareloopError {
+  constructor() {
+    super('OPEN_WARNING_EXISTS');
   }
 }
 

@@ -25,6 +25,7 @@ import { createSqlDirectoryStore } from '../adapters/store/sql-directory-store.j
 import { cachedDirectoryStore } from '../adapters/store/cached-directory-store.js';
 import { createSqlCounsellingSlotStore } from '../adapters/store/sql-counselling-slot-store.js';
 import { createSqlReferralStore } from '../adapters/store/sql-referral-store.js';
+import { createSqlWarningStore } from '../adapters/store/sql-warning-store.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
@@ -43,6 +44,7 @@ import type { DeadlinePolicy } from '../core/referral/referral-deadlines.js';
 import type { ReferralService } from '../core/referral/referral-service.js';
 import { createGateway } from './create-gateway.js';
 import { createOutboxRelay } from './outbox-relay.js';
+import { createWarningModule } from './warning/warning-module.js';
 import type { OperationLimits } from './plugins/use-operation-limits.js';
 import { createReferralModule } from './referral/referral-module.js';
 import { createSubjectModule } from './subject/subject-module.js';
@@ -135,6 +137,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   await migrate(sql, 'hub');
   await migrate(sql, 'referral');
+  await migrate(sql, 'warning');
   await migrate(sql, 'events');
   if (embeddedBus) await migrate(sql, 'bus');
   if (embedConnectors) await migrate(sql, 'connector');
@@ -198,7 +201,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     onOutgoing: relay.nudge,
   });
   // One line per capability: its schema module, resolvers, request context and consumers.
-  const modules = [referral, createSubjectModule({ directory, audit, policy, clock })];
+  const warning = createWarningModule({ uow, store: createSqlWarningStore(sql, cipher), directory, audit, policy, clock });
+  const modules = [referral, warning, createSubjectModule({ directory, audit, policy, clock })];
   const gateway = createGateway({
     modules,
     directory: directory.agencies,

@@ -14,3 +14,15 @@ export function sealedColumn(cipher: DataCipher, purpose: string) {
     },
   };
 }
+
+/** A sealed column holding JSON; dates travel as ISO strings and are revived by the caller's `revive`. */
+export function sealedJsonColumn<T>(cipher: DataCipher, purpose: string, revive: (raw: Record<string, unknown>) => T) {
+  const column = sealedColumn(cipher, purpose);
+  return {
+    seal: (value: T | null): string | null => (value === null ? null : column.seal(JSON.stringify(value))),
+    open: (stored: unknown): T | null => {
+      const text = column.open(stored);
+      return text === null ? null : revive(JSON.parse(text) as Record<string, unknown>);
+    },
+  };
+}

@@ -15,7 +15,7 @@ import type {
 import { CLOSED_STATES, type ReferralState } from '../../core/referral/referral-state-machine.js';
 import type { ReferralChange, ReferralFilter, ReferralStore } from '../../core/referral/referral-store.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
-import { sealedColumn } from './sealed-column.js';
+import { sealedColumn, sealedJsonColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
 import { sqlOf } from './sql-unit-of-work.js';
 
@@ -25,18 +25,6 @@ const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)
 const optDate = (v: unknown): Date | null => (v === null || v === undefined ? null : asDate(v));
 const optText = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
-/** A sealed column holding JSON; dates travel as ISO strings and are revived by the caller's `revive`. */
-function sealedJson<T>(cipher: DataCipher, purpose: string, revive: (raw: Record<string, unknown>) => T) {
-  const column = sealedColumn(cipher, purpose);
-  return {
-    seal: (value: T | null): string | null => (value === null ? null : column.seal(JSON.stringify(value))),
-    open: (stored: unknown): T | null => {
-      const text = column.open(stored);
-      return text === null ? null : revive(JSON.parse(text) as Record<string, unknown>);
-    },
-  };
-}
-
 function columnsFor(cipher: DataCipher) {
   return {
     reason: sealedColumn(cipher, 'referrals.reason'),
@@ -45,27 +33,27 @@ function columnsFor(cipher: DataCipher) {
     note: sealedColumn(cipher, 'referral_timeline.note'),
     guidance: sealedColumn(cipher, 'referral_treatment_updates.guidance'),
     outcome: sealedColumn(cipher, 'referral_follow_ups.outcome'),
-    clinical: sealedJson(cipher, 'referral_treatment_updates.clinical', (r) => r as unknown as NonNullable<TreatmentUpdate['clinical']>),
-    assessment: sealedJson(cipher, 'referrals.assessment', (r): ReferralAssessment => ({
+    clinical: sealedJsonColumn(cipher, 'referral_treatment_updates.clinical', (r) => r as unknown as NonNullable<TreatmentUpdate['clinical']>),
+    assessment: sealedJsonColumn(cipher, 'referrals.assessment', (r): ReferralAssessment => ({
       ...(r as unknown as ReferralAssessment),
       assessedAt: asDate(r.assessedAt),
     })),
-    guardianNotice: sealedJson(cipher, 'referrals.guardian_notice', (r): GuardianNotice => ({
+    guardianNotice: sealedJsonColumn(cipher, 'referrals.guardian_notice', (r): GuardianNotice => ({
       ...(r as unknown as GuardianNotice),
       givenAt: asDate(r.givenAt),
       acknowledgedAt: optDate(r.acknowledgedAt),
     })),
-    appointment: sealedJson(cipher, 'referrals.appointment', (r): Appointment => ({
+    appointment: sealedJsonColumn(cipher, 'referrals.appointment', (r): Appointment => ({
       ...(r as unknown as Appointment),
       start: asDate(r.start),
       end: optDate(r.end),
     })),
-    leave: sealedJson(cipher, 'referrals.leave_of_absence', (r): LeaveOfAbsence => ({
+    leave: sealedJsonColumn(cipher, 'referrals.leave_of_absence', (r): LeaveOfAbsence => ({
       ...(r as unknown as LeaveOfAbsence),
       from: asDate(r.from),
       expectedReturn: optDate(r.expectedReturn),
     })),
-    returnReview: sealedJson(cipher, 'referrals.return_review', (r): ReturnReview => {
+    returnReview: sealedJsonColumn(cipher, 'referrals.return_review', (r): ReturnReview => {
       const review = r as unknown as ReturnReview;
       const certificate = review.recoveryCertificate;
       return {

@@ -1,13 +1,15 @@
 import type { Clock } from '../clock.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
-import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyResource, Principal } from '../ports/policy-engine.js';
+import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyPurpose, PolicyResource, Principal } from '../ports/policy-engine.js';
 
 export interface PolicyGateOptions {
   policy: PolicyEngine;
   audit: AuditLog;
   clock: Clock;
   correlationId?: string | null;
+  /** The purpose every decision of this gate is asked for; a capability declares its own. Default `referral`. */
+  purpose?: PolicyPurpose;
 }
 
 export interface PolicyGate {
@@ -47,7 +49,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     correlationId: options.correlationId ?? null,
   });
   const ask = (principal: Principal | null, action: PolicyAction, resource: PolicyResource): Promise<PolicyDecision> => {
-    const input: PolicyInput = { principal, action, resource, purpose: 'referral', consents: [], relationships: [] };
+    const input: PolicyInput = { principal, action, resource, purpose: options.purpose ?? 'referral', consents: [], relationships: [] };
     return options.policy.decide(input);
   };
   const decide: PolicyGate['decide'] = async (principal, action, resource, resourceId) => {

@@ -20,7 +20,11 @@ export interface Principal {
  * The policy actions the hub knows, mirrored in `policies/careloop/authz`. A referral transition is
  * `referral.<action>` with the state-machine action in kebab case (`referral.record-no-show`).
  */
-export type PolicyAction = 'subject.list' | 'subject.read' | 'referral.list' | 'referral.create' | 'referral.read' | 'referral.counters' | `referral.${string}`;
+export type PolicyAction =
+  'subject.list' | 'subject.read' | 'referral.list' | 'referral.create' | 'referral.read' | 'referral.counters' | `referral.${string}` | `warning.${string}`;
+
+/** Why data is processed (PIPL Art. 6): the green-channel referral, or the school's warning list (statutory duty). */
+export type PolicyPurpose = 'referral' | 'warning';
 
 /** Attributes of the object the action is about; only what the rules need, never clinical text. */
 export type PolicyResource =
@@ -58,14 +62,28 @@ export type PolicyResource =
       providerAgencyType: AgencyType | 'unknown';
     }
   | { type: 'district'; districtId: string }
-  | { type: 'collection'; of: 'subject' | 'referral' };
+  | {
+      /** A student's entry on a school's key-student warning list. */
+      type: 'warning';
+      schoolAgencyId: string;
+      schoolDistrictId: string;
+      state: string;
+    }
+  | {
+      /** A crisis assessment: proposed by a staff member, decided by the school's crisis-assessment group. */
+      type: 'warning-assessment';
+      schoolAgencyId: string;
+      proposedBy: string;
+      state: string;
+    }
+  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' };
 
 export interface PolicyInput {
   principal: Principal | null;
   action: PolicyAction;
   resource: PolicyResource;
-  /** Why the data is processed (PIPL Art. 6 purpose limitation). Only `referral` exists today. */
-  purpose: string;
+  /** Why the data is processed (PIPL Art. 6 purpose limitation). */
+  purpose: PolicyPurpose;
   /** Guardian consents that apply to this subject; filled by the consent issue, empty today. */
   consents: unknown[];
   /** Relationships between principal and subject (enrolment, care team); filled later, empty today. */

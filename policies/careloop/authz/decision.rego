@@ -4,7 +4,8 @@
 #   Decides every read and every change the hub performs, and which fields a caller may see.
 #   Deny by default; a denial says whether the caller may even learn the resource exists.
 #   This file holds the entry point, the roles and the denials shared by every capability; each capability
-#   grants its own actions and fields in its own file of this package (referral.rego, subject.rego).
+#   grants its own actions and fields in its own file of this package (referral.rego, subject.rego,
+#   warning.rego).
 #   Law (as the domain brief reads it):
 #   - PIPL Art. 28: health data and all data of children under 14 are sensitive personal information.
 #   - PIPL Art. 6: purpose limitation and least data: only the fields a role needs.
@@ -92,8 +93,14 @@ _may_know_resource if _resource.type == "collection"
 
 _authenticated if is_object(input.principal)
 
+# PIPL Art. 6: every action serves one declared purpose; a request declared for another may not take it.
+# The warning list is kept under the school's statutory duty of care (PIPL Art. 13(3)), referrals for care.
+default _purpose_of_action := "referral"
+
+_purpose_of_action := "warning" if startswith(input.action, "warning.")
+
 _denials contains "unauthenticated" if not _authenticated
 
-_denials contains "processing is only allowed for the referral purpose" if input.purpose != "referral"
+_denials contains "the declared purpose does not cover this action" if input.purpose != _purpose_of_action
 
 default _fields_for_role := []

@@ -1,0 +1,122 @@
+import { shownAs } from '../access/disclosure.js';
+import { createPolicyGate } from '../access/policy-gate.js';
+import type { Clock } from '../clock.js';
+import { NotFoundError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../paging/page-cursor.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { DirectoryStore } from '../ports/directory.js';
+import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
+import { parseInput } from '../validation/parse-input.js';
+import { assessmentListArgs, warningListArgs } from './warning-commands.js';
+import type { WarningAssessment, WarningEntry } from './warning-entry.js';
+import { assessmentResource, warningResource } from './warning-resource.js';
+import type { WarningStore } from './warning-store.js';
+
+export type DisclosedWarning = Partial<WarningEntry> & { id: string };
+export type DisclosedAssessment = Partial<WarningAssessment> & { id: string };
+
+interface Page<T> {
+  items: T[];
+  endCursor: string | null;
+  hasMore: boolean;
+}
+
+/**
+ * A request-scoped, policy-checked view of the warning register: one decision per object, all of a page audited in
+ * one write, and only the fields the policy allows. What the caller may not see answers like what does not exist.
+ */
+export function createWarningReader(options: {
+  principal: Principal | null;
+  warnings: WarningStore;
+  directory: DirectoryStore;
+  audit: AuditLog;
+  policy: PolicyEngine;
+  clock: Clock;
+  correlationId?: string;
+}) {
+  const { principal, warnings } = options;
+  const gate = createPolicyGate({
+    policy: options.policy,
+    audit: options.audit,
+    clock: options.clock,
+    correlationId: options.correlationId ?? null,
+    purpose: 'warning',
+  });
+  // A principal sees at most its own agency's list; the policy decides each entry on it.
+  const ownSchool = principal?.agencyId ?? '';
+
+  return {
+    async warning(id: string): Promise<DisclosedWarning> {
+      const entry = await warnings.findEntry(id);
+      const decision = await gate.require(
+        principal,
+        'warning.read',
+        entry ? await warningResource(entry, options.directory) : { type: 'warning', schoolAgencyId: '', schoolDistrictId: '', state: 'NONE' },
+        id,
+        { concealAs: 'warning' },
+      );
+      const shown = entry ? shownAs(entry, decision) : null;
+      if (!shown) throw new NotFoundError('warning');
+      return shown;
+    },
+
+    async warnings(rawArgs: unknown): Promise<Page<DisclosedWarning>> {
+      const args = parseInput(warningListArgs, rawArgs ?? {}, 'list arguments');
+      await gate.require(principal, 'warning.list', { type: 'collection', of: 'warning' }, null);
+      const page = await warnings.listEntries(ownSchool, {
+        first: args.first ?? 50,
+        ...(args.after ? { after: decodeCursor(args.after) } : {}),
+        ...(args.state ? { state: args.state } : {}),
+      });
+      const resources = await Promise.all(page.items.map((e) => warningResource(e, options.directory)));
+      const decisions = await gate.decideEach(
+        principal,
+        'warning.read',
+        page.items.map((e, i) => ({ resource: resources[i]!, resourceId: e.id })),
+      );
+      const last = page.items.at(-1);
+      return {
+        items: page.items.map((e, i) => shownAs(e, decisions[i])).filter((e): e is DisclosedWarning => e !== null),
+        endCursor: last ? encodeCursor({ at: last.raisedAt, id: last.id }) : null,
+        hasMore: page.hasMore,
+      };
+    },
+
+    async assessment(id: string): Promise<DisclosedAssessment> {
+      const assessment = await warnings.findAssessment(id);
+      const decision = await gate.require(
+        principal,
+        'warning.read-assessment',
+        assessment ? assessmentResource(assessment) : { type: 'warning-assessment', schoolAgencyId: '', proposedBy: '', state: 'NONE' },
+        id,
+        { concealAs: 'assessment' },
+      );
+      const shown = assessment ? shownAs(assessment, decision) : null;
+      if (!shown) throw new NotFoundError('assessment');
+      return shown;
+    },
+
+    async assessments(rawArgs: unknown): Promise<Page<DisclosedAssessment>> {
+      const args = parseInput(assessmentListArgs, rawArgs ?? {}, 'list arguments');
+      await gate.require(principal, 'warning.list-assessments', { type: 'collection', of: 'warning-assessment' }, null);
+      const page = await warnings.listAssessments(ownSchool, {
+        first: args.first ?? 50,
+        ...(args.after ? { after: decodeCursor(args.after) } : {}),
+        ...(args.state ? { state: args.state } : {}),
+      });
+      const decisions = await gate.decideEach(
+        principal,
+        'warning.read-assessment',
+        page.items.map((a) => ({ resource: assessmentResource(a), resourceId: a.id })),
+      );
+      const last = page.items.at(-1);
+      return {
+        items: page.items.map((a, i) => shownAs(a, decisions[i])).filter((a): a is DisclosedAssessment => a !== null),
+        endCursor: last ? encodeCursor({ at: last.proposedAt, id: last.id }) : null,
+        hasMore: page.hasMore,
+      };
+    },
+  };
+}
+
+export type WarningReader = ReturnType<typeof createWarningReader>;

@@ -1,0 +1,16 @@
+import type { DirectoryStore } from '../ports/directory.js';
+import type { PolicyResource } from '../ports/policy-engine.js';
+import type { WarningAssessment, WarningEntry } from './warning-entry.js';
+
+/** What the policy needs to know of an entry: whose list it is on and where that school belongs; never its text. */
+export async function warningResource(
+  entry: Pick<WarningEntry, 'schoolAgencyId' | 'state'>,
+  directory: Pick<DirectoryStore, 'agencies'>,
+): Promise<PolicyResource> {
+  const school = await directory.agencies.find(entry.schoolAgencyId);
+  return { type: 'warning', schoolAgencyId: entry.schoolAgencyId, schoolDistrictId: school?.districtId ?? '', state: entry.state };
+}
+
+export function assessmentResource(assessment: Pick<WarningAssessment, 'schoolAgencyId' | 'proposedBy' | 'state'>): PolicyResource {
+  return { type: 'warning-assessment', schoolAgencyId: assessment.schoolAgencyId, proposedBy: assessment.proposedBy, state: assessment.state };
+}

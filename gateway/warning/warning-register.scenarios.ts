@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../create-hub.js';
+import { enrolStudents, errorCode, gql, tokenFor } from '../../test/support/hub-client.js';
+
+const ASSESSMENT_FIELDS =
+  'id subjectId state proposedBy proposalReason interview { summary scales { scale score } } decision { outcome category note } warningId';
+const ENTRY_FIELDS =
+  'id subjectId state category ownerUserId plan tags history { sequence action from to reason } guardianNotice { channel givenBy } availableActions';
+
+/**
+ * The warning register through the GraphQL door, the way a school uses it: a mentor proposes, the psychology
+ * teacher interviews, the crisis-assessment group confirms, and the entry is managed until it is lifted. Run on
+ * every deployment (embedded PGlite; PostgreSQL) by the suites that import it.
+ */
+export function describeWarningRegister(deployment: string, start: () => Promise<{ hub: Hub; stop(): Promise<void> }>) {
+  describe(`the warning register (${deployment})`, () => {
+    let hub: Hub;
+    let stopHub: () => Promise<void>;
+    let mentor: string;
+    let otherMentor: string;
+    let teacher: string;
+    let crisisTeam: string;
+    let westTeacher: string;
+    let liaison: string;
+    let bureau: string;
+
+    beforeAll(async () => {
+      const started = await start();
+      hub = started.hub;
+      stopHub = () => started.stop();
+      mentor = await tokenFor(hub.keyRing, 'school-east', 'mentor', { userId: 'mentor-wang' });
+      otherMentor = await tokenFor(hub.keyRing, 'school-east', 'mentor', { userId: 'mentor-li' });
+      teacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-chen' });
+      crisisTeam = await tokenFor(hub.keyRing, 'school-east', 'crisis-team', { userId: 'chair-zhao' });
+      westTeacher = await tokenFor(hub.keyRing, 'school-west', 'psychology-teacher');
+      liaison = await tokenFor(hub.keyRing, 'hospital-kangning', 'hospital-liaison');
+      bureau = await tokenFor(hub.keyRing, 'bureau-haishu', 'bureau-analyst');
+    });
+    afterAll(() => stopHub());
+
+    async function student(): Promise<string> {
+      const id = `subj-warn-${randomUUID().slice(0, 8)}`;
+      await enrolStudents(hub.sql, [id]);
+      return id;
+    }
+
+    const propose = (token: string, subjectId: string, reason = 'Withdrawn for two weeks, gave away belongings.') =>
+      gql<{ proposeForAssessment: Record<string, unknown> }>(
+        hub.fetch,
+        token,
+        `mutation($s: ID!, $r: String!) { proposeForAssessment(subjectId: $s, reason: $r) { ${ASSESSMENT_FIELDS} } }`,
+        { s: subjectId, r: reason },
+      );
+    const interview = (token: string, id: string) =>
+      gql<{ recordAssessmentInterview: Record<string, unknown> }>(
+        hub.fetch,
+        token,
+        `mutation($id: ID!, $i: AssessmentInterviewInput!) { recordAssessmentInterview(id: $id, interview: $i) { ${ASSESSMENT_FIELDS} } }`,
+        { id, i: { summary: 'Talks of hopelessness; no plan disclosed.', familyContact: 'Mother reached by phone.', scales: [{ scale: 'PHQ-9', score: 19 }] } },
+      );
+    const confirm = (token: string, id: string, category = 3) =>
+      gql<{ confirmAssessment: Record<string, unknown> }>(
+        hub.fetch,
+        token,
+        `mutation($id: ID!, $d: ConfirmAssessmentInput!) { confirmAssessment(id: $id, decision: $d) { ${ASSESSMENT_FIELDS} } }`,
+        { id, d: { category, note: 'Scale, family contact and interview agree.', ownerUserId: 'teacher-chen', tags: ['left-behind'] } },
+      );
+    const entry = (token: string, id: string) =>
+      gql<{ warning: Record<string, unknown> | null }>(hub.fetch, token, `query($id: ID!) { warning(id: $id) { ${ENTRY_FIELDS} } }`, { id });
+    const step = (token: string, mutation: string, variables: Record<string, unknown>) =>
+      gql<Record<string, Record<string, unknown>>>(hub.fetch, token, mutation, variables);
+
+    /** Proposed, interviewed and confirmed: the id of the entry on the list. */
+    async function listed(subjectId?: string): Promise<string> {
+      const proposed = await propose(mentor, subjectId ?? (await student()));
+      const id = proposed.data!.proposeForAssessment.id as string;
+      await interview(teacher, id);
+      const confirmed = await confirm(crisisTeam, id);
+      return confirmed.data!.confirmAssessment.warningId as string;
+    }
+
+    it('takes a student from a mentor’s proposal through interview and the group’s confirmation onto the list', async () => {
+      const subjectId = await student();
+      const proposed = await propose(mentor, subjectId);
+      expect(proposed.errors).toBeUndefined();
+      // The mentor learns that the proposal was filed, not what becomes of it.
+      expect(proposed.data!.proposeForAssessment).toMatchObject({ subjectId, proposedBy: 'mentor-wang', state: null, proposalReason: null, decision: null });
+      const id = proposed.data!.proposeForAssessment.id as string;
+
+      const interviewed = await interview(teacher, id);
+      expect(interviewed.data!.recordAssessmentInterview).toMatchObject({ state: 'INTERVIEWED', interview: { scales: [{ scale: 'PHQ-9', score: 19 }] } });
+
+      const confirmed = await confirm(crisisTeam, id);
+      expect(confirmed.data!.confirmAssessment).toMatchObject({ state: 'CONFIRMED', decision: { outcome: 'CONFIRMED', category: 3 } });
+      const warningId = confirmed.data!.confirmAssessment.warningId as string;
+
+      const listedEntry = await entry(teacher, warningId);
+      expect(listedEntry.data!.warning).toMatchObject({
+        subjectId,
+        state: 'RAISED',
+        category: 3,
+        ownerUserId: 'teacher-chen',
+        tags: ['left-behind'],
+        plan: null,
+        history: [{ sequence: 1, action: 'RAISE', from: null, to: 'RAISED', reason: 'Scale, family contact and interview agree.' }],
+      });
+      expect(listedEntry.data!.warning!.availableActions).toEqual(['REVIEW', 'ADOPT_PLAN', 'RECATEGORISE']);
+
+      const page = await gql<{ warnings: { items: Array<{ id: string }> } }>(hub.fetch, teacher, '{ warnings(first: 100, state: RAISED) { items { id } } }');
+      expect(page.data!.warnings.items.map((e) => e.id)).toContain(warningId);
+    });
+
+    it('manages an entry through plan, review, lifting and raising again, each step with who, when and why', async () => {
+      const id = await listed();
+      const plan = await step(crisisTeam, 'mutation($id: ID!, $p: String!) { adoptWarningPlan(id: $id, plan: $p) { state plan } }', {
+        id,
+        p: 'Weekly talk with the psychology teacher; daily check-in with the mentor; family meeting monthly.',
+      });
+      expect(plan.data!.adoptWarningPlan).toMatchObject({ state: 'PLAN_IN_PLACE' });
+      const notice = await step(
+        teacher,
+        'mutation($id: ID!, $n: WarningGuardianNoticeInput!) { recordWarningGuardianNotice(id: $id, notice: $n) { guardianNotice { channel givenBy } } }',
+        {
+          id,
+          n: { givenAt: '2026-11-24T09:00:00Z', channel: 'IN_PERSON', givenBy: 'teacher-chen' },
+        },
+      );
+      expect(notice.data!.recordWarningGuardianNotice!.guardianNotice).toEqual({ channel: 'IN_PERSON', givenBy: 'teacher-chen' });
+      await step(teacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Term review.") { state } }', { id });
+      const lifted = await step(crisisTeam, 'mutation($id: ID!) { liftWarning(id: $id, reason: "Stable for a term.") { state liftedAt } }', { id });
+      expect(lifted.data!.liftWarning!.state).toBe('LIFTED');
+      const again = await step(
+        crisisTeam,
+        'mutation($id: ID!) { reraiseWarning(id: $id, reason: "Relapse after exams.", category: 2) { id state category } }',
+        { id },
+      );
+      expect(again.data!.reraiseWarning).toEqual({ id, state: 'RAISED', category: 2 });
+
+      const history = (await entry(teacher, id)).data!.warning!.history as Array<{ action: string; to: string; reason: string | null }>;
+      expect(history.map((h) => [h.action, h.to])).toEqual([
+        ['RAISE', 'RAISED'],
+        ['ADOPT_PLAN', 'PLAN_IN_PLACE'],
+        ['REVIEW', 'UNDER_REVIEW'],
+        ['LIFT', 'LIFTED'],
+        ['RERAISE', 'RAISED'],
+      ]);
+      expect(history.at(-1)!.reason).toBe('Relapse after exams.');
+    });
+
+    it('refuses a step the entry’s state does not allow, and changes nothing', async () => {
+      const id = await listed();
+      const lift = await step(crisisTeam, 'mutation($id: ID!) { liftWarning(id: $id, reason: "Too soon.") { state } }', { id });
+      expect(errorCode(lift)).toBe('INVALID_TRANSITION');
+      const reraise = await step(crisisTeam, 'mutation($id: ID!) { reraiseWarning(id: $id, reason: "Not lifted.") { state } }', { id });
+      expect(errorCode(reraise)).toBe('INVALID_TRANSITION');
+      expect((await entry(teacher, id)).data!.warning).toMatchObject({ state: 'RAISED', history: [{ action: 'RAISE' }] });
+    });
+
+    it('lets the group decide only after the interview, and keeps one open case per child', async () => {
+      const subjectId = await student();
+      const id = (await propose(mentor, subjectId)).data!.proposeForAssessment.id as string;
+      expect(errorCode(await confirm(crisisTeam, id))).toBe('INVALID_TRANSITION');
+      expect(errorCode(await propose(otherMentor, subjectId))).toBe('OPEN_WARNING_EXISTS');
+      await interview(teacher, id);
+      const dismissed = await gql<{ dismissAssessment: { state: string; warningId: string | null } }>(
+        hub.fetch,
+        crisisTeam,
+        'mutation($id: ID!) { dismissAssessment(id: $id, note: "Grief after a bereavement; mentor support enough.") { state warningId } }',
+        { id },
+      );
+      expect(dismissed.data!.dismissAssessment).toEqual({ state: 'DISMISSED', warningId: null });
+      // Dismissed, the child may be proposed again later.
+      expect((await propose(otherMentor, subjectId)).errors).toBeUndefined();
+    });
+
+    it('raises again the entry a lifted warning left, so the history follows the child', async () => {
+      const subjectId = await student();
+      const first = await listed(subjectId);
+      await step(teacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Review.") { state } }', { id: first });
+      await step(crisisTeam, 'mutation($id: ID!) { liftWarning(id: $id, reason: "Recovered.") { state } }', { id: first });
+      const second = await listed(subjectId);
+      expect(second).toBe(first);
+      const history = (await entry(teacher, first)).data!.warning!.history as Array<{ action: string }>;
+      expect(history.map((h) => h.action)).toEqual(['RAISE', 'REVIEW', 'LIFT', 'RERAISE']);
+    });
+
+    it('lets only the crisis-assessment group confirm, lift or raise again', async () => {
+      const subjectId = await student();
+      const id = (await propose(mentor, subjectId)).data!.proposeForAssessment.id as string;
+      await interview(teacher, id);
+      expect(errorCode(await confirm(teacher, id))).toBe('FORBIDDEN');
+      const warningId = (await confirm(crisisTeam, id)).data!.confirmAssessment.warningId as string;
+      await step(teacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Review.") { state } }', { id: warningId });
+      expect(errorCode(await step(teacher, 'mutation($id: ID!) { liftWarning(id: $id, reason: "Fine.") { state } }', { id: warningId }))).toBe('FORBIDDEN');
+    });
+
+    it('shows an entry to nobody outside the school’s psychology staff, answering exactly as for one that does not exist', async () => {
+      const id = await listed();
+      const missing = randomUUID();
+      for (const token of [mentor, westTeacher, liaison, bureau]) {
+        const hidden = await entry(token, id);
+        const absent = await entry(token, missing);
+        expect(errorCode(hidden)).toBe('NOT_FOUND');
+        expect(JSON.stringify(hidden)).toBe(JSON.stringify(absent));
+      }
+      const lift = await step(westTeacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "x") { state } }', { id });
+      expect(errorCode(lift)).toBe('NOT_FOUND');
+      // A mentor's list holds no entry, and another school's list does not hold this one.
+      const mentorsList = await gql<{ warnings: { items: unknown[] } }>(hub.fetch, mentor, '{ warnings(first: 100) { items { id } } }');
+      expect(mentorsList.data!.warnings.items).toEqual([]);
+      const westList = await gql<{ warnings: { items: Array<{ id: string }> } }>(hub.fetch, westTeacher, '{ warnings(first: 100) { items { id } } }');
+      expect(westList.data!.warnings.items.map((e) => e.id)).not.toContain(id);
+    });
+
+    it('answers a proposal about another school’s student exactly as one about a child the hub does not know', async () => {
+      const westStudent = `subj-warn-west-${randomUUID().slice(0, 8)}`;
+      await enrolStudents(hub.sql, [westStudent], 'school-west');
+      const other = await propose(mentor, westStudent);
+      const unknown = await propose(mentor, `subj-warn-nobody-${randomUUID().slice(0, 8)}`);
+      expect(errorCode(other)).toBe('NOT_FOUND');
+      expect(JSON.stringify(other).replace(westStudent, 'X')).toBe(JSON.stringify(unknown).replace(/subj-warn-nobody-\w+/, 'X'));
+    });
+
+    it('shows another mentor nothing of a proposal they did not file', async () => {
+      const id = (await propose(mentor, await student())).data!.proposeForAssessment.id as string;
+      const seen = await gql(hub.fetch, otherMentor, `query($id: ID!) { warningAssessment(id: $id) { id } }`, { id });
+      expect(errorCode(seen)).toBe('NOT_FOUND');
+      const mine = await gql<{ warningAssessments: { items: Array<{ id: string; proposalReason: string | null }> } }>(
+        hub.fetch,
+        mentor,
+        '{ warningAssessments(first: 100) { items { id proposalReason } } }',
+      );
+      expect(mine.data!.warningAssessments.items.map((a) => a.id)).toContain(id);
+      expect(mine.data!.warningAssessments.items.every((a) => a.proposalReason === null)).toBe(true);
+    });
+
+    it('refuses hostile input with BAD_USER_INPUT and writes nothing', async () => {
+      const subjectId = await student();
+      const bad = [
+        await propose(mentor, subjectId, 'nul \u0000 byte'),
+        await propose(mentor, subjectId, 'x'.repeat(2001)),
+        await propose(mentor, subjectId, '   '),
+        await propose(mentor, "x'; DROP TABLE warning_entries; --"),
+      ];
+      expect(bad.map(errorCode)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
+      const id = (await propose(mentor, subjectId)).data!.proposeForAssessment.id as string;
+      await interview(teacher, id);
+      expect(errorCode(await confirm(crisisTeam, id, 4))).toBe('BAD_USER_INPUT');
+      const badTag = await gql(hub.fetch, crisisTeam, 'mutation($id: ID!, $d: ConfirmAssessmentInput!) { confirmAssessment(id: $id, decision: $d) { id } }', {
+        id,
+        d: { category: 2, note: 'ok', ownerUserId: 'teacher-chen', tags: ['<script>'] },
+      });
+      expect(errorCode(badTag)).toBe('BAD_USER_INPUT');
+      const still = await gql<{ warningAssessment: { state: string } }>(hub.fetch, teacher, 'query($id: ID!) { warningAssessment(id: $id) { state } }', { id });
+      expect(still.data!.warningAssessment.state).toBe('INTERVIEWED');
+    });
+
+    it('refuses every warning operation without credentials', async () => {
+      const read = await gql(hub.fetch, null, '{ warnings { items { id } } }');
+      expect(errorCode(read)).toBe('UNAUTHENTICATED');
+      const write = await gql(hub.fetch, null, 'mutation { proposeForAssessment(subjectId: "s", reason: "r") { id } }');
+      expect(errorCode(write)).toBe('UNAUTHENTICATED');
+    });
+
+    it('keeps reasons, interviews, plans and notes sealed at rest', async () => {
+      const canary = `CANARY-${randomUUID().slice(0, 8)}`;
+      const subjectId = await student();
+      const id = (await propose(mentor, subjectId, `${canary} proposal`)).data!.proposeForAssessment.id as string;
+      await interview(teacher, id);
+      const warningId = (await confirm(crisisTeam, id)).data!.confirmAssessment.warningId as string;
+      await step(crisisTeam, 'mutation($id: ID!, $p: String!) { adoptWarningPlan(id: $id, plan: $p) { state } }', { id: warningId, p: `${canary} plan` });
+      const rows = await hub.sql.query(
+        `SELECT a.proposal_reason, a.interview, a.decision, e.plan, h.reason
+           FROM warning_assessments a JOIN warning_entries e ON e.assessment_id = a.id JOIN warning_history h ON h.warning_id = e.id
+          WHERE a.id = $1`,
+        [id],
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      const stored = JSON.stringify(rows);
+      expect(stored).not.toContain(canary);
+      expect(stored).not.toContain('hopelessness');
+      expect(stored).toContain('enc:v1:');
+    });
+  });
+}

@@ -1,0 +1,59 @@
+import type { DisclosedWarning, WarningReader } from '../../core/warning/warning-reader.js';
+import type { WarningService } from '../../core/warning/warning-service.js';
+import { availableWarningActions } from '../../core/warning/warning-state-machine.js';
+import type { GatewayContext } from '../context.js';
+
+/** The warning module's part of the request context. */
+export interface WarningContext extends GatewayContext {
+  warning: { reader: WarningReader; service: WarningService };
+}
+
+type Args = Record<string, unknown> & { id: string };
+
+/** One mutation per step: each turns its arguments into the command the service validates. */
+function step(toCommand: (args: Args) => Record<string, unknown>) {
+  return async (_: unknown, args: Args, ctx: WarningContext) => {
+    const changed = await ctx.warning.service.act(ctx.principal, args.id, toCommand(args));
+    return ctx.warning.reader.warning(changed.id);
+  };
+}
+
+export const warningResolvers = {
+  Query: {
+    warnings: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.warnings(args),
+    warning: (_: unknown, args: Args, ctx: WarningContext) => ctx.warning.reader.warning(args.id),
+    warningAssessments: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.assessments(args),
+    warningAssessment: (_: unknown, args: Args, ctx: WarningContext) => ctx.warning.reader.assessment(args.id),
+  },
+  Mutation: {
+    proposeForAssessment: async (_: unknown, args: { subjectId: string; reason: string }, ctx: WarningContext) => {
+      const proposed = await ctx.warning.service.propose(ctx.principal, args, { correlationId: ctx.correlationId });
+      return ctx.warning.reader.assessment(proposed.id);
+    },
+    recordAssessmentInterview: async (_: unknown, args: Args & { interview: unknown }, ctx: WarningContext) => {
+      await ctx.warning.service.recordInterview(ctx.principal, args.id, args.interview);
+      return ctx.warning.reader.assessment(args.id);
+    },
+    confirmAssessment: async (_: unknown, args: Args & { decision: Record<string, unknown> }, ctx: WarningContext) => {
+      await ctx.warning.service.decide(ctx.principal, args.id, { outcome: 'CONFIRM', ...args.decision, tags: args.decision.tags ?? [] });
+      return ctx.warning.reader.assessment(args.id);
+    },
+    dismissAssessment: async (_: unknown, args: Args & { note: string }, ctx: WarningContext) => {
+      await ctx.warning.service.decide(ctx.principal, args.id, { outcome: 'DISMISS', note: args.note });
+      return ctx.warning.reader.assessment(args.id);
+    },
+    reviewWarning: step((a) => ({ action: 'REVIEW', reason: a.reason })),
+    adoptWarningPlan: step((a) => ({ action: 'ADOPT_PLAN', plan: a.plan, ownerUserId: a.ownerUserId, tags: a.tags })),
+    recategoriseWarning: step((a) => ({ action: 'RECATEGORISE', category: a.category, reason: a.reason })),
+    liftWarning: step((a) => ({ action: 'LIFT', reason: a.reason })),
+    reraiseWarning: step((a) => ({ action: 'RERAISE', reason: a.reason, category: a.category })),
+    recordWarningGuardianNotice: async (_: unknown, args: Args & { notice: unknown }, ctx: WarningContext) => {
+      await ctx.warning.service.recordGuardianNotice(ctx.principal, args.id, args.notice);
+      return ctx.warning.reader.warning(args.id);
+    },
+  },
+  WarningEntry: {
+    // Derived from the state, so shown only with it.
+    availableActions: (entry: DisclosedWarning) => (entry.state ? availableWarningActions(entry.state) : null),
+  },
+};

@@ -1,0 +1,150 @@
+# Warning register
+# The school's key-student warning list and the crisis assessments that put a student on it.
+# - PIPL Art. 13(3): the school keeps the list to fulfil its statutory duty of care (Minors Protection Law;
+#   the bureaus' crisis-intervention rules), so the list itself needs no consent; it stays inside the school.
+# - PIPL Art. 28 and 31, Mental Health Law Art. 4: a child's assessment is sensitive; only the school's
+#   psychology teachers and crisis-assessment group read it.
+# - PIPL Art. 6: least data. Whoever proposes a student learns that the proposal was filed, never its outcome;
+#   mentors and class teachers see no assessment and no entry.
+package careloop.authz
+
+_is_warning if _resource.type == "warning"
+
+_is_assessment if _resource.type == "warning-assessment"
+
+# Everybody at the school who may put a student forward: the daily observers and the mentors (R09-R12, R16).
+_school_people_roles := {"psychology-teacher", "crisis-team", "class-teacher", "mentor"}
+
+_is_school_person if {
+	_principal.agencyType == "school"
+	_principal.role in _school_people_roles
+}
+
+_is_crisis_team if {
+	_principal.agencyType == "school"
+	_principal.role == "crisis-team"
+}
+
+_proposed_by_caller if {
+	_is_assessment
+	_resource.proposedBy == _principal.userId
+}
+
+# --- who may know ---------------------------------------------------------------------------------
+
+_may_know_resource if {
+	input.action == "warning.propose"
+	_resource.type == "subject"
+	_is_school_person
+	_own_school
+}
+
+_may_know_resource if {
+	_resource.type in {"warning", "warning-assessment"}
+	_is_school_staff
+	_own_school
+}
+
+_may_know_resource if {
+	_proposed_by_caller
+	_is_school_person
+	_own_school
+}
+
+# --- what each may do -------------------------------------------------------------------------------
+
+# R16: a mentor or any observer proposes one of the school's own students for assessment.
+_granted if {
+	input.action == "warning.propose"
+	_resource.type == "subject"
+	_is_school_person
+	_own_school
+}
+
+_granted if {
+	input.action in {"warning.list", "warning.list-assessments"}
+	_resource.type == "collection"
+	_is_school_person
+}
+
+_granted if {
+	input.action == "warning.read"
+	_is_warning
+	_is_school_staff
+	_own_school
+}
+
+_granted if {
+	input.action == "warning.read-assessment"
+	_is_assessment
+	_is_school_staff
+	_own_school
+}
+
+# The proposer sees that the proposal was filed, and nothing of what followed (fields below).
+_granted if {
+	input.action == "warning.read-assessment"
+	_proposed_by_caller
+	_is_school_person
+	_own_school
+}
+
+# R16: the psychology teacher holds the one-to-one assessment interview.
+_granted if {
+	input.action == "warning.record-interview"
+	_is_assessment
+	_is_school_staff
+	_own_school
+}
+
+# R17: only the crisis-assessment group confirms a category or dismisses.
+_granted if {
+	input.action in {"warning.confirm", "warning.dismiss"}
+	_is_assessment
+	_is_crisis_team
+	_own_school
+}
+
+# R19-R20, R28: the psychology staff review the entry, keep its plan and record the notice to the guardians.
+_granted if {
+	input.action in {"warning.review", "warning.adopt-plan", "warning.record-guardian-notice"}
+	_is_warning
+	_is_school_staff
+	_own_school
+}
+
+# R18-R19: escalating, lifting and raising again are the group's decisions.
+_granted if {
+	input.action in {"warning.recategorise", "warning.lift", "warning.reraise"}
+	_is_warning
+	_is_crisis_team
+	_own_school
+}
+
+# --- fields -------------------------------------------------------------------------------------------
+
+_warning_fields := {
+	"id", "subjectId", "schoolAgencyId", "state", "category", "ownerUserId", "plan", "tags", "assessmentId",
+	"guardianNotice", "raisedAt", "updatedAt", "liftedAt", "history",
+}
+
+_assessment_fields := {
+	"id", "subjectId", "schoolAgencyId", "state", "proposedBy", "proposedAt", "proposalReason", "interview",
+	"decision", "warningId",
+}
+
+_fields_for_role := _warning_fields if {
+	_is_warning
+	_is_school_staff
+}
+
+_fields_for_role := _assessment_fields if {
+	_is_assessment
+	_is_school_staff
+}
+
+_fields_for_role := {"id", "subjectId", "proposedBy", "proposedAt"} if {
+	_is_assessment
+	not _is_school_staff
+	_proposed_by_caller
+}
