@@ -43,6 +43,7 @@ import type { PolicyEngine } from '../core/ports/policy-engine.js';
 import type { DeadlinePolicy } from '../core/referral/referral-deadlines.js';
 import type { ReferralService } from '../core/referral/referral-service.js';
 import { createGateway } from './create-gateway.js';
+import { startHubInbound, type InboundHandlers } from './hub-inbound.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import { createWarningModule } from './warning/warning-module.js';
 import type { OperationLimits } from './plugins/use-operation-limits.js';
@@ -192,10 +193,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     clock,
     changes: createSqlChangeFeed(sql),
     bus,
-    refusals,
     metrics,
     logger,
-    freshnessWindowMs,
     deadlines: options.deadlines,
     deadlineCheckEveryMs: options.deadlineCheckIntervalMs,
     onOutgoing: relay.nudge,
@@ -217,6 +216,17 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   const subscriptions: Subscription[] = [];
   for (const module of modules) subscriptions.push(...((await module.start?.()) ?? []));
+  subscriptions.push(
+    await startHubInbound({
+      bus,
+      directory: directory.agencies,
+      refusals,
+      clock,
+      freshnessWindowMs,
+      logger,
+      handlers: Object.assign({}, ...modules.map((m) => m.inbound ?? {})) as InboundHandlers,
+    }),
+  );
   relay.start();
 
   const bodyLimitBytes = options.bodyLimitBytes ?? 100_000;

@@ -6,7 +6,6 @@ import type { ChangeFeed } from '../../core/ports/change-feed.js';
 import type { DirectoryStore } from '../../core/ports/directory.js';
 import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
 import type { PolicyEngine } from '../../core/ports/policy-engine.js';
-import type { RefusedEvents } from '../../core/ports/refused-events.js';
 import type { UnitOfWork } from '../../core/ports/unit-of-work.js';
 import { createReferralReader } from '../../core/referral/referral-reader.js';
 import type { DeadlinePolicy } from '../../core/referral/referral-deadlines.js';
@@ -16,7 +15,8 @@ import type { CounsellingSlotStore } from '../../core/referral/counselling-slot-
 import { createCounsellingSlotService } from '../../core/referral/counselling-slot-service.js';
 import type { GatewayModule } from '../gateway-module.js';
 import { startDeliveryWatch } from './delivery-watch.js';
-import { startReferralProjector } from './referral-projector.js';
+import { hospitalReportHandler } from './referral-projector.js';
+import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
 import { referralResolvers } from './referral-resolvers.js';
 import { createReferralSubscriptions } from './referral-subscriptions.js';
 
@@ -30,17 +30,15 @@ export interface ReferralModuleOptions {
   clock: Clock;
   changes: ChangeFeed;
   bus: EventBus;
-  refusals: RefusedEvents;
   metrics: Registry;
   logger: Logger;
-  freshnessWindowMs?: number;
   deadlines?: Partial<DeadlinePolicy>;
   /** How often the deadline watch runs; 0 leaves it to the caller (`raiseOverdue`, tests on simulated time). */
   deadlineCheckEveryMs?: number;
   onOutgoing?: () => void;
 }
 
-/** The referral capability on the gateway: schema, resolvers, the bus projector, the delivery and deadline watches. */
+/** The referral capability on the gateway: schema, resolvers, hospital reports from the bus, the delivery and deadline watches. */
 export function createReferralModule(options: ReferralModuleOptions): GatewayModule & { service: ReferralService } {
   const log = options.logger.child({ capability: 'referral' });
   const subscriptions = createReferralSubscriptions({ changes: options.changes, referrals: options.store, logger: log });
@@ -84,21 +82,13 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
         subscriptions,
       },
     }),
+    inbound: { [REFERRAL_EVENT_TYPES.hospitalReport]: hospitalReportHandler({ directory: options.directory.agencies, service }) },
     async start(): Promise<Subscription[]> {
       const every = options.deadlineCheckEveryMs ?? 60_000;
       const timer =
         every > 0 ? setInterval(() => void service.raiseOverdue().catch((err: unknown) => log.error({ err }, 'deadline watch failed')), every).unref() : null;
       return [
         await subscriptions.start(),
-        await startReferralProjector({
-          bus: options.bus,
-          directory: options.directory.agencies,
-          service,
-          refusals: options.refusals,
-          clock: options.clock,
-          freshnessWindowMs: options.freshnessWindowMs,
-          logger: log,
-        }),
         await startDeliveryWatch({ bus: options.bus, store: options.store, registry: options.metrics, logger: log }),
         { close: async () => void (timer && clearInterval(timer)) },
       ];

@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import { createVerifiedHandler } from '../adapters/messaging/verified-handler.js';
+import type { VerifiedEvent } from '../adapters/messaging/signed-event.js';
+import type { Clock } from '../core/clock.js';
+import { HUB_AGENCY_ID } from '../core/development-seed.js';
+import { MalformedEventError } from '../core/errors.js';
+import type { EventType } from '../core/messages/event-types.js';
+import { TOPICS } from '../core/messages/topics.js';
+import type { EventBus, Subscription } from '../core/ports/event-bus.js';
+import type { AgencyDirectory } from '../core/ports/keys.js';
+import type { RefusedEvents } from '../core/ports/refused-events.js';
+
+/** Applies one verified event from an agency; throws a CareloopError to refuse it (dead-lettered with the reason). */
+export type InboundHandler = (event: VerifiedEvent) => Promise<void>;
+
+/** The event types a capability takes on the hub's inbound topic, each with its handler. */
+export type InboundHandlers = Partial<Record<EventType, InboundHandler>>;
+
+/**
+ * The hub's one consumer of its inbound topic: every agency writes there, each event is verified once (signature,
+ * recipient, freshness, replay, schema) and handed to the capability that registered its type. One consumer group
+ * for all capabilities, so that an event of one capability is never refused by another's consumer.
+ */
+export async function startHubInbound(options: {
+  bus: EventBus;
+  directory: AgencyDirectory;
+  refusals: RefusedEvents;
+  clock: Clock;
+  freshnessWindowMs?: number;
+  logger: Logger;
+  handlers: InboundHandlers;
+  groupId?: string;
+}): Promise<Subscription> {
+  const handler = createVerifiedHandler({
+    // Names kept from when the referral ledger was the only consumer: its committed offsets and dedup marks stay valid.
+    consumer: 'hub.ledger-projector',
+    recipient: HUB_AGENCY_ID,
+    clock: options.clock,
+    freshnessWindowMs: options.freshnessWindowMs,
+    refusals: options.refusals,
+    directory: options.directory,
+    bus: options.bus,
+    logger: options.logger,
+    async handle(event) {
+      const apply = options.handlers[event.type];
+      if (!apply) throw new MalformedEventError('The hub does not take this event type on its inbound topic.', { details: { type: event.type } });
+      await apply(event);
+    },
+  });
+  return options.bus.subscribe({ groupId: options.groupId ?? 'careloop-hub-ledger', topics: [TOPICS.hubInbound], handler });
+}
