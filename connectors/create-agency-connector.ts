@@ -36,7 +36,7 @@ export async function createAgencyConnector(
       if (!fhirTasks) throw new Error('A hospital connector needs a store for its FHIR Tasks.');
       return createHospitalConnector({ ...base, signer: await keyRing.signer(agency.id), fhirTasks: fhirTasks(agency.id), fhirPush, fhirPushSettings });
     case 'school':
-      return createSchoolConnector(base);
+      return createSchoolConnector({ ...base, signer: await keyRing.signer(agency.id) });
     case 'public-safety':
       return createPublicSafetyConnector(base);
     default:

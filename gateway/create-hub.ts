@@ -26,6 +26,7 @@ import { cachedDirectoryStore } from '../adapters/store/cached-directory-store.j
 import { createSqlCounsellingSlotStore } from '../adapters/store/sql-counselling-slot-store.js';
 import { createSqlReferralStore } from '../adapters/store/sql-referral-store.js';
 import { createSqlWarningStore } from '../adapters/store/sql-warning-store.js';
+import { createSqlScreeningStore } from '../adapters/store/sql-screening-store.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
@@ -88,6 +89,8 @@ export interface HubOptions {
   tokenMaxLifetimeSeconds?: number;
   freshnessWindowMs?: number;
   bodyLimitBytes?: number;
+  /** Largest file an embedded connector's import takes (default 32 MiB). */
+  importLimitBytes?: number;
   corsOrigins?: string[];
   limits?: Partial<OperationLimits>;
   busRetentionMs?: number;
@@ -200,7 +203,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     onOutgoing: relay.nudge,
   });
   // One line per capability: its schema module, resolvers, request context and consumers.
-  const warning = createWarningModule({ uow, store: createSqlWarningStore(sql, cipher), directory, audit, policy, clock });
+  const warning = createWarningModule({
+    uow,
+    store: createSqlWarningStore(sql, cipher),
+    screenings: createSqlScreeningStore(sql, cipher),
+    directory,
+    audit,
+    policy,
+    clock,
+    onOutgoing: relay.nudge,
+  });
   const modules = [referral, warning, createSubjectModule({ directory, audit, policy, clock })];
   const gateway = createGateway({
     modules,
@@ -258,6 +270,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         freshnessWindowMs,
         throttle: options.connectorThrottle,
         bodyLimitBytes,
+        importLimitBytes: options.importLimitBytes,
         fhirPush: options.fhirPush?.[agency.id],
         fhirPushSettings: options.fhirPushSettings,
       });

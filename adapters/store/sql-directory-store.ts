@@ -45,6 +45,12 @@ export function createSqlDirectoryStore(client: SqlClient): DirectoryStore {
       if (ids.length === 0) return [];
       return (await client.query('SELECT * FROM subjects WHERE id = ANY($1::text[])', [ids])).map(toSubject);
     },
+    async findSubjectsByLocalRef(schoolAgencyId, localRefs) {
+      if (localRefs.length === 0) return [];
+      return (await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND local_ref = ANY($2::text[])', [schoolAgencyId, localRefs])).map(
+        toSubject,
+      );
+    },
     async listSubjects(schoolAgencyId, page) {
       const rows = await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND id > $2 ORDER BY id LIMIT $3', [
         schoolAgencyId,

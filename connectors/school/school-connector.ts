@@ -1,7 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
+import { HUB_AGENCY_ID } from '../../core/development-seed.js';
+import { CareloopError, ERROR_CODES, httpErrorBody } from '../../core/errors.js';
+import { TOPICS } from '../../core/messages/topics.js';
+import type { AgencySigner } from '../../core/ports/keys.js';
+import { SCREENING_EVENT_TYPES } from '../../core/warning/screening-events.js';
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { mapReferralEventForSchool } from './referral-mapping.js';
+import { parseScreeningCsv } from './screening-csv.js';
+import { mapScreeningEventForSchool } from './screening-mapping.js';
 
-/** The school connector: delivers what the hub tells the school (per capability mapping) through its inbox. */
-export function createSchoolConnector(options: ConnectorBaseOptions) {
-  return createConnector({ ...options, kind: 'school', mapInbound: mapReferralEventForSchool });
+/**
+ * The school connector: delivers what the hub tells the school (per capability mapping) through its inbox, and takes
+ * the school's screening census as CSV (`POST /imports/screenings`), sending its rows to the hub in batches signed
+ * with the school's own key.
+ */
+export function createSchoolConnector(options: ConnectorBaseOptions & { signer: AgencySigner }) {
+  const log = options.logger.child({ connector: 'school', agencyId: options.agencyId });
+  return createConnector({
+    ...options,
+    kind: 'school',
+    mapInbound: (event) => mapReferralEventForSchool(event) ?? mapScreeningEventForSchool(event),
+    routes(app) {
+      app.post('/imports/screenings', async (c) => {
+        const body = c.req.raw.body;
+        if (!body) return c.json(httpErrorBody('BAD_USER_INPUT', 'The request has no file.'), 400);
+        const importId = randomUUID();
+        let batches = 0;
+        try {
+          const report = await parseScreeningCsv(Readable.fromWeb(body as WebReadableStream<Uint8Array>), {
+            today: options.clock.now().toISOString().slice(0, 10),
+            async send(rows) {
+              const event = await createSignedEvent({
+                signer: options.signer,
+                type: SCREENING_EVENT_TYPES.results,
+                subject: importId,
+                recipient: HUB_AGENCY_ID,
+                data: { importId, batch: ++batches, rows },
+                time: options.clock.now(),
+              });
+              await options.bus.publish(TOPICS.hubInbound, [event]);
+            },
+          });
+          log.info({ importId, rows: report.rows, accepted: report.accepted, rejected: report.rejectedCount, batches }, 'screening import sent to hub');
+          return c.json({ importId, batches, ...report }, 202);
+        } catch (error) {
+          if (error instanceof CareloopError && error.code === 'BAD_USER_INPUT') {
+            // Batches already sent stand: the hub applies them, and the inbox reports them under this import id.
+            log.warn({ importId, batches }, 'screening import refused');
+            return c.json(httpErrorBody('BAD_USER_INPUT', error.message, { importId, batches, ...error.details }), ERROR_CODES.BAD_USER_INPUT.status);
+          }
+          throw error;
+        }
+      });
+    },
+  });
 }

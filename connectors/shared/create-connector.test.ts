@@ -78,6 +78,7 @@ describe('a connector', () => {
     const destination = new Writable({ write: (c, _e, done) => (logLines.push(String(c)), done()) });
     connector = createSchoolConnector({
       agencyId: SCHOOL,
+      signer: await keyRing.signer(SCHOOL),
       bus,
       directory: createStaticDirectory(keyRing.directory()),
       inbox: createSqlConnectorInbox(sql, SCHOOL, cipher),

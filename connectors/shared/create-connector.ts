@@ -11,7 +11,7 @@ import { connectorAudience, createTokenVerifier } from '../../adapters/crypto/ag
 import { limitBody } from '../../adapters/http/limit-body.js';
 import type { RefusedEvents } from '../../core/ports/refused-events.js';
 import type { ConnectorApiKeys } from './connector-api-keys.js';
-import { useConnectorAuth, type ConnectorAuthOptions, type ConnectorEnv } from './use-connector-auth.js';
+import { requireMediaType, useConnectorAuth, type ConnectorAuthOptions, type ConnectorEnv } from './use-connector-auth.js';
 import { agencyTopic } from '../../core/messages/topics.js';
 import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
 import type { AgencyDirectory } from '../../core/ports/keys.js';
@@ -47,12 +47,17 @@ export interface ConnectorOptions {
   refusals: RefusedEvents;
   /** Largest request body the JSON API reads (413 above it). */
   bodyLimitBytes?: number;
+  /** Largest file an import under `/imports/*` takes (413 above it); imports are streamed, never held whole. */
+  importLimitBytes?: number;
 }
 
 /** What every agency's connector is built from; the agency type adds its mapping and routes. */
 export type ConnectorBaseOptions = Omit<ConnectorOptions, 'kind' | 'mapInbound' | 'applyInbound' | 'routes'>;
 
 const ackBody = z.object({ ids: z.array(z.string().min(1)).min(1).max(500) });
+
+/** A district's census (50,000 rows, about 3 MB) fits several times over. */
+export const DEFAULT_IMPORT_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** The longest an inbox read may be held; below the usual 60 s idle timeout of proxies in between. */
 export const MAX_INBOX_WAIT_SECONDS = 30;
@@ -117,7 +122,11 @@ export function createConnector(options: ConnectorOptions) {
   for (const path of ['/v1/*', '/fhir/*']) {
     app.use(path, limitBody(options.bodyLimitBytes ?? 100_000));
     app.use(path, auth);
+    app.use(path, requireMediaType(/^application\/(fhir\+)?json\s*(;|$)/i));
   }
+  app.use('/imports/*', limitBody(options.importLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES));
+  app.use('/imports/*', auth);
+  app.use('/imports/*', requireMediaType(/^text\/csv\s*(;|$)/i));
   app.get('/health', (c) => c.json({ status: subscription ? 'up' : 'starting', agencyId: options.agencyId, kind: options.kind }));
   app.get('/v1/inbox', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 500);

@@ -72,8 +72,17 @@ export function useConnectorAuth(options: ConnectorAuthOptions): MiddlewareHandl
       log.warn({ why: error.message, source }, 'connector credential refused');
       return json('UNAUTHENTICATED', { 'www-authenticate': 'Bearer' });
     }
-    if ((c.req.method === 'POST' || c.req.method === 'PUT') && !/^application\/(fhir\+)?json\s*(;|$)/i.test(c.req.header('content-type') ?? ''))
-      return json('UNSUPPORTED_MEDIA_TYPE');
+    return next();
+  };
+}
+
+/**
+ * Refuses a body of another media type than the door takes (415), after the caller proved who they are: the JSON
+ * API and FHIR take JSON, imports their file type.
+ */
+export function requireMediaType(accepted: RegExp): MiddlewareHandler<ConnectorEnv> {
+  return async (c, next) => {
+    if ((c.req.method === 'POST' || c.req.method === 'PUT') && !accepted.test(c.req.header('content-type') ?? '')) return json('UNSUPPORTED_MEDIA_TYPE');
     return next();
   };
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { REFERRAL_EVENT_SCHEMAS, REFERRAL_EVENT_TYPES } from '../referral/referral-events.js';
+import { SCREENING_EVENT_SCHEMAS, SCREENING_EVENT_TYPES } from '../warning/screening-events.js';
 
 /**
  * Every CloudEvents `type` the hub exchanges, with its payload schema, gathered from the capabilities' own event
@@ -8,6 +9,7 @@ import { REFERRAL_EVENT_SCHEMAS, REFERRAL_EVENT_TYPES } from '../referral/referr
  */
 export const EVENT_DATA_SCHEMAS = {
   ...REFERRAL_EVENT_SCHEMAS,
+  ...SCREENING_EVENT_SCHEMAS,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
@@ -15,7 +17,7 @@ export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
 /** The payload type of each event type, as its schema checked it. */
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
-export const EVENT_TYPES = { referral: REFERRAL_EVENT_TYPES } as const;
+export const EVENT_TYPES = { referral: REFERRAL_EVENT_TYPES, screening: SCREENING_EVENT_TYPES } as const;
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(EVENT_DATA_SCHEMAS, type);

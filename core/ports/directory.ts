@@ -16,6 +16,8 @@ export interface DirectoryStore {
   findSubject(id: string): Promise<SubjectRecord | null>;
   /** Many subjects in one lookup (unknown ids are simply absent), so a page of referrals costs one query, not fifty. */
   findSubjects(ids: readonly string[]): Promise<SubjectRecord[]>;
+  /** A school's students by the school's own student numbers (imports name them so); unknown numbers are absent. */
+  findSubjectsByLocalRef(schoolAgencyId: string, localRefs: readonly string[]): Promise<SubjectRecord[]>;
   /** A school's subjects ordered by id, `first` after the id `after`. */
   listSubjects(schoolAgencyId: string, page: { first: number; after?: string }): Promise<{ items: SubjectRecord[]; hasMore: boolean }>;
   upsertSubject(subject: SubjectRecord): Promise<void>;

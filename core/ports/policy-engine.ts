@@ -76,6 +76,16 @@ export type PolicyResource =
       proposedBy: string;
       state: string;
     }
+  | {
+      /** A batch of screening results a school's system imports for the school's students. */
+      type: 'screening-import';
+      schoolAgencyId: string;
+    }
+  | {
+      /** A student's screening results in the record of the school they are enrolled in. */
+      type: 'screening-record';
+      schoolAgencyId: string;
+    }
   | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' };
 
 export interface PolicyInput {

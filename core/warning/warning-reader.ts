@@ -1,4 +1,4 @@
-import { shownAs } from '../access/disclosure.js';
+import { disclose, shownAs } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
@@ -10,6 +10,7 @@ import { parseInput } from '../validation/parse-input.js';
 import { assessmentListArgs, warningListArgs } from './warning-commands.js';
 import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 import { assessmentResource, warningResource } from './warning-resource.js';
+import type { ScreeningResult, ScreeningStore } from './screening-store.js';
 import type { WarningStore } from './warning-store.js';
 
 export type DisclosedWarning = Partial<WarningEntry> & { id: string };
@@ -28,6 +29,7 @@ interface Page<T> {
 export function createWarningReader(options: {
   principal: Principal | null;
   warnings: WarningStore;
+  screenings: ScreeningStore;
   directory: DirectoryStore;
   audit: AuditLog;
   policy: PolicyEngine;
@@ -46,6 +48,23 @@ export function createWarningReader(options: {
   const ownSchool = principal?.agencyId ?? '';
 
   return {
+    /** A student's screening results, most recent first: what the assessment interview starts from (R08). */
+    async screenings(subjectId: string, limit = 50): Promise<Array<Partial<ScreeningResult>>> {
+      const subject = await options.directory.findSubject(subjectId);
+      const decision = await gate.require(
+        principal,
+        'warning.read-screening',
+        { type: 'screening-record', schoolAgencyId: subject?.schoolAgencyId ?? '' },
+        subjectId,
+        {
+          concealAs: 'subject',
+        },
+      );
+      if (!subject) throw new NotFoundError('subject');
+      const results = await options.screenings.forSubject(subject.schoolAgencyId, subject.id, Math.min(Math.max(limit, 1), 100));
+      return results.map((r) => disclose(r, decision.fields));
+    },
+
     async warning(id: string): Promise<DisclosedWarning> {
       const entry = await warnings.findEntry(id);
       const decision = await gate.require(

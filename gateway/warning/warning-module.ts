@@ -7,12 +7,18 @@ import type { UnitOfWork } from '../../core/ports/unit-of-work.js';
 import { createWarningReader } from '../../core/warning/warning-reader.js';
 import { createWarningService, type WarningService } from '../../core/warning/warning-service.js';
 import type { WarningStore } from '../../core/warning/warning-store.js';
+import type { ScreeningStore } from '../../core/warning/screening-store.js';
+import { createScreeningService } from '../../core/warning/screening-service.js';
+import { SCREENING_EVENT_TYPES, type ScreeningResultsData } from '../../core/warning/screening-events.js';
+import { MalformedEventError, WrongSignerError } from '../../core/errors.js';
 import type { GatewayModule } from '../gateway-module.js';
 import { warningResolvers } from './warning-resolvers.js';
 
 export interface WarningModuleOptions {
   uow: UnitOfWork;
   store: WarningStore;
+  screenings: ScreeningStore;
+  onOutgoing?: () => void;
   directory: DirectoryStore;
   audit: AuditLog;
   policy: PolicyEngine;
@@ -22,10 +28,28 @@ export interface WarningModuleOptions {
 /** The warning register on the gateway: crisis assessments and the key-student warning list. */
 export function createWarningModule(options: WarningModuleOptions): GatewayModule & { service: WarningService } {
   const service = createWarningService({ ...options, warnings: options.store });
+  const screening = createScreeningService({ ...options, screenings: options.screenings });
   return {
     schema: 'warning.graphql',
     resolvers: warningResolvers,
     service,
+    // A school's system imports its screening census through its connector; the batch acts as that system.
+    inbound: {
+      [SCREENING_EVENT_TYPES.results]: async (event) => {
+        const agency = await options.directory.agencies.find(event.agencyId);
+        if (!agency || agency.type !== 'school') throw new WrongSignerError('Only a school sends its screening results.');
+        const batch = event.data as ScreeningResultsData;
+        if (event.subject !== batch.importId) throw new MalformedEventError('The event subject and the import id differ.');
+        await screening.applyBatch(
+          { agencyId: agency.id, agencyType: 'school', role: 'system', userId: 'school-system', districtId: agency.districtId ?? null },
+          batch,
+          {
+            eventId: event.id,
+            ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+          },
+        );
+      },
+    },
     context: ({ principal, correlationId }) => ({
       warning: {
         service,

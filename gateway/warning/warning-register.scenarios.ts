@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hub } from '../create-hub.js';
-import { enrolStudents, errorCode, gql, tokenFor } from '../../test/support/hub-client.js';
+import type { Hub, HubOptions } from '../create-hub.js';
+import { enrolStudents, errorCode, eventually, gql, tokenFor } from '../../test/support/hub-client.js';
 
 const ASSESSMENT_FIELDS =
   'id subjectId state proposedBy proposalReason interview { summary scales { scale score } } decision { outcome category note } warningId';
@@ -13,7 +13,10 @@ const ENTRY_FIELDS =
  * teacher interviews, the crisis-assessment group confirms, and the entry is managed until it is lifted. Run on
  * every deployment (embedded PGlite; PostgreSQL) by the suites that import it.
  */
-export function describeWarningRegister(deployment: string, start: () => Promise<{ hub: Hub; stop(): Promise<void> }>) {
+/** A test's import limit: small, so that the oversized upload is cheap to send. */
+const IMPORT_LIMIT_BYTES = 256 * 1024;
+
+export function describeWarningRegister(deployment: string, start: (options: HubOptions) => Promise<{ hub: Hub; stop(): Promise<void> }>) {
   describe(`the warning register (${deployment})`, () => {
     let hub: Hub;
     let stopHub: () => Promise<void>;
@@ -24,9 +27,17 @@ export function describeWarningRegister(deployment: string, start: () => Promise
     let westTeacher: string;
     let liaison: string;
     let bureau: string;
+    const connectorKeys = new Map<string, string>();
 
     beforeAll(async () => {
-      const started = await start();
+      const started = await start({
+        embedConnectors: true,
+        relayIntervalMs: 50,
+        retentionIntervalMs: 0,
+        deadlineCheckIntervalMs: 0,
+        importLimitBytes: IMPORT_LIMIT_BYTES,
+        onConnectorKeyCreated: (agencyId, key) => void connectorKeys.set(agencyId, key),
+      });
       hub = started.hub;
       stopHub = () => started.stop();
       mentor = await tokenFor(hub.keyRing, 'school-east', 'mentor', { userId: 'mentor-wang' });
@@ -281,6 +292,139 @@ export function describeWarningRegister(deployment: string, start: () => Promise
       expect(stored).not.toContain(canary);
       expect(stored).not.toContain('hopelessness');
       expect(stored).toContain('enc:v1:');
+    });
+
+    describe('screening import', () => {
+      const upload = (agencyPath: string, body: BodyInit, options: { key?: string | null; type?: string } = {}) => {
+        const key = options.key === undefined ? connectorKeys.get(agencyPath) : options.key;
+        return Promise.resolve(
+          hub.fetch(
+            new Request(`http://hub/connectors/${agencyPath}/imports/screenings`, {
+              method: 'POST',
+              headers: { 'content-type': options.type ?? 'text/csv', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+              body,
+            }),
+          ),
+        );
+      };
+      const results = (token: string, subjectId: string) =>
+        gql<{ screeningResults: Array<{ scale: string; takenOn: string; score: number; assessor: string }> }>(
+          hub.fetch,
+          token,
+          'query($s: ID!) { screeningResults(subjectId: $s) { scale takenOn score assessor } }',
+          { s: subjectId },
+        );
+      /** The inbox items about one import, acknowledged so that they are read once. */
+      async function batchReports(importId: string, batches: number) {
+        const key = connectorKeys.get('school-east')!;
+        const seen: Array<{ batch: number; applied: number; unchanged: number; rejected: Array<{ line: number; reason: string }> }> = [];
+        await eventually(
+          async () => {
+            const res = await hub.fetch(new Request('http://hub/connectors/school-east/v1/inbox?limit=500', { headers: { authorization: `Bearer ${key}` } }));
+            const items = ((await res.json()) as { items: Array<{ id: string; kind: string; payload: Record<string, unknown> }> }).items;
+            const mine = items.filter((i) => i.kind === 'screening-batch-applied' && i.payload.importId === importId);
+            seen.push(...mine.map((i) => i.payload as unknown as (typeof seen)[number]));
+            if (mine.length > 0)
+              await hub.fetch(
+                new Request('http://hub/connectors/school-east/v1/inbox/ack', {
+                  method: 'POST',
+                  headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+                  body: JSON.stringify({ ids: mine.map((i) => i.id) }),
+                }),
+              );
+            return seen.length >= batches;
+          },
+          { what: `the hub's report on import ${importId}` },
+        );
+        return seen.sort((a, b) => a.batch - b.batch);
+      }
+
+      async function enrolNumbered(count: number): Promise<Array<{ id: string; number: string }>> {
+        const students = Array.from({ length: count }, () => {
+          const n = randomUUID().slice(0, 8);
+          return { id: `subj-scr-${n}`, number: `E-${n}` };
+        });
+        for (const s of students)
+          await hub.sql.query('INSERT INTO subjects (id, school_agency_id, grade, local_ref) VALUES ($1, $2, 8, $3)', [s.id, 'school-east', s.number]);
+        return students;
+      }
+
+      it("lands a census file in the students' records, reports what it could not place, and changes nothing when sent again", async () => {
+        const [a, b] = await enrolNumbered(2);
+        const csv = [
+          'student_number,pseudonym,scale,score,taken_on,assessor',
+          `${a!.number},${a!.id},PHQ-9,14,2026-09-15,teacher-chen`,
+          `${a!.number},,GAD-7,9,2026-09-15,teacher-chen`,
+          `${b!.number},,PHQ-9,3,2026-09-15,teacher-chen`,
+          'E-not-enrolled,,PHQ-9,3,2026-09-15,teacher-chen',
+          `${b!.number},${a!.id},GAD-7,2,2026-09-15,teacher-chen`,
+          `${b!.number},,PHQ-9,40,2026-09-15,teacher-chen`,
+        ].join('\n');
+        const first = await upload('school-east', csv);
+        expect(first.status).toBe(202);
+        const report = (await first.json()) as { importId: string; rows: number; accepted: number; rejected: unknown[]; batches: number };
+        expect(report).toMatchObject({ rows: 6, accepted: 5, batches: 1, rejected: [{ line: 7, reason: "score is not a number within the scale's range" }] });
+        const [applied] = await batchReports(report.importId, 1);
+        expect(applied).toMatchObject({
+          applied: 3,
+          unchanged: 0,
+          rejected: [
+            { line: 5, reason: 'no student with this number is enrolled at the school' },
+            { line: 6, reason: 'the pseudonym does not match the student number' },
+          ],
+        });
+        const record = await results(teacher, a!.id);
+        expect(record.data!.screeningResults).toEqual([
+          { scale: 'GAD-7', takenOn: '2026-09-15', score: 9, assessor: 'teacher-chen' },
+          { scale: 'PHQ-9', takenOn: '2026-09-15', score: 14, assessor: 'teacher-chen' },
+        ]);
+
+        const again = (await (await upload('school-east', csv)).json()) as { importId: string };
+        const [unchanged] = await batchReports(again.importId, 1);
+        expect(unchanged).toMatchObject({ applied: 0, unchanged: 3 });
+
+        const corrected = csv.replace(`${a!.number},${a!.id},PHQ-9,14`, `${a!.number},${a!.id},PHQ-9,15`);
+        const third = (await (await upload('school-east', corrected)).json()) as { importId: string };
+        expect((await batchReports(third.importId, 1))[0]).toMatchObject({ applied: 1, unchanged: 2 });
+        expect((await results(teacher, a!.id)).data!.screeningResults.find((r) => r.scale === 'PHQ-9')!.score).toBe(15);
+      });
+
+      it('streams a large file in batches of 500 and applies every row', async () => {
+        const students = await enrolNumbered(40);
+        const lines = ['student_number,scale,score,taken_on,assessor'];
+        // 40 students x 30 days = 1,200 rows: three batches.
+        for (let day = 1; day <= 30; day++) for (const s of students) lines.push(`${s.number},PHQ-9,${day % 28},2026-09-${String(day).padStart(2, '0')},t1`);
+        const response = await upload('school-east', lines.join('\n'));
+        const report = (await response.json()) as { importId: string; accepted: number; batches: number };
+        expect(report).toMatchObject({ accepted: 1200, batches: 3 });
+        const applied = await batchReports(report.importId, 3);
+        expect(applied.reduce((n, b) => n + b.applied, 0)).toBe(1200);
+      });
+
+      it("shows a student's results to nobody but the school's psychology staff, answering as for an unknown child", async () => {
+        const [s] = await enrolNumbered(1);
+        await upload('school-east', `student_number,scale,score,taken_on,assessor\n${s!.number},PHQ-9,5,2026-09-15,t1`);
+        for (const token of [mentor, westTeacher, liaison, bureau]) {
+          const hidden = await results(token, s!.id);
+          const unknown = await results(token, 'subj-nobody');
+          expect(errorCode(hidden)).toBe('NOT_FOUND');
+          expect(JSON.stringify(hidden).replace(s!.id, 'X')).toBe(JSON.stringify(unknown).replace('subj-nobody', 'X'));
+        }
+      });
+
+      it("refuses an import without credentials, with another agency's key, of the wrong type, too large, or without its header", async () => {
+        const csv = 'student_number,scale,score,taken_on,assessor\nE-1,PHQ-9,5,2026-09-15,t1';
+        expect((await upload('school-east', csv, { key: null })).status).toBe(401);
+        expect((await upload('school-east', csv, { key: connectorKeys.get('school-west') })).status).toBe(401);
+        expect((await upload('school-east', csv, { key: connectorKeys.get('hospital-kangning') })).status).toBe(401);
+        expect((await upload('hospital-kangning', csv, { key: connectorKeys.get('hospital-kangning') })).status).toBe(404);
+        expect((await upload('school-east', csv, { type: 'application/json' })).status).toBe(415);
+        const huge = await upload('school-east', `student_number,scale,score,taken_on,assessor\n${'E-1,PHQ-9,5,2026-09-15,t1\n'.repeat(20_000)}`);
+        expect(huge.status).toBe(413);
+        const headless = await upload('school-east', 'E-1,PHQ-9,5,2026-09-15,t1\n');
+        expect(headless.status).toBe(400);
+        expect(((await headless.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
+      });
     });
   });
 }

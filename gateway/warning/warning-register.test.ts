@@ -2,7 +2,7 @@ import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub } from '../create-hub.js';
 import { describeWarningRegister } from './warning-register.scenarios.js';
 
-describeWarningRegister('embedded, PGlite', async () => {
-  const hub = await createHub({ retentionIntervalMs: 0, deadlineCheckIntervalMs: 0, logger: createLogger({ name: 'warning-test', level: 'silent' }) });
+describeWarningRegister('embedded, PGlite', async (hubOptions) => {
+  const hub = await createHub({ ...hubOptions, logger: createLogger({ name: 'warning-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   return { hub, stop: () => hub.stop() };
 });

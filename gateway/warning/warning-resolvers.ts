@@ -20,6 +20,8 @@ function step(toCommand: (args: Args) => Record<string, unknown>) {
 
 export const warningResolvers = {
   Query: {
+    screeningResults: (_: unknown, args: { subjectId: string; first?: number | null }, ctx: WarningContext) =>
+      ctx.warning.reader.screenings(args.subjectId, args.first ?? 50),
     warnings: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.warnings(args),
     warning: (_: unknown, args: Args, ctx: WarningContext) => ctx.warning.reader.warning(args.id),
     warningAssessments: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.assessments(args),

@@ -1,11 +1,12 @@
 # Warning register
-# The school's key-student warning list and the crisis assessments that put a student on it.
+# The school's key-student warning list, the crisis assessments that put a student on it, and the screening
+# results they start from.
 # - PIPL Art. 13(3): the school keeps the list to fulfil its statutory duty of care (Minors Protection Law;
 #   the bureaus' crisis-intervention rules), so the list itself needs no consent; it stays inside the school.
-# - PIPL Art. 28 and 31, Mental Health Law Art. 4: a child's assessment is sensitive; only the school's
-#   psychology teachers and crisis-assessment group read it.
+# - PIPL Art. 28 and 31, Mental Health Law Art. 4: a child's assessment and scale scores are sensitive; only the
+#   school's psychology teachers and crisis-assessment group read them.
 # - PIPL Art. 6: least data. Whoever proposes a student learns that the proposal was filed, never its outcome;
-#   mentors and class teachers see no assessment and no entry.
+#   mentors and class teachers see no assessment, no entry and no score.
 package careloop.authz
 
 _is_warning if _resource.type == "warning"
@@ -25,6 +26,12 @@ _is_crisis_team if {
 	_principal.role == "crisis-team"
 }
 
+# The school's own system, through its connector (imports).
+_is_school_system if {
+	_principal.agencyType == "school"
+	_principal.role == "system"
+}
+
 _proposed_by_caller if {
 	_is_assessment
 	_resource.proposedBy == _principal.userId
@@ -40,7 +47,7 @@ _may_know_resource if {
 }
 
 _may_know_resource if {
-	_resource.type in {"warning", "warning-assessment"}
+	_resource.type in {"warning", "warning-assessment", "screening-record"}
 	_is_school_staff
 	_own_school
 }
@@ -48,6 +55,12 @@ _may_know_resource if {
 _may_know_resource if {
 	_proposed_by_caller
 	_is_school_person
+	_own_school
+}
+
+_may_know_resource if {
+	_resource.type == "screening-import"
+	_is_school_system
 	_own_school
 }
 
@@ -121,6 +134,22 @@ _granted if {
 	_own_school
 }
 
+# R07-R08: only the school's own system imports its census, for its own students.
+_granted if {
+	input.action == "warning.import-screening"
+	_resource.type == "screening-import"
+	_is_school_system
+	_own_school
+}
+
+# R08: a student's results feed the assessment: the school's psychology staff read them, nobody else.
+_granted if {
+	input.action == "warning.read-screening"
+	_resource.type == "screening-record"
+	_is_school_staff
+	_own_school
+}
+
 # --- fields -------------------------------------------------------------------------------------------
 
 _warning_fields := {
@@ -147,4 +176,9 @@ _fields_for_role := {"id", "subjectId", "proposedBy", "proposedAt"} if {
 	_is_assessment
 	not _is_school_staff
 	_proposed_by_caller
+}
+
+_fields_for_role := {"scale", "takenOn", "score", "assessor"} if {
+	_resource.type == "screening-record"
+	_is_school_staff
 }

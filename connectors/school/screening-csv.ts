@@ -1,0 +1,144 @@
+import type { Readable } from 'node:stream';
+import { parse, type CsvError } from 'csv-parse';
+import { BadUserInputError } from '../../core/errors.js';
+import { SCREENING_BATCH_SIZE, screeningRowData, type ScreeningRowData } from '../../core/warning/screening-events.js';
+import { SCREENING_SCALE_NAMES, type ScreeningScale } from '../../core/warning/screening-scales.js';
+
+/** The columns of a census file, in any order; header names are case-insensitive. */
+export const SCREENING_REQUIRED_COLUMNS = ['student_number', 'scale', 'score', 'taken_on', 'assessor'] as const;
+export const SCREENING_OPTIONAL_COLUMNS = ['pseudonym', 'resident_id'] as const;
+
+/** How many refused lines a report lists; the count covers them all. */
+export const MAX_LISTED_REJECTIONS = 1000;
+const MAX_RECORD_BYTES = 4096;
+
+export interface RejectedLine {
+  line: number;
+  reason: string;
+}
+
+export interface ScreeningParseReport {
+  /** Data rows read (the header excluded). */
+  rows: number;
+  accepted: number;
+  rejectedCount: number;
+  /** The first refused lines, with the reason; never the values they held. */
+  rejected: RejectedLine[];
+}
+
+// Reasons name the column and the rule, never the value: a report may be shown, logged or forwarded.
+const REASONS: Record<string, string> = {
+  studentNumber: 'student_number is missing or not a valid student number',
+  pseudonym: 'pseudonym is not a valid pseudonym',
+  scale: `scale is not one of ${SCREENING_SCALE_NAMES.join(', ')}`,
+  score: "score is not a number within the scale's range",
+  takenOn: 'taken_on is not a date (YYYY-MM-DD)',
+  assessor: 'assessor is missing or not a valid staff id',
+};
+
+const CANONICAL_SCALE = new Map<string, ScreeningScale>(SCREENING_SCALE_NAMES.map((s) => [s.toUpperCase(), s]));
+
+function checkHeader(header: string[]): string[] {
+  const names = header.map((h) => h.trim().toLowerCase());
+  const missing = SCREENING_REQUIRED_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length > 0) throw new BadUserInputError(`The header lacks the column(s) ${missing.join(', ')}.`, { missing });
+  const known = new Set<string>([...SCREENING_REQUIRED_COLUMNS, ...SCREENING_OPTIONAL_COLUMNS]);
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) throw new BadUserInputError('The header names columns a census file does not have.', { unknown: unknown.length });
+  if (new Set(names).size !== names.length) throw new BadUserInputError('The header names a column twice.');
+  return names;
+}
+
+/**
+ * Streams a screening census file (CSV, UTF-8, header row) through a maintained parser, validating every row.
+ * Good rows go to `send` in batches of SCREENING_BATCH_SIZE as they are read; memory stays flat whatever the file's
+ * size, since the parser waits while a batch is sent. A bad row is reported with its line and the reason, and
+ * never stops the import. A file without the required header is refused as a whole (BAD_USER_INPUT).
+ */
+export async function parseScreeningCsv(
+  source: Readable,
+  options: { today: string; send: (rows: ScreeningRowData[]) => Promise<void> },
+): Promise<ScreeningParseReport> {
+  const report: ScreeningParseReport = { rows: 0, accepted: 0, rejectedCount: 0, rejected: [] };
+  const reject = (line: number, reason: string) => {
+    report.rejectedCount++;
+    if (report.rejected.length < MAX_LISTED_REJECTIONS) report.rejected.push({ line, reason });
+  };
+  let headerError: BadUserInputError | null = null;
+  let sawHeader = false;
+  const parser = source.pipe(
+    parse({
+      bom: true,
+      columns: (header: string[]) => {
+        sawHeader = true;
+        try {
+          return checkHeader(header);
+        } catch (error) {
+          if (error instanceof BadUserInputError) headerError = error;
+          throw error;
+        }
+      },
+      info: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      max_record_size: MAX_RECORD_BYTES,
+      on_skip: (error: CsvError | undefined) => {
+        report.rows++;
+        reject(Number((error as { lines?: number } | undefined)?.lines ?? 0), 'the line is not well-formed CSV (quotes or length)');
+      },
+    }),
+  );
+  let batch: ScreeningRowData[] = [];
+  let invalidLengths = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string | undefined>;
+      info: { lines: number; invalid_field_length: number };
+    }>) {
+      report.rows++;
+      const line = info.lines;
+      if (info.invalid_field_length !== invalidLengths) {
+        invalidLengths = info.invalid_field_length;
+        reject(line, 'the line does not have as many fields as the header');
+        continue;
+      }
+      if (record.resident_id) {
+        // Never stored, never echoed: the hub links resident identity numbers only through its identity linkage.
+        reject(line, 'resident_id is not accepted: send the pseudonym or leave the column empty');
+        continue;
+      }
+      const takenOn = record.taken_on ?? '';
+      const parsed = screeningRowData.safeParse({
+        line,
+        studentNumber: record.student_number,
+        ...(record.pseudonym ? { pseudonym: record.pseudonym } : {}),
+        scale: CANONICAL_SCALE.get((record.scale ?? '').toUpperCase()) ?? record.scale,
+        score: record.score === undefined || record.score === '' ? Number.NaN : Number(record.score),
+        takenOn,
+        assessor: record.assessor,
+      });
+      if (!parsed.success) {
+        reject(line, REASONS[String(parsed.error.issues[0]?.path[0])] ?? 'the row is not valid');
+        continue;
+      }
+      if (takenOn > options.today) {
+        reject(line, 'taken_on is in the future');
+        continue;
+      }
+      report.accepted++;
+      batch.push(parsed.data);
+      if (batch.length === SCREENING_BATCH_SIZE) {
+        await options.send(batch);
+        batch = [];
+      }
+    }
+  } catch {
+    // The parser's own message may quote the file: the caller hears only what kind of failure it was.
+    throw headerError ?? new BadUserInputError('The file could not be read as CSV.');
+  }
+  if (!sawHeader) throw new BadUserInputError('The file is empty: a census file starts with its header row.');
+  if (batch.length > 0) await options.send(batch);
+  return report;
+}

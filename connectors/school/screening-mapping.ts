@@ -1,0 +1,12 @@
+import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
+import { SCREENING_EVENT_TYPES, type ScreeningBatchAppliedData } from '../../core/warning/screening-events.js';
+
+/** What the hub did with one batch of an import, for the school system's inbox (README "Screening import"). */
+export function mapScreeningEventForSchool(event: VerifiedEvent) {
+  if (event.type !== SCREENING_EVENT_TYPES.batchApplied) return null;
+  const d = event.data as ScreeningBatchAppliedData;
+  return {
+    kind: 'screening-batch-applied',
+    payload: { importId: d.importId, batch: d.batch, applied: d.applied, unchanged: d.unchanged, rejected: d.rejected },
+  };
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { identifier } from '../safe-text.js';
+import { SCREENING_SCALE_NAMES, SCREENING_SCALES } from './screening-scales.js';
+
+/** Events of the screening import (README "Screening import"). */
+export const SCREENING_EVENT_TYPES = {
+  /** School → hub: one batch of validated rows of a census file, signed by the school. */
+  results: 'org.careloop.screening.results.v1',
+  /** Hub → school: what the hub did with one batch: rows applied, rows already on record, rows it could not place. */
+  batchApplied: 'org.careloop.screening.batch-applied.v1',
+} as const;
+
+/** Rows per batch event: a 50,000-row file is 100 events, each small enough for any broker's default limit. */
+export const SCREENING_BATCH_SIZE = 500;
+
+const calendarDate = z.iso.date();
+
+export const screeningRowData = z
+  .object({
+    /** The row's line in the file, so that whatever the hub refuses can be found again. */
+    line: z.number().int().min(2),
+    studentNumber: identifier,
+    pseudonym: identifier.optional(),
+    scale: z.enum(SCREENING_SCALE_NAMES),
+    score: z.number().finite(),
+    takenOn: calendarDate,
+    assessor: identifier,
+  })
+  .refine((row) => row.score >= SCREENING_SCALES[row.scale].min && row.score <= SCREENING_SCALES[row.scale].max, {
+    message: "the score is outside the scale's range",
+    path: ['score'],
+  });
+export type ScreeningRowData = z.infer<typeof screeningRowData>;
+
+export const screeningResultsData = z.object({
+  importId: z.uuid(),
+  batch: z.number().int().min(1),
+  rows: z.array(screeningRowData).min(1).max(SCREENING_BATCH_SIZE),
+});
+export type ScreeningResultsData = z.infer<typeof screeningResultsData>;
+
+export const rejectedRow = z.object({ line: z.number().int().min(1), reason: z.string().max(200) });
+
+export const screeningBatchAppliedData = z.object({
+  importId: z.uuid(),
+  batch: z.number().int().min(1),
+  applied: z.number().int().min(0),
+  unchanged: z.number().int().min(0),
+  rejected: z.array(rejectedRow).max(SCREENING_BATCH_SIZE),
+});
+export type ScreeningBatchAppliedData = z.infer<typeof screeningBatchAppliedData>;
+
+export const SCREENING_EVENT_SCHEMAS = {
+  [SCREENING_EVENT_TYPES.results]: screeningResultsData,
+  [SCREENING_EVENT_TYPES.batchApplied]: screeningBatchAppliedData,
+} as const;
