@@ -50,6 +50,8 @@ export function createOutboxRelay(options: {
     running = true;
     current = drain().finally(() => {
       running = false;
+      // A nudge after drain's last look but before this line would otherwise wait for the next tick.
+      if (again) nudge();
     });
   }
 

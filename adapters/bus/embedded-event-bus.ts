@@ -89,11 +89,18 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
       activeGroups.add(groupId);
       let open = true;
       let wake: (() => void) | null = null;
-      const nudge = () => wake?.();
+      // A publish that lands while the loop is reading (no waiter yet) is remembered, so the loop does not then
+      // sleep through it until the next poll.
+      let publishedMeanwhile = false;
+      const nudge = () => {
+        publishedMeanwhile = true;
+        wake?.();
+      };
       for (const t of topics) published.on(t, nudge);
 
       const loop = (async () => {
         while (open) {
+          publishedMeanwhile = false;
           let busy = false;
           try {
             for (const topic of topics) busy = (await consumeTopic(groupId, topic, handler, () => open)) || busy;
@@ -103,7 +110,7 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
             await new Promise((r) => setTimeout(r, redeliveryDelayMs));
             continue;
           }
-          if (!busy && open) {
+          if (!busy && open && !publishedMeanwhile) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, pollIntervalMs);
               wake = () => {
