@@ -193,6 +193,36 @@ export function createSqlWarningStore(client: SqlClient, cipher: DataCipher): Wa
       const [entry] = await loadEntries(sqlOf(tx), c, 'school_agency_id = $1 AND subject_id = $2', [schoolAgencyId, subjectId], 'FOR UPDATE');
       return entry ?? null;
     },
+    async countBySchool(schoolAgencyIds, from, to) {
+      if (schoolAgencyIds.length === 0) return [];
+      // One statement for the district. `referred` reads the referral ledger: both capabilities live in the hub's store.
+      const rows = await client.query(
+        `WITH steps AS (
+           SELECT e.school_agency_id, h.warning_id, h.action FROM warning_history h JOIN warning_entries e ON e.id = h.warning_id
+            WHERE e.school_agency_id = ANY($1::text[]) AND h.at >= $2 AND h.at < $3)
+         SELECT s.school AS school_agency_id,
+           (SELECT count(*) FROM steps WHERE steps.school_agency_id = s.school AND action IN ('RAISE', 'RERAISE')) AS raised,
+           (SELECT count(*) FROM steps WHERE steps.school_agency_id = s.school AND action = 'LIFT') AS lifted,
+           (SELECT count(DISTINCT warning_id) FROM steps WHERE steps.school_agency_id = s.school AND action = 'REVIEW') AS revisited,
+           (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.state <> 'LIFTED') AS current,
+           (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.state <> 'LIFTED' AND e.category = 2) AS current_category2,
+           (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.state <> 'LIFTED' AND e.category = 3) AS current_category3,
+           (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.raised_at < $3
+              AND EXISTS (SELECT 1 FROM referrals r WHERE r.subject_id = e.subject_id AND r.school_agency_id = e.school_agency_id AND r.created_at < $3)) AS referred
+         FROM unnest($1::text[]) AS s(school)`,
+        [schoolAgencyIds, from, to],
+      );
+      return rows.map((r) => ({
+        schoolAgencyId: String(r.school_agency_id),
+        raised: Number(r.raised),
+        lifted: Number(r.lifted),
+        current: Number(r.current),
+        currentCategory2: Number(r.current_category2),
+        currentCategory3: Number(r.current_category3),
+        revisited: Number(r.revisited),
+        referred: Number(r.referred),
+      }));
+    },
     async listEntries(schoolAgencyId, page) {
       const params: unknown[] = [schoolAgencyId];
       const where = ['school_agency_id = $1'];

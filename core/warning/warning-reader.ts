@@ -1,7 +1,7 @@
 import { disclose, shownAs } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
-import { NotFoundError } from '../errors.js';
+import { BadUserInputError, NotFoundError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../paging/page-cursor.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
@@ -9,6 +9,7 @@ import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 import { parseInput } from '../validation/parse-input.js';
 import { assessmentListArgs, warningListArgs } from './warning-commands.js';
 import type { WarningAssessment, WarningEntry } from './warning-entry.js';
+import { emptyWarningCounts, type WarningCounts } from './warning-counters.js';
 import { assessmentResource, warningResource } from './warning-resource.js';
 import type { ScreeningResult, ScreeningStore } from './screening-store.js';
 import type { WarningStore } from './warning-store.js';
@@ -47,7 +48,53 @@ export function createWarningReader(options: {
   // A principal sees at most its own agency's list; the policy decides each entry on it.
   const ownSchool = principal?.agencyId ?? '';
 
+  /** Every entry of the caller's school as the caller may see it, page by page: the list a school exports. */
+  async function allVisibleEntries(): Promise<DisclosedWarning[]> {
+    const out: DisclosedWarning[] = [];
+    let after: { at: Date; id: string } | undefined;
+    for (;;) {
+      const page = await warnings.listEntries(ownSchool, { first: 100, ...(after ? { after } : {}) });
+      const resources = await Promise.all(page.items.map((e) => warningResource(e, options.directory)));
+      const decisions = await gate.decideEach(
+        principal,
+        'warning.read',
+        page.items.map((e, i) => ({ resource: resources[i]!, resourceId: e.id })),
+      );
+      page.items.forEach((e, i) => {
+        const shown = shownAs(e, decisions[i]);
+        if (shown) out.push(shown);
+      });
+      const last = page.items.at(-1);
+      if (!page.hasMore || !last) return out;
+      after = { at: last.raisedAt, id: last.id };
+    }
+  }
+
   return {
+    /** The bureau's warning counters for the schools of its district over [from, to). */
+    async districtCounters(from: Date, to: Date): Promise<{ districtId: string; schools: WarningCounts[] }> {
+      if (!(from < to)) throw new BadUserInputError('The period must end after it starts.', { field: 'to' });
+      const districtId = principal?.districtId ?? '';
+      await gate.require(principal, 'warning.counters', { type: 'district', districtId }, districtId || null);
+      const schools = (await options.directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId === districtId);
+      const counted = new Map(
+        (
+          await warnings.countBySchool(
+            schools.map((s) => s.id),
+            from,
+            to,
+          )
+        ).map((c) => [c.schoolAgencyId, c]),
+      );
+      return { districtId, schools: schools.map((s) => counted.get(s.id) ?? emptyWarningCounts(s.id)) };
+    },
+
+    /** The school's warning list for a report to the provincial platform (README "Warning list export"). */
+    async exportEntries(): Promise<DisclosedWarning[]> {
+      await gate.require(principal, 'warning.export', { type: 'collection', of: 'warning' }, null);
+      return allVisibleEntries();
+    },
+
     /** A student's screening results, most recent first: what the assessment interview starts from (R08). */
     async screenings(subjectId: string, limit = 50): Promise<Array<Partial<ScreeningResult>>> {
       const subject = await options.directory.findSubject(subjectId);

@@ -1,5 +1,6 @@
 import type { Transaction } from '../ports/unit-of-work.js';
 import type { AssessmentState } from './assessment-state-machine.js';
+import type { WarningCounts } from './warning-counters.js';
 import type { WarningAssessment, WarningEntry, WarningStep } from './warning-entry.js';
 import type { WarningState } from './warning-state-machine.js';
 
@@ -32,4 +33,6 @@ export interface WarningStore {
   /** The child's entry on the school's list, locked (any state: a lifted entry is raised again, not duplicated). */
   findEntryForSubject(tx: Transaction, schoolAgencyId: string, subjectId: string): Promise<WarningEntry | null>;
   listEntries(schoolAgencyId: string, page: { first: number; after?: { at: Date; id: string }; state?: WarningState }): Promise<WarningPage<WarningEntry>>;
+  /** The bureaus' counters for these schools over [from, to) (see WarningCounts); schools with none are absent. */
+  countBySchool(schoolAgencyIds: readonly string[], from: Date, to: Date): Promise<WarningCounts[]>;
 }

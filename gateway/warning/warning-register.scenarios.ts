@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub, HubOptions } from '../create-hub.js';
 import { enrolStudents, errorCode, eventually, gql, tokenFor } from '../../test/support/hub-client.js';
+import { referralInput } from '../../test/support/referral-fixtures.js';
 
 const ASSESSMENT_FIELDS =
   'id subjectId state proposedBy proposalReason interview { summary scales { scale score } } decision { outcome category note } warningId';
@@ -292,6 +293,98 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
       expect(stored).not.toContain(canary);
       expect(stored).not.toContain('hopelessness');
       expect(stored).toContain('enc:v1:');
+    });
+
+    describe('counters and export', () => {
+      it("gives the district bureau its schools' warning counters, matching a hand-computed fixture, and nobody else", async () => {
+        // school-west (district yinzhou) is used by no other test of this suite for entries: its counts are ours alone.
+        const from = new Date(Date.now() - 60_000);
+        const westMentor = await tokenFor(hub.keyRing, 'school-west', 'mentor', { userId: 'mentor-west' });
+        const westCrisis = await tokenFor(hub.keyRing, 'school-west', 'crisis-team', { userId: 'chair-west' });
+        const westBureau = await tokenFor(hub.keyRing, 'bureau-yinzhou', 'bureau-analyst');
+        const raise = async (category: number) => {
+          const subjectId = `subj-cnt-${randomUUID().slice(0, 8)}`;
+          await enrolStudents(hub.sql, [subjectId], 'school-west');
+          const id = (await propose(westMentor, subjectId)).data!.proposeForAssessment.id as string;
+          await interview(westTeacher, id);
+          return { subjectId, id: (await confirm(westCrisis, id, category)).data!.confirmAssessment.warningId as string };
+        };
+        // A: raised, planned, reviewed, lifted. B: raised (2). C: raised (3), reviewed. D: raised (3), referred.
+        const a = await raise(3);
+        await step(westCrisis, 'mutation($id: ID!) { adoptWarningPlan(id: $id, plan: "Plan.") { state } }', { id: a.id });
+        await step(westTeacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Review.") { state } }', { id: a.id });
+        await step(westCrisis, 'mutation($id: ID!) { liftWarning(id: $id, reason: "Stable.") { state } }', { id: a.id });
+        await raise(2);
+        const c = await raise(3);
+        await step(westTeacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Review.") { state } }', { id: c.id });
+        const d = await raise(3);
+        const referred = await gql(hub.fetch, westTeacher, 'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }', {
+          i: referralInput({ subjectId: d.subjectId }),
+        });
+        expect(referred.errors).toBeUndefined();
+
+        const query =
+          'query($f: DateTime!, $t: DateTime!) { districtWarningCounters(from: $f, to: $t) { districtId schools { school { id } raised lifted current currentCategory2 currentCategory3 revisited referred } total { raised current } } }';
+        const window = { f: from.toISOString(), t: new Date(Date.now() + 3_600_000).toISOString() };
+        const counted = await gql<{ districtWarningCounters: { districtId: string; schools: Array<Record<string, unknown>>; total: Record<string, number> } }>(
+          hub.fetch,
+          westBureau,
+          query,
+          window,
+        );
+        expect(counted.errors).toBeUndefined();
+        expect(counted.data!.districtWarningCounters.districtId).toBe('yinzhou');
+        expect(counted.data!.districtWarningCounters.schools).toEqual([
+          { school: { id: 'school-west' }, raised: 4, lifted: 1, current: 3, currentCategory2: 1, currentCategory3: 2, revisited: 2, referred: 1 },
+        ]);
+        // Nothing happened in a period before the fixture: the period counts are 0, the current ones stand.
+        const before = await gql<{ districtWarningCounters: { schools: Array<Record<string, unknown>> } }>(hub.fetch, westBureau, query, {
+          f: '2020-01-01T00:00:00Z',
+          t: '2020-02-01T00:00:00Z',
+        });
+        expect(before.data!.districtWarningCounters.schools[0]).toMatchObject({ raised: 0, lifted: 0, revisited: 0, current: 3, referred: 0 });
+        // Haishu's bureau counts its own schools only; a school may not read the district's counters.
+        const haishu = await gql<{ districtWarningCounters: { schools: Array<{ school: { id: string } }> } }>(hub.fetch, bureau, query, window);
+        expect(haishu.data!.districtWarningCounters.schools.map((s) => s.school.id)).not.toContain('school-west');
+        expect(errorCode(await gql(hub.fetch, westTeacher, query, window))).toBe('NOT_FOUND');
+        expect(errorCode(await gql(hub.fetch, westBureau, query, { f: window.t, t: window.f }))).toBe('BAD_USER_INPUT');
+      });
+
+      it("exports the school's list as CSV or JSON with pseudonyms and dates but no free text, for the school's psychology staff only", async () => {
+        const canary = `CANARY-${randomUUID().slice(0, 8)}`;
+        const subjectId = await student();
+        const id = (await propose(mentor, subjectId, `${canary} reason`)).data!.proposeForAssessment.id as string;
+        await interview(teacher, id);
+        const warningId = (await confirm(crisisTeam, id)).data!.confirmAssessment.warningId as string;
+        await step(crisisTeam, 'mutation($id: ID!, $p: String!) { adoptWarningPlan(id: $id, plan: $p) { state } }', { id: warningId, p: `${canary} plan` });
+        const exportQuery = 'query($f: ExportFormat!) { warningListExport(format: $f) { format contentType fileName rows content } }';
+        const csv = await gql<{ warningListExport: { contentType: string; fileName: string; rows: number; content: string } }>(
+          hub.fetch,
+          teacher,
+          exportQuery,
+          { f: 'CSV' },
+        );
+        expect(csv.errors).toBeUndefined();
+        const file = csv.data!.warningListExport;
+        expect(file.contentType).toBe('text/csv; charset=utf-8');
+        expect(file.fileName).toMatch(/^warning-list-school-east-\d{4}-\d{2}-\d{2}\.csv$/);
+        const lines = file.content.trim().split('\n');
+        expect(lines[0]).toBe(
+          'school_agency_id,pseudonym,category,state,raised_on,lifted_on,owner,special_attention,plan_in_place,guardian_notice_on,guardian_notice_channel,reviews,last_change_on',
+        );
+        expect(lines).toHaveLength(file.rows + 1);
+        expect(lines.find((l) => l.includes(subjectId))).toMatch(
+          new RegExp(`^school-east,${subjectId},3,PLAN_IN_PLACE,\\d{4}-\\d{2}-\\d{2},,teacher-chen,left-behind,yes,,,0,`),
+        );
+        expect(file.content).not.toContain(canary);
+        const json = await gql<{ warningListExport: { rows: number; content: string } }>(hub.fetch, teacher, exportQuery, { f: 'JSON' });
+        const parsed = JSON.parse(json.data!.warningListExport.content) as { schema: string; rows: Array<Record<string, unknown>> };
+        expect(parsed.schema).toBe('careloop.warning-list.v1');
+        expect(parsed.rows).toHaveLength(file.rows);
+        expect(parsed.rows.find((r) => r.pseudonym === subjectId)).toMatchObject({ category: 3, plan_in_place: true, state: 'PLAN_IN_PLACE' });
+        for (const token of [mentor, bureau]) expect(errorCode(await gql(hub.fetch, token, exportQuery, { f: 'CSV' }))).toBe('FORBIDDEN');
+        expect(errorCode(await gql(hub.fetch, liaison, exportQuery, { f: 'CSV' }))).toBe('FORBIDDEN');
+      });
     });
 
     describe('screening import', () => {

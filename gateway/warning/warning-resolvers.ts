@@ -2,6 +2,8 @@ import type { DisclosedWarning, WarningReader } from '../../core/warning/warning
 import type { WarningService } from '../../core/warning/warning-service.js';
 import { availableWarningActions } from '../../core/warning/warning-state-machine.js';
 import type { GatewayContext } from '../context.js';
+import { formatWarningExport } from './warning-export.js';
+import { WARNING_COUNTS, type WarningCounts } from '../../core/warning/warning-counters.js';
 
 /** The warning module's part of the request context. */
 export interface WarningContext extends GatewayContext {
@@ -20,6 +22,13 @@ function step(toCommand: (args: Args) => Record<string, unknown>) {
 
 export const warningResolvers = {
   Query: {
+    districtWarningCounters: async (_: unknown, args: { from: Date; to: Date }, ctx: WarningContext) => {
+      const counted = await ctx.warning.reader.districtCounters(args.from, args.to);
+      const total = Object.fromEntries(WARNING_COUNTS.map((k) => [k, counted.schools.reduce((n, s) => n + s[k], 0)])) as Omit<WarningCounts, 'schoolAgencyId'>;
+      return { districtId: counted.districtId, from: args.from, to: args.to, schools: counted.schools, total: { schoolAgencyId: '', ...total } };
+    },
+    warningListExport: async (_: unknown, args: { format: 'CSV' | 'JSON' }, ctx: WarningContext) =>
+      formatWarningExport(await ctx.warning.reader.exportEntries(), args.format, ctx.principal.agencyId, ctx.clock.now()),
     screeningResults: (_: unknown, args: { subjectId: string; first?: number | null }, ctx: WarningContext) =>
       ctx.warning.reader.screenings(args.subjectId, args.first ?? 50),
     warnings: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.warnings(args),
@@ -53,6 +62,9 @@ export const warningResolvers = {
       await ctx.warning.service.recordGuardianNotice(ctx.principal, args.id, args.notice);
       return ctx.warning.reader.warning(args.id);
     },
+  },
+  SchoolWarningCounters: {
+    school: (counts: WarningCounts, _: unknown, ctx: WarningContext) => (counts.schoolAgencyId ? ctx.directory.find(counts.schoolAgencyId) : null),
   },
   WarningEntry: {
     // Derived from the state, so shown only with it.

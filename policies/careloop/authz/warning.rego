@@ -150,6 +150,21 @@ _granted if {
 	_own_school
 }
 
+# R74: the district bureau reads its schools' warning counters, never an entry.
+_granted if {
+	input.action == "warning.counters"
+	_resource.type == "district"
+	_is_bureau_analyst
+	_in_principal_district(_resource.districtId)
+}
+
+# The school's psychology staff export their own list to report it upwards (pseudonyms, no free text).
+_granted if {
+	input.action == "warning.export"
+	_resource.type == "collection"
+	_is_school_staff
+}
+
 # --- fields -------------------------------------------------------------------------------------------
 
 _warning_fields := {
