@@ -6,7 +6,7 @@ import type { AgencyType } from './ports/policy-engine.js';
  * an agency's own system, which proves itself to its connector, never to the GraphQL door).
  */
 export const ROLES_BY_AGENCY_TYPE: Readonly<Record<AgencyType, readonly string[]>> = {
-  school: ['psychology-teacher', 'crisis-team', 'class-teacher', 'mentor'],
+  school: ['psychology-teacher', 'crisis-team', 'class-teacher', 'mentor', 'staff'],
   hospital: ['hospital-liaison', 'clinician'],
   'counselling-centre': ['counsellor'],
   'public-safety': ['police-analyst'],

@@ -27,6 +27,7 @@ import { createSqlCounsellingSlotStore } from '../adapters/store/sql-counselling
 import { createSqlReferralStore } from '../adapters/store/sql-referral-store.js';
 import { createSqlWarningStore } from '../adapters/store/sql-warning-store.js';
 import { createSqlScreeningStore } from '../adapters/store/sql-screening-store.js';
+import { createSqlCareStore } from '../adapters/store/sql-care-store.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
@@ -45,6 +46,8 @@ import type { DeadlinePolicy } from '../core/referral/referral-deadlines.js';
 import type { ReferralService } from '../core/referral/referral-service.js';
 import { createGateway } from './create-gateway.js';
 import { startHubInbound, type InboundHandlers } from './hub-inbound.js';
+import type { CarePolicy } from '../core/warning/care-task.js';
+import type { CareService } from '../core/warning/care-service.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import { createWarningModule } from './warning/warning-module.js';
 import type { OperationLimits } from './plugins/use-operation-limits.js';
@@ -103,7 +106,9 @@ export interface HubOptions {
   retentionIntervalMs?: number;
   /** The referral loop's deadlines (defaults: README "Deadlines"). */
   deadlines?: Partial<DeadlinePolicy>;
-  /** How often the deadline watch runs; 0 disables the timer (tests call `referrals.raiseOverdue` on simulated time). */
+  /** The warning register's cadences (defaults: README "Care tasks and cadences"). */
+  carePolicy?: Partial<CarePolicy>;
+  /** How often the deadline and care-task watches run; 0 disables the timers (tests call them on simulated time). */
   deadlineCheckIntervalMs?: number;
 }
 
@@ -117,6 +122,8 @@ export interface Hub {
   metrics: Registry;
   /** The referral use cases (for tests and the deadline watch on simulated time). */
   referrals: ReferralService;
+  /** The warning register's care tasks (for tests and the overdue watch on simulated time). */
+  care: CareService;
   /** Runs retention once: the bus log, acknowledged inbox items, remembered event ids. */
   purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number; auditArchived: number }>;
   stop(): Promise<void>;
@@ -207,6 +214,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     uow,
     store: createSqlWarningStore(sql, cipher),
     screenings: createSqlScreeningStore(sql, cipher),
+    care: createSqlCareStore(sql, cipher),
+    carePolicy: options.carePolicy,
+    careCheckEveryMs: options.deadlineCheckIntervalMs,
+    logger,
     directory,
     audit,
     policy,
@@ -313,6 +324,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     connectors,
     metrics,
     referrals: referral.service,
+    care: warning.care,
     purgeExpired,
     async stop() {
       if (retentionTimer) clearInterval(retentionTimer);

@@ -10,7 +10,7 @@ import { SCREENING_EVENT_TYPES } from '../../core/warning/screening-events.js';
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { mapReferralEventForSchool } from './referral-mapping.js';
 import { parseScreeningCsv } from './screening-csv.js';
-import { mapScreeningEventForSchool } from './screening-mapping.js';
+import { mapCareEventForSchool, mapScreeningEventForSchool } from './warning-mapping.js';
 
 /**
  * The school connector: delivers what the hub tells the school (per capability mapping) through its inbox, and takes
@@ -22,7 +22,7 @@ export function createSchoolConnector(options: ConnectorBaseOptions & { signer: 
   return createConnector({
     ...options,
     kind: 'school',
-    mapInbound: (event) => mapReferralEventForSchool(event) ?? mapScreeningEventForSchool(event),
+    mapInbound: (event) => mapReferralEventForSchool(event) ?? mapScreeningEventForSchool(event) ?? mapCareEventForSchool(event),
     routes(app) {
       app.post('/imports/screenings', async (c) => {
         const body = c.req.raw.body;

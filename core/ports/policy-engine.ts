@@ -86,7 +86,19 @@ export type PolicyResource =
       type: 'screening-record';
       schoolAgencyId: string;
     }
-  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' };
+  | {
+      /** A home visit or weekly meeting owed to a student: whose school, whose task (empty: the psychology staff). */
+      type: 'care-task';
+      schoolAgencyId: string;
+      assigneeUserId: string;
+    }
+  | {
+      /** The "handle with care" flag on a student, for the people assigned to the student. */
+      type: 'care-flag';
+      schoolAgencyId: string;
+      carerUserIds: string[];
+    }
+  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' };
 
 export interface PolicyInput {
   principal: Principal | null;

@@ -10,8 +10,12 @@ import { parseInput } from '../validation/parse-input.js';
 import { assessmentListArgs, warningListArgs } from './warning-commands.js';
 import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 import { emptyWarningCounts, type WarningCounts } from './warning-counters.js';
-import { assessmentResource, warningResource } from './warning-resource.js';
+import { assessmentResource, careTaskResource, warningResource } from './warning-resource.js';
 import type { ScreeningResult, ScreeningStore } from './screening-store.js';
+import type { CareStore } from './care-store.js';
+import type { CareTask } from './care-task.js';
+import { decodeIdCursor, encodeIdCursor, pageArgs } from '../paging/page-cursor.js';
+import { z } from 'zod';
 import type { WarningStore } from './warning-store.js';
 
 export type DisclosedWarning = Partial<WarningEntry> & { id: string };
@@ -31,6 +35,7 @@ export function createWarningReader(options: {
   principal: Principal | null;
   warnings: WarningStore;
   screenings: ScreeningStore;
+  care: CareStore;
   directory: DirectoryStore;
   audit: AuditLog;
   policy: PolicyEngine;
@@ -71,6 +76,79 @@ export function createWarningReader(options: {
   }
 
   return {
+    /**
+     * A mentor's or class teacher's students with the "handle with care" flag: set while the student is on the
+     * warning list, and nothing else about why (R22; the flag is all a carer is shown).
+     */
+    async myStudents(rawArgs: unknown): Promise<Page<{ subjectId: string; role?: string; handleWithCare?: boolean }>> {
+      const args = parseInput(z.object(pageArgs), rawArgs ?? {}, 'list arguments');
+      await gate.require(principal, 'warning.list-my-students', { type: 'collection', of: 'care-flag' }, null);
+      const page = await options.care.studentsOf(ownSchool, principal?.userId ?? '', {
+        first: args.first ?? 50,
+        ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
+      });
+      const ids = page.items.map((c) => c.subjectId);
+      const [carers, listed] = await Promise.all([options.care.carersOf(ids), options.care.listedAmong(ownSchool, ids)]);
+      const decisions = await gate.decideEach(
+        principal,
+        'warning.read-flag',
+        page.items.map((c) => ({
+          resource: {
+            type: 'care-flag' as const,
+            schoolAgencyId: c.schoolAgencyId,
+            carerUserIds: carers.filter((k) => k.subjectId === c.subjectId).map((k) => k.userId),
+          },
+          resourceId: c.subjectId,
+        })),
+      );
+      const items = page.items
+        .map((c, i) => shownAs({ id: c.subjectId, subjectId: c.subjectId, role: c.role, handleWithCare: listed.has(c.subjectId) }, decisions[i]))
+        .filter((x): x is NonNullable<typeof x> => x !== null)
+        .map(({ id: _id, ...rest }) => ({ subjectId: rest.subjectId ?? '', ...rest }));
+      const last = page.items.at(-1);
+      return { items, endCursor: last ? encodeIdCursor(last.subjectId) : null, hasMore: page.hasMore };
+    },
+
+    /** One care task as the caller may see it; NOT_FOUND for one that is not theirs to see. */
+    async careTask(id: string): Promise<Partial<CareTask> & { id: string }> {
+      const task = await options.care.findTask(id);
+      const decision = await gate.require(
+        principal,
+        'warning.read-task',
+        task ? careTaskResource(task) : { type: 'care-task', schoolAgencyId: '', assigneeUserId: '' },
+        id,
+        { concealAs: 'task' },
+      );
+      const shown = task ? shownAs(task, decision) : null;
+      if (!shown) throw new NotFoundError('task');
+      return shown;
+    },
+
+    /** Care tasks by due date: the psychology staff see the school's, everybody else their own (R13, R21, R30). */
+    async careTasks(rawArgs: unknown): Promise<Page<Partial<CareTask> & { id: string }>> {
+      const args = parseInput(z.object({ ...pageArgs, openOnly: z.boolean().optional().nullable() }), rawArgs ?? {}, 'list arguments');
+      await gate.require(principal, 'warning.list-tasks', { type: 'collection', of: 'care-task' }, null);
+      // The SQL narrows a carer's list to their own tasks; the policy still decides each one.
+      const staff = principal?.role === 'psychology-teacher' || principal?.role === 'crisis-team';
+      const page = await options.care.listTasks(ownSchool, {
+        first: args.first ?? 50,
+        ...(args.after ? { after: decodeCursor(args.after) } : {}),
+        ...(staff ? {} : { assigneeUserId: principal?.userId ?? '' }),
+        ...(args.openOnly ? { openOnly: true } : {}),
+      });
+      const decisions = await gate.decideEach(
+        principal,
+        'warning.read-task',
+        page.items.map((t) => ({ resource: careTaskResource(t), resourceId: t.id })),
+      );
+      const last = page.items.at(-1);
+      return {
+        items: page.items.map((t, i) => shownAs(t, decisions[i])).filter((t): t is Partial<CareTask> & { id: string } => t !== null),
+        endCursor: last ? encodeCursor({ at: last.dueAt, id: last.id }) : null,
+        hasMore: page.hasMore,
+      };
+    },
+
     /** The bureau's warning counters for the schools of its district over [from, to). */
     async districtCounters(from: Date, to: Date): Promise<{ districtId: string; schools: WarningCounts[] }> {
       if (!(from < to)) throw new BadUserInputError('The period must end after it starts.', { field: 'to' });

@@ -1,5 +1,6 @@
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyResource } from '../ports/policy-engine.js';
+import type { CareTask } from './care-task.js';
 import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 
 /** What the policy needs to know of an entry: whose list it is on and where that school belongs; never its text. */
@@ -13,4 +14,9 @@ export async function warningResource(
 
 export function assessmentResource(assessment: Pick<WarningAssessment, 'schoolAgencyId' | 'proposedBy' | 'state'>): PolicyResource {
   return { type: 'warning-assessment', schoolAgencyId: assessment.schoolAgencyId, proposedBy: assessment.proposedBy, state: assessment.state };
+}
+
+/** What the policy needs of a task: whose list, whose task. */
+export function careTaskResource(t: Pick<CareTask, 'schoolAgencyId' | 'assigneeUserId'>): PolicyResource {
+  return { type: 'care-task', schoolAgencyId: t.schoolAgencyId, assigneeUserId: t.assigneeUserId ?? '' };
 }

@@ -21,6 +21,9 @@ import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 import { assessmentResource, warningResource } from './warning-resource.js';
 import { isOpenWarningState, nextWarningState } from './warning-state-machine.js';
 import type { WarningStore } from './warning-store.js';
+import type { CareStore } from './care-store.js';
+import { DEFAULT_CARE_POLICY, type CarePolicy } from './care-task.js';
+import { listedTasks } from './warning-cadence.js';
 
 export interface WarningServiceDeps {
   uow: UnitOfWork;
@@ -29,6 +32,9 @@ export interface WarningServiceDeps {
   audit: AuditLog;
   policy: PolicyEngine;
   clock: Clock;
+  /** Where a listed student's weekly meetings and home visit are booked, in the transaction that lists them. */
+  care: CareStore;
+  carePolicy?: Partial<CarePolicy>;
 }
 
 export interface WarningCallContext {
@@ -42,6 +48,7 @@ export interface WarningCallContext {
  */
 export function createWarningService(deps: WarningServiceDeps) {
   const { warnings, directory, clock } = deps;
+  const carePolicy: CarePolicy = { ...DEFAULT_CARE_POLICY, ...deps.carePolicy };
   const gateFor = (correlationId: string | null) => createPolicyGate({ policy: deps.policy, audit: deps.audit, clock, correlationId, purpose: 'warning' });
 
   async function entryResource(entry: Pick<WarningEntry, 'schoolAgencyId' | 'state' | 'subjectId'>): Promise<PolicyResource> {
@@ -174,6 +181,12 @@ export function createWarningService(deps: WarningServiceDeps) {
         actorUserId: actor,
         reason: input.note,
       });
+      // R21, R30: listing books the weekly meeting with the owner and the home visit with the mentor.
+      const carers = await deps.care.carersOf([locked.subjectId], tx);
+      await deps.care.insertTasks(
+        tx,
+        listedTasks({ schoolAgencyId: locked.schoolAgencyId, subjectId: locked.subjectId, warningId, ownerUserId: input.ownerUserId }, carers, carePolicy, at),
+      );
       const confirmed: WarningAssessment = {
         ...locked,
         state,

@@ -29,6 +29,9 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
     let liaison: string;
     let bureau: string;
     const connectorKeys = new Map<string, string>();
+    // Real time until a test moves it on: the care tests jump days ahead to let tasks fall due.
+    let offsetMs = 0;
+    const clock = { now: () => new Date(Date.now() + offsetMs) };
 
     beforeAll(async () => {
       const started = await start({
@@ -37,6 +40,7 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         retentionIntervalMs: 0,
         deadlineCheckIntervalMs: 0,
         importLimitBytes: IMPORT_LIMIT_BYTES,
+        clock,
         onConnectorKeyCreated: (agencyId, key) => void connectorKeys.set(agencyId, key),
       });
       hub = started.hub;
@@ -517,6 +521,128 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         const headless = await upload('school-east', 'E-1,PHQ-9,5,2026-09-15,t1\n');
         expect(headless.status).toBe(400);
         expect(((await headless.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
+      });
+    });
+
+    // Last: it moves the hub's clock days ahead, so the tokens minted above expire.
+    describe('care around the student', () => {
+      const DAY = 24 * 3600_000;
+      const tasksQuery =
+        'query($open: Boolean) { careTasks(first: 100, openOnly: $open) { items { id subjectId kind cause assigneeUserId dueAt doneAt outcome overdueRaisedAt } } }';
+      type Task = {
+        id: string;
+        subjectId: string;
+        kind: string;
+        cause: string;
+        assigneeUserId: string | null;
+        dueAt: string;
+        doneAt: string | null;
+        overdueRaisedAt: string | null;
+      };
+      const tasksOf = async (token: string, subjectId: string, open = false) =>
+        (await gql<{ careTasks: { items: Task[] } }>(hub.fetch, token, tasksQuery, { open })).data!.careTasks.items.filter((t) => t.subjectId === subjectId);
+      const assign = (subjectId: string, userId: string, role: string, token = teacher) =>
+        gql<{ assignCarer: boolean }>(hub.fetch, token, 'mutation($s: ID!, $u: String!, $r: CarerRole!) { assignCarer(subjectId: $s, userId: $u, role: $r) }', {
+          s: subjectId,
+          u: userId,
+          r: role,
+        });
+      const observe = (token: string, input: Record<string, unknown>) =>
+        gql<{ recordObservation: { observationId: string; tasksCreated: number } }>(
+          hub.fetch,
+          token,
+          'mutation($i: ObservationInput!) { recordObservation(input: $i) { observationId tasksCreated } }',
+          { i: input },
+        );
+      const myStudents = async (token: string) =>
+        (
+          await gql<{ myStudents: { items: Array<{ subjectId: string; role: string; handleWithCare: boolean }> } }>(
+            hub.fetch,
+            token,
+            '{ myStudents(first: 100) { items { subjectId role handleWithCare } } }',
+          )
+        ).data!.myStudents.items;
+
+      it('shows a mentor the handle-with-care flag of their own students only, and nothing of why', async () => {
+        const subjectId = await student();
+        expect((await assign(subjectId, 'mentor-wang', 'MENTOR')).data!.assignCarer).toBe(true);
+        expect(await myStudents(mentor)).toContainEqual({ subjectId, role: 'MENTOR', handleWithCare: false });
+        await listed(subjectId);
+        expect(await myStudents(mentor)).toContainEqual({ subjectId, role: 'MENTOR', handleWithCare: true });
+        expect((await myStudents(otherMentor)).map((s) => s.subjectId)).not.toContain(subjectId);
+        // Only the psychology staff assign; a mentor asking about another school's student learns nothing.
+        expect(errorCode(await assign(subjectId, 'mentor-li', 'MENTOR', mentor))).toBe('NOT_FOUND');
+        const westStudent = `subj-care-west-${randomUUID().slice(0, 8)}`;
+        await enrolStudents(hub.sql, [westStudent], 'school-west');
+        expect(errorCode(await assign(westStudent, 'mentor-wang', 'MENTOR'))).toBe('NOT_FOUND');
+      });
+
+      it("turns an observation with any of the four triggers into a home visit due at once, for the student's mentor", async () => {
+        const subjectId = await student();
+        await assign(subjectId, 'mentor-wang', 'MENTOR');
+        const guard = await tokenFor(hub.keyRing, 'school-east', 'staff', { userId: 'guard-liu', clock });
+        const calm = await observe(guard, { subjectId, note: 'Quiet at the gate, nothing unusual.' });
+        expect(calm.data!.recordObservation.tasksCreated).toBe(0);
+        const worrying = await observe(guard, { subjectId, triggers: ['UNUSUAL_EMOTION', 'LATE_OR_ABSENT'], note: 'Crying at the gate; late three days.' });
+        expect(worrying.data!.recordObservation.tasksCreated).toBe(1);
+        const [visit] = await tasksOf(mentor, subjectId);
+        expect(visit).toMatchObject({ kind: 'HOME_VISIT', cause: 'LATE_OR_ABSENT+UNUSUAL_EMOTION', assigneeUserId: 'mentor-wang', doneAt: null });
+        expect(Math.abs(new Date(visit!.dueAt).getTime() - clock.now().getTime())).toBeLessThan(60_000);
+        // Another mentor sees none of it; the observer files but does not see the task.
+        expect(await tasksOf(otherMentor, subjectId)).toEqual([]);
+        expect(await tasksOf(guard, subjectId)).toEqual([]);
+        const bad = await observe(guard, { subjectId, triggers: ['NOT_A_TRIGGER'], note: 'x' });
+        expect(errorCode(bad)).toBe('BAD_USER_INPUT');
+        expect(errorCode(await observe(liaison, { subjectId, note: 'x' }))).toBe('NOT_FOUND');
+      });
+
+      it("books a listed student's weekly meeting and home visit, the next meeting when one is held, and raises what falls due unheld", async () => {
+        const subjectId = await student();
+        await assign(subjectId, 'mentor-wang', 'MENTOR');
+        await listed(subjectId);
+        const booked = await tasksOf(teacher, subjectId);
+        expect(booked.map((t) => [t.kind, t.cause, t.assigneeUserId]).sort()).toEqual([
+          ['HOME_VISIT', 'LISTED', 'mentor-wang'],
+          ['WEEKLY_MEETING', 'LISTED', 'teacher-chen'],
+        ]);
+        for (const t of booked) expect(Math.round((new Date(t.dueAt).getTime() - clock.now().getTime()) / DAY)).toBe(7);
+
+        const meeting = booked.find((t) => t.kind === 'WEEKLY_MEETING')!;
+        const held = await gql<{ completeCareTask: { doneAt: string; outcome: string } }>(
+          hub.fetch,
+          teacher,
+          'mutation($id: ID!) { completeCareTask(id: $id, outcome: "Talked about exams; calmer.") { doneAt outcome } }',
+          { id: meeting.id },
+        );
+        expect(held.data!.completeCareTask.outcome).toBe('Talked about exams; calmer.');
+        const again = await gql(hub.fetch, teacher, 'mutation($id: ID!) { completeCareTask(id: $id, outcome: "twice") { id } }', { id: meeting.id });
+        expect(errorCode(again)).toBe('BAD_USER_INPUT');
+        const next = (await tasksOf(teacher, subjectId, true)).filter((t) => t.kind === 'WEEKLY_MEETING');
+        expect(next).toHaveLength(1);
+        expect(next[0]!.cause).toBe('WEEKLY');
+        // A mentor cannot close the psychology teacher's meeting.
+        expect(errorCode(await gql(hub.fetch, mentor, 'mutation($id: ID!) { completeCareTask(id: $id, outcome: "x") { id } }', { id: next[0]!.id }))).toBe(
+          'NOT_FOUND',
+        );
+
+        // Eight days on, nothing else held: the home visit and the next meeting are overdue, raised once, and the school's system is told.
+        offsetMs += 8 * DAY;
+        const raised = await hub.care.raiseOverdueTasks();
+        expect(raised).toBeGreaterThanOrEqual(2);
+        expect(await hub.care.raiseOverdueTasks()).toBe(0);
+        const freshTeacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-chen', clock });
+        const overdue = (await tasksOf(freshTeacher, subjectId, true)).filter((t) => t.overdueRaisedAt);
+        expect(overdue.map((t) => t.kind).sort()).toEqual(['HOME_VISIT', 'WEEKLY_MEETING']);
+        const key = connectorKeys.get('school-east')!;
+        await eventually(
+          async () => {
+            const res = await hub.fetch(new Request('http://hub/connectors/school-east/v1/inbox?limit=500', { headers: { authorization: `Bearer ${key}` } }));
+            const items = ((await res.json()) as { items: Array<{ kind: string; payload: { taskId: string } }> }).items;
+            const ids = items.filter((i) => i.kind === 'care-task-overdue').map((i) => i.payload.taskId);
+            return overdue.every((t) => ids.includes(t.id));
+          },
+          { what: 'the overdue tasks in the school inbox' },
+        );
       });
     });
   });

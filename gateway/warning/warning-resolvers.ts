@@ -1,5 +1,6 @@
 import type { DisclosedWarning, WarningReader } from '../../core/warning/warning-reader.js';
 import type { WarningService } from '../../core/warning/warning-service.js';
+import type { CareService } from '../../core/warning/care-service.js';
 import { availableWarningActions } from '../../core/warning/warning-state-machine.js';
 import type { GatewayContext } from '../context.js';
 import { formatWarningExport } from './warning-export.js';
@@ -7,7 +8,7 @@ import { WARNING_COUNTS, type WarningCounts } from '../../core/warning/warning-c
 
 /** The warning module's part of the request context. */
 export interface WarningContext extends GatewayContext {
-  warning: { reader: WarningReader; service: WarningService };
+  warning: { reader: WarningReader; service: WarningService; care: CareService };
 }
 
 type Args = Record<string, unknown> & { id: string };
@@ -22,6 +23,8 @@ function step(toCommand: (args: Args) => Record<string, unknown>) {
 
 export const warningResolvers = {
   Query: {
+    myStudents: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.myStudents(args),
+    careTasks: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.careTasks(args),
     districtWarningCounters: async (_: unknown, args: { from: Date; to: Date }, ctx: WarningContext) => {
       const counted = await ctx.warning.reader.districtCounters(args.from, args.to);
       const total = Object.fromEntries(WARNING_COUNTS.map((k) => [k, counted.schools.reduce((n, s) => n + s[k], 0)])) as Omit<WarningCounts, 'schoolAgencyId'>;
@@ -37,6 +40,19 @@ export const warningResolvers = {
     warningAssessment: (_: unknown, args: Args, ctx: WarningContext) => ctx.warning.reader.assessment(args.id),
   },
   Mutation: {
+    assignCarer: async (_: unknown, args: unknown, ctx: WarningContext) => {
+      await ctx.warning.care.assignCarer(ctx.principal, args);
+      return true;
+    },
+    removeCarer: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.care.removeCarer(ctx.principal, args),
+    recordObservation: async (_: unknown, args: { input: unknown }, ctx: WarningContext) => {
+      const { observation, tasks } = await ctx.warning.care.recordObservation(ctx.principal, args.input, { correlationId: ctx.correlationId });
+      return { observationId: observation.id, tasksCreated: tasks.length };
+    },
+    completeCareTask: async (_: unknown, args: Args & { outcome: string; at?: Date | null }, ctx: WarningContext) => {
+      const done = await ctx.warning.care.completeTask(ctx.principal, args.id, { outcome: args.outcome, at: args.at });
+      return ctx.warning.reader.careTask(done.id);
+    },
     proposeForAssessment: async (_: unknown, args: { subjectId: string; reason: string }, ctx: WarningContext) => {
       const proposed = await ctx.warning.service.propose(ctx.principal, args, { correlationId: ctx.correlationId });
       return ctx.warning.reader.assessment(proposed.id);

@@ -13,8 +13,24 @@ _is_warning if _resource.type == "warning"
 
 _is_assessment if _resource.type == "warning-assessment"
 
-# Everybody at the school who may put a student forward: the daily observers and the mentors (R09-R12, R16).
-_school_people_roles := {"psychology-teacher", "crisis-team", "class-teacher", "mentor"}
+# Everybody at the school who observes and may put a student forward: teachers, mentors and the other staff
+# (aides, guards, dorm and canteen staff) on the daily observation form (R09-R12, R16).
+_school_people_roles := {"psychology-teacher", "crisis-team", "class-teacher", "mentor", "staff"}
+
+# The people assigned to a student (R11): they see a flag and their own tasks, never the case.
+_carer_roles := {"mentor", "class-teacher"}
+
+_is_carer_of_resource if {
+	_principal.agencyType == "school"
+	_principal.role in _carer_roles
+	_principal.userId in _resource.carerUserIds
+}
+
+_is_task_assignee if {
+	_resource.type == "care-task"
+	_principal.agencyType == "school"
+	_resource.assigneeUserId == _principal.userId
+}
 
 _is_school_person if {
 	_principal.agencyType == "school"
@@ -40,14 +56,14 @@ _proposed_by_caller if {
 # --- who may know ---------------------------------------------------------------------------------
 
 _may_know_resource if {
-	input.action == "warning.propose"
+	input.action in {"warning.propose", "warning.observe"}
 	_resource.type == "subject"
 	_is_school_person
 	_own_school
 }
 
 _may_know_resource if {
-	_resource.type in {"warning", "warning-assessment", "screening-record"}
+	_resource.type in {"warning", "warning-assessment", "screening-record", "care-task"}
 	_is_school_staff
 	_own_school
 }
@@ -55,6 +71,17 @@ _may_know_resource if {
 _may_know_resource if {
 	_proposed_by_caller
 	_is_school_person
+	_own_school
+}
+
+_may_know_resource if {
+	_is_task_assignee
+	_own_school
+}
+
+_may_know_resource if {
+	_resource.type == "care-flag"
+	_is_carer_of_resource
 	_own_school
 }
 
@@ -150,6 +177,51 @@ _granted if {
 	_own_school
 }
 
+# R09-R10: any staff member files what they saw about a student of the school.
+_granted if {
+	input.action == "warning.observe"
+	_resource.type == "subject"
+	_is_school_person
+	_own_school
+}
+
+# R11: the psychology staff assign mentors and class teachers.
+_granted if {
+	input.action == "warning.assign-carer"
+	_resource.type == "subject"
+	_is_school_staff
+	_own_school
+}
+
+_granted if {
+	input.action in {"warning.list-tasks", "warning.list-my-students"}
+	_resource.type == "collection"
+	_is_school_person
+}
+
+# R22: a mentor or class teacher sees the handle-with-care flag of the students assigned to them.
+_granted if {
+	input.action == "warning.read-flag"
+	_resource.type == "care-flag"
+	_is_carer_of_resource
+	_own_school
+}
+
+# R13, R21, R30: the psychology staff see every task of the school; anybody else the ones that are theirs.
+_granted if {
+	input.action in {"warning.read-task", "warning.complete-task"}
+	_resource.type == "care-task"
+	_is_school_staff
+	_own_school
+}
+
+_granted if {
+	input.action in {"warning.read-task", "warning.complete-task"}
+	_is_task_assignee
+	_is_school_person
+	_own_school
+}
+
 # R74: the district bureau reads its schools' warning counters, never an entry.
 _granted if {
 	input.action == "warning.counters"
@@ -177,6 +249,11 @@ _assessment_fields := {
 	"decision", "warningId",
 }
 
+_care_task_fields := {
+	"id", "subjectId", "kind", "cause", "warningId", "observationId", "assigneeUserId", "dueAt", "createdAt",
+	"doneAt", "doneBy", "outcome", "overdueRaisedAt",
+}
+
 _fields_for_role := _warning_fields if {
 	_is_warning
 	_is_school_staff
@@ -191,6 +268,23 @@ _fields_for_role := {"id", "subjectId", "proposedBy", "proposedAt"} if {
 	_is_assessment
 	not _is_school_staff
 	_proposed_by_caller
+}
+
+_fields_for_role := _care_task_fields if {
+	_resource.type == "care-task"
+	_is_school_staff
+}
+
+# The assignee works the task, without the links into the case file.
+_fields_for_role := _care_task_fields - {"warningId", "observationId"} if {
+	_resource.type == "care-task"
+	not _is_school_staff
+	_is_task_assignee
+}
+
+_fields_for_role := {"id", "subjectId", "role", "handleWithCare"} if {
+	_resource.type == "care-flag"
+	_is_carer_of_resource
 }
 
 _fields_for_role := {"scale", "takenOn", "score", "assessor"} if {

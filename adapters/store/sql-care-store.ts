@@ -1,0 +1,141 @@
+import type { CareStore } from '../../core/warning/care-store.js';
+import type { CareTask, CarerRole, StudentCarer } from '../../core/warning/care-task.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from './sealed-column.js';
+import type { SqlClient } from './sql-client.js';
+import { runnerFor, sqlOf } from './sql-unit-of-work.js';
+
+type Row = Record<string, unknown>;
+
+const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const optDate = (v: unknown): Date | null => (v === null || v === undefined ? null : asDate(v));
+const optText = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function toCarer(r: Row): StudentCarer {
+  return {
+    schoolAgencyId: String(r.school_agency_id),
+    subjectId: String(r.subject_id),
+    userId: String(r.user_id),
+    role: r.role as CarerRole,
+    assignedAt: asDate(r.assigned_at),
+  };
+}
+
+/** Carers, observations and care tasks on SQL (migration set `warning`). */
+export function createSqlCareStore(client: SqlClient, cipher: DataCipher): CareStore {
+  const note = sealedColumn(cipher, 'observations.note');
+  const outcome = sealedColumn(cipher, 'care_tasks.outcome');
+  const toTask = (r: Row): CareTask => ({
+    id: String(r.id),
+    schoolAgencyId: String(r.school_agency_id),
+    subjectId: String(r.subject_id),
+    kind: r.kind as CareTask['kind'],
+    cause: String(r.cause),
+    warningId: optText(r.warning_id),
+    observationId: optText(r.observation_id),
+    assigneeUserId: optText(r.assignee_user_id),
+    dueAt: asDate(r.due_at),
+    createdAt: asDate(r.created_at),
+    doneAt: optDate(r.done_at),
+    doneBy: optText(r.done_by),
+    outcome: outcome.open(r.outcome),
+    overdueRaisedAt: optDate(r.overdue_raised_at),
+  });
+  return {
+    async assignCarer(tx, c) {
+      await sqlOf(tx).query(
+        `INSERT INTO student_carers (school_agency_id, subject_id, user_id, role, assigned_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (subject_id, user_id, role) DO NOTHING`,
+        [c.schoolAgencyId, c.subjectId, c.userId, c.role, c.assignedAt],
+      );
+    },
+    async removeCarer(tx, subjectId, userId, role) {
+      const rows = await sqlOf(tx).query('DELETE FROM student_carers WHERE subject_id = $1 AND user_id = $2 AND role = $3 RETURNING user_id', [
+        subjectId,
+        userId,
+        role,
+      ]);
+      return rows.length > 0;
+    },
+    async carersOf(subjectIds, tx) {
+      if (subjectIds.length === 0) return [];
+      return (
+        await runnerFor(client, tx).query('SELECT * FROM student_carers WHERE subject_id = ANY($1::text[]) ORDER BY subject_id, user_id', [subjectIds])
+      ).map(toCarer);
+    },
+    async studentsOf(schoolAgencyId, userId, page) {
+      const rows = await client.query(
+        `SELECT DISTINCT ON (subject_id) * FROM student_carers WHERE school_agency_id = $1 AND user_id = $2 AND subject_id > $3
+          ORDER BY subject_id, role LIMIT $4`,
+        [schoolAgencyId, userId, page.after ?? '', page.first + 1],
+      );
+      return { items: rows.slice(0, page.first).map(toCarer), hasMore: rows.length > page.first };
+    },
+    async insertObservation(tx, o) {
+      await sqlOf(tx).query(
+        `INSERT INTO observations (id, school_agency_id, subject_id, observer_user_id, observer_kind, triggers, note, observed_at, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [o.id, o.schoolAgencyId, o.subjectId, o.observerUserId, o.observerKind, o.triggers, note.seal(o.note), o.observedAt, o.recordedAt],
+      );
+    },
+    async insertTasks(tx, tasks) {
+      if (tasks.length === 0) return;
+      await sqlOf(tx).query(
+        `INSERT INTO care_tasks (id, school_agency_id, subject_id, kind, cause, warning_id, observation_id, assignee_user_id, due_at, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[])`,
+        [
+          tasks.map((t) => t.id),
+          tasks.map((t) => t.schoolAgencyId),
+          tasks.map((t) => t.subjectId),
+          tasks.map((t) => t.kind),
+          tasks.map((t) => t.cause),
+          tasks.map((t) => t.warningId),
+          tasks.map((t) => t.observationId),
+          tasks.map((t) => t.assigneeUserId),
+          tasks.map((t) => t.dueAt),
+          tasks.map((t) => t.createdAt),
+        ],
+      );
+    },
+    async findTask(id) {
+      const [row] = await client.query('SELECT * FROM care_tasks WHERE id = $1', [id]);
+      return row ? toTask(row) : null;
+    },
+    async lockTask(tx, id) {
+      const [row] = await sqlOf(tx).query('SELECT * FROM care_tasks WHERE id = $1 FOR UPDATE', [id]);
+      return row ? toTask(row) : null;
+    },
+    async completeTask(tx, id, done) {
+      await sqlOf(tx).query('UPDATE care_tasks SET done_at = $2, done_by = $3, outcome = $4 WHERE id = $1', [id, done.at, done.by, outcome.seal(done.outcome)]);
+    },
+    async listTasks(schoolAgencyId, page) {
+      const params: unknown[] = [schoolAgencyId];
+      const where = ['school_agency_id = $1'];
+      if (page.assigneeUserId !== undefined) where.push(`assignee_user_id = $${params.push(page.assigneeUserId)}`);
+      if (page.openOnly) where.push('done_at IS NULL');
+      if (page.after) where.push(`(due_at, id) > ($${params.push(page.after.at)}, $${params.push(page.after.id)})`);
+      const rows = await client.query(
+        `SELECT * FROM care_tasks WHERE ${where.join(' AND ')} ORDER BY due_at, id LIMIT $${params.push(page.first + 1)}`,
+        params,
+      );
+      return { items: rows.slice(0, page.first).map(toTask), hasMore: rows.length > page.first };
+    },
+    async markOverdue(tx, now, limit) {
+      const rows = await sqlOf(tx).query(
+        `UPDATE care_tasks SET overdue_raised_at = $1
+          WHERE id IN (SELECT id FROM care_tasks WHERE done_at IS NULL AND overdue_raised_at IS NULL AND due_at < $1 ORDER BY due_at, id LIMIT $2)
+          RETURNING *`,
+        [now, limit],
+      );
+      return rows.map(toTask);
+    },
+    async listedAmong(schoolAgencyId, subjectIds, tx) {
+      if (subjectIds.length === 0) return new Set();
+      const rows = await runnerFor(client, tx).query(
+        "SELECT subject_id FROM warning_entries WHERE school_agency_id = $1 AND subject_id = ANY($2::text[]) AND state <> 'LIFTED'",
+        [schoolAgencyId, subjectIds],
+      );
+      return new Set(rows.map((r) => String(r.subject_id)));
+    },
+  };
+}

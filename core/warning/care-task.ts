@@ -1,0 +1,63 @@
+/** The four signs that require a home visit at once (R13). */
+export const OBSERVATION_TRIGGERS = ['LATE_OR_ABSENT', 'UNUSUAL_EMOTION', 'FAMILY_UPHEAVAL', 'GRADE_DROP'] as const;
+export type ObservationTrigger = (typeof OBSERVATION_TRIGGERS)[number];
+
+export type CarerRole = 'MENTOR' | 'CLASS_TEACHER';
+
+/** A mentor or class teacher assigned to a student (R11). */
+export interface StudentCarer {
+  schoolAgencyId: string;
+  subjectId: string;
+  userId: string;
+  role: CarerRole;
+  assignedAt: Date;
+}
+
+/** What a staff member saw, on the daily observation form or as a peer observer's report (R09-R10). */
+export interface Observation {
+  id: string;
+  schoolAgencyId: string;
+  subjectId: string;
+  observerUserId: string;
+  observerKind: 'STAFF' | 'PEER';
+  triggers: ObservationTrigger[];
+  /** Sealed at rest. */
+  note: string;
+  observedAt: Date;
+  recordedAt: Date;
+}
+
+export type CareTaskKind = 'HOME_VISIT' | 'WEEKLY_MEETING';
+
+/** Work owed to a student, with a due date: a home visit, the psychology teacher's weekly meeting. */
+export interface CareTask {
+  id: string;
+  schoolAgencyId: string;
+  subjectId: string;
+  kind: CareTaskKind;
+  /** Why the task exists: a trigger (`LATE_OR_ABSENT`, ...) or a cadence (`LISTED`, `WEEKLY`). */
+  cause: string;
+  warningId: string | null;
+  observationId: string | null;
+  /** Whose task it is; null means the school's psychology staff. */
+  assigneeUserId: string | null;
+  dueAt: Date;
+  createdAt: Date;
+  doneAt: Date | null;
+  doneBy: string | null;
+  /** Sealed at rest. */
+  outcome: string | null;
+  overdueRaisedAt: Date | null;
+}
+
+/** The cadences, configurable, with defaults from the bureaus' documents (README "Care tasks and cadences"). */
+export interface CarePolicy {
+  /** The psychology teacher meets each listed student this often (R21: weekly). */
+  weeklyMeetingDays: number;
+  /** Every listed student gets an in-person home visit within this many days of being listed (R30). */
+  listedHomeVisitDays: number;
+  /** A trigger's home visit is due this many hours after the observation (R13: at once). */
+  triggerVisitHours: number;
+}
+
+export const DEFAULT_CARE_POLICY: CarePolicy = { weeklyMeetingDays: 7, listedHomeVisitDays: 7, triggerVisitHours: 0 };
