@@ -2,10 +2,13 @@
 # `npm run bench`: fetches what the benchmarks need that a fresh machine lacks (the pinned Kafka jars and Debian's
 # PostgreSQL server, into the ignored .cache/ or from apt), then runs them; results land in bench/results/ as JSON
 # and Markdown.
-#   BENCH_ONLY=list-scale npm run bench        one benchmark (comma-separated names: loop-latency, list-scale)
+#   BENCH_ONLY=list-scale npm run bench        one benchmark (comma-separated names: loop-latency, list-scale,
+#                                             screening-import)
 #   npm run bench -- <args>                   passed on to each benchmark that runs
 # list-scale runs with --expose-gc (memory after a forced GC); its sizes and sample counts are env variables
 # (BENCH_LIST_SIZES=1000,10000,100000, BENCH_LIST_STORES=pglite,postgresql, BENCH_LIST_SAMPLES=200, see the file).
+# screening-import (issue 8: a 50,000-row census CSV streamed to the school connector, embedded hub on PGlite) needs
+# neither Kafka nor PostgreSQL; --expose-gc for its memory baseline; BENCH_SCREENING_STUDENTS=10000 (× 5 scales).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -21,4 +24,7 @@ fi
 if selected list-scale; then
   bash scripts/ensure-postgres.sh
   NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/list-scale.bench.ts "$@"
+fi
+if selected screening-import; then
+  NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/screening-import.bench.ts "$@"
 fi

@@ -47,9 +47,13 @@ export function createSqlDirectoryStore(client: SqlClient): DirectoryStore {
     },
     async findSubjectsByLocalRef(schoolAgencyId, localRefs) {
       if (localRefs.length === 0) return [];
-      return (await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND local_ref = ANY($2::text[])', [schoolAgencyId, localRefs])).map(
-        toSubject,
+      // One index probe per number asked for (see sql-screening-store.ts on OFFSET 0), not a scan of the school.
+      const rows = await client.query(
+        `SELECT s.* FROM unnest($2::text[]) AS r(local_ref)
+           CROSS JOIN LATERAL (SELECT * FROM subjects WHERE school_agency_id = $1 AND local_ref = r.local_ref OFFSET 0) s`,
+        [schoolAgencyId, localRefs],
       );
+      return rows.map(toSubject);
     },
     async listSubjects(schoolAgencyId, page) {
       const rows = await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND id > $2 ORDER BY id LIMIT $3', [

@@ -19,9 +19,13 @@ export function createSqlScreeningStore(client: SqlClient, cipher: DataCipher): 
       const latest = new Map(results.map((r) => [keyOf(r), r]));
       const rows = [...latest.values()];
       // Sealed scores cannot be compared in SQL: the ones on record are read, opened and compared here.
+      // One primary-key probe per row of the batch. Joined plainly, the planner (PGlite keeps no statistics: it has
+      // no autovacuum) hashed every result the school holds for each batch, so an import grew quadratic; OFFSET 0
+      // keeps the lateral subquery a per-key index scan on PGlite and PostgreSQL alike.
       const existing = await sqlOf(tx).query(
-        `SELECT subject_id, scale, taken_on::text AS taken_on, score, assessor FROM screening_results
-          WHERE school_agency_id = $1 AND (subject_id, scale, taken_on) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::date[]))`,
+        `SELECT r.* FROM unnest($2::text[], $3::text[], $4::date[]) AS k(subject_id, scale, taken_on)
+           CROSS JOIN LATERAL (SELECT subject_id, scale, taken_on::text AS taken_on, score, assessor FROM screening_results
+             WHERE school_agency_id = $1 AND subject_id = k.subject_id AND scale = k.scale AND taken_on = k.taken_on OFFSET 0) r`,
         [school, rows.map((r) => r.subjectId), rows.map((r) => r.scale), rows.map((r) => r.takenOn)],
       );
       const onRecord = new Map(existing.map((e) => [keyOf({ subjectId: String(e.subject_id), scale: String(e.scale), takenOn: dayOf(e.taken_on) }), e]));
