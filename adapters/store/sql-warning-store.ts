@@ -203,7 +203,14 @@ export function createSqlWarningStore(client: SqlClient, cipher: DataCipher): Wa
          SELECT s.school AS school_agency_id,
            (SELECT count(*) FROM steps WHERE steps.school_agency_id = s.school AND action IN ('RAISE', 'RERAISE')) AS raised,
            (SELECT count(*) FROM steps WHERE steps.school_agency_id = s.school AND action = 'LIFT') AS lifted,
-           (SELECT count(DISTINCT warning_id) FROM steps WHERE steps.school_agency_id = s.school AND action = 'REVIEW') AS revisited,
+           (SELECT count(DISTINCT e.id) FROM warning_entries e WHERE e.school_agency_id = s.school AND (
+              EXISTS (SELECT 1 FROM steps WHERE steps.warning_id = e.id AND steps.action = 'REVIEW')
+              OR EXISTS (SELECT 1 FROM care_tasks t WHERE t.school_agency_id = e.school_agency_id AND t.subject_id = e.subject_id
+                           AND t.done_at >= $2 AND t.done_at < $3))) AS revisited,
+           (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.state <> 'LIFTED'
+              AND EXISTS (SELECT 1 FROM care_tasks t WHERE t.school_agency_id = e.school_agency_id AND t.subject_id = e.subject_id
+                            AND t.kind = 'HOME_VISIT' AND t.done_at >= e.raised_at)) AS home_visited,
+           (SELECT count(*) FROM care_tasks t WHERE t.school_agency_id = s.school AND t.done_at IS NULL AND t.overdue_raised_at IS NOT NULL) AS overdue_tasks,
            (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.state <> 'LIFTED') AS current,
            (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.state <> 'LIFTED' AND e.category = 2) AS current_category2,
            (SELECT count(*) FROM warning_entries e WHERE e.school_agency_id = s.school AND e.state <> 'LIFTED' AND e.category = 3) AS current_category3,
@@ -221,6 +228,8 @@ export function createSqlWarningStore(client: SqlClient, cipher: DataCipher): Wa
         currentCategory3: Number(r.current_category3),
         revisited: Number(r.revisited),
         referred: Number(r.referred),
+        homeVisited: Number(r.home_visited),
+        overdueTasks: Number(r.overdue_tasks),
       }));
     },
     async listEntries(schoolAgencyId, page) {

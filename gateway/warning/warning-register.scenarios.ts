@@ -313,12 +313,24 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
           await interview(westTeacher, id);
           return { subjectId, id: (await confirm(westCrisis, id, category)).data!.confirmAssessment.warningId as string };
         };
-        // A: raised, planned, reviewed, lifted. B: raised (2). C: raised (3), reviewed. D: raised (3), referred.
+        // A: raised, planned, reviewed, lifted. B: raised (2), visited at home. C: raised (3), reviewed. D: raised (3), referred.
         const a = await raise(3);
         await step(westCrisis, 'mutation($id: ID!) { adoptWarningPlan(id: $id, plan: "Plan.") { state } }', { id: a.id });
         await step(westTeacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Review.") { state } }', { id: a.id });
         await step(westCrisis, 'mutation($id: ID!) { liftWarning(id: $id, reason: "Stable.") { state } }', { id: a.id });
-        await raise(2);
+        const b = await raise(2);
+        // B's home visit is held: B counts as revisited and home-visited.
+        const bVisit = (
+          await gql<{ careTasks: { items: Array<{ id: string; subjectId: string; kind: string }> } }>(
+            hub.fetch,
+            westTeacher,
+            '{ careTasks(first: 100) { items { id subjectId kind } } }',
+          )
+        ).data!.careTasks.items.find((t) => t.subjectId === b.subjectId && t.kind === 'HOME_VISIT')!;
+        const held = await gql(hub.fetch, westTeacher, 'mutation($id: ID!) { completeCareTask(id: $id, outcome: "Visited at home.") { id } }', {
+          id: bVisit.id,
+        });
+        expect(held.errors).toBeUndefined();
         const c = await raise(3);
         await step(westTeacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Review.") { state } }', { id: c.id });
         const d = await raise(3);
@@ -328,7 +340,7 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         expect(referred.errors).toBeUndefined();
 
         const query =
-          'query($f: DateTime!, $t: DateTime!) { districtWarningCounters(from: $f, to: $t) { districtId schools { school { id } raised lifted current currentCategory2 currentCategory3 revisited referred } total { raised current } } }';
+          'query($f: DateTime!, $t: DateTime!) { districtWarningCounters(from: $f, to: $t) { districtId schools { school { id } raised lifted current currentCategory2 currentCategory3 revisited referred homeVisited homeVisitCoverage overdueTasks } total { raised current } } }';
         const window = { f: from.toISOString(), t: new Date(Date.now() + 3_600_000).toISOString() };
         const counted = await gql<{ districtWarningCounters: { districtId: string; schools: Array<Record<string, unknown>>; total: Record<string, number> } }>(
           hub.fetch,
@@ -339,7 +351,19 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         expect(counted.errors).toBeUndefined();
         expect(counted.data!.districtWarningCounters.districtId).toBe('yinzhou');
         expect(counted.data!.districtWarningCounters.schools).toEqual([
-          { school: { id: 'school-west' }, raised: 4, lifted: 1, current: 3, currentCategory2: 1, currentCategory3: 2, revisited: 2, referred: 1 },
+          {
+            school: { id: 'school-west' },
+            raised: 4,
+            lifted: 1,
+            current: 3,
+            currentCategory2: 1,
+            currentCategory3: 2,
+            revisited: 3,
+            referred: 1,
+            homeVisited: 1,
+            homeVisitCoverage: 1 / 3,
+            overdueTasks: 0,
+          },
         ]);
         // Nothing happened in a period before the fixture: the period counts are 0, the current ones stand.
         const before = await gql<{ districtWarningCounters: { schools: Array<Record<string, unknown>> } }>(hub.fetch, westBureau, query, {

@@ -81,6 +81,7 @@ export const warningResolvers = {
   },
   SchoolWarningCounters: {
     school: (counts: WarningCounts, _: unknown, ctx: WarningContext) => (counts.schoolAgencyId ? ctx.directory.find(counts.schoolAgencyId) : null),
+    homeVisitCoverage: (counts: WarningCounts) => (counts.current === 0 ? 1 : counts.homeVisited / counts.current),
   },
   WarningEntry: {
     // Derived from the state, so shown only with it.
