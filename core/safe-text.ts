@@ -2,11 +2,12 @@ import { z } from 'zod';
 
 /**
  * C0 controls other than tab and line breaks, DEL, and C1 controls: invisible, and NUL breaks PostgreSQL text.
+ * Bidirectional embeddings, overrides and isolates: they make a note read differently from what it says.
  * A lone surrogate is not text at all: it cannot be encoded as UTF-8, so the bus would carry a different string
  * from the one that was signed, and the event would be refused downstream while the hub believed it sent.
  */
 // eslint-disable-next-line no-control-regex
-const FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
 
 export function isSafeText(value: string): boolean {
   return value.isWellFormed() && !FORBIDDEN_CONTROLS.test(value);

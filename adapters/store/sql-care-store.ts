@@ -108,6 +108,13 @@ export function createSqlCareStore(client: SqlClient, cipher: DataCipher): CareS
     async completeTask(tx, id, done) {
       await sqlOf(tx).query('UPDATE care_tasks SET done_at = $2, done_by = $3, outcome = $4 WHERE id = $1', [id, done.at, done.by, outcome.seal(done.outcome)]);
     },
+    async closeOpenTasksOf(tx, warningId, done) {
+      const rows = await sqlOf(tx).query(
+        'UPDATE care_tasks SET done_at = $2, done_by = $3, outcome = $4 WHERE warning_id = $1 AND done_at IS NULL RETURNING id',
+        [warningId, done.at, done.by, outcome.seal(done.outcome)],
+      );
+      return rows.length;
+    },
     async listTasks(schoolAgencyId, page) {
       const params: unknown[] = [schoolAgencyId];
       const where = ['school_agency_id = $1'];

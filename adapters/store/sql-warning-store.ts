@@ -147,11 +147,11 @@ export function createSqlWarningStore(client: SqlClient, cipher: DataCipher): Wa
     },
     findAssessment: (id) => findAssessmentOn(client, 'id = $1', [id]),
     lockAssessment: (tx, id) => findAssessmentOn(sqlOf(tx), 'id = $1', [id], 'FOR UPDATE'),
-    findOpenAssessment: (tx, subjectId) => findAssessmentOn(sqlOf(tx), "subject_id = $1 AND state IN ('PROPOSED', 'INTERVIEWED')", [subjectId]),
     async listAssessments(schoolAgencyId, page) {
       const params: unknown[] = [schoolAgencyId];
       const where = ['school_agency_id = $1'];
       if (page.state) where.push(`state = $${params.push(page.state)}`);
+      if (page.proposedBy !== undefined) where.push(`proposed_by = $${params.push(page.proposedBy)}`);
       if (page.after) where.push(`(proposed_at, id) > ($${params.push(page.after.at)}, $${params.push(page.after.id)})`);
       const rows = await client.query(
         `SELECT * FROM warning_assessments WHERE ${where.join(' AND ')} ORDER BY proposed_at, id LIMIT $${params.push(page.first + 1)}`,
@@ -231,6 +231,28 @@ export function createSqlWarningStore(client: SqlClient, cipher: DataCipher): Wa
         homeVisited: Number(r.home_visited),
         overdueTasks: Number(r.overdue_tasks),
       }));
+    },
+    async currentByKind(schoolAgencyIds) {
+      if (schoolAgencyIds.length === 0) return [];
+      const rows = await client.query(
+        `SELECT school_agency_id, kind, count(*) AS n FROM warning_entries, unnest(tags) AS kind
+          WHERE school_agency_id = ANY($1::text[]) AND state <> 'LIFTED' GROUP BY school_agency_id, kind ORDER BY school_agency_id, kind`,
+        [schoolAgencyIds],
+      );
+      return rows.map((r) => ({ schoolAgencyId: String(r.school_agency_id), kind: String(r.kind), count: Number(r.n) }));
+    },
+    async specialAttentionKinds(districtId) {
+      const rows = await client.query('SELECT code, label FROM special_attention_kinds WHERE district_id = $1 ORDER BY position', [districtId]);
+      return rows.map((r) => ({ code: String(r.code), label: String(r.label) }));
+    },
+    async setSpecialAttentionKinds(tx, districtId, kinds) {
+      await sqlOf(tx).query('DELETE FROM special_attention_kinds WHERE district_id = $1', [districtId]);
+      if (kinds.length === 0) return;
+      await sqlOf(tx).query(
+        `INSERT INTO special_attention_kinds (district_id, code, label, position)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[])`,
+        [districtId, kinds.map((k) => k.code), kinds.map((k) => k.label), kinds.map((_, i) => i)],
+      );
     },
     async listEntries(schoolAgencyId, page) {
       const params: unknown[] = [schoolAgencyId];

@@ -92,4 +92,19 @@ describe('the screening census parser', () => {
     expect(report.rejectedCount).toBe(1100);
     expect(report.rejected).toHaveLength(MAX_LISTED_REJECTIONS);
   });
+
+  it('says plainly which lines were not read when a quote is left open or a line is too long, instead of a short count', async () => {
+    const open = await run(`${HEADER}\nE1,,PHQ-9,3,2026-09-15,t1\nE2,,"PHQ-9,3,2026-09-15,t1\nE3,,PHQ-9,3,2026-09-15,t1\nE4,,PHQ-9,3,2026-09-15,t1\n`);
+    expect(open.rows.map((r) => r.studentNumber)).toEqual(['E1']);
+    expect(open.report.rejected).toEqual([{ line: 3, reason: 'lines 3 to 5 are one unreadable record (a quote left open?): none of them was imported' }]);
+    const long = await run(
+      `${HEADER}\nE1,,PHQ-9,3,2026-09-15,t1\nE2,,${'x'.repeat(5000)},3,2026-09-15,t1\nE3,,PHQ-9,3,2026-09-15,t1\nE4,,PHQ-9,3,2026-09-15,t1`,
+    );
+    expect(long.rows.map((r) => r.studentNumber)).toEqual(['E1']);
+    expect(long.report.unreadFromLine).toBe(4);
+    expect(long.report.rejected.at(-1)).toEqual({
+      line: 4,
+      reason: 'the file could not be read from this line on (a line over 4096 bytes?): lines 4 to 5 were not imported',
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { BadUserInputError } from '../../core/errors.js';
 import { SCREENING_BATCH_SIZE, screeningRowData, type ScreeningRowData } from '../../core/warning/screening-events.js';
@@ -24,6 +24,8 @@ export interface ScreeningParseReport {
   rejectedCount: number;
   /** The first refused lines, with the reason; never the values they held. */
   rejected: RejectedLine[];
+  /** Set when reading stopped before the end of the file: nothing from this line on was imported. */
+  unreadFromLine?: number;
 }
 
 // Reasons name the column and the rule, never the value: a report may be shown, logged or forwarded.
@@ -66,7 +68,23 @@ export async function parseScreeningCsv(
   };
   let headerError: BadUserInputError | null = null;
   let sawHeader = false;
-  const parser = source.pipe(
+  // Where reading got to, to tell the school plainly when part of its file was not read: a quote left open swallows
+  // the lines after it into one field, and the parser cannot go on after a line longer than it takes.
+  let lastLine = 1;
+  const recordLines: number[] = [];
+  const skipped: number[] = [];
+  let lines = 0;
+  let endsWithNewline = true;
+  const counted = source.pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+        if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === 10;
+        done(null, chunk);
+      },
+    }),
+  );
+  const parser = counted.pipe(
     parse({
       bom: true,
       columns: (header: string[]) => {
@@ -84,9 +102,10 @@ export async function parseScreeningCsv(
       relax_column_count: true,
       skip_records_with_error: true,
       max_record_size: MAX_RECORD_BYTES,
+      // Called while parsing, ahead of the records still queued for the loop below: noted here, reported at the end.
       on_skip: (error: CsvError | undefined) => {
         report.rows++;
-        reject(Number((error as { lines?: number } | undefined)?.lines ?? 0), 'the line is not well-formed CSV (quotes or length)');
+        skipped.push(Number((error as { lines?: number } | undefined)?.lines ?? 0));
       },
     }),
   );
@@ -99,6 +118,8 @@ export async function parseScreeningCsv(
     }>) {
       report.rows++;
       const line = info.lines;
+      lastLine = line;
+      recordLines.push(line);
       if (info.invalid_field_length !== invalidLengths) {
         invalidLengths = info.invalid_field_length;
         reject(line, 'the line does not have as many fields as the header');
@@ -140,5 +161,28 @@ export async function parseScreeningCsv(
   }
   if (!sawHeader) throw new BadUserInputError('The file is empty: a census file starts with its header row.');
   if (batch.length > 0) await options.send(batch);
+  for (const at of skipped) {
+    // The record that failed began after the last one that was read: several lines mean a quote swallowed them.
+    let before = 1;
+    for (let lo = 0, hi = recordLines.length - 1; lo <= hi;) {
+      const mid = (lo + hi) >> 1;
+      if (recordLines[mid]! < at) {
+        before = recordLines[mid]!;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (at - before > 1) reject(before + 1, `lines ${before + 1} to ${at} are one unreadable record (a quote left open?): none of them was imported`);
+    else reject(at, 'the line is not well-formed CSV (quotes or length)');
+    lastLine = Math.max(lastLine, at);
+  }
+  const total = lines + (endsWithNewline ? 0 : 1);
+  if (lastLine < total) {
+    report.unreadFromLine = lastLine + 1;
+    reject(
+      lastLine + 1,
+      `the file could not be read from this line on (a line over ${MAX_RECORD_BYTES} bytes?): lines ${lastLine + 1} to ${total} were not imported`,
+    );
+  }
+  report.rejected.sort((a, b) => a.line - b.line);
   return report;
 }

@@ -126,6 +126,8 @@ export function createCareService(deps: {
       if (!current) throw new NotFoundError('task');
       const now = deps.clock.now();
       const heldAt = input.at ?? now;
+      // A visit held "in the future" would book the next meeting past any deadline the watch could raise.
+      if (heldAt.getTime() > now.getTime() + 60_000) throw new BadUserInputError('A visit or meeting cannot be held in the future.', { field: 'at' });
       await deps.uow.withTransaction(async (tx) => {
         const locked = await deps.care.lockTask(tx, taskId);
         if (!locked) throw new NotFoundError('task');

@@ -14,6 +14,8 @@ export interface CareStore {
   findTask(id: string): Promise<CareTask | null>;
   lockTask(tx: Transaction, id: string): Promise<CareTask | null>;
   completeTask(tx: Transaction, id: string, done: { at: Date; by: string; outcome: string }): Promise<void>;
+  /** Closes the open tasks a listing booked (the warning was lifted); returns how many. */
+  closeOpenTasksOf(tx: Transaction, warningId: string, done: { at: Date; by: string; outcome: string }): Promise<number>;
   /** A school's tasks by due date; only `assigneeUserId`'s when given; open ones only when `openOnly`. */
   listTasks(
     schoolAgencyId: string,

@@ -19,7 +19,7 @@ export const interviewInput = z
     summary: reason,
     familyContact: reason.optional().nullable(),
     scales: z
-      .array(z.object({ scale: z.string().min(1).max(40), score: z.number().finite().min(0).max(1000) }).strict())
+      .array(z.object({ scale: safeText({ max: 40, what: 'scale' }), score: z.number().finite().min(0).max(1000) }).strict())
       .max(20)
       .default([]),
     at: instant.optional().nullable(),

@@ -10,6 +10,7 @@ import { parseInput } from '../validation/parse-input.js';
 import { assessmentListArgs, warningListArgs } from './warning-commands.js';
 import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 import { emptyWarningCounts, type WarningCounts } from './warning-counters.js';
+import type { SpecialAttentionKind } from './special-attention.js';
 import { assessmentResource, careTaskResource, warningResource } from './warning-resource.js';
 import type { ScreeningResult, ScreeningStore } from './screening-store.js';
 import type { CareStore } from './care-store.js';
@@ -26,6 +27,8 @@ interface Page<T> {
   endCursor: string | null;
   hasMore: boolean;
 }
+
+const EMPTY_PAGE = { items: [], endCursor: null, hasMore: false } as const satisfies Page<never>;
 
 /**
  * A request-scoped, policy-checked view of the warning register: one decision per object, all of a page audited in
@@ -128,12 +131,12 @@ export function createWarningReader(options: {
     async careTasks(rawArgs: unknown): Promise<Page<Partial<CareTask> & { id: string }>> {
       const args = parseInput(z.object({ ...pageArgs, openOnly: z.boolean().optional().nullable() }), rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'warning.list-tasks', { type: 'collection', of: 'care-task' }, null);
-      // The SQL narrows a carer's list to their own tasks; the policy still decides each one.
-      const staff = principal?.role === 'psychology-teacher' || principal?.role === 'crisis-team';
+      // Whether the caller sees the school's tasks or only their own: asked once, so the SQL reads nothing else.
+      const schoolWide = await gate.decide(principal, 'warning.read-task', { type: 'care-task', schoolAgencyId: ownSchool, assigneeUserId: '' }, null);
       const page = await options.care.listTasks(ownSchool, {
         first: args.first ?? 50,
         ...(args.after ? { after: decodeCursor(args.after) } : {}),
-        ...(staff ? {} : { assigneeUserId: principal?.userId ?? '' }),
+        ...(schoolWide.allow ? {} : { assigneeUserId: principal?.userId ?? '' }),
         ...(args.openOnly ? { openOnly: true } : {}),
       });
       const decisions = await gate.decideEach(
@@ -150,7 +153,10 @@ export function createWarningReader(options: {
     },
 
     /** The bureau's warning counters for the schools of its district over [from, to). */
-    async districtCounters(from: Date, to: Date): Promise<{ districtId: string; schools: WarningCounts[] }> {
+    async districtCounters(
+      from: Date,
+      to: Date,
+    ): Promise<{ districtId: string; schools: Array<WarningCounts & { currentByKind: Array<{ kind: string; count: number }> }> }> {
       if (!(from < to)) throw new BadUserInputError('The period must end after it starts.', { field: 'to' });
       const districtId = principal?.districtId ?? '';
       await gate.require(principal, 'warning.counters', { type: 'district', districtId }, districtId || null);
@@ -164,7 +170,21 @@ export function createWarningReader(options: {
           )
         ).map((c) => [c.schoolAgencyId, c]),
       );
-      return { districtId, schools: schools.map((s) => counted.get(s.id) ?? emptyWarningCounts(s.id)) };
+      const byKind = await warnings.currentByKind(schools.map((s) => s.id));
+      return {
+        districtId,
+        schools: schools.map((s) => ({
+          ...(counted.get(s.id) ?? emptyWarningCounts(s.id)),
+          currentByKind: byKind.filter((k) => k.schoolAgencyId === s.id).map(({ kind, count }) => ({ kind, count })),
+        })),
+      };
+    },
+
+    /** The special-attention kinds of the caller's district (R14): configuration, no personal data. */
+    async specialAttentionKinds(): Promise<SpecialAttentionKind[]> {
+      const districtId = principal?.districtId ?? '';
+      await gate.require(principal, 'warning.read-kinds', { type: 'district', districtId }, districtId || null);
+      return warnings.specialAttentionKinds(districtId);
     },
 
     /** The school's warning list for a report to the provincial platform (README "Warning list export"). */
@@ -207,6 +227,15 @@ export function createWarningReader(options: {
     async warnings(rawArgs: unknown): Promise<Page<DisclosedWarning>> {
       const args = parseInput(warningListArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'warning.list', { type: 'collection', of: 'warning' }, null);
+      // One policy question first: may the caller see this school's entries at all? If not, no page is read, so no
+      // cursor or `hasMore` can tell them how long the list is.
+      const scope = await gate.decide(
+        principal,
+        'warning.read',
+        await warningResource({ schoolAgencyId: ownSchool, state: args.state ?? 'RAISED' }, options.directory),
+        null,
+      );
+      if (!scope.allow) return EMPTY_PAGE;
       const page = await warnings.listEntries(ownSchool, {
         first: args.first ?? 50,
         ...(args.after ? { after: decodeCursor(args.after) } : {}),
@@ -220,7 +249,8 @@ export function createWarningReader(options: {
       );
       const last = page.items.at(-1);
       return {
-        items: page.items.map((e, i) => shownAs(e, decisions[i])).filter((e): e is DisclosedWarning => e !== null),
+        // A state filter matches only a state the caller is shown.
+        items: page.items.map((e, i) => shownAs(e, decisions[i])).filter((e): e is DisclosedWarning => e !== null && (!args.state || e.state === args.state)),
         endCursor: last ? encodeCursor({ at: last.raisedAt, id: last.id }) : null,
         hasMore: page.hasMore,
       };
@@ -243,10 +273,18 @@ export function createWarningReader(options: {
     async assessments(rawArgs: unknown): Promise<Page<DisclosedAssessment>> {
       const args = parseInput(assessmentListArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'warning.list-assessments', { type: 'collection', of: 'warning-assessment' }, null);
+      // Whether the caller sees the school's assessments or only the proposals they filed themselves: the SQL reads
+      // only what the caller may know of, so neither the filter nor the cursor says anything about the rest.
+      const schoolWide = await gate.decide(
+        principal,
+        'warning.read-assessment',
+        { type: 'warning-assessment', schoolAgencyId: ownSchool, proposedBy: '', state: args.state ?? 'PROPOSED' },
+        null,
+      );
       const page = await warnings.listAssessments(ownSchool, {
         first: args.first ?? 50,
         ...(args.after ? { after: decodeCursor(args.after) } : {}),
-        ...(args.state ? { state: args.state } : {}),
+        ...(schoolWide.allow ? (args.state ? { state: args.state } : {}) : { proposedBy: principal?.userId ?? '' }),
       });
       const decisions = await gate.decideEach(
         principal,
@@ -255,7 +293,10 @@ export function createWarningReader(options: {
       );
       const last = page.items.at(-1);
       return {
-        items: page.items.map((a, i) => shownAs(a, decisions[i])).filter((a): a is DisclosedAssessment => a !== null),
+        // A state filter matches only a state the caller is shown: a proposer never learns the outcome from it.
+        items: page.items
+          .map((a, i) => shownAs(a, decisions[i]))
+          .filter((a): a is DisclosedAssessment => a !== null && (!args.state || a.state === args.state)),
         endCursor: last ? encodeCursor({ at: last.proposedAt, id: last.id }) : null,
         hasMore: page.hasMore,
       };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
-import { NotFoundError, OpenWarningExistsError } from '../errors.js';
+import { BadUserInputError, NotFoundError, OpenWarningExistsError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
@@ -21,6 +21,7 @@ import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 import { assessmentResource, warningResource } from './warning-resource.js';
 import { isOpenWarningState, nextWarningState } from './warning-state-machine.js';
 import type { WarningStore } from './warning-store.js';
+import { specialAttentionKindsInput, type SpecialAttentionKind } from './special-attention.js';
 import type { CareStore } from './care-store.js';
 import { DEFAULT_CARE_POLICY, type CarePolicy } from './care-task.js';
 import { listedTasks } from './warning-cadence.js';
@@ -51,6 +52,21 @@ export function createWarningService(deps: WarningServiceDeps) {
   const carePolicy: CarePolicy = { ...DEFAULT_CARE_POLICY, ...deps.carePolicy };
   const gateFor = (correlationId: string | null) => createPolicyGate({ policy: deps.policy, audit: deps.audit, clock, correlationId, purpose: 'warning' });
 
+  /** Tags must be kinds the school's district tracks, once it has said which; until then any slug is taken. */
+  async function checkTags(schoolAgencyId: string, tags: readonly string[] | null | undefined): Promise<void> {
+    if (!tags || tags.length === 0) return;
+    const districtId = (await directory.agencies.find(schoolAgencyId))?.districtId ?? '';
+    const kinds = districtId ? await warnings.specialAttentionKinds(districtId) : [];
+    if (kinds.length === 0) return;
+    const known = new Set(kinds.map((k) => k.code));
+    if (tags.some((t) => !known.has(t))) throw new BadUserInputError('A tag is not a special-attention kind the district tracks.', { field: 'tags' });
+  }
+
+  /** A date a person reports (an interview, a notice) cannot lie in the future: it would corrupt every cadence. */
+  function notFuture(at: Date | null | undefined, field: string): void {
+    if (at && at.getTime() > clock.now().getTime() + 60_000) throw new BadUserInputError(`${field} cannot be in the future.`, { field });
+  }
+
   async function entryResource(entry: Pick<WarningEntry, 'schoolAgencyId' | 'state' | 'subjectId'>): Promise<PolicyResource> {
     return warningResource(entry, directory);
   }
@@ -78,12 +94,10 @@ export function createWarningService(deps: WarningServiceDeps) {
       warningId: null,
       correlationId,
     };
-    await deps.uow.withTransaction(async (tx) => {
-      if (await warnings.findOpenAssessment(tx, subject.id)) throw new OpenWarningExistsError();
-      const entry = await warnings.findEntryForSubject(tx, subject.schoolAgencyId, subject.id);
-      if (entry && isOpenWarningState(entry.state)) throw new OpenWarningExistsError();
-      await warnings.insertAssessment(tx, assessment);
-    });
+    // Every proposal is filed, whatever is already open for the child: refusing one would tell any staff member that
+    // the child is listed or under assessment. Concurrent proposals are the psychology staff's to merge or dismiss;
+    // only the group's confirmation meets an entry that is already open (OPEN_WARNING_EXISTS, to the crisis team).
+    await deps.uow.withTransaction((tx) => warnings.insertAssessment(tx, assessment));
     return assessment;
   }
 
@@ -92,6 +106,7 @@ export function createWarningService(deps: WarningServiceDeps) {
     principal: Principal | null,
     assessmentId: string,
     action: `warning.${string}`,
+    allowed: ((assessment: WarningAssessment) => Promise<void>) | undefined,
     work: (tx: Transaction, assessment: WarningAssessment) => Promise<T>,
   ): Promise<T> {
     const current = await warnings.findAssessment(assessmentId);
@@ -104,6 +119,7 @@ export function createWarningService(deps: WarningServiceDeps) {
       { concealAs: 'assessment' },
     );
     if (!current) throw new NotFoundError('assessment');
+    await allowed?.(current);
     return deps.uow.withTransaction(async (tx) => {
       const locked = await warnings.lockAssessment(tx, assessmentId);
       if (!locked) throw new NotFoundError('assessment');
@@ -113,7 +129,8 @@ export function createWarningService(deps: WarningServiceDeps) {
 
   async function recordInterview(principal: Principal | null, assessmentId: string, rawInput: unknown): Promise<WarningAssessment> {
     const input = parseInput(interviewInput, rawInput, 'interview');
-    return withAssessment(principal, assessmentId, 'warning.record-interview', async (tx, locked) => {
+    notFuture(input.at, 'at');
+    return withAssessment(principal, assessmentId, 'warning.record-interview', undefined, async (tx, locked) => {
       const next: WarningAssessment = {
         ...locked,
         state: nextAssessmentState(locked.state, 'RECORD_INTERVIEW'),
@@ -137,7 +154,9 @@ export function createWarningService(deps: WarningServiceDeps) {
   async function decide(principal: Principal | null, assessmentId: string, rawInput: unknown): Promise<WarningAssessment> {
     const input = parseInput(decisionInput, rawInput, 'decision');
     const action = input.outcome === 'CONFIRM' ? 'CONFIRM' : 'DISMISS';
-    return withAssessment(principal, assessmentId, warningPolicyAction(action), async (tx, locked) => {
+    // Tags are checked once the policy allowed the step: a refused caller learns nothing from the answer.
+    const allowed = input.outcome === 'CONFIRM' ? (a: WarningAssessment) => checkTags(a.schoolAgencyId, input.tags) : undefined;
+    return withAssessment(principal, assessmentId, warningPolicyAction(action), allowed, async (tx, locked) => {
       const at = clock.now();
       const actor = principal?.userId ?? '';
       const state = nextAssessmentState(locked.state, action);
@@ -203,6 +222,7 @@ export function createWarningService(deps: WarningServiceDeps) {
     principal: Principal | null,
     entryId: string,
     action: `warning.${string}`,
+    allowed: ((entry: WarningEntry) => Promise<void>) | undefined,
     work: (tx: Transaction, entry: WarningEntry, at: Date) => Promise<void>,
   ): Promise<WarningEntry> {
     const current = await warnings.findEntry(entryId);
@@ -215,6 +235,7 @@ export function createWarningService(deps: WarningServiceDeps) {
       { concealAs: 'warning' },
     );
     if (!current) throw new NotFoundError('warning');
+    await allowed?.(current);
     await deps.uow.withTransaction(async (tx) => {
       const locked = await warnings.lockEntry(tx, entryId);
       if (!locked) throw new NotFoundError('warning');
@@ -245,9 +266,25 @@ export function createWarningService(deps: WarningServiceDeps) {
   /** Moves an entry one step (review, plan, re-categorise, lift, raise again), with its reason in the history. */
   async function act(principal: Principal | null, entryId: string, rawCommand: unknown): Promise<WarningEntry> {
     const command = parseInput(warningCommand, rawCommand, 'command');
-    return withEntry(principal, entryId, warningPolicyAction(command.action), async (tx, locked, at) => {
+    const allowed = command.action === 'ADOPT_PLAN' ? (e: WarningEntry) => checkTags(e.schoolAgencyId, command.tags) : undefined;
+    return withEntry(principal, entryId, warningPolicyAction(command.action), allowed, async (tx, locked, at) => {
       const next = applyCommand(locked, command, at);
       await warnings.saveEntry(tx, next);
+      const actor = principal?.userId ?? '';
+      // Lifting ends the listing's cadence; raising again starts it afresh (R21, R30).
+      if (command.action === 'LIFT') await deps.care.closeOpenTasksOf(tx, entryId, { at, by: actor, outcome: 'Closed: the warning was lifted.' });
+      if (command.action === 'RERAISE') {
+        const carers = await deps.care.carersOf([locked.subjectId], tx);
+        await deps.care.insertTasks(
+          tx,
+          listedTasks(
+            { schoolAgencyId: locked.schoolAgencyId, subjectId: locked.subjectId, warningId: entryId, ownerUserId: next.ownerUserId },
+            carers,
+            carePolicy,
+            at,
+          ),
+        );
+      }
       await warnings.appendStep(tx, entryId, {
         action: command.action,
         from: locked.state,
@@ -262,7 +299,11 @@ export function createWarningService(deps: WarningServiceDeps) {
   /** Records the written status notice to the guardians (R28): when, how, by whom, and their acknowledgement. */
   async function recordGuardianNotice(principal: Principal | null, entryId: string, rawInput: unknown): Promise<WarningEntry> {
     const input = parseInput(guardianNoticeInput, rawInput, 'guardian notice');
-    return withEntry(principal, entryId, 'warning.record-guardian-notice', async (tx, locked, at) => {
+    notFuture(input.givenAt, 'givenAt');
+    notFuture(input.acknowledgedAt, 'acknowledgedAt');
+    if (input.acknowledgedAt && input.acknowledgedAt < input.givenAt)
+      throw new BadUserInputError('The guardians cannot acknowledge a notice before it was given.', { field: 'acknowledgedAt' });
+    return withEntry(principal, entryId, 'warning.record-guardian-notice', undefined, async (tx, locked, at) => {
       const { history: _history, ...rest } = locked;
       await warnings.saveEntry(tx, {
         ...rest,
@@ -272,7 +313,16 @@ export function createWarningService(deps: WarningServiceDeps) {
     });
   }
 
-  return { propose, recordInterview, decide, act, recordGuardianNotice };
+  /** R14: the district's bureau says which special-attention kinds its schools tag entries with. */
+  async function setSpecialAttentionKinds(principal: Principal | null, rawKinds: unknown): Promise<SpecialAttentionKind[]> {
+    const kinds = parseInput(specialAttentionKindsInput, rawKinds, 'kinds');
+    const districtId = principal?.districtId ?? '';
+    await gateFor(null).require(principal, 'warning.configure-kinds', { type: 'district', districtId }, districtId || null);
+    await deps.uow.withTransaction((tx) => warnings.setSpecialAttentionKinds(tx, districtId, kinds));
+    return warnings.specialAttentionKinds(districtId);
+  }
+
+  return { propose, recordInterview, decide, act, recordGuardianNotice, setSpecialAttentionKinds };
 }
 
 export type WarningService = ReturnType<typeof createWarningService>;

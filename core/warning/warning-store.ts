@@ -1,5 +1,6 @@
 import type { Transaction } from '../ports/unit-of-work.js';
 import type { AssessmentState } from './assessment-state-machine.js';
+import type { SpecialAttentionKind } from './special-attention.js';
 import type { WarningCounts } from './warning-counters.js';
 import type { WarningAssessment, WarningEntry, WarningStep } from './warning-entry.js';
 import type { WarningState } from './warning-state-machine.js';
@@ -17,11 +18,10 @@ export interface WarningStore {
   findAssessment(id: string): Promise<WarningAssessment | null>;
   /** Reads the assessment and holds it until the transaction ends. */
   lockAssessment(tx: Transaction, id: string): Promise<WarningAssessment | null>;
-  /** The child's assessment still waiting for its interview or the group's decision, if any. */
-  findOpenAssessment(tx: Transaction, subjectId: string): Promise<WarningAssessment | null>;
+  /** A school's assessments by proposal time; only `proposedBy`'s when given. */
   listAssessments(
     schoolAgencyId: string,
-    page: { first: number; after?: { at: Date; id: string }; state?: AssessmentState },
+    page: { first: number; after?: { at: Date; id: string }; state?: AssessmentState; proposedBy?: string },
   ): Promise<WarningPage<WarningAssessment>>;
 
   /** Inserts an entry without history; steps are appended with `appendStep`. */
@@ -35,4 +35,10 @@ export interface WarningStore {
   listEntries(schoolAgencyId: string, page: { first: number; after?: { at: Date; id: string }; state?: WarningState }): Promise<WarningPage<WarningEntry>>;
   /** The bureaus' counters for these schools over [from, to) (see WarningCounts); schools with none are absent. */
   countBySchool(schoolAgencyIds: readonly string[], from: Date, to: Date): Promise<WarningCounts[]>;
+  /** Entries on the list now, per school and special-attention kind. */
+  currentByKind(schoolAgencyIds: readonly string[]): Promise<Array<{ schoolAgencyId: string; kind: string; count: number }>>;
+  /** The kinds a district tracks, in the order the bureau gave them. */
+  specialAttentionKinds(districtId: string): Promise<SpecialAttentionKind[]>;
+  /** Replaces the district's kinds. */
+  setSpecialAttentionKinds(tx: Transaction, districtId: string, kinds: readonly SpecialAttentionKind[]): Promise<void>;
 }

@@ -44,6 +44,14 @@ export function warningExportRow(entry: DisclosedWarning): ExportRow {
   };
 }
 
+/**
+ * A cell a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) is prefixed with an apostrophe
+ * (the OWASP advice on CSV injection); ids may begin with '-'.
+ */
+function inert(value: unknown): unknown {
+  return typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
 export function formatWarningExport(entries: readonly DisclosedWarning[], format: 'CSV' | 'JSON', schoolAgencyId: string, at: Date) {
   const rows = entries.map(warningExportRow);
   const stamp = at.toISOString().slice(0, 10);
@@ -60,6 +68,9 @@ export function formatWarningExport(entries: readonly DisclosedWarning[], format
     contentType: 'text/csv; charset=utf-8',
     fileName: `warning-list-${schoolAgencyId}-${stamp}.csv`,
     rows: rows.length,
-    content: stringify(rows, { header: true, columns: [...WARNING_EXPORT_COLUMNS], cast: { boolean: (v) => (v ? 'yes' : 'no') } }),
+    content: stringify(
+      rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, inert(v)]))),
+      { header: true, columns: [...WARNING_EXPORT_COLUMNS], cast: { boolean: (v) => (v ? 'yes' : 'no') } },
+    ),
   };
 }

@@ -173,21 +173,59 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
       expect((await entry(teacher, id)).data!.warning).toMatchObject({ state: 'RAISED', history: [{ action: 'RAISE' }] });
     });
 
-    it('lets the group decide only after the interview, and keeps one open case per child', async () => {
+    it('lets the group decide only after the interview, files every proposal, and lists a child once', async () => {
       const subjectId = await student();
-      const id = (await propose(mentor, subjectId)).data!.proposeForAssessment.id as string;
-      expect(errorCode(await confirm(crisisTeam, id))).toBe('INVALID_TRANSITION');
-      expect(errorCode(await propose(otherMentor, subjectId))).toBe('OPEN_WARNING_EXISTS');
-      await interview(teacher, id);
+      const first = (await propose(mentor, subjectId)).data!.proposeForAssessment.id as string;
+      expect(errorCode(await confirm(crisisTeam, first))).toBe('INVALID_TRANSITION');
+      // A second proposal about the same child is filed like any other: refusing it would tell the proposer a case is open.
+      const second = (await propose(otherMentor, subjectId)).data!.proposeForAssessment.id as string;
+      await interview(teacher, first);
+      expect((await confirm(crisisTeam, first)).errors).toBeUndefined();
+      await interview(teacher, second);
+      // Only the crisis team, who see the open entry anyway, meet the conflict.
+      expect(errorCode(await confirm(crisisTeam, second))).toBe('OPEN_WARNING_EXISTS');
       const dismissed = await gql<{ dismissAssessment: { state: string; warningId: string | null } }>(
         hub.fetch,
         crisisTeam,
-        'mutation($id: ID!) { dismissAssessment(id: $id, note: "Grief after a bereavement; mentor support enough.") { state warningId } }',
-        { id },
+        'mutation($id: ID!) { dismissAssessment(id: $id, note: "Same concern as the listed case.") { state warningId } }',
+        { id: second },
       );
       expect(dismissed.data!.dismissAssessment).toEqual({ state: 'DISMISSED', warningId: null });
-      // Dismissed, the child may be proposed again later.
-      expect((await propose(otherMentor, subjectId)).errors).toBeUndefined();
+    });
+
+    it('answers a proposal about a listed child exactly as one about a child nobody worries about', async () => {
+      const listedChild = await student();
+      await listed(listedChild);
+      const quietChild = await student();
+      const shape = (r: Awaited<ReturnType<typeof propose>>) =>
+        JSON.stringify(r, (k, v: unknown) => (k === 'id' || k === 'proposedAt' || k === 'subjectId' ? 'X' : v));
+      for (const token of [otherMentor, await tokenFor(hub.keyRing, 'school-east', 'staff', { userId: 'guard-liu' })]) {
+        const aboutListed = await propose(token, listedChild);
+        const aboutQuiet = await propose(token, quietChild);
+        expect(aboutListed.errors).toBeUndefined();
+        expect(shape(aboutListed).replace(/mentor-li|guard-liu/g, 'P')).toBe(shape(aboutQuiet).replace(/mentor-li|guard-liu/g, 'P'));
+      }
+    });
+
+    it('never lets a proposer learn the outcome, by filter, cursor or page', async () => {
+      const subjectId = await student();
+      const id = (await propose(mentor, subjectId)).data!.proposeForAssessment.id as string;
+      await interview(teacher, id);
+      await confirm(crisisTeam, id);
+      const mine = (state: string | null) =>
+        gql<{ warningAssessments: { items: Array<{ id: string }>; endCursor: string | null; hasMore: boolean } }>(
+          hub.fetch,
+          mentor,
+          'query($s: AssessmentState) { warningAssessments(first: 100, state: $s) { items { id } endCursor hasMore } }',
+          { s: state },
+        );
+      expect((await mine(null)).data!.warningAssessments.items.map((a) => a.id)).toContain(id);
+      for (const state of ['CONFIRMED', 'DISMISSED', 'PROPOSED', 'INTERVIEWED']) expect((await mine(state)).data!.warningAssessments.items).toEqual([]);
+      // Somebody who may see no entry gets an empty page: no cursor, no "more", however long the list.
+      for (const token of [mentor, await tokenFor(hub.keyRing, 'school-east', 'staff', { userId: 'guard-liu' })]) {
+        const page = await gql<{ warnings: unknown }>(hub.fetch, token, '{ warnings(first: 1) { items { id } endCursor hasMore } }');
+        expect(page.data!.warnings).toEqual({ items: [], endCursor: null, hasMore: false });
+      }
     });
 
     it('raises again the entry a lifted warning left, so the history follows the child', async () => {
@@ -376,6 +414,63 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         expect(haishu.data!.districtWarningCounters.schools.map((s) => s.school.id)).not.toContain('school-west');
         expect(errorCode(await gql(hub.fetch, westTeacher, query, window))).toBe('NOT_FOUND');
         expect(errorCode(await gql(hub.fetch, westBureau, query, { f: window.t, t: window.f }))).toBe('BAD_USER_INPUT');
+      });
+
+      it('lets the bureau set the kinds its district tracks; tags must then be among them, and the counters count them', async () => {
+        const westBureau = await tokenFor(hub.keyRing, 'bureau-yinzhou', 'bureau-analyst');
+        const westMentor = await tokenFor(hub.keyRing, 'school-west', 'mentor', { userId: 'mentor-west' });
+        const westCrisis = await tokenFor(hub.keyRing, 'school-west', 'crisis-team', { userId: 'chair-west' });
+        const set = await gql<{ setSpecialAttentionKinds: Array<{ code: string; label: string }> }>(
+          hub.fetch,
+          westBureau,
+          'mutation($k: [SpecialAttentionKindInput!]!) { setSpecialAttentionKinds(kinds: $k) { code label } }',
+          {
+            k: [
+              { code: 'left-behind', label: '留守儿童 Left-behind' },
+              { code: 'migrant', label: '随迁子女 Migrant' },
+            ],
+          },
+        );
+        expect(set.data!.setSpecialAttentionKinds.map((k) => k.code)).toEqual(['left-behind', 'migrant']);
+        expect(errorCode(await gql(hub.fetch, westTeacher, 'mutation { setSpecialAttentionKinds(kinds: []) { code } }'))).toBe('NOT_FOUND');
+        expect(errorCode(await gql(hub.fetch, bureau, 'mutation { setSpecialAttentionKinds(kinds: [{code: "Bad Code", label: "x"}]) { code } }'))).toBe(
+          'BAD_USER_INPUT',
+        );
+        const read = await gql<{ specialAttentionKinds: Array<{ code: string }> }>(hub.fetch, westMentor, '{ specialAttentionKinds { code } }');
+        expect(read.data!.specialAttentionKinds.map((k) => k.code)).toEqual(['left-behind', 'migrant']);
+
+        const subjectId = `subj-kind-${randomUUID().slice(0, 8)}`;
+        await enrolStudents(hub.sql, [subjectId], 'school-west');
+        const id = (await propose(westMentor, subjectId)).data!.proposeForAssessment.id as string;
+        await interview(westTeacher, id);
+        const decide = (token: string, assessmentId: string, tags: string[]) =>
+          gql<{ confirmAssessment: { warningId: string } }>(
+            hub.fetch,
+            token,
+            'mutation($id: ID!, $d: ConfirmAssessmentInput!) { confirmAssessment(id: $id, decision: $d) { warningId } }',
+            {
+              id: assessmentId,
+              d: { category: 2, note: 'ok', ownerUserId: 'teacher-west', tags },
+            },
+          );
+        expect(errorCode(await decide(westCrisis, id, ['orphan']))).toBe('BAD_USER_INPUT');
+        // Another school's crisis team, with the same bad tag, learns nothing: as for an id that does not exist.
+        const hidden = await decide(crisisTeam, id, ['orphan']);
+        const missing = await decide(crisisTeam, randomUUID(), ['orphan']);
+        expect(errorCode(hidden)).toBe('NOT_FOUND');
+        expect(JSON.stringify(hidden).replace(id, 'X')).toBe(JSON.stringify(missing).replace(/"[0-9a-f-]{36}"/, '"X"'));
+        expect((await decide(westCrisis, id, ['migrant'])).errors).toBeUndefined();
+
+        const counted = await gql<{
+          districtWarningCounters: { schools: Array<{ currentByKind: Array<{ kind: string; count: number }> }>; total: { currentByKind: unknown } };
+        }>(
+          hub.fetch,
+          westBureau,
+          'query($f: DateTime!, $t: DateTime!) { districtWarningCounters(from: $f, to: $t) { schools { currentByKind { kind count } } total { currentByKind { kind count } } } }',
+          { f: '2020-01-01T00:00:00Z', t: '2030-01-01T00:00:00Z' },
+        );
+        expect(counted.data!.districtWarningCounters.schools[0]!.currentByKind).toContainEqual({ kind: 'migrant', count: 1 });
+        expect(counted.data!.districtWarningCounters.total.currentByKind).toContainEqual({ kind: 'migrant', count: 1 });
       });
 
       it("exports the school's list as CSV or JSON with pseudonyms and dates but no free text, for the school's psychology staff only", async () => {
@@ -586,6 +681,42 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
             '{ myStudents(first: 100) { items { subjectId role handleWithCare } } }',
           )
         ).data!.myStudents.items;
+
+      it("closes a listing's tasks when the warning is lifted, books them afresh when it is raised again, and takes no date from the future", async () => {
+        const subjectId = await student();
+        const id = await listed(subjectId);
+        expect((await tasksOf(teacher, subjectId, true)).length).toBe(2);
+        const future = new Date(clock.now().getTime() + 3 * DAY).toISOString();
+        const meeting = (await tasksOf(teacher, subjectId, true)).find((t) => t.kind === 'WEEKLY_MEETING')!;
+        const early = await gql(hub.fetch, teacher, 'mutation($id: ID!, $at: DateTime) { completeCareTask(id: $id, outcome: "x", at: $at) { id } }', {
+          id: meeting.id,
+          at: future,
+        });
+        expect(errorCode(early)).toBe('BAD_USER_INPUT');
+        const notice = await step(teacher, 'mutation($id: ID!, $n: WarningGuardianNoticeInput!) { recordWarningGuardianNotice(id: $id, notice: $n) { id } }', {
+          id,
+          n: { givenAt: future, channel: 'LETTER', givenBy: 'teacher-chen' },
+        });
+        expect(errorCode(notice)).toBe('BAD_USER_INPUT');
+        await step(teacher, 'mutation($id: ID!) { reviewWarning(id: $id, reason: "Review.") { state } }', { id });
+        await step(crisisTeam, 'mutation($id: ID!) { liftWarning(id: $id, reason: "Stable.") { state } }', { id });
+        expect(await tasksOf(teacher, subjectId, true)).toEqual([]);
+        await step(crisisTeam, 'mutation($id: ID!) { reraiseWarning(id: $id, reason: "Relapse.") { state } }', { id });
+        expect((await tasksOf(teacher, subjectId, true)).map((t) => t.kind).sort()).toEqual(['HOME_VISIT', 'WEEKLY_MEETING']);
+      });
+
+      it('exports an id a spreadsheet would run as a formula as plain text', async () => {
+        const subjectId = await student();
+        const id = (await propose(mentor, subjectId)).data!.proposeForAssessment.id as string;
+        await interview(teacher, id);
+        await gql(hub.fetch, crisisTeam, 'mutation($id: ID!, $d: ConfirmAssessmentInput!) { confirmAssessment(id: $id, decision: $d) { id } }', {
+          id,
+          d: { category: 2, note: 'ok', ownerUserId: '-2-1', tags: [] },
+        });
+        const file = await gql<{ warningListExport: { content: string } }>(hub.fetch, teacher, '{ warningListExport(format: CSV) { content } }');
+        const row = file.data!.warningListExport.content.split('\n').find((l) => l.includes(subjectId))!;
+        expect(row).toContain(",'-2-1,");
+      });
 
       it('shows a mentor the handle-with-care flag of their own students only, and nothing of why', async () => {
         const subjectId = await student();

@@ -23,12 +23,21 @@ function step(toCommand: (args: Args) => Record<string, unknown>) {
 
 export const warningResolvers = {
   Query: {
+    specialAttentionKinds: (_: unknown, _args: unknown, ctx: WarningContext) => ctx.warning.reader.specialAttentionKinds(),
     myStudents: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.myStudents(args),
     careTasks: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.careTasks(args),
     districtWarningCounters: async (_: unknown, args: { from: Date; to: Date }, ctx: WarningContext) => {
       const counted = await ctx.warning.reader.districtCounters(args.from, args.to);
       const total = Object.fromEntries(WARNING_COUNTS.map((k) => [k, counted.schools.reduce((n, s) => n + s[k], 0)])) as Omit<WarningCounts, 'schoolAgencyId'>;
-      return { districtId: counted.districtId, from: args.from, to: args.to, schools: counted.schools, total: { schoolAgencyId: '', ...total } };
+      const kinds = new Map<string, number>();
+      for (const s of counted.schools) for (const k of s.currentByKind) kinds.set(k.kind, (kinds.get(k.kind) ?? 0) + k.count);
+      return {
+        districtId: counted.districtId,
+        from: args.from,
+        to: args.to,
+        schools: counted.schools,
+        total: { schoolAgencyId: '', ...total, currentByKind: [...kinds].sort().map(([kind, count]) => ({ kind, count })) },
+      };
     },
     warningListExport: async (_: unknown, args: { format: 'CSV' | 'JSON' }, ctx: WarningContext) =>
       formatWarningExport(await ctx.warning.reader.exportEntries(), args.format, ctx.principal.agencyId, ctx.clock.now()),
@@ -40,6 +49,8 @@ export const warningResolvers = {
     warningAssessment: (_: unknown, args: Args, ctx: WarningContext) => ctx.warning.reader.assessment(args.id),
   },
   Mutation: {
+    setSpecialAttentionKinds: (_: unknown, args: { kinds: unknown }, ctx: WarningContext) =>
+      ctx.warning.service.setSpecialAttentionKinds(ctx.principal, args.kinds),
     assignCarer: async (_: unknown, args: unknown, ctx: WarningContext) => {
       await ctx.warning.care.assignCarer(ctx.principal, args);
       return true;

@@ -85,6 +85,14 @@ _may_know_resource if {
 	_own_school
 }
 
+# A district's special-attention kinds are configuration its schools and bureau use (no personal data).
+_may_know_resource if {
+	input.action == "warning.read-kinds"
+	_resource.type == "district"
+	_principal.agencyType in {"school", "education-bureau"}
+	_in_principal_district(_resource.districtId)
+}
+
 _may_know_resource if {
 	_resource.type == "screening-import"
 	_is_school_system
@@ -227,6 +235,21 @@ _granted if {
 	input.action == "warning.counters"
 	_resource.type == "district"
 	_is_bureau_analyst
+	_in_principal_district(_resource.districtId)
+}
+
+# R14: the bureau configures the kinds its district tracks; its schools and it read them.
+_granted if {
+	input.action == "warning.configure-kinds"
+	_resource.type == "district"
+	_is_bureau_analyst
+	_in_principal_district(_resource.districtId)
+}
+
+_granted if {
+	input.action == "warning.read-kinds"
+	_resource.type == "district"
+	_principal.agencyType in {"school", "education-bureau"}
 	_in_principal_district(_resource.districtId)
 }
 
