@@ -25,6 +25,7 @@ function toCarer(r: Row): StudentCarer {
 export function createSqlCareStore(client: SqlClient, cipher: DataCipher): CareStore {
   const note = sealedColumn(cipher, 'observations.note');
   const outcome = sealedColumn(cipher, 'care_tasks.outcome');
+  const contactNote = sealedColumn(cipher, 'carer_contacts.note');
   const toTask = (r: Row): CareTask => ({
     id: String(r.id),
     schoolAgencyId: String(r.school_agency_id),
@@ -135,6 +136,45 @@ export function createSqlCareStore(client: SqlClient, cipher: DataCipher): CareS
         [now, limit],
       );
       return rows.map(toTask);
+    },
+    async insertContact(tx, c) {
+      await sqlOf(tx).query(
+        `INSERT INTO carer_contacts (id, school_agency_id, subject_id, carer_user_id, carer_role, kind, at, note, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [c.id, c.schoolAgencyId, c.subjectId, c.carerUserId, c.carerRole, c.kind, c.at, contactNote.seal(c.note), c.recordedAt],
+      );
+    },
+    async coverage(schoolAgencyIds, term, year) {
+      if (schoolAgencyIds.length === 0) return [];
+      // A contact counts for a student only when made by someone assigned to that student in that role.
+      const rows = await client.query(
+        `SELECT s.school AS school_agency_id,
+           (SELECT count(*) FROM subjects WHERE school_agency_id = s.school) AS students,
+           (SELECT count(DISTINCT subject_id) FROM student_carers WHERE school_agency_id = s.school AND role = 'MENTOR') AS with_mentor,
+           (SELECT count(DISTINCT user_id) FROM student_carers WHERE school_agency_id = s.school AND role = 'MENTOR') AS mentors,
+           (SELECT count(DISTINCT c.subject_id) FROM carer_contacts c JOIN student_carers k
+               ON k.subject_id = c.subject_id AND k.user_id = c.carer_user_id AND k.role = 'MENTOR'
+             WHERE c.school_agency_id = s.school AND c.carer_role = 'MENTOR' AND c.kind = 'TALK' AND c.at >= $2 AND c.at < $3) AS talked,
+           (SELECT count(DISTINCT c.subject_id) FROM carer_contacts c JOIN student_carers k
+               ON k.subject_id = c.subject_id AND k.user_id = c.carer_user_id AND k.role = 'MENTOR'
+             WHERE c.school_agency_id = s.school AND c.carer_role = 'MENTOR' AND c.kind = 'HOME_VISIT' AND c.at >= $2 AND c.at < $3) AS mentor_visited,
+           (SELECT count(DISTINCT subject_id) FROM student_carers WHERE school_agency_id = s.school AND role = 'CLASS_TEACHER') AS with_class_teacher,
+           (SELECT count(DISTINCT c.subject_id) FROM carer_contacts c JOIN student_carers k
+               ON k.subject_id = c.subject_id AND k.user_id = c.carer_user_id AND k.role = 'CLASS_TEACHER'
+             WHERE c.school_agency_id = s.school AND c.carer_role = 'CLASS_TEACHER' AND c.kind = 'HOME_VISIT' AND c.at >= $4 AND c.at < $5) AS class_teacher_visited
+         FROM unnest($1::text[]) AS s(school)`,
+        [schoolAgencyIds, term.from, term.to, year.from, year.to],
+      );
+      return rows.map((r) => ({
+        schoolAgencyId: String(r.school_agency_id),
+        students: Number(r.students),
+        studentsWithMentor: Number(r.with_mentor),
+        mentors: Number(r.mentors),
+        talkedThisTerm: Number(r.talked),
+        mentorVisitedThisTerm: Number(r.mentor_visited),
+        studentsWithClassTeacher: Number(r.with_class_teacher),
+        classTeacherVisitedThisYear: Number(r.class_teacher_visited),
+      }));
     },
     async listedAmong(schoolAgencyId, subjectIds, tx) {
       if (subjectIds.length === 0) return new Set();

@@ -11,7 +11,7 @@ import type { UnitOfWork } from '../ports/unit-of-work.js';
 import { identifier, safeText } from '../safe-text.js';
 import { parseInput } from '../validation/parse-input.js';
 import type { CareStore } from './care-store.js';
-import { DEFAULT_CARE_POLICY, OBSERVATION_TRIGGERS, type CarePolicy, type CareTask, type Observation } from './care-task.js';
+import { DEFAULT_CARE_POLICY, OBSERVATION_TRIGGERS, type CarePolicy, type CareTask, type CarerContact, type Observation } from './care-task.js';
 import { CARE_EVENT_TYPES } from './care-events.js';
 import { nextWeeklyMeeting, triggerTasks } from './warning-cadence.js';
 import { careTaskResource } from './warning-resource.js';
@@ -24,6 +24,14 @@ const observationInput = z
     note: safeText({ max: 2000, what: 'note' }),
     observedAt: z.coerce.date().optional().nullable(),
     observerKind: z.enum(['STAFF', 'PEER']).default('STAFF'),
+  })
+  .strict();
+const contactInput = z
+  .object({
+    subjectId: identifier,
+    kind: z.enum(['TALK', 'HOME_CONTACT', 'HOME_VISIT']),
+    note: safeText({ max: 2000, what: 'note' }),
+    at: z.coerce.date().optional().nullable(),
   })
   .strict();
 const completionInput = z.object({ outcome: safeText({ max: 2000, what: 'outcome' }), at: z.coerce.date().optional().nullable() }).strict();
@@ -110,6 +118,39 @@ export function createCareService(deps: {
         await deps.care.insertTasks(tx, tasks);
       });
       return { observation, tasks };
+    },
+
+    /** R12, R31: a mentor or class teacher records a talk, home contact or home visit with one of their students. */
+    async recordContact(principal: Principal | null, rawInput: unknown): Promise<CarerContact> {
+      const input = parseInput(contactInput, rawInput, 'contact');
+      const subject = await deps.directory.findSubject(input.subjectId);
+      const carers = subject ? await deps.care.carersOf([subject.id]) : [];
+      await gateFor().require(
+        principal,
+        'warning.record-contact',
+        { type: 'care-flag', schoolAgencyId: subject?.schoolAgencyId ?? '', carerUserIds: carers.map((c) => c.userId) },
+        input.subjectId,
+        { concealAs: 'subject' },
+      );
+      const mine = carers.filter((c) => c.userId === principal?.userId);
+      const role = mine.find((c) => c.role === (principal?.role === 'class-teacher' ? 'CLASS_TEACHER' : 'MENTOR'))?.role ?? mine[0]?.role;
+      if (!subject || !role) throw new NotFoundError('subject');
+      const now = deps.clock.now();
+      const at = input.at ?? now;
+      if (at.getTime() > now.getTime() + 60_000) throw new BadUserInputError('A contact cannot be in the future.', { field: 'at' });
+      const contact: CarerContact = {
+        id: randomUUID(),
+        schoolAgencyId: subject.schoolAgencyId,
+        subjectId: subject.id,
+        carerUserId: principal?.userId ?? '',
+        carerRole: role,
+        kind: input.kind,
+        at,
+        note: input.note,
+        recordedAt: now,
+      };
+      await deps.uow.withTransaction((tx) => deps.care.insertContact(tx, contact));
+      return contact;
     },
 
     /** The assignee (or the psychology staff) records a visit or meeting as held; a weekly meeting books the next. */

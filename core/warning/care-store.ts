@@ -1,5 +1,5 @@
 import type { Transaction } from '../ports/unit-of-work.js';
-import type { CareTask, CarerRole, Observation, StudentCarer } from './care-task.js';
+import type { CareCoverage, CareTask, CarerContact, CarerRole, Observation, StudentCarer } from './care-task.js';
 
 /** Carers, observations and care tasks (adapters/store/sql-care-store.ts); notes and outcomes sealed at rest. */
 export interface CareStore {
@@ -25,4 +25,7 @@ export interface CareStore {
   markOverdue(tx: Transaction, now: Date, limit: number): Promise<CareTask[]>;
   /** Listed students (open entries) among `subjectIds` at the school. */
   listedAmong(schoolAgencyId: string, subjectIds: readonly string[], tx?: Transaction): Promise<Set<string>>;
+  insertContact(tx: Transaction, contact: CarerContact): Promise<void>;
+  /** Per school: the mentor grid and the cadences' coverage over the given term and school year. */
+  coverage(schoolAgencyIds: readonly string[], term: { from: Date; to: Date }, schoolYear: { from: Date; to: Date }): Promise<CareCoverage[]>;
 }

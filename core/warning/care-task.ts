@@ -58,6 +58,40 @@ export interface CarePolicy {
   listedHomeVisitDays: number;
   /** A trigger's home visit is due this many hours after the observation (R13: at once). */
   triggerVisitHours: number;
+  /** The terms (month-day of each start, the first starting the school year), for the termly and yearly cadences. */
+  termStarts: string[];
 }
 
-export const DEFAULT_CARE_POLICY: CarePolicy = { weeklyMeetingDays: 7, listedHomeVisitDays: 7, triggerVisitHours: 0 };
+export const DEFAULT_CARE_POLICY: CarePolicy = { weeklyMeetingDays: 7, listedHomeVisitDays: 7, triggerVisitHours: 0, termStarts: ['09-01', '02-20'] };
+
+export type ContactKind = 'TALK' | 'HOME_CONTACT' | 'HOME_VISIT';
+
+/** A mentor's or class teacher's talk, home contact or home visit with one of their students (R12, R31). */
+export interface CarerContact {
+  id: string;
+  schoolAgencyId: string;
+  subjectId: string;
+  carerUserId: string;
+  carerRole: CarerRole;
+  kind: ContactKind;
+  at: Date;
+  /** Sealed at rest. */
+  note: string;
+  recordedAt: Date;
+}
+
+/** A school's mentor grid and the coverage of its routine cadences, as the bureaus report it (R11, R12, R31). */
+export interface CareCoverage {
+  schoolAgencyId: string;
+  /** Students enrolled. */
+  students: number;
+  studentsWithMentor: number;
+  mentors: number;
+  /** Students with a mentor who had a mentor's talk this term. */
+  talkedThisTerm: number;
+  /** Students with a mentor who had a mentor's home visit this term. */
+  mentorVisitedThisTerm: number;
+  studentsWithClassTeacher: number;
+  /** Students with a class teacher who had the class teacher's home visit this school year. */
+  classTeacherVisitedThisYear: number;
+}

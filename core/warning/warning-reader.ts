@@ -14,10 +14,13 @@ import type { SpecialAttentionKind } from './special-attention.js';
 import { assessmentResource, careTaskResource, warningResource } from './warning-resource.js';
 import type { ScreeningResult, ScreeningStore } from './screening-store.js';
 import type { CareStore } from './care-store.js';
-import type { CareTask } from './care-task.js';
+import type { CareCoverage, CareTask } from './care-task.js';
+import { schoolYearOf, termOf, type SchoolCalendar } from './school-calendar.js';
 import { decodeIdCursor, encodeIdCursor, pageArgs } from '../paging/page-cursor.js';
 import { z } from 'zod';
 import type { WarningStore } from './warning-store.js';
+
+type Period = { from: Date; to: Date };
 
 export type DisclosedWarning = Partial<WarningEntry> & { id: string };
 export type DisclosedAssessment = Partial<WarningAssessment> & { id: string };
@@ -177,6 +180,25 @@ export function createWarningReader(options: {
           ...(counted.get(s.id) ?? emptyWarningCounts(s.id)),
           currentByKind: byKind.filter((k) => k.schoolAgencyId === s.id).map(({ kind, count }) => ({ kind, count })),
         })),
+      };
+    },
+
+    /** The district's mentor grid and routine cadences, school by school, for the term and school year of `at` (R11, R12, R31). */
+    async districtCareCoverage(at: Date, calendar: SchoolCalendar): Promise<{ districtId: string; term: Period; schoolYear: Period; schools: CareCoverage[] }> {
+      const districtId = principal?.districtId ?? '';
+      await gate.require(principal, 'warning.coverage', { type: 'district', districtId }, districtId || null);
+      const schools = (await options.directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId === districtId);
+      const term = termOf(at, calendar);
+      const schoolYear = schoolYearOf(at, calendar);
+      return {
+        districtId,
+        term,
+        schoolYear,
+        schools: await options.care.coverage(
+          schools.map((s) => s.id),
+          term,
+          schoolYear,
+        ),
       };
     },
 

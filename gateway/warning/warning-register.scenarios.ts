@@ -718,6 +718,64 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         expect(row).toContain(",'-2-1,");
       });
 
+      it('counts the mentor grid and the termly and yearly cadences for the bureau, by who was assigned and when', async () => {
+        const coverageQuery =
+          '{ districtCareCoverage { term { from to } schools { school { id } students studentsWithMentor mentors talkedThisTerm mentorVisitedThisTerm studentsWithClassTeacher classTeacherVisitedThisYear } } }';
+        type Coverage = { term: { from: string }; schools: Array<Record<string, number> & { school: { id: string } }> };
+        const east = async () => {
+          const c = (await gql<{ districtCareCoverage: Coverage }>(hub.fetch, bureau, coverageQuery)).data!.districtCareCoverage;
+          return { term: c.term, counts: c.schools.find((s) => s.school.id === 'school-east')! };
+        };
+        const before = await east();
+        const zhou = await tokenFor(hub.keyRing, 'school-east', 'mentor', { userId: 'mentor-zhou', clock });
+        const wu = await tokenFor(hub.keyRing, 'school-east', 'class-teacher', { userId: 'ct-wu', clock });
+        const [a, b] = [await student(), await student()];
+        for (const s of [a, b]) await assign(s, 'mentor-zhou', 'MENTOR');
+        await assign(a, 'ct-wu', 'CLASS_TEACHER');
+        const contact = (token: string, subjectId: string, kind: string, at?: string) =>
+          gql(
+            hub.fetch,
+            token,
+            'mutation($s: ID!, $k: ContactKind!, $at: DateTime) { recordCarerContact(subjectId: $s, kind: $k, note: "Talked after class.", at: $at) }',
+            {
+              s: subjectId,
+              k: kind,
+              at: at ?? null,
+            },
+          );
+        expect((await contact(zhou, a, 'TALK')).errors).toBeUndefined();
+        expect((await contact(zhou, a, 'HOME_VISIT')).errors).toBeUndefined();
+        // Last term's talk with b counts for last term, not this one.
+        const lastTerm = new Date(new Date(before.term.from).getTime() - 10 * DAY).toISOString();
+        expect((await contact(zhou, b, 'TALK', lastTerm)).errors).toBeUndefined();
+        expect((await contact(wu, a, 'HOME_VISIT')).errors).toBeUndefined();
+        // Not assigned to b: the class teacher learns nothing of b, and nothing is counted.
+        expect(errorCode(await contact(wu, b, 'HOME_VISIT'))).toBe('NOT_FOUND');
+        expect(errorCode(await contact(zhou, a, 'TALK', new Date(clock.now().getTime() + 2 * DAY).toISOString()))).toBe('BAD_USER_INPUT');
+        const after = await east();
+        const delta = (k: string) => after.counts[k]! - before.counts[k]!;
+        expect(
+          [
+            'students',
+            'studentsWithMentor',
+            'mentors',
+            'talkedThisTerm',
+            'mentorVisitedThisTerm',
+            'studentsWithClassTeacher',
+            'classTeacherVisitedThisYear',
+          ].map((k) => [k, delta(k)]),
+        ).toEqual([
+          ['students', 2],
+          ['studentsWithMentor', 2],
+          ['mentors', 1],
+          ['talkedThisTerm', 1],
+          ['mentorVisitedThisTerm', 1],
+          ['studentsWithClassTeacher', 1],
+          ['classTeacherVisitedThisYear', 1],
+        ]);
+        expect(errorCode(await gql(hub.fetch, teacher, coverageQuery))).toBe('NOT_FOUND');
+      });
+
       it('shows a mentor the handle-with-care flag of their own students only, and nothing of why', async () => {
         const subjectId = await student();
         expect((await assign(subjectId, 'mentor-wang', 'MENTOR')).data!.assignCarer).toBe(true);

@@ -1,6 +1,7 @@
 import type { DisclosedWarning, WarningReader } from '../../core/warning/warning-reader.js';
 import type { WarningService } from '../../core/warning/warning-service.js';
 import type { CareService } from '../../core/warning/care-service.js';
+import type { CareCoverage } from '../../core/warning/care-task.js';
 import { availableWarningActions } from '../../core/warning/warning-state-machine.js';
 import type { GatewayContext } from '../context.js';
 import { formatWarningExport } from './warning-export.js';
@@ -23,6 +24,8 @@ function step(toCommand: (args: Args) => Record<string, unknown>) {
 
 export const warningResolvers = {
   Query: {
+    districtCareCoverage: (_: unknown, args: { at?: Date | null }, ctx: WarningContext) =>
+      ctx.warning.reader.districtCareCoverage(args.at ?? ctx.clock.now(), { termStarts: ctx.warning.care.policy.termStarts }),
     specialAttentionKinds: (_: unknown, _args: unknown, ctx: WarningContext) => ctx.warning.reader.specialAttentionKinds(),
     myStudents: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.myStudents(args),
     careTasks: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.careTasks(args),
@@ -49,6 +52,10 @@ export const warningResolvers = {
     warningAssessment: (_: unknown, args: Args, ctx: WarningContext) => ctx.warning.reader.assessment(args.id),
   },
   Mutation: {
+    recordCarerContact: async (_: unknown, args: unknown, ctx: WarningContext) => {
+      await ctx.warning.care.recordContact(ctx.principal, args);
+      return true;
+    },
     setSpecialAttentionKinds: (_: unknown, args: { kinds: unknown }, ctx: WarningContext) =>
       ctx.warning.service.setSpecialAttentionKinds(ctx.principal, args.kinds),
     assignCarer: async (_: unknown, args: unknown, ctx: WarningContext) => {
@@ -89,6 +96,11 @@ export const warningResolvers = {
       await ctx.warning.service.recordGuardianNotice(ctx.principal, args.id, args.notice);
       return ctx.warning.reader.warning(args.id);
     },
+  },
+  SchoolCareCoverage: {
+    school: (c: CareCoverage, _: unknown, ctx: WarningContext) => ctx.directory.find(c.schoolAgencyId),
+    studentsPerMentor: (c: CareCoverage) => (c.mentors === 0 ? 0 : c.studentsWithMentor / c.mentors),
+    classTeacherVisitCoverage: (c: CareCoverage) => (c.studentsWithClassTeacher === 0 ? 1 : c.classTeacherVisitedThisYear / c.studentsWithClassTeacher),
   },
   SchoolWarningCounters: {
     school: (counts: WarningCounts, _: unknown, ctx: WarningContext) => (counts.schoolAgencyId ? ctx.directory.find(counts.schoolAgencyId) : null),

@@ -230,6 +230,22 @@ _granted if {
 	_own_school
 }
 
+# R12, R31: a mentor or class teacher records talks, contacts and visits with the students assigned to them.
+_granted if {
+	input.action == "warning.record-contact"
+	_resource.type == "care-flag"
+	_is_carer_of_resource
+	_own_school
+}
+
+# R11, R12, R31: the district bureau reads its schools' mentor grid and cadence coverage (counts only).
+_granted if {
+	input.action == "warning.coverage"
+	_resource.type == "district"
+	_is_bureau_analyst
+	_in_principal_district(_resource.districtId)
+}
+
 # R74: the district bureau reads its schools' warning counters, never an entry.
 _granted if {
 	input.action == "warning.counters"
