@@ -628,6 +628,32 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         }
       });
 
+      it("refuses the import door to cross-site content types, people's tokens and hostile files, and never fails with a 5xx", async () => {
+        const [s] = await enrolNumbered(1);
+        const csv = `student_number,scale,score,taken_on,assessor\n${s!.number},PHQ-9,5,2026-09-15,t1`;
+        // The types a browser may send cross-site without a preflight: none of them opens the door.
+        for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])
+          expect((await upload('school-east', csv, { type })).status).toBe(415);
+        // A person's token (even the school's psychology teacher) is not the school system's credential.
+        expect((await upload('school-east', csv, { key: teacher })).status).toBe(401);
+        expect((await upload('school-east', csv, { key: 'Basic c2Nob29sOmVhc3Q=' })).status).toBe(401);
+        const hostile: Array<[string, BodyInit]> = [
+          ['binary', new Uint8Array(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256))],
+          ['a header of ten thousand columns', Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',')],
+          ['a NUL in a cell', `student_number,scale,score,taken_on,assessor\n${s!.number}\u0000,PHQ-9,5,2026-09-15,t1`],
+          ['a formula in a cell', `student_number,scale,score,taken_on,assessor\n=HYPERLINK("x"),PHQ-9,5,2026-09-15,t1`],
+          ['invalid UTF-8', new Uint8Array([...Buffer.from('student_number,scale,score,taken_on,assessor\n'), 0xff, 0xfe, 0x2c, 0x0a])],
+        ];
+        for (const [what, body] of hostile) {
+          const res = await upload('school-east', body);
+          expect(res.status, what).toBeLessThan(500);
+          const answer = (await res.json()) as { error?: { code: string }; accepted?: number };
+          expect(answer.error?.code === 'BAD_USER_INPUT' || answer.accepted === 0, what).toBe(true);
+        }
+        // Nothing hostile reached the student's record.
+        expect((await results(teacher, s!.id)).data!.screeningResults).toEqual([]);
+      });
+
       it("refuses an import without credentials, with another agency's key, of the wrong type, too large, or without its header", async () => {
         const csv = 'student_number,scale,score,taken_on,assessor\nE-1,PHQ-9,5,2026-09-15,t1';
         expect((await upload('school-east', csv, { key: null })).status).toBe(401);
