@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { serve } from '@hono/node-server';
@@ -15,6 +14,7 @@ import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startPostgresServer, type PostgresServer } from '../test/harness/postgres-server.js';
 import { gql, tokenFor, type GqlResult } from '../test/support/hub-client.js';
 import { growTo, positionAt, QUERIED_SCHOOL, seedTemplates, visibleCount } from './list-scale-seed.js';
+import { describeMachine } from './machine.js';
 import { summarise } from './stats.js';
 
 /**
@@ -353,17 +353,9 @@ const stores = [];
 for (const store of STORES) stores.push(await benchStore(store));
 const totalSeconds = (performance.now() - started) / 1000;
 
-const cpus = os.cpus();
 const results = {
   measuredAt: new Date().toISOString(),
-  machine: {
-    node: process.version,
-    platform: `${process.platform}/${process.arch}`,
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memoryGb: os.totalmem() / 2 ** 30,
-    exposeGc: Boolean(gc),
-  },
+  machine: describeMachine(Boolean(gc)),
   settings: {
     sizes: SIZES,
     samples: SAMPLES,

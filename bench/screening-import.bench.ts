@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { describeMachine } from './machine.js';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../adapters/logging/create-logger.js';
@@ -273,17 +273,9 @@ try {
     firstAppliedAll: first.reports.applied === GOOD_ROWS && first.reports.count === first.answer.batches,
     againAppliedNothing: again.reports.applied === 0 && again.reports.unchanged === GOOD_ROWS,
   };
-  const cpus = os.cpus();
   results = {
     measuredAt: new Date().toISOString(),
-    machine: {
-      node: process.version,
-      platform: `${process.platform}/${process.arch}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      memoryGb: os.totalmem() / 2 ** 30,
-      exposeGc: Boolean(gc),
-    },
+    machine: describeMachine(Boolean(gc)),
     settings: {
       students: STUDENTS,
       scales: SCALES,

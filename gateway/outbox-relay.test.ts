@@ -10,27 +10,12 @@ import type { EventDraft } from '../core/ports/event-draft.js';
 import type { Principal } from '../core/ports/policy-engine.js';
 import type { Transaction } from '../core/ports/unit-of-work.js';
 import { REFERRAL_EVENT_TYPES } from '../core/referral/referral-events.js';
+import { referralInput } from '../test/support/referral-fixtures.js';
 import { createReferralServiceKit, type ReferralServiceKit } from '../test/support/referral-service-kit.js';
 import { createOutboxRelay } from './outbox-relay.js';
 
 const teacher: Principal = { agencyId: 'school-east', agencyType: 'school', role: 'psychology-teacher', userId: 'teacher-1', districtId: 'haishu' };
 const liaison: Principal = { agencyId: 'hospital-kangning', agencyType: 'hospital', role: 'hospital-liaison', userId: 'dr-lin' };
-
-const referralInput = (subjectId: string) => ({
-  subjectId,
-  hospitalAgencyId: 'hospital-kangning',
-  reason: 'Self-harm disclosed.',
-  assessment: {
-    category: 3,
-    scales: [{ scale: 'PHQ-9', score: 22 }],
-    interviewSummary: 'Plan disclosed.',
-    familyContact: 'Mother agrees.',
-    exceedsSchoolCapacity: true,
-    assessedBy: 'chair',
-    assessedAt: '2026-11-20T09:00:00Z',
-  },
-  guardianNotice: { givenAt: '2026-11-21T09:00:00Z', channel: 'IN_PERSON', givenBy: 'teacher-1' },
-});
 
 describe('the outbox relay', () => {
   let kit: ReferralServiceKit;
@@ -89,7 +74,7 @@ describe('the outbox relay', () => {
 
   it('signs what a change queued only after its transaction committed, and publishes it verifiable by every agency', async () => {
     const sentAt = kit.clock.now();
-    const referral = await kit.service.createReferral(teacher, referralInput(await kit.newSubject()));
+    const referral = await kit.service.createReferral(teacher, referralInput({ subjectId: await kit.newSubject() }));
     await kit.service.act(liaison, referral.id, { action: 'ACCEPT' });
     // The relay runs later than the change: the event keeps the time of the change, not of its signing.
     kit.clock.advance(60_000);

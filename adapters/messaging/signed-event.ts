@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { InvalidSignatureError, MalformedEventError, WrongSignerError } from '../../core/errors.js';
 import { EVENT_DATA_SCHEMAS, isEventType, type EventType } from '../../core/messages/event-types.js';
 import type { OutgoingMessage } from '../../core/ports/event-bus.js';
+import type { EventDraft } from '../../core/ports/event-draft.js';
 import type { AgencyDirectory, AgencySigner } from '../../core/ports/keys.js';
 import { verifyAgencyJws } from '../crypto/agency-keys.js';
 
@@ -51,17 +52,13 @@ const signedPayloadSchema = z
   .strict();
 
 /** Builds and signs an event; the result is ready for `EventBus.publish`, keyed by the event's subject. */
-export async function createSignedEvent(options: {
-  signer: AgencySigner;
-  type: EventType;
-  subject: string;
-  /** The one agency this event is for; its connector (or the hub) refuses it anywhere else. */
-  recipient: string;
-  data: unknown;
-  time: Date;
-  correlationId?: string;
-  id?: string;
-}): Promise<OutgoingMessage & { id: string }> {
+export async function createSignedEvent(
+  options: Omit<EventDraft, 'id'> & {
+    signer: AgencySigner;
+    /** Generated when omitted. */
+    id?: string;
+  },
+): Promise<OutgoingMessage & { id: string }> {
   const attributes = {
     specversion: '1.0' as const,
     id: options.id ?? randomUUID(),

@@ -4,12 +4,9 @@ import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
 import { runnerFor, sqlOf } from './sql-unit-of-work.js';
+import { asDate, optDate, optText } from './sql-values.js';
 
 type Row = Record<string, unknown>;
-
-const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
-const optDate = (v: unknown): Date | null => (v === null || v === undefined ? null : asDate(v));
-const optText = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 function toCarer(r: Row): StudentCarer {
   return {

@@ -2,10 +2,9 @@ import type { CounsellingSlot } from '../../core/referral/counselling-slot.js';
 import type { CounsellingSlotStore } from '../../core/referral/counselling-slot-store.js';
 import type { SqlClient } from './sql-client.js';
 import { sqlOf } from './sql-unit-of-work.js';
+import { asDate } from './sql-values.js';
 
 const COLUMNS = 'id, provider_agency_id, starts_at, ends_at, location, booked_referral_id, created_at, created_by';
-
-const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 
 function slotOf(row: Record<string, unknown>): CounsellingSlot {
   return {

@@ -4,6 +4,7 @@ import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
 import { sqlOf } from './sql-unit-of-work.js';
+import { asDate } from './sql-values.js';
 
 const keyOf = (r: { subjectId: string; scale: string; takenOn: string }) => `${r.subjectId}\u0000${r.scale}\u0000${r.takenOn}`;
 const dayOf = (v: unknown): string => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
@@ -66,7 +67,7 @@ export function createSqlScreeningStore(client: SqlClient, cipher: DataCipher): 
         score: Number(score.open(r.score)),
         assessor: String(r.assessor),
         importId: String(r.import_id),
-        recordedAt: r.recorded_at instanceof Date ? r.recorded_at : new Date(String(r.recorded_at)),
+        recordedAt: asDate(r.recorded_at),
       }));
     },
   };

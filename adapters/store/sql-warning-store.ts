@@ -6,11 +6,9 @@ import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn, sealedJsonColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
 import { sqlOf } from './sql-unit-of-work.js';
+import { asDate, optDate } from './sql-values.js';
 
 type Row = Record<string, unknown>;
-
-const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
-const optDate = (v: unknown): Date | null => (v === null || v === undefined ? null : asDate(v));
 
 function columnsFor(cipher: DataCipher) {
   return {

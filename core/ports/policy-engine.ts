@@ -23,6 +23,11 @@ export interface Principal {
 export type PolicyAction =
   'subject.list' | 'subject.read' | 'referral.list' | 'referral.create' | 'referral.read' | 'referral.counters' | `referral.${string}` | `warning.${string}`;
 
+/** A state-machine action as the policy names it: `ADOPT_PLAN` of `warning` → `warning.adopt-plan`. */
+export function policyActionOf<C extends 'referral' | 'warning'>(capability: C, action: string): `${C}.${string}` {
+  return `${capability}.${action.toLowerCase().replaceAll('_', '-')}`;
+}
+
 /** Why data is processed (PIPL Art. 6): the green-channel referral, or the school's warning list (statutory duty). */
 export type PolicyPurpose = 'referral' | 'warning';
 

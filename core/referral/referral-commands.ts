@@ -1,3 +1,4 @@
+import { policyActionOf } from '../ports/policy-engine.js';
 import { z } from 'zod';
 import { identifier, safeText } from '../safe-text.js';
 import { codedConcept, REFERRAL_CHANNELS, RETURN_RECOMMENDATIONS, RISK_LEVELS } from './referral-events.js';
@@ -111,5 +112,5 @@ export type ReferralCommandInput = z.input<typeof referralCommand>;
 
 /** `RECORD_NO_SHOW` → `referral.record-no-show`: the policy action of a transition. */
 export function transitionPolicyAction(action: ReferralCommand['action']): `referral.${string}` {
-  return `referral.${action.toLowerCase().replaceAll('_', '-')}`;
+  return policyActionOf('referral', action);
 }

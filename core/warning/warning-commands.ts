@@ -1,3 +1,4 @@
+import { policyActionOf } from '../ports/policy-engine.js';
 import { z } from 'zod';
 import { pageArgs } from '../paging/page-cursor.js';
 import { identifier, safeText } from '../safe-text.js';
@@ -61,5 +62,5 @@ export const assessmentListArgs = z.object({ ...pageArgs, state: z.enum(ASSESSME
 
 /** `ADOPT_PLAN` → `warning.adopt-plan`: the policy action of a step. */
 export function warningPolicyAction(action: string): `warning.${string}` {
-  return `warning.${action.toLowerCase().replace(/_/g, '-')}`;
+  return policyActionOf('warning', action);
 }

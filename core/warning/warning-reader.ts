@@ -5,7 +5,7 @@ import { BadUserInputError, NotFoundError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../paging/page-cursor.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
-import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
+import type { PolicyAction, PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
 import { parseInput } from '../validation/parse-input.js';
 import { assessmentListArgs, warningListArgs } from './warning-commands.js';
 import type { WarningAssessment, WarningEntry } from './warning-entry.js';
@@ -59,22 +59,40 @@ export function createWarningReader(options: {
   // A principal sees at most its own agency's list; the policy decides each entry on it.
   const ownSchool = principal?.agencyId ?? '';
 
+  /**
+   * One decision per object of a page, audited in one write: the objects as the caller may see them (and as `keep`
+   * still wants them), and the cursor after the last object read.
+   */
+  async function shownPage<T extends { id: string }>(
+    page: { items: T[]; hasMore: boolean },
+    action: PolicyAction,
+    resourceOf: (item: T) => PolicyResource | Promise<PolicyResource>,
+    sortedBy: (item: T) => Date,
+    keep: (shown: Partial<T> & { id: string }) => boolean = () => true,
+  ): Promise<Page<Partial<T> & { id: string }>> {
+    const resources = await Promise.all(page.items.map(async (item) => resourceOf(item)));
+    const decisions = await gate.decideEach(
+      principal,
+      action,
+      page.items.map((item, i) => ({ resource: resources[i]!, resourceId: item.id })),
+    );
+    const last = page.items.at(-1);
+    return {
+      items: page.items.map((item, i) => shownAs(item, decisions[i])).filter((x): x is Partial<T> & { id: string } => x !== null && keep(x)),
+      endCursor: last ? encodeCursor({ at: sortedBy(last), id: last.id }) : null,
+      hasMore: page.hasMore,
+    };
+  }
+
+  const entryResource = (e: WarningEntry) => warningResource(e, options.directory);
+
   /** Every entry of the caller's school as the caller may see it, page by page: the list a school exports. */
   async function allVisibleEntries(): Promise<DisclosedWarning[]> {
     const out: DisclosedWarning[] = [];
     let after: { at: Date; id: string } | undefined;
     for (;;) {
       const page = await warnings.listEntries(ownSchool, { first: 100, ...(after ? { after } : {}) });
-      const resources = await Promise.all(page.items.map((e) => warningResource(e, options.directory)));
-      const decisions = await gate.decideEach(
-        principal,
-        'warning.read',
-        page.items.map((e, i) => ({ resource: resources[i]!, resourceId: e.id })),
-      );
-      page.items.forEach((e, i) => {
-        const shown = shownAs(e, decisions[i]);
-        if (shown) out.push(shown);
-      });
+      out.push(...(await shownPage(page, 'warning.read', entryResource, (e) => e.raisedAt)).items);
       const last = page.items.at(-1);
       if (!page.hasMore || !last) return out;
       after = { at: last.raisedAt, id: last.id };
@@ -142,17 +160,7 @@ export function createWarningReader(options: {
         ...(schoolWide.allow ? {} : { assigneeUserId: principal?.userId ?? '' }),
         ...(args.openOnly ? { openOnly: true } : {}),
       });
-      const decisions = await gate.decideEach(
-        principal,
-        'warning.read-task',
-        page.items.map((t) => ({ resource: careTaskResource(t), resourceId: t.id })),
-      );
-      const last = page.items.at(-1);
-      return {
-        items: page.items.map((t, i) => shownAs(t, decisions[i])).filter((t): t is Partial<CareTask> & { id: string } => t !== null),
-        endCursor: last ? encodeCursor({ at: last.dueAt, id: last.id }) : null,
-        hasMore: page.hasMore,
-      };
+      return shownPage(page, 'warning.read-task', careTaskResource, (t) => t.dueAt);
     },
 
     /** The bureau's warning counters for the schools of its district over [from, to). */
@@ -263,19 +271,14 @@ export function createWarningReader(options: {
         ...(args.after ? { after: decodeCursor(args.after) } : {}),
         ...(args.state ? { state: args.state } : {}),
       });
-      const resources = await Promise.all(page.items.map((e) => warningResource(e, options.directory)));
-      const decisions = await gate.decideEach(
-        principal,
+      // A state filter matches only a state the caller is shown.
+      return shownPage(
+        page,
         'warning.read',
-        page.items.map((e, i) => ({ resource: resources[i]!, resourceId: e.id })),
+        entryResource,
+        (e) => e.raisedAt,
+        (e) => !args.state || e.state === args.state,
       );
-      const last = page.items.at(-1);
-      return {
-        // A state filter matches only a state the caller is shown.
-        items: page.items.map((e, i) => shownAs(e, decisions[i])).filter((e): e is DisclosedWarning => e !== null && (!args.state || e.state === args.state)),
-        endCursor: last ? encodeCursor({ at: last.raisedAt, id: last.id }) : null,
-        hasMore: page.hasMore,
-      };
     },
 
     async assessment(id: string): Promise<DisclosedAssessment> {
@@ -308,20 +311,14 @@ export function createWarningReader(options: {
         ...(args.after ? { after: decodeCursor(args.after) } : {}),
         ...(schoolWide.allow ? (args.state ? { state: args.state } : {}) : { proposedBy: principal?.userId ?? '' }),
       });
-      const decisions = await gate.decideEach(
-        principal,
+      // A state filter matches only a state the caller is shown: a proposer never learns the outcome from it.
+      return shownPage(
+        page,
         'warning.read-assessment',
-        page.items.map((a) => ({ resource: assessmentResource(a), resourceId: a.id })),
+        assessmentResource,
+        (a) => a.proposedAt,
+        (a) => !args.state || a.state === args.state,
       );
-      const last = page.items.at(-1);
-      return {
-        // A state filter matches only a state the caller is shown: a proposer never learns the outcome from it.
-        items: page.items
-          .map((a, i) => shownAs(a, decisions[i]))
-          .filter((a): a is DisclosedAssessment => a !== null && (!args.state || a.state === args.state)),
-        endCursor: last ? encodeCursor({ at: last.proposedAt, id: last.id }) : null,
-        hasMore: page.hasMore,
-      };
     },
   };
 }
