@@ -12,4 +12,5 @@ command -v go >/dev/null || { echo "Go is needed to build opa ${OPA_VERSION} (go
 mkdir -p .cache/bin
 echo "building opa ${OPA_VERSION} with go install (first run only, a few minutes)..." >&2
 GOBIN="$PWD/.cache/bin" GOFLAGS=-mod=mod go install "github.com/open-policy-agent/opa@${OPA_VERSION}"
-"$BIN" version | head -1 >&2
+# sed reads to the end: `head -1` closing the pipe early made the build fail with SIGPIPE (141) under pipefail.
+"$BIN" version | sed -n 1p >&2

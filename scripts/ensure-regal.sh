@@ -35,4 +35,5 @@ echo "building regal ${REGAL_VERSION} with go build (first run only, about a min
   }
 )
 mv "$BIN.tmp" "$BIN"
-"$BIN" version | head -1 >&2
+# sed reads to the end: `head -1` closing the pipe early made the build fail with SIGPIPE (141) under pipefail.
+"$BIN" version | sed -n 1p >&2
