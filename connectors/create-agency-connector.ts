@@ -38,7 +38,7 @@ export async function createAgencyConnector(
     case 'school':
       return createSchoolConnector({ ...base, signer: await keyRing.signer(agency.id) });
     case 'public-safety':
-      return createPublicSafetyConnector(base);
+      return createPublicSafetyConnector({ ...base, signer: await keyRing.signer(agency.id) });
     default:
       throw new Error(`No connector exists for agencies of type ${agency.type}.`);
   }

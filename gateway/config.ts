@@ -11,6 +11,7 @@ const envSchema = z.object({
   KEYS_DIR: z.string().optional(),
   AGENCY_DIRECTORY: z.string().optional(),
   DATA_KEYS: z.string().optional(),
+  PSEUDONYM_KEYS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_USERNAME: z.string().optional(),
@@ -34,6 +35,14 @@ const envSchema = z.object({
   FOLLOW_UP_EVERY_DAYS_IN_TREATMENT: z.coerce.number().positive().default(14),
   FOLLOW_UP_EVERY_DAYS_AFTER_RETURN: z.coerce.number().positive().default(7),
   FOLLOW_UP_WEEKS_AFTER_RETURN: z.coerce.number().positive().default(4),
+  // Police signals (README "Signals from public safety"): acknowledgement deadlines by severity, the window in
+  // which signals about one child form one episode, how long a signal is kept, how long it flags the child.
+  SIGNAL_ACK_HOURS_CRITICAL: z.coerce.number().positive().default(1),
+  SIGNAL_ACK_HOURS_HIGH: z.coerce.number().positive().default(24),
+  SIGNAL_ACK_HOURS_OTHER: z.coerce.number().positive().default(72),
+  SIGNAL_EPISODE_DAYS: z.coerce.number().positive().default(14),
+  SIGNAL_FLAG_DAYS: z.coerce.number().positive().default(30),
+  SIGNAL_RETENTION_DAYS: z.coerce.number().positive().default(365),
   DEADLINE_CHECK_SECONDS: z.coerce.number().int().min(0).default(60),
   // A standalone hospital connector's push to the hospital's FHIR endpoint; the authorization value is a secret.
   FHIR_PUSH_URL: z.string().optional(),
@@ -82,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     keysDir: e.KEYS_DIR ?? join(e.DATA_DIR, 'keys'),
     agencyDirectory: e.AGENCY_DIRECTORY,
     dataKeys: e.DATA_KEYS,
+    pseudonymKeys: e.PSEUDONYM_KEYS,
     databaseUrl: e.DATABASE_URL,
     kafkaBrokers,
     kafkaSasl:
@@ -107,6 +117,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       followUpAfterReturnForMs: e.FOLLOW_UP_WEEKS_AFTER_RETURN * 7 * DAY_MS,
     },
     deadlineCheckIntervalMs: e.DEADLINE_CHECK_SECONDS * 1000,
+    signalPolicy: {
+      acknowledgeWithinMs: {
+        CRITICAL: e.SIGNAL_ACK_HOURS_CRITICAL * 3600_000,
+        HIGH: e.SIGNAL_ACK_HOURS_HIGH * 3600_000,
+        MEDIUM: e.SIGNAL_ACK_HOURS_OTHER * 3600_000,
+        LOW: e.SIGNAL_ACK_HOURS_OTHER * 3600_000,
+      },
+      episodeWindowMs: e.SIGNAL_EPISODE_DAYS * DAY_MS,
+      flagForMs: e.SIGNAL_FLAG_DAYS * DAY_MS,
+      retentionMs: e.SIGNAL_RETENTION_DAYS * DAY_MS,
+    },
     /** A standalone connector's push target (FHIR_PUSH_URL, FHIR_PUSH_AUTHORIZATION). */
     fhirPush,
     /** The embedded hub's push targets by agency id (FHIR_PUSH_TARGETS). */

@@ -28,6 +28,14 @@ import { createSqlReferralStore } from '../adapters/store/sql-referral-store.js'
 import { createSqlWarningStore } from '../adapters/store/sql-warning-store.js';
 import { createSqlScreeningStore } from '../adapters/store/sql-screening-store.js';
 import { createSqlCareStore } from '../adapters/store/sql-care-store.js';
+import { createSqlEnrolmentStore } from '../adapters/store/sql-enrolment-store.js';
+import { createSqlSignalStore } from '../adapters/store/sql-signal-store.js';
+import { createEphemeralPseudonymiser, loadOrCreateDevelopmentPseudonymKeys } from '../adapters/crypto/identity-pseudonymiser.js';
+import type { IdentityPseudonymiser } from '../core/ports/identity-linkage.js';
+import type { SignalPolicy } from '../core/signal/signal.js';
+import type { SignalService } from '../core/signal/signal-service.js';
+import { createSignalModule } from './signal/signal-module.js';
+import { createEnrolmentModule } from './enrolment/enrolment-module.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
@@ -71,6 +79,8 @@ export interface HubOptions {
   agencies?: AgencyRecord[];
   /** Seals sensitive text at rest; defaults to development keys in `keysDir`, or a key in memory. */
   cipher?: DataCipher;
+  /** Turns resident identity numbers into pseudonyms; defaults to development keys in `keysDir`, or a key in memory. */
+  pseudonymiser?: IdentityPseudonymiser;
   /** Development: GraphiQL and introspection on, invented students seeded. Default true; production passes false. */
   development?: boolean;
   seed?: boolean;
@@ -108,6 +118,8 @@ export interface HubOptions {
   deadlines?: Partial<DeadlinePolicy>;
   /** The warning register's cadences (defaults: README "Care tasks and cadences"). */
   carePolicy?: Partial<CarePolicy>;
+  /** Police signals: acknowledgement deadlines, episode window, flag and retention (defaults: README "Signals from public safety"). */
+  signalPolicy?: Partial<SignalPolicy>;
   /** How often the deadline and care-task watches run; 0 disables the timers (tests call them on simulated time). */
   deadlineCheckIntervalMs?: number;
 }
@@ -124,8 +136,10 @@ export interface Hub {
   referrals: ReferralService;
   /** The warning register's care tasks (for tests and the overdue watch on simulated time). */
   care: CareService;
+  /** Police signals (for tests and the deadline watch on simulated time). */
+  signals: SignalService;
   /** Runs retention once: the bus log, acknowledged inbox items, remembered event ids. */
-  purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number; auditArchived: number }>;
+  purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number; auditArchived: number; signals: number }>;
   stop(): Promise<void>;
 }
 
@@ -149,6 +163,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   await migrate(sql, 'hub');
   await migrate(sql, 'referral');
   await migrate(sql, 'warning');
+  await migrate(sql, 'signal');
   await migrate(sql, 'events');
   if (embeddedBus) await migrate(sql, 'bus');
   if (embedConnectors) await migrate(sql, 'connector');
@@ -210,6 +225,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     onOutgoing: relay.nudge,
   });
   // One line per capability: its schema module, resolvers, request context and consumers.
+  const signals = createSqlSignalStore(sql, cipher);
   const warning = createWarningModule({
     uow,
     store: createSqlWarningStore(sql, cipher),
@@ -217,6 +233,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     care: createSqlCareStore(sql, cipher),
     carePolicy: options.carePolicy,
     careCheckEveryMs: options.deadlineCheckIntervalMs,
+    // A police signal routed to the school flags the child for their carers like a listed entry does (R22).
+    alsoFlagged: (school, ids) => signals.flaggedAmong(school, ids, new Date(clock.now().getTime() - signal.service.policy.flagForMs)),
     logger,
     directory,
     audit,
@@ -224,7 +242,38 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     clock,
     onOutgoing: relay.nudge,
   });
-  const modules = [referral, warning, createSubjectModule({ directory, audit, policy, clock })];
+  const pseudonymiser =
+    options.pseudonymiser ?? (options.keysDir ? await loadOrCreateDevelopmentPseudonymKeys(options.keysDir) : createEphemeralPseudonymiser());
+  const opener = await keyRing.opener(HUB_AGENCY_ID);
+  const enrolments = createSqlEnrolmentStore(sql);
+  const signal = createSignalModule({
+    uow,
+    store: signals,
+    enrolments,
+    directory,
+    opener,
+    pseudonymiser,
+    audit,
+    policy,
+    clock,
+    logger,
+    signalPolicy: options.signalPolicy,
+    checkEveryMs: options.deadlineCheckIntervalMs,
+    onOutgoing: relay.nudge,
+  });
+  const enrolment = createEnrolmentModule({
+    uow,
+    store: enrolments,
+    directory,
+    opener,
+    pseudonymiser,
+    audit,
+    policy,
+    clock,
+    onOutgoing: relay.nudge,
+    afterEnrolment: (tx, children) => signal.service.matchWaiting(tx, children),
+  });
+  const modules = [referral, warning, signal, enrolment, createSubjectModule({ directory, audit, policy, clock })];
   const gateway = createGateway({
     modules,
     directory: directory.agencies,
@@ -302,7 +351,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ? (await archiveAuditBefore(sql, { before: new Date(now - (options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS)), dir: options.auditArchiveDir }))
           .archived
       : 0;
-    return { busMessages, inboxItems, eventIds, auditArchived };
+    const signalsPurged = await signal.service.purgeExpired();
+    return { busMessages, inboxItems, eventIds, auditArchived, signals: signalsPurged };
   }
   const retentionEvery = options.retentionIntervalMs ?? 3600_000;
   const retentionTimer =
@@ -325,6 +375,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     metrics,
     referrals: referral.service,
     care: warning.care,
+    signals: signal.service,
     purgeExpired,
     async stop() {
       if (retentionTimer) clearInterval(retentionTimer);

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { loadOrCreateDevelopmentDataKeys, parseDataKeys, type DataCipher } from '../adapters/crypto/data-cipher.js';
+import { loadOrCreateDevelopmentPseudonymKeys, parsePseudonymKeys } from '../adapters/crypto/identity-pseudonymiser.js';
+import type { IdentityPseudonymiser } from '../core/ports/identity-linkage.js';
 import { loadKeyRing, loadOrCreateKeyRing, type KeyRing } from '../adapters/crypto/key-ring.js';
 import { loadDirectoryFile } from '../adapters/crypto/static-directory.js';
 import { HUB_AGENCY_ID, SEED_AGENCIES } from '../core/development-seed.js';
@@ -19,6 +21,8 @@ export interface Deployment {
   keyRing: KeyRing;
   agencies: AgencyRecord[];
   cipher: DataCipher;
+  /** The hub's keyed digests of resident identity numbers; null in a process that does not act for the hub. */
+  pseudonymiser: IdentityPseudonymiser | null;
   /** Development only: invented students to try the hub with. Production never seeds. */
   seed: boolean;
   /** Where connector API key hashes live. */
@@ -38,7 +42,8 @@ export async function resolveDeployment(config: CareloopConfig, actsFor: (agenci
   if (config.development) {
     const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES, dir: config.keysDir });
     const cipher = config.dataKeys ? parseDataKeys(config.dataKeys) : await loadOrCreateDevelopmentDataKeys(config.keysDir);
-    return { development: true, keyRing, agencies: keyRing.directory(), cipher, seed: true, connectorKeysDir };
+    const pseudonymiser = config.pseudonymKeys ? parsePseudonymKeys(config.pseudonymKeys) : await loadOrCreateDevelopmentPseudonymKeys(config.keysDir);
+    return { development: true, keyRing, agencies: keyRing.directory(), cipher, pseudonymiser, seed: true, connectorKeysDir };
   }
   if (!config.agencyDirectory) throw new DeploymentError('Production mode needs AGENCY_DIRECTORY: the JSON file of registered agencies and their public keys.');
   if (!config.dataKeys) throw new DeploymentError('Production mode needs DATA_KEYS: the data keys that encrypt sensitive text at rest.');
@@ -50,5 +55,9 @@ export async function resolveDeployment(config: CareloopConfig, actsFor: (agenci
   const keyRing = await loadKeyRing({ dir: config.keysDir, agencyIds: actsFor(agencies), directory: agencies }).catch((error: unknown) => {
     throw new DeploymentError(error instanceof Error ? error.message : 'The private keys cannot be read.');
   });
-  return { development: false, keyRing, agencies, cipher: parseDataKeys(config.dataKeys), seed: false, connectorKeysDir };
+  const actsForHub = actsFor(agencies).includes(HUB_AGENCY_ID);
+  if (actsForHub && !config.pseudonymKeys)
+    throw new DeploymentError('Production mode needs PSEUDONYM_KEYS: the keys that turn resident identity numbers into pseudonyms.');
+  const pseudonymiser = actsForHub && config.pseudonymKeys ? parsePseudonymKeys(config.pseudonymKeys) : null;
+  return { development: false, keyRing, agencies, cipher: parseDataKeys(config.dataKeys), pseudonymiser, seed: false, connectorKeysDir };
 }

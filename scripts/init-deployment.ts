@@ -3,6 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateAgencySigningKey, publicJwk } from '../adapters/crypto/agency-keys.js';
+import { generateAgencyEncryptionKey } from '../adapters/crypto/envelope.js';
+import { encryptionKeyFile } from '../adapters/crypto/key-ring.js';
 import { SEED_AGENCIES } from '../core/development-seed.js';
 import type { AgencyRecord } from '../core/ports/keys.js';
 
@@ -19,7 +21,14 @@ const directory: AgencyRecord[] = [];
 for (const agency of SEED_AGENCIES) {
   const key = await generateAgencySigningKey(agency.id);
   await writeFile(join(out, 'keys', `${agency.id}.private.jwk.json`), JSON.stringify(key, null, 2), { mode: 0o600 });
-  directory.push({ ...agency, publicKeys: { keys: [await publicJwk(key)] } });
+  const keys = [await publicJwk(key)];
+  if (agency.type === 'hub') {
+    // The hub alone receives envelopes (resident identity numbers, police notes), sealed to this key.
+    const encryption = await generateAgencyEncryptionKey(agency.id);
+    await writeFile(join(out, 'keys', encryptionKeyFile(agency.id)), JSON.stringify(encryption, null, 2), { mode: 0o600 });
+    keys.push(await publicJwk(encryption));
+  }
+  directory.push({ ...agency, publicKeys: { keys } });
 }
 await writeFile(join(out, 'directory.json'), JSON.stringify(directory, null, 2));
 const dataKey = () => `k1:${randomBytes(32).toString('base64')}`;
@@ -37,6 +46,7 @@ const env = [
   `KAFKA_PUBLIC_SAFETY_PASSWORD=${secret()}`,
   `KAFKA_CENTRE_PASSWORD=${secret()}`,
   `POSTGRES_PASSWORD=${secret()}`,
+  `GATEWAY_PSEUDONYM_KEYS=p1:${randomBytes(32).toString('base64')}`,
 ];
 await writeFile(join(out, '.env'), `${env.join('\n')}\n`, { mode: 0o600 });
 console.log(`Wrote ${out}/keys/*.private.jwk.json, ${out}/directory.json and ${out}/.env (docker compose --env-file ${out}/.env up).`);

@@ -12,8 +12,9 @@ let deployment;
 try {
   deployment = await resolveDeployment(config, (agencies) => [
     HUB_AGENCY_ID,
-    // Embedded connectors sign with their agencies' keys, so a production single-machine hub needs those too.
-    ...(config.embedConnectors ? agencies.filter((a) => a.type === 'hospital' || a.type === 'counselling-centre').map((a) => a.id) : []),
+    // Embedded connectors sign with their agencies' keys (a hospital's decisions, a school's imports and enrolment, a
+    // police bureau's signals), so a production single-machine hub needs those too.
+    ...(config.embedConnectors ? agencies.filter((a) => a.type !== 'hub' && a.type !== 'education-bureau').map((a) => a.id) : []),
   ]);
 } catch (error) {
   if (!(error instanceof DeploymentError)) throw error;
@@ -34,6 +35,7 @@ const hub = await createHub({
   keyRing: deployment.keyRing,
   agencies: deployment.agencies,
   cipher: deployment.cipher,
+  ...(deployment.pseudonymiser ? { pseudonymiser: deployment.pseudonymiser } : {}),
   development: deployment.development,
   seed: deployment.seed,
   embedConnectors: config.embedConnectors,
@@ -50,6 +52,7 @@ const hub = await createHub({
   auditArchiveDir: config.auditArchiveDir,
   deadlines: config.deadlines,
   deadlineCheckIntervalMs: config.deadlineCheckIntervalMs,
+  signalPolicy: config.signalPolicy,
   fhirPush: config.fhirPushTargets,
   logger,
 });

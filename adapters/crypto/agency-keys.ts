@@ -91,7 +91,8 @@ export async function verifyAgencyJws(compact: string, agencyId: string, publicK
   const header = peekJwsHeader(compact);
   if (header.alg !== SIGNING_ALGORITHM) throw new InvalidSignatureError(`Only ${SIGNING_ALGORITHM} signatures are accepted.`);
   if (typeof header.kid !== 'string') throw new InvalidSignatureError('The JWS header names no key (kid).');
-  const jwk = publicKeys.keys.find((k) => k.kid === header.kid);
+  // An encryption key never verifies a signature, even one naming its kid.
+  const jwk = publicKeys.keys.find((k) => k.kid === header.kid && k.use !== 'enc');
   if (!jwk) throw new WrongSignerError(`The signing key is not registered to agency ${agencyId}.`);
   const payload = peekJwsPayload(compact);
   const [encodedHeader, encodedPayload, encodedSignature] = compact.split('.');

@@ -102,7 +102,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (hit && hit.agencyId === agency.id && agency.publicKeys.keys.some((k) => jwkIdentity(k) === hit.key)) return hit.claims;
     const claims = claimsSchema.parse(await verifyAgencyJws(token, agency.id, agency.publicKeys));
     const kid = peekJwsHeader(token).kid;
-    const jwk = agency.publicKeys.keys.find((k) => k.kid === kid);
+    const jwk = agency.publicKeys.keys.find((k) => k.kid === kid && k.use !== 'enc');
     if (jwk) {
       if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!);
       verified.set(token, { agencyId: agency.id, key: jwkIdentity(jwk), claims });

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgencyRecord, AgencySigner, Jwk } from '../../core/ports/keys.js';
+import type { AgencyRecord, AgencySigner, EnvelopeOpener, Jwk } from '../../core/ports/keys.js';
 import { createAgencySigner, generateAgencySigningKey, publicJwk } from './agency-keys.js';
+import { createEnvelopeOpener, generateAgencyEncryptionKey } from './envelope.js';
 
 /**
  * Development key ring: one signing key per seeded agency, generated on first start and kept under
@@ -11,28 +12,39 @@ import { createAgencySigner, generateAgencySigningKey, publicJwk } from './agenc
  */
 export interface KeyRing {
   signer(agencyId: string): Promise<AgencySigner>;
+  /** Opens envelopes sealed to an agency that receives them (the hub: identity numbers and police notes). */
+  opener(agencyId: string): Promise<EnvelopeOpener>;
   /** The public directory entries, as the hub registers them. */
   directory(): AgencyRecord[];
 }
 
 type AgencyInfo = { id: string; type: AgencyRecord['type']; name: string; districtId?: string | null };
 
+/** The file of an agency's private encryption key: only the hub has one today (agencies seal envelopes to it). */
+export const encryptionKeyFile = (agencyId: string) => `${agencyId}.encryption.private.jwk.json`;
+
+async function loadOrCreateJwk(file: string | null, make: () => Promise<Jwk>): Promise<Jwk> {
+  if (file && existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Jwk;
+  const key = await make();
+  if (file) await writeFile(file, JSON.stringify(key, null, 2), { mode: 0o600 });
+  return key;
+}
+
 export async function loadOrCreateKeyRing(options: { agencies: readonly AgencyInfo[]; dir?: string }): Promise<KeyRing> {
   const privateKeys = new Map<string, Jwk>();
   if (options.dir) await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  const encryptionKeys = new Map<string, Jwk>();
   for (const agency of options.agencies) {
-    const file = options.dir ? join(options.dir, `${agency.id}.private.jwk.json`) : null;
-    if (file && existsSync(file)) {
-      privateKeys.set(agency.id, JSON.parse(await readFile(file, 'utf8')) as Jwk);
-      continue;
-    }
-    const key = await generateAgencySigningKey(agency.id);
-    privateKeys.set(agency.id, key);
-    if (file) await writeFile(file, JSON.stringify(key, null, 2), { mode: 0o600 });
+    const at = (name: string) => (options.dir ? join(options.dir, name) : null);
+    privateKeys.set(agency.id, await loadOrCreateJwk(at(`${agency.id}.private.jwk.json`), () => generateAgencySigningKey(agency.id)));
+    if (agency.type === 'hub')
+      encryptionKeys.set(agency.id, await loadOrCreateJwk(at(encryptionKeyFile(agency.id)), () => generateAgencyEncryptionKey(agency.id)));
   }
   const records: AgencyRecord[] = [];
   for (const agency of options.agencies) {
-    records.push({ ...agency, publicKeys: { keys: [await publicJwk(privateKeys.get(agency.id) as Jwk)] } });
+    const encryption = encryptionKeys.get(agency.id);
+    const keys = [await publicJwk(privateKeys.get(agency.id) as Jwk), ...(encryption ? [await publicJwk(encryption)] : [])];
+    records.push({ ...agency, publicKeys: { keys } });
   }
   if (options.dir) await writeFile(join(options.dir, 'directory.json'), JSON.stringify(records, null, 2));
   return {
@@ -40,6 +52,11 @@ export async function loadOrCreateKeyRing(options: { agencies: readonly AgencyIn
       const key = privateKeys.get(agencyId);
       if (!key) throw new Error(`No signing key for agency ${agencyId} in this key ring.`);
       return createAgencySigner(agencyId, key);
+    },
+    async opener(agencyId) {
+      const key = encryptionKeys.get(agencyId);
+      if (!key) throw new Error(`No encryption key for agency ${agencyId} in this key ring.`);
+      return createEnvelopeOpener([key]);
     },
     directory: () => records,
   };
@@ -60,7 +77,21 @@ export async function loadKeyRing(options: { dir: string; agencyIds: readonly st
     if (!published.some((k) => k.kid === key.kid)) throw new Error(`The private key of ${agencyId} is not registered in the agency directory.`);
     signers.set(agencyId, await createAgencySigner(agencyId, key));
   }
+  const openers = new Map<string, EnvelopeOpener>();
+  for (const agency of options.directory.filter((a) => a.type === 'hub' && options.agencyIds.includes(a.id))) {
+    const file = join(options.dir, encryptionKeyFile(agency.id));
+    if (!existsSync(file)) throw new Error(`No encryption key for ${agency.id} in KEYS_DIR (expected ${encryptionKeyFile(agency.id)}).`);
+    const key = JSON.parse(await readFile(file, 'utf8')) as Jwk;
+    if (!agency.publicKeys.keys.some((k) => k.kid === key.kid && k.use === 'enc'))
+      throw new Error(`The encryption key of ${agency.id} is not registered in the agency directory.`);
+    openers.set(agency.id, await createEnvelopeOpener([key]));
+  }
   return {
+    async opener(agencyId) {
+      const opener = openers.get(agencyId);
+      if (!opener) throw new Error(`This process holds no encryption key for agency ${agencyId}.`);
+      return opener;
+    },
     async signer(agencyId) {
       const signer = signers.get(agencyId);
       if (!signer) throw new Error(`This process holds no signing key for agency ${agencyId}.`);

@@ -6,7 +6,7 @@ import type { SqlClient } from './sql-client.js';
  * Migration sets, each a folder of `NNNN_name.sql` files applied in order, once, on start. Sets are separate
  * because a connector deployed on its own database needs only its own tables, not the hub's.
  */
-export type MigrationSet = 'hub' | 'referral' | 'warning' | 'bus' | 'connector' | 'events';
+export type MigrationSet = 'hub' | 'referral' | 'warning' | 'signal' | 'bus' | 'connector' | 'events';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 

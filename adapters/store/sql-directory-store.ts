@@ -15,7 +15,13 @@ function toAgency(row: Row): AgencyRecord {
 }
 
 function toSubject(row: Row): SubjectRecord {
-  return { id: String(row.id), schoolAgencyId: String(row.school_agency_id), grade: Number(row.grade), localRef: String(row.local_ref) };
+  return {
+    id: String(row.id),
+    schoolAgencyId: String(row.school_agency_id),
+    grade: Number(row.grade),
+    localRef: String(row.local_ref),
+    classRef: typeof row.class_ref === 'string' ? row.class_ref : null,
+  };
 }
 
 /** Agencies and subjects on SQL (migration set `hub`). */
@@ -50,13 +56,13 @@ export function createSqlDirectoryStore(client: SqlClient): DirectoryStore {
       // One index probe per number asked for (see sql-screening-store.ts on OFFSET 0), not a scan of the school.
       const rows = await client.query(
         `SELECT s.* FROM unnest($2::text[]) AS r(local_ref)
-           CROSS JOIN LATERAL (SELECT * FROM subjects WHERE school_agency_id = $1 AND local_ref = r.local_ref OFFSET 0) s`,
+           CROSS JOIN LATERAL (SELECT * FROM subjects WHERE school_agency_id = $1 AND local_ref = r.local_ref AND left_on IS NULL OFFSET 0) s`,
         [schoolAgencyId, localRefs],
       );
       return rows.map(toSubject);
     },
     async listSubjects(schoolAgencyId, page) {
-      const rows = await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND id > $2 ORDER BY id LIMIT $3', [
+      const rows = await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND id > $2 AND left_on IS NULL ORDER BY id LIMIT $3', [
         schoolAgencyId,
         page.after ?? '',
         page.first + 1,

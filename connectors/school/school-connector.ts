@@ -10,7 +10,12 @@ import { SCREENING_EVENT_TYPES } from '../../core/warning/screening-events.js';
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { mapReferralEventForSchool } from './referral-mapping.js';
 import { parseScreeningCsv } from './screening-csv.js';
-import { mapCareEventForSchool, mapScreeningEventForSchool } from './warning-mapping.js';
+import { mapCareEventForSchool, mapEnrolmentEventForSchool, mapScreeningEventForSchool, mapSignalEventForSchool } from './warning-mapping.js';
+import { ENROLMENT_EVENT_TYPES, ENROLMENT_IDENTITIES_PURPOSE } from '../../core/enrolment/enrolment-events.js';
+import { checkResidentId, RESIDENT_ID_PROBLEMS } from '../../core/enrolment/resident-id.js';
+import { hubEnvelopes } from '../shared/hub-envelopes.js';
+import { readJsonBody } from '../shared/json-body.js';
+import { enrolmentRequest } from './enrolment-api.js';
 
 /**
  * The school connector: delivers what the hub tells the school (per capability mapping) through its inbox, and takes
@@ -19,11 +24,60 @@ import { mapCareEventForSchool, mapScreeningEventForSchool } from './warning-map
  */
 export function createSchoolConnector(options: ConnectorBaseOptions & { signer: AgencySigner }) {
   const log = options.logger.child({ connector: 'school', agencyId: options.agencyId });
+  const envelopes = hubEnvelopes(options.directory);
   return createConnector({
     ...options,
     kind: 'school',
-    mapInbound: (event) => mapReferralEventForSchool(event) ?? mapScreeningEventForSchool(event) ?? mapCareEventForSchool(event),
+    mapInbound: (event) =>
+      mapReferralEventForSchool(event) ??
+      mapScreeningEventForSchool(event) ??
+      mapCareEventForSchool(event) ??
+      mapEnrolmentEventForSchool(event) ??
+      mapSignalEventForSchool(event),
     routes(app) {
+      // The register: enrolments (with the child's resident identity number), leavers. Lines refused here (a
+      // number that does not check) are answered at once; the rest go to the hub sealed in one envelope.
+      app.post('/v1/enrolments', async (c) => {
+        const body = await readJsonBody(c, enrolmentRequest);
+        if (!body.ok) return body.response;
+        const today = options.clock.now().toISOString().slice(0, 10);
+        const rejected: Array<{ line: number; reason: string }> = [];
+        const accepted: Array<{ line: number; change: (typeof body.value.changes)[number]; residentId: string }> = [];
+        body.value.changes.forEach((change, i) => {
+          const line = i + 1;
+          if (change.change === 'LEFT') return void accepted.push({ line, change, residentId: '' });
+          const checked = checkResidentId(change.residentId ?? '', today);
+          if (!checked.ok) return void rejected.push({ line, reason: RESIDENT_ID_PROBLEMS[checked.problem] });
+          accepted.push({ line, change, residentId: checked.residentId });
+        });
+        const batchId = randomUUID();
+        if (accepted.length > 0) {
+          const identities = await envelopes.seal(JSON.stringify(accepted.map((a) => a.residentId)), ENROLMENT_IDENTITIES_PURPOSE);
+          const event = await createSignedEvent({
+            signer: options.signer,
+            type: ENROLMENT_EVENT_TYPES.changes,
+            subject: batchId,
+            recipient: HUB_AGENCY_ID,
+            data: {
+              batchId,
+              batch: 1,
+              identities,
+              changes: accepted.map(({ line, change }) => ({
+                line,
+                studentNumber: change.studentNumber,
+                change: change.change,
+                grade: change.grade,
+                classRef: change.classRef,
+                on: change.on,
+              })),
+            },
+            time: options.clock.now(),
+          });
+          await options.bus.publish(TOPICS.hubInbound, [event]);
+        }
+        log.info({ batchId, accepted: accepted.length, rejected: rejected.length }, 'enrolment changes sent to hub');
+        return c.json({ batchId: accepted.length > 0 ? batchId : null, accepted: accepted.length, rejected }, 202);
+      });
       app.post('/imports/screenings', async (c) => {
         const body = c.req.raw.body;
         if (!body) return c.json(httpErrorBody('BAD_USER_INPUT', 'The request has no file.'), 400);

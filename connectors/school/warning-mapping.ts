@@ -1,5 +1,7 @@
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import { CARE_EVENT_TYPES, type CareTaskOverdueData } from '../../core/warning/care-events.js';
+import { ENROLMENT_EVENT_TYPES, type EnrolmentAppliedData, type EnrolmentTransferredOutData } from '../../core/enrolment/enrolment-events.js';
+import { SIGNAL_EVENT_TYPES, type SignalGuidanceForwardedData, type SignalNoticeData } from '../../core/signal/signal-events.js';
 import { SCREENING_EVENT_TYPES, type ScreeningBatchAppliedData } from '../../core/warning/screening-events.js';
 
 /** What the hub did with one batch of an import, for the school system's inbox (README "Screening import"). */
@@ -20,4 +22,43 @@ export function mapCareEventForSchool(event: VerifiedEvent) {
     kind: 'care-task-overdue',
     payload: { taskId: d.taskId, kind: d.kind, cause: d.cause, subjectId: d.subjectId, assignee: d.assigneeUserId, dueAt: d.dueAt },
   };
+}
+
+/** What the hub did with a batch of register changes, and children who moved on to another school. */
+export function mapEnrolmentEventForSchool(event: VerifiedEvent) {
+  if (event.type === ENROLMENT_EVENT_TYPES.applied) {
+    const d = event.data as EnrolmentAppliedData;
+    return {
+      kind: 'enrolment-applied',
+      payload: { batchId: d.batchId, batch: d.batch, enrolled: d.enrolled, left: d.left, unchanged: d.unchanged, rejected: d.rejected },
+    };
+  }
+  if (event.type === ENROLMENT_EVENT_TYPES.transferredOut) {
+    const d = event.data as EnrolmentTransferredOutData;
+    return { kind: 'enrolment-transferred-out', payload: { pseudonym: d.pseudonym, studentNumber: d.studentNumber, on: d.on } };
+  }
+  return null;
+}
+
+/** A police signal routed to the school ("handle with care": category, severity, deadline), and police guidance. */
+export function mapSignalEventForSchool(event: VerifiedEvent) {
+  if (event.type === SIGNAL_EVENT_TYPES.notice) {
+    const d = event.data as SignalNoticeData;
+    return {
+      kind: 'signal-notice',
+      payload: {
+        signalId: d.signalId,
+        subjectId: d.subjectId,
+        category: d.category,
+        severity: d.severity,
+        episodeId: d.episodeId,
+        acknowledgeBy: d.acknowledgeBy,
+      },
+    };
+  }
+  if (event.type === SIGNAL_EVENT_TYPES.guidanceForwarded) {
+    const d = event.data as SignalGuidanceForwardedData;
+    return { kind: 'signal-guidance', payload: { signalId: d.signalId, subjectId: d.subjectId, text: d.text, givenAt: d.givenAt } };
+  }
+  return null;
 }

@@ -7,6 +7,8 @@ export interface SubjectRecord {
   grade: number;
   /** The school's own student reference, meaningful only inside that school. */
   localRef: string;
+  /** The class within the grade, once the school's register has named it. */
+  classRef?: string | null;
 }
 
 /** Who is registered with the hub: agencies (with their keys and district) and the pseudonymous subjects. */

@@ -25,3 +25,17 @@ export interface AgencySigner {
   /** Returns a compact JWS (ES256) over `payload`, with the signing key's `kid` in the protected header. */
   sign(payload: unknown): Promise<string>;
 }
+
+/**
+ * Seals short values (a resident identity number, a police note) into a JWE that only one agency can open: how a
+ * connector carries what the hub may use but must never see in clear on the bus or at rest. `purpose` is bound
+ * into the protected header, so an envelope made for one field does not open as another.
+ */
+export interface EnvelopeSealer {
+  seal(plain: string, purpose: string): Promise<string>;
+}
+
+/** Opens envelopes sealed to this agency's encryption key; throws MALFORMED_EVENT when one does not open. */
+export interface EnvelopeOpener {
+  open(envelope: string, purpose: string): Promise<string>;
+}

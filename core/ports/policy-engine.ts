@@ -21,15 +21,27 @@ export interface Principal {
  * `referral.<action>` with the state-machine action in kebab case (`referral.record-no-show`).
  */
 export type PolicyAction =
-  'subject.list' | 'subject.read' | 'referral.list' | 'referral.create' | 'referral.read' | 'referral.counters' | `referral.${string}` | `warning.${string}`;
+  | 'subject.list'
+  | 'subject.read'
+  | 'referral.list'
+  | 'referral.create'
+  | 'referral.read'
+  | 'referral.counters'
+  | `referral.${string}`
+  | `warning.${string}`
+  | `signal.${string}`
+  | `enrolment.${string}`;
 
 /** A state-machine action as the policy names it: `ADOPT_PLAN` of `warning` → `warning.adopt-plan`. */
 export function policyActionOf<C extends 'referral' | 'warning'>(capability: C, action: string): `${C}.${string}` {
   return `${capability}.${action.toLowerCase().replaceAll('_', '-')}`;
 }
 
-/** Why data is processed (PIPL Art. 6): the green-channel referral, or the school's warning list (statutory duty). */
-export type PolicyPurpose = 'referral' | 'warning';
+/**
+ * Why data is processed (PIPL Art. 6): the green-channel referral, the school's warning list (statutory duty),
+ * police signals and the school's reports to the police, or keeping the enrolment register.
+ */
+export type PolicyPurpose = 'referral' | 'warning' | 'signal' | 'enrolment';
 
 /** Attributes of the object the action is about; only what the rules need, never clinical text. */
 export type PolicyResource =
@@ -103,7 +115,32 @@ export type PolicyResource =
       schoolAgencyId: string;
       carerUserIds: string[];
     }
-  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' };
+  | {
+      /** A police signal about a child: whose, where it was routed, how grave, where it stands. */
+      type: 'signal';
+      policeAgencyId: string;
+      policeDistrictId: string;
+      /** Empty while no enrolled child matches. */
+      schoolAgencyId: string;
+      schoolDistrictId: string;
+      category: string;
+      severity: string;
+      state: string;
+      escalated: boolean;
+      /** For opening the police note: the lawful basis the school declares. */
+      noteBasis?: string;
+    }
+  | { /** A police bureau's system raising signals. */ type: 'signal-intake'; policeAgencyId: string }
+  | {
+      /** A school's report of a crisis or suspected harm to its police liaison. */
+      type: 'school-report';
+      schoolAgencyId: string;
+      schoolDistrictId: string;
+      policeAgencyId: string;
+      policeDistrictId: string;
+    }
+  | { /** A school system's changes to its enrolment register. */ type: 'enrolment'; schoolAgencyId: string }
+  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' };
 
 export interface PolicyInput {
   principal: Principal | null;
@@ -115,6 +152,8 @@ export interface PolicyInput {
   consents: unknown[];
   /** Relationships between principal and subject (enrolment, care team); filled later, empty today. */
   relationships: unknown[];
+  /** A declared emergency (break-glass, PIPL Art. 13(4)); set by the consent issue's emergency flow, absent today. */
+  emergency?: boolean;
 }
 
 export interface PolicyDecision {

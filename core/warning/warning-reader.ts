@@ -47,6 +47,8 @@ export function createWarningReader(options: {
   policy: PolicyEngine;
   clock: Clock;
   correlationId?: string;
+  /** Other reasons to handle a student with care (a police signal routed to the school), told as the same bare flag. */
+  alsoFlagged?: (schoolAgencyId: string, subjectIds: readonly string[]) => Promise<Set<string>>;
 }) {
   const { principal, warnings } = options;
   const gate = createPolicyGate({
@@ -102,7 +104,8 @@ export function createWarningReader(options: {
   return {
     /**
      * A mentor's or class teacher's students with the "handle with care" flag: set while the student is on the
-     * warning list, and nothing else about why (R22; the flag is all a carer is shown).
+     * warning list or a police signal about them is recent, and nothing else about why (R22; the flag is all a
+     * carer is shown, and it does not say which of the two it is).
      */
     async myStudents(rawArgs: unknown): Promise<Page<{ subjectId: string; role?: string; handleWithCare?: boolean }>> {
       const args = parseInput(z.object(pageArgs), rawArgs ?? {}, 'list arguments');
@@ -112,7 +115,11 @@ export function createWarningReader(options: {
         ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
       });
       const ids = page.items.map((c) => c.subjectId);
-      const [carers, listed] = await Promise.all([options.care.carersOf(ids), options.care.listedAmong(ownSchool, ids)]);
+      const [carers, listed, flagged] = await Promise.all([
+        options.care.carersOf(ids),
+        options.care.listedAmong(ownSchool, ids),
+        options.alsoFlagged?.(ownSchool, ids) ?? Promise.resolve(new Set<string>()),
+      ]);
       const decisions = await gate.decideEach(
         principal,
         'warning.read-flag',
@@ -126,7 +133,9 @@ export function createWarningReader(options: {
         })),
       );
       const items = page.items
-        .map((c, i) => shownAs({ id: c.subjectId, subjectId: c.subjectId, role: c.role, handleWithCare: listed.has(c.subjectId) }, decisions[i]))
+        .map((c, i) =>
+          shownAs({ id: c.subjectId, subjectId: c.subjectId, role: c.role, handleWithCare: listed.has(c.subjectId) || flagged.has(c.subjectId) }, decisions[i]),
+        )
         .filter((x): x is NonNullable<typeof x> => x !== null)
         .map(({ id: _id, ...rest }) => ({ subjectId: rest.subjectId ?? '', ...rest }));
       const last = page.items.at(-1);

@@ -33,6 +33,8 @@ export interface WarningModuleOptions {
   audit: AuditLog;
   policy: PolicyEngine;
   clock: Clock;
+  /** Other reasons for the "handle with care" flag (police signals), decided by their own capability. */
+  alsoFlagged?: (schoolAgencyId: string, subjectIds: readonly string[]) => Promise<Set<string>>;
 }
 
 /** The warning register on the gateway: crisis assessments and the key-student warning list. */

@@ -5,7 +5,7 @@
 #   Deny by default; a denial says whether the caller may even learn the resource exists.
 #   This file holds the entry point, the roles and the denials shared by every capability; each capability
 #   grants its own actions and fields in its own file of this package (referral.rego, subject.rego,
-#   warning.rego).
+#   warning.rego, signal.rego, enrolment.rego).
 #   Law (as the domain brief reads it):
 #   - PIPL Art. 28: health data and all data of children under 14 are sensitive personal information.
 #   - PIPL Art. 6: purpose limitation and least data: only the fields a role needs.
@@ -98,6 +98,11 @@ _authenticated if is_object(input.principal)
 default _purpose_of_action := "referral"
 
 _purpose_of_action := "warning" if startswith(input.action, "warning.")
+
+# Police signals and school reports serve the duty to protect minors (Minors Protection Law Art. 11).
+_purpose_of_action := "signal" if startswith(input.action, "signal.")
+
+_purpose_of_action := "enrolment" if startswith(input.action, "enrolment.")
 
 _denials contains "unauthenticated" if not _authenticated
 

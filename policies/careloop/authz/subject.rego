@@ -22,4 +22,4 @@ _granted if {
 	_resource.schoolAgencyId == _principal.agencyId
 }
 
-_fields_for_role := {"id", "grade", "schoolAgencyId", "localRef"} if _resource.type == "subject"
+_fields_for_role := {"id", "grade", "schoolAgencyId", "localRef", "classRef"} if _resource.type == "subject"

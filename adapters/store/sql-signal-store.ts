@@ -1,0 +1,260 @@
+import type { SignalStore } from '../../core/signal/signal-store.js';
+import type { SchoolReport, Signal, SignalGuidance } from '../../core/signal/signal.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from './sealed-column.js';
+import type { SqlClient } from './sql-client.js';
+import { runnerFor, sqlOf } from './sql-unit-of-work.js';
+import { asDate, optDate, optText } from './sql-values.js';
+
+type Row = Record<string, unknown>;
+
+const SIGNAL_COLUMNS = `s.*, s.note_envelope IS NOT NULL AS has_note,
+  COALESCE((SELECT json_agg(json_build_object('sequence', g.sequence, 'givenAt', g.given_at, 'givenBy', g.given_by, 'text', g.text) ORDER BY g.sequence)
+            FROM signal_guidance g WHERE g.signal_id = s.id), '[]'::json) AS guidance`;
+
+/** Signals and schools' reports to the police on SQL (migration set `signal`). */
+export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): SignalStore {
+  const officer = sealedColumn(cipher, 'signals.officer');
+  const ackNote = sealedColumn(cipher, 'signals.acknowledgement_note');
+  const guidanceText = sealedColumn(cipher, 'signal_guidance.text');
+  const justification = sealedColumn(cipher, 'signal_note_openings.justification');
+  const summary = sealedColumn(cipher, 'school_reports.summary');
+
+  const toSignal = (r: Row): Signal => ({
+    id: String(r.id),
+    policeAgencyId: String(r.police_agency_id),
+    sourceId: String(r.source_id),
+    policeDistrictId: optText(r.police_district_id),
+    policeLocalId: String(r.police_local_id),
+    subjectId: optText(r.subject_id),
+    schoolAgencyId: optText(r.school_agency_id),
+    category: r.category as Signal['category'],
+    severity: r.severity as Signal['severity'],
+    observedAt: asDate(r.observed_at),
+    receivedAt: asDate(r.received_at),
+    routedAt: optDate(r.routed_at),
+    dueAt: optDate(r.due_at),
+    hasNote: r.has_note === true,
+    episodeId: String(r.episode_id),
+    state: r.state as Signal['state'],
+    acknowledgedAt: optDate(r.acknowledged_at),
+    acknowledgedBy: optText(r.acknowledged_by),
+    actions: (r.actions as Signal['actions'] | null) ?? [],
+    acknowledgementNote: ackNote.open(r.acknowledgement_note),
+    escalatedAt: optDate(r.escalated_at),
+    guidance: ((typeof r.guidance === 'string' ? JSON.parse(r.guidance) : (r.guidance ?? [])) as Row[]).map((g): SignalGuidance => ({
+      sequence: Number(g.sequence),
+      givenAt: asDate(g.givenAt),
+      givenBy: String(g.givenBy),
+      text: guidanceText.open(g.text) ?? '',
+    })),
+  });
+  const toReport = (r: Row): SchoolReport => ({
+    id: String(r.id),
+    schoolAgencyId: String(r.school_agency_id),
+    policeAgencyId: String(r.police_agency_id),
+    subjectId: String(r.subject_id),
+    kind: r.kind as SchoolReport['kind'],
+    summary: summary.open(r.summary) ?? '',
+    reportedBy: String(r.reported_by),
+    reportedAt: asDate(r.reported_at),
+    acknowledgedAt: optDate(r.acknowledged_at),
+    acknowledgedBy: optText(r.acknowledged_by),
+  });
+  const page = <T>(rows: Row[], first: number, map: (r: Row) => T) => ({ items: rows.slice(0, first).map(map), hasMore: rows.length > first });
+  // Newest first: ids sort by creation time (newTimeOrderedId), so the cursor is the last id seen.
+  const before = (after?: string) => after ?? '\uffff';
+
+  return {
+    async findBySource(tx, policeAgencyId, sourceId) {
+      const [row] = await sqlOf(tx).query(`SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE police_agency_id = $1 AND source_id = $2`, [policeAgencyId, sourceId]);
+      return row ? toSignal(row) : null;
+    },
+    async insert(tx, s) {
+      const routed = 'subjectId' in s.route ? s.route : null;
+      const waiting = 'waitingFor' in s.route ? s.route.waitingFor : null;
+      await sqlOf(tx).query(
+        `INSERT INTO signals (id, police_agency_id, source_id, police_district_id, police_local_id, subject_id, school_agency_id, link_key_id, link_digest,
+           category, severity, observed_at, received_at, routed_at, due_at, note_envelope, officer, episode_id, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+        [
+          s.id,
+          s.policeAgencyId,
+          s.sourceId,
+          s.policeDistrictId,
+          s.policeLocalId,
+          routed?.subjectId ?? null,
+          routed?.schoolAgencyId ?? null,
+          waiting?.keyId ?? null,
+          waiting?.digest ?? null,
+          s.category,
+          s.severity,
+          s.observedAt,
+          s.receivedAt,
+          routed ? s.receivedAt : null,
+          routed?.dueAt ?? null,
+          s.noteEnvelope,
+          officer.seal(s.officer),
+          s.episodeId,
+          routed ? 'ROUTED' : 'UNMATCHED',
+        ],
+      );
+    },
+    async episodeOf(tx, child, observedAt, windowMs) {
+      const from = new Date(observedAt.getTime() - windowMs);
+      const to = new Date(observedAt.getTime() + windowMs);
+      const [row] =
+        'subjectId' in child
+          ? await sqlOf(tx).query('SELECT episode_id FROM signals WHERE subject_id = $1 AND observed_at BETWEEN $2 AND $3 ORDER BY observed_at DESC LIMIT 1', [
+              child.subjectId,
+              from,
+              to,
+            ])
+          : await sqlOf(tx).query(
+              `SELECT s.episode_id FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
+                 JOIN signals s ON s.state = 'UNMATCHED' AND s.link_key_id = k.key_id AND s.link_digest = k.digest
+               WHERE s.observed_at BETWEEN $3 AND $4 ORDER BY s.observed_at DESC LIMIT 1`,
+              [child.links.map((l) => l.keyId), child.links.map((l) => l.digest), from, to],
+            );
+      return row ? String(row.episode_id) : null;
+    },
+    async waitingFor(tx, links) {
+      if (links.length === 0) return [];
+      const rows = await sqlOf(tx).query(
+        `SELECT ${SIGNAL_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
+           JOIN signals s ON s.state = 'UNMATCHED' AND s.link_key_id = k.key_id AND s.link_digest = k.digest
+         ORDER BY s.observed_at`,
+        [links.map((l) => l.keyId), links.map((l) => l.digest)],
+      );
+      return rows.map(toSignal);
+    },
+    async route(tx, id, r) {
+      // The digest is dropped once the signal has found its child: nothing is kept that is not needed.
+      await sqlOf(tx).query(
+        `UPDATE signals SET state = 'ROUTED', subject_id = $2, school_agency_id = $3, routed_at = $4, due_at = $5, episode_id = $6, link_key_id = NULL, link_digest = NULL
+         WHERE id = $1 AND state = 'UNMATCHED'`,
+        [id, r.subjectId, r.schoolAgencyId, r.routedAt, r.dueAt, r.episodeId],
+      );
+    },
+    async get(id, tx) {
+      const [row] = await runnerFor(client, tx).query(`SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE id = $1`, [id]);
+      return row ? toSignal(row) : null;
+    },
+    async acknowledge(tx, id, ack) {
+      const rows = await sqlOf(tx).query(
+        `UPDATE signals SET state = 'ACKNOWLEDGED', acknowledged_at = $2, acknowledged_by = $3, actions = $4::text[], acknowledgement_note = $5
+         WHERE id = $1 AND state = 'ROUTED' RETURNING id`,
+        [id, ack.at, ack.by, ack.actions, ackNote.seal(ack.note)],
+      );
+      return rows.length > 0;
+    },
+    async overdue(now, limit) {
+      const rows = await client.query(
+        `SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE state = 'ROUTED' AND escalated_at IS NULL AND due_at < $1 ORDER BY due_at LIMIT $2`,
+        [now, limit],
+      );
+      return rows.map(toSignal);
+    },
+    async markEscalated(tx, id, at) {
+      const rows = await sqlOf(tx).query(`UPDATE signals SET escalated_at = $2 WHERE id = $1 AND state = 'ROUTED' AND escalated_at IS NULL RETURNING id`, [
+        id,
+        at,
+      ]);
+      return rows.length > 0;
+    },
+    async addGuidance(tx, id, g) {
+      const [row] = await sqlOf(tx).query(
+        `INSERT INTO signal_guidance (signal_id, sequence, given_at, given_by, text)
+         SELECT $1, COALESCE(MAX(sequence), 0) + 1, $2, $3, $4 FROM signal_guidance WHERE signal_id = $1 RETURNING sequence`,
+        [id, g.givenAt, g.givenBy, guidanceText.seal(g.text)],
+      );
+      return { ...g, sequence: Number(row?.sequence) };
+    },
+    async noteEnvelope(id) {
+      const [row] = await client.query('SELECT note_envelope FROM signals WHERE id = $1', [id]);
+      return optText(row?.note_envelope);
+    },
+    async recordNoteOpening(tx, o) {
+      await sqlOf(tx).query(
+        'INSERT INTO signal_note_openings (signal_id, opened_at, opened_by_agency, opened_by_user, basis, justification) VALUES ($1, $2, $3, $4, $5, $6)',
+        [o.signalId, o.at, o.agencyId, o.userId, o.basis, justification.seal(o.justification)],
+      );
+    },
+    async listForSchool(schoolAgencyId, p) {
+      const rows = await client.query(
+        `SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE school_agency_id = $1 AND id < $2 AND ($3::text IS NULL OR state = $3) ORDER BY id DESC LIMIT $4`,
+        [schoolAgencyId, before(p.after), p.state ?? null, p.first + 1],
+      );
+      return page(rows, p.first, toSignal);
+    },
+    async listForPolice(policeAgencyId, p) {
+      const rows = await client.query(`SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE police_agency_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, [
+        policeAgencyId,
+        before(p.after),
+        p.first + 1,
+      ]);
+      return page(rows, p.first, toSignal);
+    },
+    async listUnmatched(districtId, p) {
+      const rows = await client.query(
+        `SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE state = 'UNMATCHED' AND police_district_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+        [districtId, before(p.after), p.first + 1],
+      );
+      return page(rows, p.first, toSignal);
+    },
+    async listEscalated(districtId, p) {
+      const rows = await client.query(
+        `SELECT ${SIGNAL_COLUMNS} FROM signals s JOIN agencies a ON a.id = s.school_agency_id
+         WHERE s.escalated_at IS NOT NULL AND a.district_id = $1 AND s.id < $2 ORDER BY s.id DESC LIMIT $3`,
+        [districtId, before(p.after), p.first + 1],
+      );
+      return page(rows, p.first, toSignal);
+    },
+    async flaggedAmong(schoolAgencyId, subjectIds, since) {
+      if (subjectIds.length === 0) return new Set();
+      const rows = await client.query(
+        `SELECT DISTINCT subject_id FROM signals WHERE school_agency_id = $1 AND subject_id = ANY($2::text[]) AND routed_at >= $3`,
+        [schoolAgencyId, subjectIds, since],
+      );
+      return new Set(rows.map((r) => String(r.subject_id)));
+    },
+    async purgeReceivedBefore(at) {
+      const rows = await client.query('DELETE FROM signals WHERE received_at < $1 RETURNING id', [at]);
+      return rows.length;
+    },
+    async insertReport(tx, r) {
+      await sqlOf(tx).query(
+        `INSERT INTO school_reports (id, school_agency_id, police_agency_id, subject_id, kind, summary, reported_by, reported_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [r.id, r.schoolAgencyId, r.policeAgencyId, r.subjectId, r.kind, summary.seal(r.summary), r.reportedBy, r.reportedAt],
+      );
+    },
+    async getReport(id, tx) {
+      const [row] = await runnerFor(client, tx).query('SELECT * FROM school_reports WHERE id = $1', [id]);
+      return row ? toReport(row) : null;
+    },
+    async acknowledgeReport(tx, id, at, by) {
+      const rows = await sqlOf(tx).query(
+        'UPDATE school_reports SET acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1 AND acknowledged_at IS NULL RETURNING id',
+        [id, at, by],
+      );
+      return rows.length > 0;
+    },
+    async listReportsForSchool(schoolAgencyId, p) {
+      const rows = await client.query('SELECT * FROM school_reports WHERE school_agency_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
+        schoolAgencyId,
+        before(p.after),
+        p.first + 1,
+      ]);
+      return page(rows, p.first, toReport);
+    },
+    async listReportsForPolice(policeAgencyId, p) {
+      const rows = await client.query('SELECT * FROM school_reports WHERE police_agency_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
+        policeAgencyId,
+        before(p.after),
+        p.first + 1,
+      ]);
+      return page(rows, p.first, toReport);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { identifier } from '../safe-text.js';
+
+/** Events of the enrolment register (README "Enrolment and identity linkage"). */
+export const ENROLMENT_EVENT_TYPES = {
+  /** School → hub: a batch of changes to the school's register, the children's numbers in one envelope. */
+  changes: 'org.careloop.enrolment.changes.v1',
+  /** Hub → school: the pseudonym of each child enrolled, and the lines the hub refused. */
+  applied: 'org.careloop.enrolment.applied.v1',
+  /** Hub → the school a child left: the child has been enrolled elsewhere. */
+  transferredOut: 'org.careloop.enrolment.transferred-out.v1',
+} as const;
+
+/** Changes per event: one envelope of 500 numbers is one ECDH agreement instead of 500. */
+export const ENROLMENT_BATCH_SIZE = 500;
+
+/** The purpose bound into the envelope of a batch's numbers. */
+export const ENROLMENT_IDENTITIES_PURPOSE = 'enrolment.identities';
+
+export const enrolmentChange = z.object({
+  line: z.number().int().min(1),
+  studentNumber: identifier,
+  change: z.enum(['ENROLLED', 'LEFT']),
+  grade: z.number().int().min(1).max(12),
+  classRef: z.string().regex(/^[\w.-]{1,20}$/, 'not a class name'),
+  on: z.iso.date(),
+});
+export type EnrolmentChange = z.infer<typeof enrolmentChange>;
+
+export const enrolmentChangesData = z.object({
+  batchId: z.uuid(),
+  batch: z.number().int().min(1),
+  changes: z.array(enrolmentChange).min(1).max(ENROLMENT_BATCH_SIZE),
+  /** A JWE sealed to the hub: a JSON array with each change's resident identity number, in order ("" for LEFT). */
+  identities: z.string().min(1).max(200_000),
+});
+export type EnrolmentChangesData = z.infer<typeof enrolmentChangesData>;
+
+/** What the envelope holds once opened: checked before any number is used. */
+export const enrolmentIdentities = z.array(z.string().max(32)).max(ENROLMENT_BATCH_SIZE);
+
+const rejected = z.object({ line: z.number().int().min(1), reason: z.string().max(200) });
+
+export const enrolmentAppliedData = z.object({
+  batchId: z.uuid(),
+  batch: z.number().int().min(1),
+  enrolled: z
+    .array(z.object({ line: z.number().int().min(1), studentNumber: identifier, pseudonym: identifier, transferredIn: z.boolean() }))
+    .max(ENROLMENT_BATCH_SIZE),
+  left: z.number().int().min(0),
+  unchanged: z.number().int().min(0),
+  rejected: z.array(rejected).max(ENROLMENT_BATCH_SIZE),
+});
+export type EnrolmentAppliedData = z.infer<typeof enrolmentAppliedData>;
+
+export const enrolmentTransferredOutData = z.object({ pseudonym: identifier, studentNumber: identifier, on: z.iso.date() });
+export type EnrolmentTransferredOutData = z.infer<typeof enrolmentTransferredOutData>;
+
+export const ENROLMENT_EVENT_SCHEMAS = {
+  [ENROLMENT_EVENT_TYPES.changes]: enrolmentChangesData,
+  [ENROLMENT_EVENT_TYPES.applied]: enrolmentAppliedData,
+  [ENROLMENT_EVENT_TYPES.transferredOut]: enrolmentTransferredOutData,
+} as const;

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { createPolicyGate } from '../access/policy-gate.js';
+import type { Clock } from '../clock.js';
+import { MalformedEventError } from '../errors.js';
+import { agencyTopic } from '../messages/topics.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { IdentityLink, IdentityPseudonymiser } from '../ports/identity-linkage.js';
+import type { EnvelopeOpener } from '../ports/keys.js';
+import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
+import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
+import {
+  ENROLMENT_EVENT_TYPES,
+  ENROLMENT_IDENTITIES_PURPOSE,
+  enrolmentIdentities,
+  type EnrolmentAppliedData,
+  type EnrolmentChangesData,
+} from './enrolment-events.js';
+import type { EnrolmentStore } from './enrolment-store.js';
+import { checkResidentId, RESIDENT_ID_PROBLEMS } from './resident-id.js';
+
+/** Identifies the applier of enrolment batches in `processed_events`. */
+const ENROLMENT_CONSUMER = 'hub.enrolment';
+
+/** A child just enrolled somewhere, with the links that name them: what waiting signals are matched against. */
+export interface EnrolledChild {
+  subjectId: string;
+  schoolAgencyId: string;
+  links: readonly IdentityLink[];
+}
+
+/**
+ * Keeps the enrolment register the school connectors send (R87): each child is known by the pseudonym derived from
+ * their resident identity number, which is opened from its envelope, checked, digested and forgotten in this
+ * function. A child enrolled at a second school is a transfer: the old stay is closed, the old school told, and
+ * everything filed under the pseudonym (warning entry, referrals, signals) stays the same child's.
+ */
+export function createEnrolmentService(deps: {
+  uow: UnitOfWork;
+  enrolments: EnrolmentStore;
+  opener: EnvelopeOpener;
+  pseudonymiser: IdentityPseudonymiser;
+  audit: AuditLog;
+  policy: PolicyEngine;
+  clock: Clock;
+  onOutgoing?: () => void;
+  /** Runs in the enrolment's transaction for the children it enrolled (signals waiting for them are routed). */
+  afterEnrolment?: (tx: Transaction, children: readonly EnrolledChild[]) => Promise<void>;
+}) {
+  async function applyBatch(
+    principal: Principal,
+    batch: EnrolmentChangesData,
+    ctx: { eventId: string; correlationId?: string },
+  ): Promise<EnrolmentAppliedData | null> {
+    const gate = createPolicyGate({
+      policy: deps.policy,
+      audit: deps.audit,
+      clock: deps.clock,
+      correlationId: ctx.correlationId ?? null,
+      purpose: 'enrolment',
+    });
+    const school = principal.agencyId;
+    await gate.require(principal, 'enrolment.apply', { type: 'enrolment', schoolAgencyId: school }, batch.batchId);
+    const opened = enrolmentIdentities.safeParse(parseJson(await deps.opener.open(batch.identities, ENROLMENT_IDENTITIES_PURPOSE)));
+    if (!opened.success || opened.data.length !== batch.changes.length)
+      throw new MalformedEventError('The envelope does not hold one resident identity number per change.');
+    const today = deps.clock.now().toISOString().slice(0, 10);
+    const rejected: EnrolmentAppliedData['rejected'] = [];
+    const work: Array<{ change: EnrolmentChangesData['changes'][number]; links: IdentityLink[] }> = [];
+    batch.changes.forEach((change, i) => {
+      if (change.change === 'LEFT') return void work.push({ change, links: [] });
+      if (change.on > today) return void rejected.push({ line: change.line, reason: 'the enrolment date lies in the future' });
+      const checked = checkResidentId(opened.data[i] ?? '', today);
+      if (!checked.ok) return void rejected.push({ line: change.line, reason: RESIDENT_ID_PROBLEMS[checked.problem] });
+      work.push({ change, links: deps.pseudonymiser.linksOf(checked.residentId) });
+    });
+    const now = deps.clock.now();
+    const result = await deps.uow.withTransaction(async (tx) => {
+      if (!(await deps.uow.claimEvent(tx, ENROLMENT_CONSUMER, ctx.eventId))) return null;
+      const applied: EnrolmentAppliedData = { batchId: batch.batchId, batch: batch.batch, enrolled: [], left: 0, unchanged: 0, rejected };
+      const children: EnrolledChild[] = [];
+      for (const { change, links } of work) {
+        if (change.change === 'LEFT') {
+          const left = await deps.enrolments.leave(tx, { schoolAgencyId: school, localRef: change.studentNumber, on: change.on });
+          if (left) applied.left++;
+          else applied.rejected.push({ line: change.line, reason: 'no student with this number is enrolled at the school' });
+          continue;
+        }
+        const subjectId = (await deps.enrolments.subjectByLinks(tx, links)) ?? deps.pseudonymiser.pseudonymOf(links[0]!);
+        const outcome = await deps.enrolments.enrol(tx, {
+          subjectId,
+          schoolAgencyId: school,
+          grade: change.grade,
+          classRef: change.classRef,
+          localRef: change.studentNumber,
+          since: change.on,
+          links,
+          at: now,
+        });
+        if (outcome.kind === 'NUMBER_TAKEN') {
+          applied.rejected.push({ line: change.line, reason: 'the student number belongs to another child enrolled at the school' });
+          continue;
+        }
+        if (outcome.kind === 'UNCHANGED') {
+          applied.unchanged++;
+          continue;
+        }
+        applied.enrolled.push({
+          line: change.line,
+          studentNumber: change.studentNumber,
+          pseudonym: subjectId,
+          transferredIn: outcome.transferredFrom !== null,
+        });
+        children.push({ subjectId, schoolAgencyId: school, links });
+        if (outcome.transferredFrom) {
+          await deps.uow.enqueueEvent(tx, agencyTopic(outcome.transferredFrom.schoolAgencyId), {
+            id: randomUUID(),
+            type: ENROLMENT_EVENT_TYPES.transferredOut,
+            subject: subjectId,
+            recipient: outcome.transferredFrom.schoolAgencyId,
+            data: { pseudonym: subjectId, studentNumber: outcome.transferredFrom.localRef, on: change.on },
+            time: now,
+            ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+          });
+        }
+      }
+      if (children.length > 0) await deps.afterEnrolment?.(tx, children);
+      applied.rejected.sort((a, b) => a.line - b.line);
+      await deps.uow.enqueueEvent(tx, agencyTopic(school), {
+        id: randomUUID(),
+        type: ENROLMENT_EVENT_TYPES.applied,
+        subject: batch.batchId,
+        recipient: school,
+        data: applied,
+        time: now,
+        ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+      });
+      return applied;
+    });
+    if (result) deps.onOutgoing?.();
+    return result;
+  }
+
+  return { applyBatch };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+export type EnrolmentService = ReturnType<typeof createEnrolmentService>;

@@ -1,0 +1,21 @@
+import type { IdentityLink } from '../ports/identity-linkage.js';
+import type { Transaction } from '../ports/unit-of-work.js';
+import type { Enrolment, EnrolOutcome } from './enrolment.js';
+
+/** The enrolment register and the identity links behind it (migration set `hub`, 0008). */
+export interface EnrolmentStore {
+  /** The child linked to any of `links`, if the hub has seen the number before. */
+  subjectByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<string | null>;
+  /** Where the child is enrolled now; null when the child has left school or was never enrolled. */
+  currentSchool(tx: Transaction, subjectId: string): Promise<{ subjectId: string; schoolAgencyId: string } | null>;
+  /** Enrols the child at the school (a new child, a transfer, a new grade or class); links every given digest. */
+  enrol(tx: Transaction, enrolment: Omit<Enrolment, 'until'> & { links: readonly IdentityLink[]; at: Date }): Promise<EnrolOutcome>;
+  /** Closes the school's enrolment of the student with this number; the child's id, or null when none is open. */
+  leave(tx: Transaction, change: { schoolAgencyId: string; localRef: string; on: string }): Promise<string | null>;
+  /** Links an agency's own id for the child (a police record number) to the child. */
+  linkLocalId(tx: Transaction, link: { agencyId: string; localId: string; subjectId: string; at: Date }): Promise<void>;
+  /** Every stay of the child, oldest first. */
+  history(subjectId: string): Promise<Enrolment[]>;
+  /** How many students each class of a school has enrolled, for the mentor grid (R11). */
+  classSizes(schoolAgencyId: string): Promise<Array<{ grade: number; classRef: string; students: number }>>;
+}

@@ -1,0 +1,378 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { createPolicyGate } from '../access/policy-gate.js';
+import type { Clock } from '../clock.js';
+import { checkResidentId } from '../enrolment/resident-id.js';
+import type { EnrolledChild } from '../enrolment/enrolment-service.js';
+import type { EnrolmentStore } from '../enrolment/enrolment-store.js';
+import { InvalidTransitionError, MalformedEventError, NotFoundError } from '../errors.js';
+import { agencyTopic } from '../messages/topics.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { DirectoryStore } from '../ports/directory.js';
+import type { IdentityPseudonymiser } from '../ports/identity-linkage.js';
+import type { EnvelopeOpener } from '../ports/keys.js';
+import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
+import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
+import { identifier, safeText } from '../safe-text.js';
+import { parseInput } from '../validation/parse-input.js';
+import { DEFAULT_SIGNAL_POLICY, NOTE_BASES, SCHOOL_REPORT_KINDS, SCHOOL_SIGNAL_ACTIONS, type SchoolReport, type Signal, type SignalPolicy } from './signal.js';
+import {
+  guidanceText,
+  SIGNAL_EVENT_TYPES,
+  SIGNAL_IDENTITY_PURPOSE,
+  SIGNAL_NOTE_PURPOSE,
+  type SignalRaisedData,
+  type SignalStatusData,
+} from './signal-events.js';
+import type { SignalStore } from './signal-store.js';
+
+/** Identifies the appliers of police events in `processed_events`. */
+const SIGNAL_CONSUMER = 'hub.signal';
+
+/** Ids that sort by creation time, so the newest signal comes first in a list ordered by id. */
+export const newTimeOrderedId = (prefix: string, at: Date) => `${prefix}-${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
+
+const acknowledgeInput = z.object({
+  actions: z.array(z.enum(SCHOOL_SIGNAL_ACTIONS)).min(1, 'name at least one thing the school did').max(SCHOOL_SIGNAL_ACTIONS.length),
+  note: safeText({ max: 2000, what: 'note' }).optional().nullable(),
+});
+const openNoteInput = z.object({ basis: z.enum(NOTE_BASES), justification: safeText({ min: 10, max: 1000, what: 'justification' }) });
+const reportInput = z.object({ subjectId: identifier, kind: z.enum(SCHOOL_REPORT_KINDS), summary: safeText({ max: 2000, what: 'summary' }) });
+
+/**
+ * Police signals through the hub (R52-R57): routed to the school the child is enrolled in, or held in the district
+ * bureau's queue until an enrolment matches; acknowledged against a deadline set by severity, escalated when it is
+ * missed; the police told where their signal stands and nothing else, and able to guide the school. And the school's
+ * own path to the police: reports of a crisis or a suspected harm to a minor.
+ */
+export function createSignalService(deps: {
+  uow: UnitOfWork;
+  signals: SignalStore;
+  enrolments: EnrolmentStore;
+  directory: DirectoryStore;
+  opener: EnvelopeOpener;
+  pseudonymiser: IdentityPseudonymiser;
+  audit: AuditLog;
+  policy: PolicyEngine;
+  clock: Clock;
+  signalPolicy?: Partial<SignalPolicy>;
+  onOutgoing?: () => void;
+}) {
+  const policy: SignalPolicy = { ...DEFAULT_SIGNAL_POLICY, ...deps.signalPolicy };
+  const gateFor = (correlationId?: string | null) =>
+    createPolicyGate({ policy: deps.policy, audit: deps.audit, clock: deps.clock, correlationId: correlationId ?? null, purpose: 'signal' });
+  const districtOf = async (agencyId: string | null) => (agencyId ? ((await deps.directory.agencies.find(agencyId))?.districtId ?? '') : '');
+
+  /** The signal as the policy sees it: whose, where routed, how grave, where it stands. */
+  async function resourceOf(signal: Signal, noteBasis?: string): Promise<PolicyResource> {
+    return {
+      type: 'signal',
+      policeAgencyId: signal.policeAgencyId,
+      policeDistrictId: signal.policeDistrictId ?? '',
+      schoolAgencyId: signal.schoolAgencyId ?? '',
+      schoolDistrictId: await districtOf(signal.schoolAgencyId),
+      category: signal.category,
+      severity: signal.severity,
+      state: signal.state,
+      escalated: signal.escalatedAt !== null,
+      ...(noteBasis ? { noteBasis } : {}),
+    };
+  }
+
+  const status = (
+    signal: Pick<Signal, 'id' | 'sourceId' | 'policeAgencyId'>,
+    value: SignalStatusData['status'],
+    at: Date,
+    actions: SignalStatusData['actions'] = [],
+  ) => ({
+    id: randomUUID(),
+    type: SIGNAL_EVENT_TYPES.status,
+    subject: signal.sourceId,
+    recipient: signal.policeAgencyId,
+    data: { sourceId: signal.sourceId, signalId: signal.id, status: value, actions, at: at.toISOString() } satisfies SignalStatusData,
+    time: at,
+  });
+
+  /** Routes a signal to the child's school in `tx`: the deadline starts, the school is told, and so are the police. */
+  async function routeTo(
+    tx: Transaction,
+    signal: Pick<Signal, 'id' | 'sourceId' | 'policeAgencyId' | 'category' | 'severity' | 'observedAt'>,
+    child: { subjectId: string; schoolAgencyId: string },
+    episodeId: string,
+    now: Date,
+  ) {
+    const dueAt = new Date(now.getTime() + policy.acknowledgeWithinMs[signal.severity]);
+    await deps.uow.enqueueEvent(tx, agencyTopic(child.schoolAgencyId), {
+      id: randomUUID(),
+      type: SIGNAL_EVENT_TYPES.notice,
+      subject: signal.id,
+      recipient: child.schoolAgencyId,
+      data: {
+        signalId: signal.id,
+        subjectId: child.subjectId,
+        category: signal.category,
+        severity: signal.severity,
+        episodeId,
+        acknowledgeBy: dueAt.toISOString(),
+      },
+      time: now,
+    });
+    await deps.uow.enqueueEvent(tx, agencyTopic(signal.policeAgencyId), status(signal, 'ROUTED', now));
+    return dueAt;
+  }
+
+  return {
+    /** A signal from a police bureau's system, signed by that bureau. Once per source id, however often it is sent. */
+    async receive(principal: Principal, data: SignalRaisedData, ctx: { eventId: string; correlationId?: string }): Promise<void> {
+      await gateFor(ctx.correlationId).require(principal, 'signal.raise', { type: 'signal-intake', policeAgencyId: principal.agencyId }, data.sourceId);
+      const now = deps.clock.now();
+      const checked = checkResidentId(await deps.opener.open(data.child.identity, SIGNAL_IDENTITY_PURPOSE), now.toISOString().slice(0, 10));
+      // The reason names the rule broken, never the number.
+      if (!checked.ok) throw new MalformedEventError("The child's resident identity number does not check.", { details: { problem: checked.problem } });
+      // The note stays sealed as the police sealed it; only its envelope is checked to be one the hub can open.
+      if (data.note) await deps.opener.open(data.note, SIGNAL_NOTE_PURPOSE);
+      const links = deps.pseudonymiser.linksOf(checked.residentId);
+      const observedAt = new Date(data.observedAt);
+      if (observedAt.getTime() > now.getTime() + 5 * 60_000) throw new MalformedEventError('The signal is dated in the future.');
+      const policeDistrictId = (await districtOf(principal.agencyId)) || null;
+      const done = await deps.uow.withTransaction(async (tx) => {
+        if (!(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return false;
+        // The same source id twice is one signal (a police system resending after a timeout, or a second export).
+        if (await deps.signals.findBySource(tx, principal.agencyId, data.sourceId)) return false;
+        const subjectId = await deps.enrolments.subjectByLinks(tx, links);
+        const enrolled = subjectId ? await deps.enrolments.currentSchool(tx, subjectId) : null;
+        const episodeId =
+          (await deps.signals.episodeOf(tx, enrolled ? { subjectId: enrolled.subjectId } : { links }, observedAt, policy.episodeWindowMs)) ??
+          newTimeOrderedId('ep', now);
+        const id = newTimeOrderedId('sig', now);
+        const base = { id, sourceId: data.sourceId, policeAgencyId: principal.agencyId, category: data.category, severity: data.severity, observedAt };
+        const route = enrolled ? { ...enrolled, dueAt: await routeTo(tx, base, enrolled, episodeId, now) } : { waitingFor: links[0]! };
+        await deps.signals.insert(tx, {
+          ...base,
+          policeDistrictId,
+          policeLocalId: data.child.localId,
+          receivedAt: now,
+          officer: data.officer,
+          noteEnvelope: data.note ?? null,
+          episodeId,
+          route,
+        });
+        if (enrolled)
+          await deps.enrolments.linkLocalId(tx, { agencyId: principal.agencyId, localId: data.child.localId, subjectId: enrolled.subjectId, at: now });
+        else
+          await deps.uow.enqueueEvent(
+            tx,
+            agencyTopic(principal.agencyId),
+            status({ id, sourceId: data.sourceId, policeAgencyId: principal.agencyId }, 'UNMATCHED', now),
+          );
+        return true;
+      });
+      if (done) deps.onOutgoing?.();
+    },
+
+    /** In an enrolment's transaction: signals that waited for these children go to their schools now. */
+    async matchWaiting(tx: Transaction, children: readonly EnrolledChild[]): Promise<void> {
+      const now = deps.clock.now();
+      for (const child of children) {
+        for (const signal of await deps.signals.waitingFor(tx, child.links)) {
+          const episodeId = (await deps.signals.episodeOf(tx, { subjectId: child.subjectId }, signal.observedAt, policy.episodeWindowMs)) ?? signal.episodeId;
+          const dueAt = await routeTo(tx, signal, child, episodeId, now);
+          await deps.signals.route(tx, signal.id, { subjectId: child.subjectId, schoolAgencyId: child.schoolAgencyId, routedAt: now, dueAt, episodeId });
+          await deps.enrolments.linkLocalId(tx, { agencyId: signal.policeAgencyId, localId: signal.policeLocalId, subjectId: child.subjectId, at: now });
+        }
+      }
+    },
+
+    /** The school acknowledges and records what it did; the police hear the categories. */
+    async acknowledge(principal: Principal | null, id: string, raw: unknown, correlationId?: string): Promise<Signal> {
+      const input = parseInput(acknowledgeInput, raw, 'acknowledgement');
+      const signal = await deps.signals.get(id);
+      if (!signal) throw new NotFoundError('signal');
+      await gateFor(correlationId).require(principal, 'signal.acknowledge', await resourceOf(signal), id, { concealAs: 'signal' });
+      const now = deps.clock.now();
+      const ok = await deps.uow.withTransaction(async (tx) => {
+        if (!(await deps.signals.acknowledge(tx, id, { at: now, by: principal?.userId ?? '', actions: input.actions, note: input.note ?? null }))) return false;
+        await deps.uow.enqueueEvent(tx, agencyTopic(signal.policeAgencyId), {
+          ...status(signal, 'ACKNOWLEDGED', now, input.actions),
+          ...(correlationId ? { correlationId } : {}),
+        });
+        return true;
+      });
+      if (!ok) throw new InvalidTransitionError(signal.state, 'ACKNOWLEDGE', 'signal');
+      deps.onOutgoing?.();
+      return (await deps.signals.get(id)) as Signal;
+    },
+
+    /** Guidance from the police on the school's intervention (R53), by the signal's source id or the hub's id. */
+    async addGuidance(
+      principal: Principal | null,
+      ref: { sourceId: string } | { signalId: string },
+      rawText: unknown,
+      ctx: { eventId?: string; correlationId?: string } = {},
+    ): Promise<Signal> {
+      const text = parseInput(guidanceText, rawText, 'guidance');
+      const now = deps.clock.now();
+      const found =
+        'signalId' in ref
+          ? await deps.signals.get(ref.signalId)
+          : await deps.uow.withTransaction((tx) => deps.signals.findBySource(tx, principal?.agencyId ?? '', ref.sourceId));
+      if (!found) throw new NotFoundError('signal');
+      await gateFor(ctx.correlationId).require(principal, 'signal.guide', await resourceOf(found), found.id, { concealAs: 'signal' });
+      const sent = await deps.uow.withTransaction(async (tx) => {
+        if (ctx.eventId && !(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return false;
+        const guidance = await deps.signals.addGuidance(tx, found.id, { givenAt: now, givenBy: principal?.userId ?? '', text });
+        if (found.schoolAgencyId && found.subjectId)
+          await deps.uow.enqueueEvent(tx, agencyTopic(found.schoolAgencyId), {
+            id: randomUUID(),
+            type: SIGNAL_EVENT_TYPES.guidanceForwarded,
+            subject: found.id,
+            recipient: found.schoolAgencyId,
+            data: { signalId: found.id, subjectId: found.subjectId, text: guidance.text, givenAt: now.toISOString() },
+            time: now,
+            ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+          });
+        return true;
+      });
+      if (sent) deps.onOutgoing?.();
+      return (await deps.signals.get(found.id)) as Signal;
+    },
+
+    /** Deadlines missed: escalated to the district bureau once, and the police see the signal as overdue. */
+    async escalateOverdue(): Promise<number> {
+      const now = deps.clock.now();
+      let escalated = 0;
+      for (const signal of await deps.signals.overdue(now, 500)) {
+        const marked = await deps.uow.withTransaction(async (tx) => {
+          if (!(await deps.signals.markEscalated(tx, signal.id, now))) return false;
+          await deps.uow.enqueueEvent(tx, agencyTopic(signal.policeAgencyId), status(signal, 'OVERDUE', now));
+          return true;
+        });
+        if (marked) escalated++;
+      }
+      if (escalated > 0) deps.onOutgoing?.();
+      return escalated;
+    },
+
+    /**
+     * Opens the police note for the school, on a lawful basis the policy recognises (statutory duty for the harms a
+     * school must act on, the guardian's consent, or a declared emergency) and a written justification. Every
+     * opening is recorded with who, when, on which basis and why; every refusal is audited by the gate.
+     */
+    async openNote(principal: Principal | null, id: string, raw: unknown, correlationId?: string): Promise<{ signalId: string; text: string; basis: string }> {
+      const input = parseInput(openNoteInput, raw, 'note request');
+      const signal = await deps.signals.get(id);
+      if (!signal) throw new NotFoundError('signal');
+      await gateFor(correlationId).require(principal, 'signal.open-note', await resourceOf(signal, input.basis), id, { concealAs: 'signal' });
+      const envelope = await deps.signals.noteEnvelope(id);
+      if (!envelope) throw new NotFoundError('signal note');
+      const text = await deps.opener.open(envelope, SIGNAL_NOTE_PURPOSE);
+      await deps.uow.withTransaction((tx) =>
+        deps.signals.recordNoteOpening(tx, {
+          signalId: id,
+          at: deps.clock.now(),
+          agencyId: principal?.agencyId ?? '',
+          userId: principal?.userId ?? '',
+          basis: input.basis,
+          justification: input.justification,
+        }),
+      );
+      return { signalId: id, text, basis: input.basis };
+    },
+
+    /** A school's report of a crisis or suspected harm to its district's police (R56, mandatory reporting). */
+    async reportToPolice(principal: Principal | null, raw: unknown, correlationId?: string): Promise<SchoolReport> {
+      const input = parseInput(reportInput, raw, 'report');
+      const subject = await deps.directory.findSubject(input.subjectId);
+      if (!subject) throw new NotFoundError('subject');
+      const schoolDistrictId = await districtOf(subject.schoolAgencyId);
+      const police = (await deps.directory.agencies.list()).find(
+        (a) => a.type === 'public-safety' && schoolDistrictId !== '' && a.districtId === schoolDistrictId,
+      );
+      await gateFor(correlationId).require(
+        principal,
+        'signal.report-to-police',
+        {
+          type: 'school-report',
+          schoolAgencyId: subject.schoolAgencyId,
+          schoolDistrictId,
+          policeAgencyId: police?.id ?? '',
+          policeDistrictId: police?.districtId ?? '',
+        },
+        input.subjectId,
+        { concealAs: 'subject' },
+      );
+      if (!police) throw new NotFoundError('police liaison');
+      const now = deps.clock.now();
+      const report: SchoolReport = {
+        id: newTimeOrderedId('rep', now),
+        schoolAgencyId: subject.schoolAgencyId,
+        policeAgencyId: police.id,
+        subjectId: subject.id,
+        kind: input.kind,
+        summary: input.summary,
+        reportedBy: principal?.userId ?? '',
+        reportedAt: now,
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+      };
+      await deps.uow.withTransaction(async (tx) => {
+        await deps.signals.insertReport(tx, report);
+        await deps.uow.enqueueEvent(tx, agencyTopic(police.id), {
+          id: randomUUID(),
+          type: SIGNAL_EVENT_TYPES.schoolReport,
+          subject: report.id,
+          recipient: police.id,
+          data: {
+            reportId: report.id,
+            schoolAgencyId: report.schoolAgencyId,
+            subjectId: report.subjectId,
+            kind: report.kind,
+            summary: report.summary,
+            reportedAt: now.toISOString(),
+          },
+          time: now,
+          ...(correlationId ? { correlationId } : {}),
+        });
+      });
+      deps.onOutgoing?.();
+      return report;
+    },
+
+    /** The police received a school's report (their system through its connector, or an analyst). */
+    async acknowledgeReport(
+      principal: Principal | null,
+      reportId: string,
+      ctx: { by?: string; eventId?: string; correlationId?: string } = {},
+    ): Promise<SchoolReport> {
+      const report = await deps.signals.getReport(reportId);
+      if (!report) throw new NotFoundError('school report');
+      await gateFor(ctx.correlationId).require(principal, 'signal.acknowledge-report', await reportResource(report), reportId, { concealAs: 'school report' });
+      await deps.uow.withTransaction(async (tx) => {
+        if (ctx.eventId && !(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return;
+        await deps.signals.acknowledgeReport(tx, reportId, deps.clock.now(), ctx.by ?? principal?.userId ?? '');
+      });
+      return (await deps.signals.getReport(reportId)) as SchoolReport;
+    },
+
+    /** Retention: signals older than the configured period are forgotten with their guidance and note openings. */
+    purgeExpired(): Promise<number> {
+      return deps.signals.purgeReceivedBefore(new Date(deps.clock.now().getTime() - policy.retentionMs));
+    },
+
+    resourceOf,
+    reportResource,
+    policy,
+  };
+
+  async function reportResource(report: SchoolReport): Promise<PolicyResource> {
+    return {
+      type: 'school-report',
+      schoolAgencyId: report.schoolAgencyId,
+      schoolDistrictId: await districtOf(report.schoolAgencyId),
+      policeAgencyId: report.policeAgencyId,
+      policeDistrictId: await districtOf(report.policeAgencyId),
+    };
+  }
+}
+
+export type SignalService = ReturnType<typeof createSignalService>;

@@ -1,0 +1,62 @@
+import type { IdentityLink } from '../ports/identity-linkage.js';
+import type { Transaction } from '../ports/unit-of-work.js';
+import type { SchoolReport, SchoolSignalAction, Signal, SignalCategory, SignalGuidance, SignalSeverity, SignalState, NoteBasis } from './signal.js';
+
+export interface NewSignal {
+  id: string;
+  policeAgencyId: string;
+  sourceId: string;
+  policeDistrictId: string | null;
+  policeLocalId: string;
+  category: SignalCategory;
+  severity: SignalSeverity;
+  observedAt: Date;
+  receivedAt: Date;
+  officer: string;
+  noteEnvelope: string | null;
+  episodeId: string;
+  /** Routed at once when the child is enrolled; otherwise it waits under the active key's link. */
+  route: { subjectId: string; schoolAgencyId: string; dueAt: Date } | { waitingFor: IdentityLink };
+}
+
+type Page<T> = { items: T[]; hasMore: boolean };
+type PageArgs = { first: number; after?: string };
+
+/** Signals, their guidance and note openings, and schools' reports to the police (migration set `signal`). */
+export interface SignalStore {
+  findBySource(tx: Transaction, policeAgencyId: string, sourceId: string): Promise<Signal | null>;
+  insert(tx: Transaction, signal: NewSignal): Promise<void>;
+  /** The episode of the newest signal about the child (by pseudonym, or by link while unmatched) observed within the window. */
+  episodeOf(tx: Transaction, child: { subjectId: string } | { links: readonly IdentityLink[] }, observedAt: Date, windowMs: number): Promise<string | null>;
+  /** Unmatched signals waiting for a child with any of these links. */
+  waitingFor(tx: Transaction, links: readonly IdentityLink[]): Promise<Signal[]>;
+  route(tx: Transaction, id: string, routing: { subjectId: string; schoolAgencyId: string; routedAt: Date; dueAt: Date; episodeId: string }): Promise<void>;
+  get(id: string, tx?: Transaction): Promise<Signal | null>;
+  /** ROUTED → ACKNOWLEDGED; false when the signal is not (or no longer) awaiting acknowledgement. */
+  acknowledge(tx: Transaction, id: string, ack: { at: Date; by: string; actions: readonly SchoolSignalAction[]; note: string | null }): Promise<boolean>;
+  /** Routed signals past their deadline that have not been escalated yet. */
+  overdue(now: Date, limit: number): Promise<Signal[]>;
+  markEscalated(tx: Transaction, id: string, at: Date): Promise<boolean>;
+  addGuidance(tx: Transaction, id: string, guidance: Omit<SignalGuidance, 'sequence'>): Promise<SignalGuidance>;
+  noteEnvelope(id: string): Promise<string | null>;
+  recordNoteOpening(
+    tx: Transaction,
+    opening: { signalId: string; at: Date; agencyId: string; userId: string; basis: NoteBasis; justification: string },
+  ): Promise<void>;
+  listForSchool(schoolAgencyId: string, page: PageArgs & { state?: SignalState }): Promise<Page<Signal>>;
+  listForPolice(policeAgencyId: string, page: PageArgs): Promise<Page<Signal>>;
+  /** The district bureau's queue: signals of its district's police that match no enrolled child. */
+  listUnmatched(districtId: string, page: PageArgs): Promise<Page<Signal>>;
+  /** Escalated signals routed to schools of the district. */
+  listEscalated(districtId: string, page: PageArgs): Promise<Page<Signal>>;
+  /** The children among `subjectIds` with a signal routed to the school since `since` (the "handle with care" flag). */
+  flaggedAmong(schoolAgencyId: string, subjectIds: readonly string[], since: Date): Promise<Set<string>>;
+  /** Forgets signals received before `at`, with their guidance and note openings. */
+  purgeReceivedBefore(at: Date): Promise<number>;
+
+  insertReport(tx: Transaction, report: SchoolReport): Promise<void>;
+  getReport(id: string, tx?: Transaction): Promise<SchoolReport | null>;
+  acknowledgeReport(tx: Transaction, id: string, at: Date, by: string): Promise<boolean>;
+  listReportsForSchool(schoolAgencyId: string, page: PageArgs): Promise<Page<SchoolReport>>;
+  listReportsForPolice(policeAgencyId: string, page: PageArgs): Promise<Page<SchoolReport>>;
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import type { EnrolmentStore } from '../../core/enrolment/enrolment-store.js';
+import { WrongSignerError } from '../../core/errors.js';
+import type { AuditLog } from '../../core/ports/audit-log.js';
+import type { DirectoryStore } from '../../core/ports/directory.js';
+import type { Subscription } from '../../core/ports/event-bus.js';
+import type { IdentityPseudonymiser } from '../../core/ports/identity-linkage.js';
+import type { EnvelopeOpener } from '../../core/ports/keys.js';
+import type { PolicyEngine, Principal } from '../../core/ports/policy-engine.js';
+import type { UnitOfWork } from '../../core/ports/unit-of-work.js';
+import type { SignalPolicy } from '../../core/signal/signal.js';
+import { SIGNAL_EVENT_TYPES, type ReportAcknowledgedData, type SignalGuidanceData, type SignalRaisedData } from '../../core/signal/signal-events.js';
+import { createSignalReader } from '../../core/signal/signal-reader.js';
+import { createSignalService, type SignalService } from '../../core/signal/signal-service.js';
+import type { SignalStore } from '../../core/signal/signal-store.js';
+import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
+import type { GatewayModule } from '../gateway-module.js';
+import { signalResolvers } from './signal-resolvers.js';
+
+export interface SignalModuleOptions {
+  uow: UnitOfWork;
+  store: SignalStore;
+  enrolments: EnrolmentStore;
+  directory: DirectoryStore;
+  opener: EnvelopeOpener;
+  pseudonymiser: IdentityPseudonymiser;
+  audit: AuditLog;
+  policy: PolicyEngine;
+  clock: Clock;
+  logger: Logger;
+  signalPolicy?: Partial<SignalPolicy>;
+  /** How often the deadline watch runs; 0 leaves it to the caller (`escalateOverdue`, tests on simulated time). */
+  checkEveryMs?: number;
+  onOutgoing?: () => void;
+}
+
+/** Police signals and schools' reports to the police on the gateway. */
+export function createSignalModule(options: SignalModuleOptions): GatewayModule & { service: SignalService } {
+  const service = createSignalService({ ...options, signals: options.store });
+  const log = options.logger.child({ capability: 'signal' });
+
+  /** The police bureau's system, as the policy sees an event it signed. */
+  async function policeSystem(event: VerifiedEvent): Promise<Principal> {
+    const agency = await options.directory.agencies.find(event.agencyId);
+    if (!agency || agency.type !== 'public-safety') throw new WrongSignerError('Only a police bureau sends signals, guidance and report acknowledgements.');
+    return { agencyId: agency.id, agencyType: 'public-safety', role: 'system', userId: `${agency.id}-system`, districtId: agency.districtId ?? null };
+  }
+  const ctxOf = (event: VerifiedEvent) => ({ eventId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
+
+  return {
+    schema: 'signal.graphql',
+    resolvers: signalResolvers,
+    service,
+    async start(): Promise<Subscription[]> {
+      const every = options.checkEveryMs ?? 60_000;
+      const timer =
+        every > 0
+          ? setInterval(() => void service.escalateOverdue().catch((err: unknown) => log.error({ err }, 'signal deadline watch failed')), every).unref()
+          : null;
+      return [{ close: async () => void (timer && clearInterval(timer)) }];
+    },
+    inbound: {
+      [SIGNAL_EVENT_TYPES.raised]: async (event) => service.receive(await policeSystem(event), event.data as SignalRaisedData, ctxOf(event)),
+      [SIGNAL_EVENT_TYPES.guidance]: async (event) => {
+        const data = event.data as SignalGuidanceData;
+        const principal = await policeSystem(event);
+        await service.addGuidance({ ...principal, userId: data.givenBy }, { sourceId: data.sourceId }, data.text, ctxOf(event));
+      },
+      [SIGNAL_EVENT_TYPES.reportAcknowledged]: async (event) => {
+        const data = event.data as ReportAcknowledgedData;
+        await service.acknowledgeReport(await policeSystem(event), data.reportId, { by: data.acknowledgedBy, ...ctxOf(event) });
+      },
+    },
+    context: ({ principal, correlationId }) => ({
+      signal: { service, reader: createSignalReader({ ...options, signals: options.store, service, principal, correlationId }) },
+    }),
+  };
+}

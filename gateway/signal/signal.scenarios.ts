@@ -1,0 +1,599 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agencyTopic, TOPICS } from '../../core/messages/topics.js';
+import { createLogger } from '../../adapters/logging/create-logger.js';
+import type { Hub, HubOptions } from '../create-hub.js';
+import { errorCode, eventually, gql, tokenFor } from '../../test/support/hub-client.js';
+import { inventedResidentId, withWrongCheckCharacter } from '../../test/support/resident-ids.js';
+
+const SCHOOL_SIGNAL_FIELDS =
+  'id sourceId policeAgencyId subjectId schoolAgencyId category severity episodeId state acknowledgeBy overdue escalatedAt hasNote actions acknowledgement { actions note } guidance { text }';
+const POLICE_FIELDS = 'id sourceId state overdue acknowledgedAt actions category severity subjectId schoolAgencyId';
+
+type InboxItem = { id: string; kind: string; payload: Record<string, unknown> };
+
+/**
+ * Police signals and the enrolment register through the doors agencies use: school and police systems through
+ * their connectors' JSON APIs, people through GraphQL. Run on every deployment (embedded PGlite; Kafka and
+ * PostgreSQL) by the suites that import it.
+ */
+export function describeSignals(deployment: string, start: (options: HubOptions) => Promise<{ hub: Hub; stop(): Promise<void> }>) {
+  describe(`signals from public safety and the enrolment register (${deployment})`, () => {
+    let hub: Hub;
+    let stopHub: () => Promise<void>;
+    let teacher: string;
+    let westTeacher: string;
+    let mentor: string;
+    let police: string;
+    let bureau: string;
+    let westBureau: string;
+    const connectorKeys = new Map<string, string>();
+    const logLines: string[] = [];
+    const numbersUsed: string[] = [];
+    let offsetMs = 0;
+    const clock = { now: () => new Date(Date.now() + offsetMs) };
+
+    beforeAll(async () => {
+      const started = await start({
+        embedConnectors: true,
+        relayIntervalMs: 50,
+        retentionIntervalMs: 0,
+        deadlineCheckIntervalMs: 0,
+        clock,
+        signalPolicy: { retentionMs: 30 * 24 * 3600_000 },
+        // Every line the hub and its connectors log, at the most talkative level, to be searched for numbers.
+        logger: createLogger({ name: 'signal-scenarios', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }),
+        onConnectorKeyCreated: (agencyId, key) => void connectorKeys.set(agencyId, key),
+      });
+      hub = started.hub;
+      stopHub = () => started.stop();
+      teacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-chen' });
+      westTeacher = await tokenFor(hub.keyRing, 'school-west', 'psychology-teacher', { userId: 'teacher-xu' });
+      mentor = await tokenFor(hub.keyRing, 'school-east', 'mentor', { userId: 'mentor-wang' });
+      police = await tokenFor(hub.keyRing, 'police-haishu', 'police-analyst', { userId: 'analyst-he' });
+      bureau = await tokenFor(hub.keyRing, 'bureau-haishu', 'bureau-analyst');
+      westBureau = await tokenFor(hub.keyRing, 'bureau-yinzhou', 'bureau-analyst');
+    });
+    afterAll(() => stopHub());
+
+    const post = (agencyId: string, path: string, body: unknown, credential: string | null = connectorKeys.get(agencyId) ?? null) =>
+      hub.fetch(
+        new Request(`http://hub/connectors/${agencyId}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      );
+
+    /** Waits for inbox items of `kind` that `match`, acknowledges them and returns their payloads. */
+    async function fromInbox(agencyId: string, kind: string, match: (payload: Record<string, unknown>) => boolean, count = 1) {
+      const key = connectorKeys.get(agencyId)!;
+      const found: Array<Record<string, unknown>> = [];
+      await eventually(
+        async () => {
+          const res = await hub.fetch(new Request(`http://hub/connectors/${agencyId}/v1/inbox?limit=500`, { headers: { authorization: `Bearer ${key}` } }));
+          const mine = ((await res.json()) as { items: InboxItem[] }).items.filter((i) => i.kind === kind && match(i.payload));
+          if (mine.length > 0) {
+            await post(agencyId, '/v1/inbox/ack', { ids: mine.map((i) => i.id) });
+            found.push(...mine.map((i) => i.payload));
+          }
+          return found.length >= count;
+        },
+        { what: `${kind} in the inbox of ${agencyId}` },
+      );
+      return found;
+    }
+
+    /** Every message every topic carried, read by a consumer group of its own from the start, as the bus holds it. */
+    async function everythingOnTheBus(): Promise<string> {
+      const agencies = await hub.sql.query<{ id: string }>("SELECT id FROM agencies WHERE type <> 'hub'");
+      const seen: string[] = [];
+      const subscription = await hub.bus.subscribe({
+        groupId: `careloop-test-scan-${randomUUID().slice(0, 8)}`,
+        topics: [TOPICS.hubInbound, TOPICS.deadLetter, ...agencies.map((a) => agencyTopic(a.id))],
+        handler: async (m) => void seen.push(`${m.key ?? ''} ${m.value} ${JSON.stringify(m.headers)}`),
+      });
+      let before = -1;
+      await eventually(
+        async () => {
+          const quiet = seen.length > 0 && seen.length === before;
+          before = seen.length;
+          return quiet;
+        },
+        { intervalMs: 1500, what: 'the bus scan to go quiet' },
+      );
+      await subscription.close();
+      return seen.join('\n');
+    }
+
+    let studentCounter = 0;
+    /** Enrols a child through the school's connector; the pseudonym the hub gave them. */
+    async function enrol(school = 'school-east', residentId = inventedResidentId(), grade = 8, classRef = '8-2') {
+      numbersUsed.push(residentId);
+      const studentNumber = `${school === 'school-east' ? 'E' : 'W'}-${Date.now().toString(36)}-${++studentCounter}`;
+      const res = await post(school, '/v1/enrolments', {
+        changes: [{ studentNumber, residentId, change: 'ENROLLED', grade, classRef, on: clock.now().toISOString().slice(0, 10) }],
+      });
+      expect(res.status).toBe(202);
+      const { batchId } = (await res.json()) as { batchId: string };
+      const [applied] = await fromInbox(school, 'enrolment-applied', (p) => p.batchId === batchId);
+      const enrolled = applied!.enrolled as Array<{ pseudonym: string }>;
+      return { subjectId: enrolled[0]!.pseudonym, residentId, studentNumber };
+    }
+
+    let sourceCounter = 0;
+    async function raise(residentId: string, fields: Record<string, unknown> = {}) {
+      numbersUsed.push(residentId);
+      const sourceId = (fields.sourceId as string | undefined) ?? `PS-${Date.now().toString(36)}-${++sourceCounter}`;
+      const res = await post('police-haishu', '/v1/signals', {
+        sourceId,
+        category: 'ONLINE_SELF_HARM_RISK',
+        severity: 'HIGH',
+        observedAt: new Date(clock.now().getTime() - 3600_000).toISOString(),
+        officer: 'PC-0417',
+        note: 'Posted about ending it on a video platform at 23:10; account traced to the family address.',
+        child: { residentId, localId: `HZ-${sourceCounter}` },
+        ...fields,
+      });
+      expect(res.status).toBe(202);
+      return sourceId;
+    }
+
+    const schoolSignals = async (token: string) =>
+      (await gql<{ signals: { items: Array<Record<string, unknown>> } }>(hub.fetch, token, `{ signals(first: 100) { items { ${SCHOOL_SIGNAL_FIELDS} } } }`))
+        .data?.signals.items ?? [];
+    const policeSignals = async () =>
+      (
+        await gql<{ policeSignals: { items: Array<Record<string, unknown>> } }>(
+          hub.fetch,
+          police,
+          `{ policeSignals(first: 100) { items { ${POLICE_FIELDS} } } }`,
+        )
+      ).data!.policeSignals.items;
+    const routedTo = (token: string, sourceOrSubject: (s: Record<string, unknown>) => boolean) =>
+      eventually(async () => (await schoolSignals(token)).find(sourceOrSubject), { what: 'the signal at the school' });
+
+    describe('enrolment', () => {
+      it('enrols children under pseudonyms derived from their numbers, refuses numbers that do not check, and changes nothing when sent again', async () => {
+        const good = inventedResidentId();
+        const other = inventedResidentId();
+        numbersUsed.push(good, other);
+        const today = clock.now().toISOString().slice(0, 10);
+        const changes = [
+          { studentNumber: 'E-reg-1', residentId: good, change: 'ENROLLED', grade: 7, classRef: '7-3', on: today },
+          { studentNumber: 'E-reg-2', residentId: other.toLowerCase(), change: 'ENROLLED', grade: 7, classRef: '7-3', on: today },
+          { studentNumber: 'E-reg-3', residentId: withWrongCheckCharacter(inventedResidentId()), change: 'ENROLLED', grade: 7, classRef: '7-1', on: today },
+          { studentNumber: 'E-reg-4', residentId: '33020320150230153X', change: 'ENROLLED', grade: 7, classRef: '7-1', on: today },
+          { studentNumber: 'E-reg-5', residentId: '3302032015', change: 'ENROLLED', grade: 7, classRef: '7-1', on: today },
+        ];
+        const res = await post('school-east', '/v1/enrolments', { changes });
+        expect(res.status).toBe(202);
+        const answer = (await res.json()) as { batchId: string; accepted: number; rejected: Array<{ line: number; reason: string }> };
+        expect(answer).toMatchObject({
+          accepted: 2,
+          rejected: [
+            { line: 3, reason: 'the check character of the resident identity number is wrong' },
+            { line: 4, reason: 'the birth date in the resident identity number is not a calendar date' },
+            { line: 5, reason: 'the resident identity number is not 18 characters long' },
+          ],
+        });
+        const [applied] = await fromInbox('school-east', 'enrolment-applied', (p) => p.batchId === answer.batchId);
+        const enrolled = applied!.enrolled as Array<{ line: number; studentNumber: string; pseudonym: string; transferredIn: boolean }>;
+        expect(enrolled.map((e) => e.studentNumber)).toEqual(['E-reg-1', 'E-reg-2']);
+        for (const e of enrolled) expect(e.pseudonym).toMatch(/^subj-[a-z2-7]{16}$/);
+
+        const students = await gql<{ students: { items: Array<{ id: string; grade: number; classRef: string; localRef: string }> } }>(
+          hub.fetch,
+          teacher,
+          '{ students(first: 100) { items { id grade classRef localRef } } }',
+        );
+        expect(students.data!.students.items).toContainEqual({ id: enrolled[0]!.pseudonym, grade: 7, classRef: '7-3', localRef: 'E-reg-1' });
+
+        // The same register again: the same children, nothing new.
+        const again = (await (await post('school-east', '/v1/enrolments', { changes: changes.slice(0, 2) })).json()) as { batchId: string };
+        const [unchanged] = await fromInbox('school-east', 'enrolment-applied', (p) => p.batchId === again.batchId);
+        expect(unchanged).toMatchObject({ enrolled: [], unchanged: 2 });
+      });
+
+      it('moves a child who transfers to another school (a new stage), tells the old school, and keeps one history', async () => {
+        const child = await enrol('school-east', inventedResidentId(), 9, '9-1');
+        const moved = await enrol('school-west', child.residentId, 10, '10-4');
+        expect(moved.subjectId).toBe(child.subjectId);
+        const [told] = await fromInbox('school-east', 'enrolment-transferred-out', (p) => p.pseudonym === child.subjectId);
+        expect(told).toMatchObject({ studentNumber: child.studentNumber });
+
+        const history = await gql<{ enrolmentHistory: Array<Record<string, unknown>> }>(
+          hub.fetch,
+          westTeacher,
+          'query($s: ID!) { enrolmentHistory(subjectId: $s) { schoolAgencyId grade classRef until } }',
+          { s: child.subjectId },
+        );
+        const today = clock.now().toISOString().slice(0, 10);
+        expect(history.data!.enrolmentHistory).toEqual([
+          { schoolAgencyId: 'school-east', grade: 9, classRef: '9-1', until: today },
+          { schoolAgencyId: 'school-west', grade: 10, classRef: '10-4', until: null },
+        ]);
+        // The school the child left no longer sees them, nor their history.
+        const old = await gql(hub.fetch, teacher, 'query($s: ID!) { enrolmentHistory(subjectId: $s) { schoolAgencyId } }', { s: child.subjectId });
+        expect(errorCode(old)).toBe('NOT_FOUND');
+        const eastStudents = await gql<{ students: { items: Array<{ id: string }> } }>(hub.fetch, teacher, '{ students(first: 100) { items { id } } }');
+        expect(eastStudents.data!.students.items.map((s) => s.id)).not.toContain(child.subjectId);
+      });
+
+      it('refuses the register door without a credential, with another agency’s, and with hostile bodies', async () => {
+        const body = { changes: [{ studentNumber: 'E-x', residentId: inventedResidentId(), change: 'ENROLLED', grade: 7, classRef: '7-1', on: '2026-09-01' }] };
+        expect((await post('school-east', '/v1/enrolments', body, null)).status).toBe(401);
+        expect((await post('school-east', '/v1/enrolments', body, connectorKeys.get('school-west'))).status).toBe(401);
+        expect((await post('school-east', '/v1/enrolments', '{"changes": [')).status).toBe(400);
+        expect((await post('school-east', '/v1/enrolments', { changes: [{ ...body.changes[0], classRef: "7'; DROP TABLE subjects;--" }] })).status).toBe(400);
+        const tooMany = { changes: Array.from({ length: 501 }, () => body.changes[0]) };
+        expect((await post('school-east', '/v1/enrolments', tooMany)).status).toBe(400);
+      });
+    });
+
+    describe('signals', () => {
+      it('routes a signal to the school the child is enrolled in: category and severity for the psychology teacher, a bare flag for the mentor, the status for the police', async () => {
+        const child = await enrol();
+        await gql(hub.fetch, teacher, 'mutation($s: ID!) { assignCarer(subjectId: $s, userId: "mentor-wang", role: MENTOR) }', { s: child.subjectId });
+        const sourceId = await raise(child.residentId);
+
+        const seen = await routedTo(teacher, (s) => s.subjectId === child.subjectId);
+        expect(seen).toMatchObject({ sourceId: null, category: 'ONLINE_SELF_HARM_RISK', severity: 'HIGH', state: 'ROUTED', hasNote: true, overdue: false });
+        const due = new Date(seen.acknowledgeBy as string).getTime() - clock.now().getTime();
+        expect(due).toBeGreaterThan(23 * 3600_000);
+        expect(due).toBeLessThanOrEqual(24 * 3600_000);
+
+        const [notice] = await fromInbox('school-east', 'signal-notice', (p) => p.subjectId === child.subjectId);
+        expect(Object.keys(notice!).sort()).toEqual(['acknowledgeBy', 'category', 'episodeId', 'severity', 'signalId', 'subjectId']);
+
+        const flag = await gql<{ myStudents: { items: Array<Record<string, unknown>> } }>(
+          hub.fetch,
+          mentor,
+          '{ myStudents(first: 100) { items { subjectId handleWithCare } } }',
+        );
+        expect(flag.data!.myStudents.items).toContainEqual({ subjectId: child.subjectId, handleWithCare: true });
+        // The mentor sees no signal at all, not even that one exists.
+        expect(await schoolSignals(mentor)).toEqual([]);
+        expect(errorCode(await gql(hub.fetch, mentor, '{ signals { items { id } } }'))).toBe('FORBIDDEN');
+
+        const mine = (await policeSignals()).find((s) => s.sourceId === sourceId);
+        expect(mine).toEqual({
+          id: seen.id,
+          sourceId,
+          state: 'ROUTED',
+          overdue: false,
+          acknowledgedAt: null,
+          actions: [],
+          category: null,
+          severity: null,
+          subjectId: null,
+          schoolAgencyId: null,
+        });
+        const [status] = await fromInbox('police-haishu', 'signal-status', (p) => p.sourceId === sourceId && p.status === 'ROUTED');
+        expect(status).toMatchObject({ signalId: seen.id });
+
+        // Another school sees nothing of it, answered as for a signal that does not exist.
+        const west = await gql<{ signal: unknown }>(hub.fetch, westTeacher, 'query($id: ID!) { signal(id: $id) { id } }', { id: seen.id });
+        expect(west.data!.signal).toBeNull();
+        const missing = await gql<{ signal: unknown }>(hub.fetch, westTeacher, 'query($id: ID!) { signal(id: $id) { id } }', { id: 'sig-nothing' });
+        expect(missing).toEqual(west);
+      });
+
+      it('takes the same source id twice as one signal, and groups signals about one child within the window into one episode', async () => {
+        const child = await enrol();
+        const sourceId = await raise(child.residentId, { severity: 'MEDIUM' });
+        await raise(child.residentId, { sourceId, severity: 'MEDIUM' });
+        await raise(child.residentId, { category: 'MISSING_CHILD', severity: 'LOW' });
+        const both = await eventually(async () => {
+          const mine = (await schoolSignals(teacher)).filter((s) => s.subjectId === child.subjectId);
+          return mine.length >= 2 && mine;
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        const mine = (await schoolSignals(teacher)).filter((s) => s.subjectId === child.subjectId);
+        expect(mine).toHaveLength(2);
+        expect(new Set(both.map((s) => s.episodeId)).size).toBe(1);
+      });
+
+      it('holds a signal about a child no school has enrolled in the district bureau’s queue, without names, and routes it once the child is enrolled', async () => {
+        const residentId = inventedResidentId();
+        const sourceId = await raise(residentId, { severity: 'CRITICAL', category: 'MISSING_CHILD' });
+        const queued = await eventually(async () => {
+          const page = await gql<{ unmatchedSignals: { items: Array<Record<string, unknown>> } }>(
+            hub.fetch,
+            bureau,
+            '{ unmatchedSignals(first: 100) { items { id policeAgencyId category severity state subjectId schoolAgencyId sourceId } } }',
+          );
+          return page.data!.unmatchedSignals.items.find((s) => s.category === 'MISSING_CHILD' && s.severity === 'CRITICAL' && s.state === 'UNMATCHED');
+        });
+        expect(queued).toMatchObject({ policeAgencyId: 'police-haishu', subjectId: null, schoolAgencyId: null, sourceId: null });
+        const [status] = await fromInbox('police-haishu', 'signal-status', (p) => p.sourceId === sourceId && p.status === 'UNMATCHED');
+        expect(status).toBeDefined();
+        // Another district's bureau does not see it; nor does any school.
+        const other = await gql<{ unmatchedSignals: { items: Array<{ id: string }> } }>(
+          hub.fetch,
+          westBureau,
+          '{ unmatchedSignals(first: 100) { items { id } } }',
+        );
+        expect(other.data!.unmatchedSignals.items.map((s) => s.id)).not.toContain(queued.id);
+        expect((await schoolSignals(teacher)).map((s) => s.id)).not.toContain(queued.id);
+
+        const child = await enrol('school-east', residentId);
+        const routed = await routedTo(teacher, (s) => s.id === queued.id);
+        expect(routed).toMatchObject({ subjectId: child.subjectId, state: 'ROUTED', severity: 'CRITICAL' });
+        await fromInbox('police-haishu', 'signal-status', (p) => p.sourceId === sourceId && p.status === 'ROUTED');
+      });
+
+      it('sends a later signal to the school the child transferred to', async () => {
+        const child = await enrol('school-east');
+        await enrol('school-west', child.residentId, 10, '10-1');
+        await raise(child.residentId, { category: 'BULLYING_OR_CRIME_VICTIM' });
+        const routed = await routedTo(westTeacher, (s) => s.subjectId === child.subjectId);
+        expect(routed).toMatchObject({ schoolAgencyId: 'school-west', category: 'BULLYING_OR_CRIME_VICTIM' });
+        expect((await schoolSignals(teacher)).filter((s) => s.subjectId === child.subjectId)).toEqual([]);
+      });
+
+      it('lets the school acknowledge with what it did, shows the police only the categories, and carries police guidance back to the school', async () => {
+        const child = await enrol();
+        const sourceId = await raise(child.residentId);
+        const signal = await routedTo(teacher, (s) => s.subjectId === child.subjectId);
+        const ack = await gql<{ acknowledgeSignal: Record<string, unknown> }>(
+          hub.fetch,
+          teacher,
+          'mutation($id: ID!, $i: AcknowledgeSignalInput!) { acknowledgeSignal(id: $id, input: $i) { state actions acknowledgement { actions note } } }',
+          { id: signal.id, i: { actions: ['TALK', 'HOME_VISIT'], note: 'Talked with the child; mother met at home the same evening.' } },
+        );
+        expect(ack.data!.acknowledgeSignal).toMatchObject({ state: 'ACKNOWLEDGED', actions: ['TALK', 'HOME_VISIT'] });
+        const twice = await gql(hub.fetch, teacher, 'mutation($id: ID!) { acknowledgeSignal(id: $id, input: { actions: [TALK] }) { state } }', {
+          id: signal.id,
+        });
+        expect(errorCode(twice)).toBe('INVALID_TRANSITION');
+
+        const [status] = await fromInbox('police-haishu', 'signal-status', (p) => p.sourceId === sourceId && p.status === 'ACKNOWLEDGED');
+        expect(status).toMatchObject({ actions: ['TALK', 'HOME_VISIT'] });
+        expect(JSON.stringify(status)).not.toContain('mother');
+        expect((await policeSignals()).find((s) => s.sourceId === sourceId)).toMatchObject({ state: 'ACKNOWLEDGED', actions: ['TALK', 'HOME_VISIT'] });
+
+        // Guidance from the police system through its connector, and from an analyst through GraphQL.
+        expect(
+          (
+            await post('police-haishu', '/v1/signals/guidance', {
+              sourceId,
+              text: 'Keep the phone with the parents at night for two weeks.',
+              givenBy: 'PC-0417',
+            })
+          ).status,
+        ).toBe(202);
+        const [forwarded] = await fromInbox('school-east', 'signal-guidance', (p) => p.signalId === signal.id);
+        expect(forwarded).toMatchObject({ text: 'Keep the phone with the parents at night for two weeks.' });
+        const byAnalyst = await gql<{ sendSignalGuidance: Record<string, unknown> }>(
+          hub.fetch,
+          police,
+          'mutation($id: ID!) { sendSignalGuidance(id: $id, text: "The cyber unit has asked the platform to remove the posts.") { state category } }',
+          { id: signal.id },
+        );
+        expect(byAnalyst.data!.sendSignalGuidance).toEqual({ state: 'ACKNOWLEDGED', category: null });
+        const withGuidance = await eventually(async () =>
+          (await schoolSignals(teacher)).find((s) => s.id === signal.id && (s.guidance as unknown[]).length === 2),
+        );
+        expect((withGuidance.guidance as Array<{ text: string }>).map((g) => g.text)).toEqual([
+          'Keep the phone with the parents at night for two weeks.',
+          'The cyber unit has asked the platform to remove the posts.',
+        ]);
+        // A school cannot pose as the police, nor the police as the school: both know the signal, so FORBIDDEN; a
+        // school the signal was not routed to may not learn it exists.
+        expect(
+          errorCode(
+            await gql(hub.fetch, teacher, 'mutation($id: ID!) { sendSignalGuidance(id: $id, text: "Forged guidance text") { state } }', { id: signal.id }),
+          ),
+        ).toBe('FORBIDDEN');
+        expect(
+          errorCode(await gql(hub.fetch, police, 'mutation($id: ID!) { acknowledgeSignal(id: $id, input: { actions: [TALK] }) { state } }', { id: signal.id })),
+        ).toBe('FORBIDDEN');
+        expect(
+          errorCode(
+            await gql(hub.fetch, westTeacher, 'mutation($id: ID!) { acknowledgeSignal(id: $id, input: { actions: [TALK] }) { state } }', { id: signal.id }),
+          ),
+        ).toBe('NOT_FOUND');
+      });
+
+      it('escalates a missed deadline to the district bureau, and the police see the signal overdue', async () => {
+        const child = await enrol();
+        const sourceId = await raise(child.residentId, { severity: 'CRITICAL' });
+        const signal = await routedTo(teacher, (s) => s.subjectId === child.subjectId);
+        expect(await hub.signals.escalateOverdue()).toBe(0);
+        offsetMs += 61 * 60_000;
+        try {
+          // Tokens of the people who look an hour later.
+          const bureauLater = await tokenFor(hub.keyRing, 'bureau-haishu', 'bureau-analyst', { clock });
+          const westBureauLater = await tokenFor(hub.keyRing, 'bureau-yinzhou', 'bureau-analyst', { clock });
+          const policeLater = await tokenFor(hub.keyRing, 'police-haishu', 'police-analyst', { clock });
+          expect(await hub.signals.escalateOverdue()).toBeGreaterThanOrEqual(1);
+          const escalated = await gql<{ signalEscalations: { items: Array<Record<string, unknown>> } }>(
+            hub.fetch,
+            bureauLater,
+            '{ signalEscalations(first: 100) { items { id schoolAgencyId category severity escalatedAt subjectId } } }',
+          );
+          expect(escalated.data!.signalEscalations.items).toContainEqual(
+            expect.objectContaining({ id: signal.id, schoolAgencyId: 'school-east', severity: 'CRITICAL', subjectId: null }),
+          );
+          const west = await gql<{ signalEscalations: { items: Array<{ id: string }> } }>(hub.fetch, westBureauLater, '{ signalEscalations { items { id } } }');
+          expect(west.data!.signalEscalations.items.map((s) => s.id)).not.toContain(signal.id);
+          const later = await gql<{ policeSignals: { items: Array<Record<string, unknown>> } }>(
+            hub.fetch,
+            policeLater,
+            '{ policeSignals(first: 100) { items { sourceId overdue state } } }',
+          );
+          expect(later.data!.policeSignals.items.find((s) => s.sourceId === sourceId)).toMatchObject({ overdue: true, state: 'ROUTED' });
+          await fromInbox('police-haishu', 'signal-status', (p) => p.sourceId === sourceId && p.status === 'OVERDUE');
+          // Once only.
+          expect(await hub.signals.escalateOverdue()).toBe(0);
+        } finally {
+          offsetMs -= 61 * 60_000;
+        }
+      });
+
+      it('opens the police note only on a lawful basis the policy recognises, and records every opening', async () => {
+        const child = await enrol();
+        await raise(child.residentId, { category: 'ONLINE_SELF_HARM_RISK' });
+        await raise(child.residentId, { category: 'BULLYING_OR_CRIME_VICTIM', note: 'Beaten by three older pupils near the east gate on two evenings.' });
+        const selfHarm = await routedTo(teacher, (s) => s.subjectId === child.subjectId && s.category === 'ONLINE_SELF_HARM_RISK');
+        const bullying = await routedTo(teacher, (s) => s.subjectId === child.subjectId && s.category === 'BULLYING_OR_CRIME_VICTIM');
+        const open = (token: string, id: unknown, basis: string, justification = 'Planning the intervention with the class teacher.') =>
+          gql<{ openSignalNote: { text: string; basis: string } }>(
+            hub.fetch,
+            token,
+            'mutation($id: ID!, $i: OpenSignalNoteInput!) { openSignalNote(id: $id, input: $i) { text basis } }',
+            { id, i: { basis, justification } },
+          );
+
+        const refused = await open(teacher, selfHarm.id, 'STATUTORY_DUTY');
+        expect(errorCode(refused)).toBe('FORBIDDEN');
+        expect(refused.errors![0]!.extensions!.reasons).toEqual([
+          'the statutory duty opens the police note only for domestic violence, bullying or crimes against the child',
+        ]);
+        expect(errorCode(await open(teacher, selfHarm.id, 'CONSENT'))).toBe('FORBIDDEN');
+        expect(errorCode(await open(teacher, selfHarm.id, 'EMERGENCY'))).toBe('FORBIDDEN');
+        expect(errorCode(await open(teacher, bullying.id, 'STATUTORY_DUTY', 'short'))).toBe('BAD_USER_INPUT');
+        expect(errorCode(await open(westTeacher, bullying.id, 'STATUTORY_DUTY'))).toBe('NOT_FOUND');
+        expect(errorCode(await open(mentor, bullying.id, 'STATUTORY_DUTY'))).toBe('NOT_FOUND');
+
+        const opened = await open(teacher, bullying.id, 'STATUTORY_DUTY');
+        expect(opened.data!.openSignalNote).toEqual({ text: 'Beaten by three older pupils near the east gate on two evenings.', basis: 'STATUTORY_DUTY' });
+        const openings = await hub.sql.query<{ opened_by_user: string; basis: string; justification: string }>(
+          'SELECT opened_by_user, basis, justification FROM signal_note_openings WHERE signal_id = $1',
+          [bullying.id],
+        );
+        expect(openings).toHaveLength(1);
+        expect(openings[0]).toMatchObject({ opened_by_user: 'teacher-chen', basis: 'STATUTORY_DUTY' });
+        expect(openings[0]!.justification).toMatch(/^enc:v1:/);
+        const audited = await hub.sql.query<{ allowed: boolean }>("SELECT allowed FROM audit_log WHERE action = 'signal.open-note' AND resource_id = $1", [
+          selfHarm.id,
+        ]);
+        expect(audited.map((a) => a.allowed)).toEqual([false, false, false]);
+      });
+
+      it('refuses the police door without a credential, with another agency’s, and with hostile input, never echoing a number', async () => {
+        const body = {
+          sourceId: 'PS-hostile',
+          category: 'OTHER',
+          severity: 'LOW',
+          observedAt: '2026-11-30T08:00:00+08:00',
+          officer: 'PC-1',
+          child: { residentId: inventedResidentId(), localId: 'HZ-1' },
+        };
+        expect((await post('police-haishu', '/v1/signals', body, null)).status).toBe(401);
+        expect((await post('police-haishu', '/v1/signals', body, connectorKeys.get('school-east'))).status).toBe(401);
+        expect((await post('police-haishu', '/v1/signals', '{"sourceId":')).status).toBe(400);
+        expect((await post('police-haishu', '/v1/signals', { ...body, category: 'SOMETHING' })).status).toBe(400);
+        expect((await post('police-haishu', '/v1/signals', { ...body, note: 'a\u202Eb' })).status).toBe(400);
+        const wrong = withWrongCheckCharacter(inventedResidentId());
+        const refused = await post('police-haishu', '/v1/signals', { ...body, child: { residentId: wrong, localId: 'HZ-1' } });
+        expect(refused.status).toBe(400);
+        const text = await refused.text();
+        expect(text).toContain('check character');
+        expect(text).not.toContain(wrong);
+        // A school's person cannot read the police view, nor the police the school's.
+        expect(errorCode(await gql(hub.fetch, null, '{ policeSignals { items { id } } }'))).toBe('UNAUTHENTICATED');
+        const schoolAsPolice = await gql<{ policeSignals: { items: unknown[] } }>(hub.fetch, teacher, '{ policeSignals { items { id } } }');
+        expect(schoolAsPolice.data!.policeSignals.items).toEqual([]);
+        const policeAsSchool = await gql<{ signals: { items: unknown[] } }>(hub.fetch, police, '{ signals { items { id } } }');
+        expect(policeAsSchool.data!.signals.items).toEqual([]);
+      });
+    });
+
+    describe("the school's path to the police", () => {
+      it('reports a suspected harm to the police of its district, who acknowledge it', async () => {
+        const child = await enrol();
+        const reported = await gql<{ reportToPolice: Record<string, unknown> }>(
+          hub.fetch,
+          teacher,
+          'mutation($i: SchoolReportInput!) { reportToPolice(input: $i) { id policeAgencyId subjectId kind acknowledgedAt } }',
+          { i: { subjectId: child.subjectId, kind: 'SUSPECTED_HARM', summary: 'Bruises on both arms; the child says an adult at home did it.' } },
+        );
+        expect(reported.data!.reportToPolice).toMatchObject({
+          policeAgencyId: 'police-haishu',
+          subjectId: child.subjectId,
+          kind: 'SUSPECTED_HARM',
+          acknowledgedAt: null,
+        });
+        const reportId = reported.data!.reportToPolice.id as string;
+        const [received] = await fromInbox('police-haishu', 'school-report', (p) => p.reportId === reportId);
+        expect(received).toMatchObject({ schoolAgencyId: 'school-east', subjectId: child.subjectId, kind: 'SUSPECTED_HARM' });
+
+        expect((await post('police-haishu', '/v1/school-reports/acknowledge', { reportId, acknowledgedBy: 'PC-0417' })).status).toBe(202);
+        const acknowledged = await eventually(async () => {
+          const page = await gql<{ schoolReports: { items: Array<Record<string, unknown>> } }>(
+            hub.fetch,
+            teacher,
+            '{ schoolReports { items { id acknowledgedAt acknowledgedBy } } }',
+          );
+          return page.data!.schoolReports.items.find((r) => r.id === reportId && r.acknowledgedAt);
+        });
+        expect(acknowledged).toMatchObject({ acknowledgedBy: 'PC-0417' });
+        const policeView = await gql<{ schoolReports: { items: Array<Record<string, unknown>> } }>(
+          hub.fetch,
+          police,
+          '{ schoolReports { items { id summary reportedBy } } }',
+        );
+        expect(policeView.data!.schoolReports.items).toContainEqual({
+          id: reportId,
+          summary: 'Bruises on both arms; the child says an adult at home did it.',
+          reportedBy: null,
+        });
+      });
+
+      it('refuses a report from a school whose district has no police bureau registered, and one about another school’s student', async () => {
+        const westChild = await enrol('school-west');
+        const west = await gql(hub.fetch, westTeacher, 'mutation($i: SchoolReportInput!) { reportToPolice(input: $i) { id } }', {
+          i: { subjectId: westChild.subjectId, kind: 'CRISIS', summary: 'A pupil climbed onto the roof of the gym.' },
+        });
+        expect(errorCode(west)).toBe('FORBIDDEN');
+        expect(west.errors![0]!.extensions!.reasons).toEqual(["no police bureau of the school's district is registered with the hub"]);
+        const notOurs = await gql(hub.fetch, teacher, 'mutation($i: SchoolReportInput!) { reportToPolice(input: $i) { id } }', {
+          i: { subjectId: westChild.subjectId, kind: 'CRISIS', summary: 'Report about somebody else.' },
+        });
+        expect(errorCode(notOurs)).toBe('NOT_FOUND');
+      });
+    });
+
+    describe('what is kept', () => {
+      it('keeps no resident identity number in the database, the logs or on the bus', async () => {
+        expect(numbersUsed.length).toBeGreaterThan(10);
+        const tables = await hub.sql.query<{ table_name: string }>(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+        );
+        let dump = '';
+        for (const { table_name } of tables) {
+          const rows = await hub.sql.query(`SELECT * FROM "${table_name}"`);
+          dump += JSON.stringify(rows);
+        }
+        expect(dump.length).toBeGreaterThan(10_000);
+        const bus = await everythingOnTheBus();
+        expect(bus.length).toBeGreaterThan(10_000);
+        const logs = logLines.join('\n');
+        expect(logs.length).toBeGreaterThan(1000);
+        for (const number of numbersUsed) {
+          for (const form of [number, number.toLowerCase(), number.slice(0, 17)]) {
+            expect(dump.includes(form), 'a number in the database').toBe(false);
+            expect(logs.includes(form), 'a number in a log line').toBe(false);
+            expect(bus.includes(form), 'a number on the bus').toBe(false);
+          }
+        }
+      });
+
+      it('purges signals after the retention period, with their guidance and note openings', async () => {
+        const child = await enrol();
+        await raise(child.residentId);
+        const signal = await routedTo(teacher, (s) => s.subjectId === child.subjectId);
+        offsetMs += 31 * 24 * 3600_000;
+        try {
+          const purged = await hub.purgeExpired();
+          expect(purged.signals).toBeGreaterThanOrEqual(1);
+          expect(await hub.sql.query('SELECT id FROM signals WHERE id = $1', [signal.id])).toEqual([]);
+        } finally {
+          offsetMs -= 31 * 24 * 3600_000;
+        }
+      });
+    });
+  });
+}
