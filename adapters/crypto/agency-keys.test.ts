@@ -1,6 +1,7 @@
 import jose from 'node-jose';
 import { describe, expect, it } from 'vitest';
 import { createAgencySigner, generateAgencySigningKey, publicJwk, SIGNING_ALGORITHM, verifyAgencyJws } from './agency-keys.js';
+import { generateAgencyEncryptionKey } from './envelope.js';
 
 describe('agency signatures on the node:crypto hot path', () => {
   it('what the hub signs is a standard ES256 compact JWS that node-jose verifies', async () => {
@@ -40,5 +41,14 @@ describe('agency signatures on the node:crypto hot path', () => {
     await expect(verifyAgencyJws(rogue, 'school-east', keys)).rejects.toMatchObject({ code: 'WRONG_SIGNER' });
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', kid: key.kid })).toString('base64url')}.${payload}.`;
     await expect(verifyAgencyJws(none, 'school-east', keys)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('a signature made with an agency’s published encryption key is not accepted as the agency’s signature', async () => {
+    const signing = await generateAgencySigningKey('careloop-hub');
+    const encryption = await generateAgencyEncryptionKey('careloop-hub');
+    const forged = await (await createAgencySigner('careloop-hub', encryption)).sign({ claim: 'from the hub' });
+    await expect(verifyAgencyJws(forged, 'careloop-hub', { keys: [await publicJwk(signing), await publicJwk(encryption)] })).rejects.toMatchObject({
+      code: 'WRONG_SIGNER',
+    });
   });
 });
