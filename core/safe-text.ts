@@ -27,5 +27,12 @@ export function safeText(options: { max: number; min?: number; what?: string }) 
     );
 }
 
-/** An identifier typed or sent by a client: letters, digits and a few separators, nothing that could be text. */
-export const identifier = z.string().regex(/^[\w.:-]{1,100}$/, 'not a valid identifier');
+/**
+ * An identifier typed or sent by a client: letters, digits and a few separators, nothing that could be text. Never
+ * a run of 15 or more digits: that is what a resident identity number (15 or 18 characters) looks like, and a
+ * student number or police record id must not smuggle one past the identity linkage into the store and the logs.
+ */
+export const identifier = z
+  .string()
+  .regex(/^[\w.:-]{1,100}$/, 'not a valid identifier')
+  .refine((v) => !/\d{15}/.test(v), 'an identifier may not carry a resident identity number (15 or more digits in a row)');

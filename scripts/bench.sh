@@ -3,12 +3,15 @@
 # PostgreSQL server, into the ignored .cache/ or from apt), then runs them; results land in bench/results/ as JSON
 # and Markdown.
 #   BENCH_ONLY=list-scale npm run bench        one benchmark (comma-separated names: loop-latency, list-scale,
-#                                             screening-import)
+#                                             screening-import, signal-routing)
 #   npm run bench -- <args>                   passed on to each benchmark that runs
 # list-scale runs with --expose-gc (memory after a forced GC); its sizes and sample counts are env variables
 # (BENCH_LIST_SIZES=1000,10000,100000, BENCH_LIST_STORES=pglite,postgresql, BENCH_LIST_SAMPLES=200, see the file).
 # screening-import (issue 8: a 50,000-row census CSV streamed to the school connector, embedded hub on PGlite) needs
 # neither Kafka nor PostgreSQL; --expose-gc for its memory baseline; BENCH_SCREENING_STUDENTS=10000 (× 5 scales).
+# signal-routing (issue 10: police signals routed to the child's school, embedded bus and Kafka, PGlite both times)
+# needs Kafka; --expose-gc for memory before/after; BENCH_SIGNALS=5000, BENCH_SIGNAL_CHILDREN=2000,
+# BENCH_SIGNAL_CONCURRENCY=32, BENCH_SIGNAL_DEPLOYMENTS=embedded,kafka.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -27,4 +30,8 @@ if selected list-scale; then
 fi
 if selected screening-import; then
   NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/screening-import.bench.ts "$@"
+fi
+if selected signal-routing; then
+  bash scripts/ensure-kafka.sh
+  NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/signal-routing.bench.ts "$@"
 fi

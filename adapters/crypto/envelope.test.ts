@@ -36,7 +36,7 @@ describe('envelopes sealed to the hub', () => {
     // An agency using another library (here `jose` directly, as a police system might) seals to the published key.
     const published = await publicJwk(key);
     const foreign = await new CompactEncrypt(new TextEncoder().encode('note from elsewhere'))
-      .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: published.kid as string, 'careloop-purpose': 'signal.note' })
+      .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: published.kid, 'careloop-purpose': 'signal.note' })
       .encrypt(await importJWK(published as never, 'ECDH-ES+A256KW'));
     expect(await (await createEnvelopeOpener([key])).open(foreign, 'signal.note')).toBe('note from elsewhere');
     const ours = await (await createEnvelopeSealer(published)).seal('round trip', 'signal.note');

@@ -141,12 +141,17 @@ export function createSqlCareStore(client: SqlClient, cipher: DataCipher): CareS
         [c.id, c.schoolAgencyId, c.subjectId, c.carerUserId, c.carerRole, c.kind, c.at, contactNote.seal(c.note), c.recordedAt],
       );
     },
-    async coverage(schoolAgencyIds, term, year) {
+    async coverage(schoolAgencyIds, term, year, mentorsPerClass) {
       if (schoolAgencyIds.length === 0) return [];
       // A contact counts for a student only when made by someone assigned to that student in that role.
       const rows = await client.query(
         `SELECT s.school AS school_agency_id,
-           (SELECT count(*) FROM subjects WHERE school_agency_id = s.school) AS students,
+           (SELECT count(*) FROM subjects WHERE school_agency_id = s.school AND left_on IS NULL) AS students,
+           (SELECT count(DISTINCT (grade, class_ref)) FROM subjects WHERE school_agency_id = s.school AND left_on IS NULL AND class_ref IS NOT NULL) AS classes,
+           (SELECT count(*) FROM (
+              SELECT 1 FROM subjects su JOIN student_carers k ON k.subject_id = su.id AND k.role = 'MENTOR'
+              WHERE su.school_agency_id = s.school AND su.left_on IS NULL AND su.class_ref IS NOT NULL
+              GROUP BY su.grade, su.class_ref HAVING count(DISTINCT k.user_id) >= $6) enough) AS classes_with_mentors,
            (SELECT count(DISTINCT subject_id) FROM student_carers WHERE school_agency_id = s.school AND role = 'MENTOR') AS with_mentor,
            (SELECT count(DISTINCT user_id) FROM student_carers WHERE school_agency_id = s.school AND role = 'MENTOR') AS mentors,
            (SELECT count(DISTINCT c.subject_id) FROM carer_contacts c JOIN student_carers k
@@ -160,11 +165,13 @@ export function createSqlCareStore(client: SqlClient, cipher: DataCipher): CareS
                ON k.subject_id = c.subject_id AND k.user_id = c.carer_user_id AND k.role = 'CLASS_TEACHER'
              WHERE c.school_agency_id = s.school AND c.carer_role = 'CLASS_TEACHER' AND c.kind = 'HOME_VISIT' AND c.at >= $4 AND c.at < $5) AS class_teacher_visited
          FROM unnest($1::text[]) AS s(school)`,
-        [schoolAgencyIds, term.from, term.to, year.from, year.to],
+        [schoolAgencyIds, term.from, term.to, year.from, year.to, mentorsPerClass],
       );
       return rows.map((r) => ({
         schoolAgencyId: String(r.school_agency_id),
         students: Number(r.students),
+        classes: Number(r.classes),
+        classesWithEnoughMentors: Number(r.classes_with_mentors),
         studentsWithMentor: Number(r.with_mentor),
         mentors: Number(r.mentors),
         talkedThisTerm: Number(r.talked),

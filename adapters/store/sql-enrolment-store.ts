@@ -62,6 +62,16 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
         await link();
         return { kind: 'UNCHANGED' };
       }
+      if (stillEnrolled && current.school_agency_id !== e.schoolAgencyId) {
+        await sql.query(
+          `INSERT INTO pending_transfers (subject_id, to_school_agency_id, grade, class_ref, local_ref, since, requested_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (subject_id, to_school_agency_id) DO UPDATE SET grade = EXCLUDED.grade, class_ref = EXCLUDED.class_ref,
+             local_ref = EXCLUDED.local_ref, since = EXCLUDED.since, requested_at = EXCLUDED.requested_at`,
+          [e.subjectId, e.schoolAgencyId, e.grade, e.classRef, e.localRef, e.since, e.at],
+        );
+        return { kind: 'TRANSFER_PENDING', from: { schoolAgencyId: String(current.school_agency_id), localRef: String(current.local_ref) } };
+      }
       if (!current) {
         await sql.query('INSERT INTO subjects (id, school_agency_id, grade, local_ref, class_ref) VALUES ($1, $2, $3, $4, $5)', [
           e.subjectId,
@@ -86,11 +96,7 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
         'INSERT INTO enrolments (subject_id, school_agency_id, grade, class_ref, local_ref, since, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
         [e.subjectId, e.schoolAgencyId, e.grade, e.classRef, e.localRef, e.since, e.at],
       );
-      const transferredFrom =
-        stillEnrolled && current.school_agency_id !== e.schoolAgencyId
-          ? { schoolAgencyId: String(current.school_agency_id), localRef: String(current.local_ref) }
-          : null;
-      return { kind: 'ENROLLED', created: !current, transferredFrom };
+      return { kind: 'ENROLLED', created: !current };
     },
     async leave(tx, change) {
       const sql = sqlOf(tx);
@@ -100,8 +106,29 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
         change.on,
       ]);
       if (!row) return null;
-      await sql.query('UPDATE enrolments SET until = GREATEST(since, $2::date) WHERE subject_id = $1 AND until IS NULL', [row.id, change.on]);
-      return String(row.id);
+      const subjectId = String(row.id);
+      await sql.query('UPDATE enrolments SET until = GREATEST(since, $2::date) WHERE subject_id = $1 AND until IS NULL', [subjectId, change.on]);
+      // The newest request wins if two schools asked; the others are dropped with the release.
+      const [pending] = await sql
+        .query('DELETE FROM pending_transfers WHERE subject_id = $1 RETURNING *', [subjectId])
+        .then((rows) => rows.sort((a, b) => new Date(String(b.requested_at)).getTime() - new Date(String(a.requested_at)).getTime()));
+      if (!pending) return { subjectId, transfer: null };
+      const since = day(pending.since) > change.on ? day(pending.since) : change.on;
+      await sql.query('UPDATE subjects SET school_agency_id = $2, grade = $3, local_ref = $4, class_ref = $5, left_on = NULL WHERE id = $1', [
+        subjectId,
+        pending.to_school_agency_id,
+        pending.grade,
+        pending.local_ref,
+        pending.class_ref,
+      ]);
+      await sql.query(
+        'INSERT INTO enrolments (subject_id, school_agency_id, grade, class_ref, local_ref, since, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [subjectId, pending.to_school_agency_id, pending.grade, pending.class_ref, pending.local_ref, since, change.at],
+      );
+      return {
+        subjectId,
+        transfer: { subjectId, toSchoolAgencyId: String(pending.to_school_agency_id), localRef: String(pending.local_ref), since },
+      };
     },
     async linkLocalId(tx, link) {
       await sqlOf(tx).query(

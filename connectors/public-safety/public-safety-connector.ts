@@ -21,7 +21,17 @@ import { guidanceRequest, reportAcknowledgementRequest, residentIdIssue, signalR
 export function mapHubEventForPolice(event: VerifiedEvent) {
   if (event.type === SIGNAL_EVENT_TYPES.status) {
     const d = event.data as SignalStatusData;
-    return { kind: 'signal-status', payload: { sourceId: d.sourceId, signalId: d.signalId, status: d.status, actions: d.actions, at: d.at } };
+    return {
+      kind: 'signal-status',
+      payload: {
+        sourceId: d.sourceId,
+        signalId: d.signalId ?? null,
+        status: d.status,
+        actions: d.actions,
+        at: d.at,
+        ...(d.reason ? { reason: d.reason } : {}),
+      },
+    };
   }
   if (event.type === SIGNAL_EVENT_TYPES.schoolReport) {
     const d = event.data as SchoolReportData;
@@ -55,8 +65,12 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
         const body = await readJsonBody(c, signalRequest);
         if (!body.ok) return body.response;
         const s = body.value;
-        const problem = residentIdIssue(s.child.residentId, options.clock.now().toISOString().slice(0, 10));
+        const now = options.clock.now();
+        const problem = residentIdIssue(s.child.residentId, now.toISOString().slice(0, 10));
         if (problem) return c.json(httpErrorBody('BAD_USER_INPUT', problem, { field: 'child.residentId' }), 400);
+        // The hub allows five minutes of clock difference; a signal from further ahead would only be dead-lettered.
+        if (new Date(s.observedAt).getTime() > now.getTime() + 5 * 60_000)
+          return c.json(httpErrorBody('BAD_USER_INPUT', 'observedAt lies in the future', { field: 'observedAt' }), 400);
         await send(SIGNAL_EVENT_TYPES.raised, s.sourceId, {
           sourceId: s.sourceId,
           category: s.category,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkResidentId, RESIDENT_ID_PROBLEMS } from '../../core/enrolment/resident-id.js';
 import { identifier, safeText } from '../../core/safe-text.js';
 import { SIGNAL_CATEGORIES, SIGNAL_SEVERITIES } from '../../core/signal/signal.js';
-import { guidanceText } from '../../core/signal/signal-events.js';
+import { guidanceText, observedInstant } from '../../core/signal/signal-events.js';
 
 /**
  * The police system's JSON API on its connector (README "Signals from public safety"). The resident identity
@@ -12,7 +12,7 @@ export const signalRequest = z.object({
   sourceId: identifier,
   category: z.enum(SIGNAL_CATEGORIES),
   severity: z.enum(SIGNAL_SEVERITIES),
-  observedAt: z.iso.datetime({ offset: true }),
+  observedAt: observedInstant,
   officer: identifier,
   note: safeText({ max: 2000, what: 'note' }).optional(),
   child: z.object({ residentId: z.string().max(32), localId: identifier }),

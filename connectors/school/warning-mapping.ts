@@ -1,6 +1,11 @@
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import { CARE_EVENT_TYPES, type CareTaskOverdueData } from '../../core/warning/care-events.js';
-import { ENROLMENT_EVENT_TYPES, type EnrolmentAppliedData, type EnrolmentTransferredOutData } from '../../core/enrolment/enrolment-events.js';
+import {
+  ENROLMENT_EVENT_TYPES,
+  type EnrolmentAppliedData,
+  type EnrolmentTransferCompletedData,
+  type EnrolmentTransferRequestedData,
+} from '../../core/enrolment/enrolment-events.js';
 import { SIGNAL_EVENT_TYPES, type SignalGuidanceForwardedData, type SignalNoticeData } from '../../core/signal/signal-events.js';
 import { SCREENING_EVENT_TYPES, type ScreeningBatchAppliedData } from '../../core/warning/screening-events.js';
 
@@ -24,18 +29,25 @@ export function mapCareEventForSchool(event: VerifiedEvent) {
   };
 }
 
-/** What the hub did with a batch of register changes, and children who moved on to another school. */
+/** What the hub did with a batch of register changes, and transfers asked of the school or completed for it. */
 export function mapEnrolmentEventForSchool(event: VerifiedEvent) {
   if (event.type === ENROLMENT_EVENT_TYPES.applied) {
     const d = event.data as EnrolmentAppliedData;
     return {
       kind: 'enrolment-applied',
-      payload: { batchId: d.batchId, batch: d.batch, enrolled: d.enrolled, left: d.left, unchanged: d.unchanged, rejected: d.rejected },
+      payload: { batchId: d.batchId, batch: d.batch, enrolled: d.enrolled, pending: d.pending, left: d.left, unchanged: d.unchanged, rejected: d.rejected },
     };
   }
-  if (event.type === ENROLMENT_EVENT_TYPES.transferredOut) {
-    const d = event.data as EnrolmentTransferredOutData;
-    return { kind: 'enrolment-transferred-out', payload: { pseudonym: d.pseudonym, studentNumber: d.studentNumber, on: d.on } };
+  if (event.type === ENROLMENT_EVENT_TYPES.transferRequested) {
+    const d = event.data as EnrolmentTransferRequestedData;
+    return {
+      kind: 'enrolment-transfer-requested',
+      payload: { pseudonym: d.pseudonym, studentNumber: d.studentNumber, toSchoolAgencyId: d.toSchoolAgencyId, on: d.on },
+    };
+  }
+  if (event.type === ENROLMENT_EVENT_TYPES.transferCompleted) {
+    const d = event.data as EnrolmentTransferCompletedData;
+    return { kind: 'enrolment-transfer-completed', payload: { pseudonym: d.pseudonym, studentNumber: d.studentNumber, since: d.since } };
   }
   return null;
 }

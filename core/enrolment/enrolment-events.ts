@@ -7,8 +7,10 @@ export const ENROLMENT_EVENT_TYPES = {
   changes: 'org.careloop.enrolment.changes.v1',
   /** Hub → school: the pseudonym of each child enrolled, and the lines the hub refused. */
   applied: 'org.careloop.enrolment.applied.v1',
-  /** Hub → the school a child left: the child has been enrolled elsewhere. */
-  transferredOut: 'org.careloop.enrolment.transferred-out.v1',
+  /** Hub → the school a child is enrolled at: another school asks to enrol the child; record LEFT to release them. */
+  transferRequested: 'org.careloop.enrolment.transfer-requested.v1',
+  /** Hub → the school that asked: the old school released the child, who is now enrolled here. */
+  transferCompleted: 'org.careloop.enrolment.transfer-completed.v1',
 } as const;
 
 /** Changes per event: one envelope of 500 numbers is one ECDH agreement instead of 500. */
@@ -22,7 +24,10 @@ export const enrolmentChange = z.object({
   studentNumber: identifier,
   change: z.enum(['ENROLLED', 'LEFT']),
   grade: z.number().int().min(1).max(12),
-  classRef: z.string().regex(/^[\w.-]{1,20}$/, 'not a class name'),
+  classRef: z
+    .string()
+    .regex(/^[\w.-]{1,20}$/, 'not a class name')
+    .refine((v) => !/\d{15}/.test(v), 'a class name may not carry a resident identity number'),
   on: z.iso.date(),
 });
 export type EnrolmentChange = z.infer<typeof enrolmentChange>;
@@ -44,20 +49,30 @@ const rejected = z.object({ line: z.number().int().min(1), reason: z.string().ma
 export const enrolmentAppliedData = z.object({
   batchId: z.uuid(),
   batch: z.number().int().min(1),
-  enrolled: z
-    .array(z.object({ line: z.number().int().min(1), studentNumber: identifier, pseudonym: identifier, transferredIn: z.boolean() }))
-    .max(ENROLMENT_BATCH_SIZE),
+  enrolled: z.array(z.object({ line: z.number().int().min(1), studentNumber: identifier, pseudonym: identifier })).max(ENROLMENT_BATCH_SIZE),
+  /** Lines held until the school the child is enrolled at releases them (no pseudonym until then). */
+  pending: z.array(z.object({ line: z.number().int().min(1), studentNumber: identifier })).max(ENROLMENT_BATCH_SIZE),
   left: z.number().int().min(0),
   unchanged: z.number().int().min(0),
   rejected: z.array(rejected).max(ENROLMENT_BATCH_SIZE),
 });
 export type EnrolmentAppliedData = z.infer<typeof enrolmentAppliedData>;
 
-export const enrolmentTransferredOutData = z.object({ pseudonym: identifier, studentNumber: identifier, on: z.iso.date() });
-export type EnrolmentTransferredOutData = z.infer<typeof enrolmentTransferredOutData>;
+export const enrolmentTransferRequestedData = z.object({
+  pseudonym: identifier,
+  /** The old school's own student number for the child. */
+  studentNumber: identifier,
+  toSchoolAgencyId: identifier,
+  on: z.iso.date(),
+});
+export type EnrolmentTransferRequestedData = z.infer<typeof enrolmentTransferRequestedData>;
+
+export const enrolmentTransferCompletedData = z.object({ pseudonym: identifier, studentNumber: identifier, since: z.iso.date() });
+export type EnrolmentTransferCompletedData = z.infer<typeof enrolmentTransferCompletedData>;
 
 export const ENROLMENT_EVENT_SCHEMAS = {
   [ENROLMENT_EVENT_TYPES.changes]: enrolmentChangesData,
   [ENROLMENT_EVENT_TYPES.applied]: enrolmentAppliedData,
-  [ENROLMENT_EVENT_TYPES.transferredOut]: enrolmentTransferredOutData,
+  [ENROLMENT_EVENT_TYPES.transferRequested]: enrolmentTransferRequestedData,
+  [ENROLMENT_EVENT_TYPES.transferCompleted]: enrolmentTransferCompletedData,
 } as const;

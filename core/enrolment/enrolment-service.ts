@@ -16,6 +16,8 @@ import {
   type EnrolmentChangesData,
 } from './enrolment-events.js';
 import type { EnrolmentStore } from './enrolment-store.js';
+
+type EnrolmentEventType = (typeof ENROLMENT_EVENT_TYPES)[keyof typeof ENROLMENT_EVENT_TYPES];
 import { checkResidentId, RESIDENT_ID_PROBLEMS } from './resident-id.js';
 
 /** Identifies the applier of enrolment batches in `processed_events`. */
@@ -31,8 +33,9 @@ export interface EnrolledChild {
 /**
  * Keeps the enrolment register the school connectors send (R87): each child is known by the pseudonym derived from
  * their resident identity number, which is opened from its envelope, checked, digested and forgotten in this
- * function. A child enrolled at a second school is a transfer: the old stay is closed, the old school told, and
- * everything filed under the pseudonym (warning entry, referrals, signals) stays the same child's.
+ * function. A child enrolled at another school is not moved by whoever knows the number: the enrolment waits as a
+ * transfer request, the old school is asked, and the move happens when it records the child as left; then the new
+ * school is told, and everything filed under the pseudonym (warning entry, referrals, signals) stays the child's.
  */
 export function createEnrolmentService(deps: {
   uow: UnitOfWork;
@@ -76,13 +79,35 @@ export function createEnrolmentService(deps: {
     const now = deps.clock.now();
     const result = await deps.uow.withTransaction(async (tx) => {
       if (!(await deps.uow.claimEvent(tx, ENROLMENT_CONSUMER, ctx.eventId))) return null;
-      const applied: EnrolmentAppliedData = { batchId: batch.batchId, batch: batch.batch, enrolled: [], left: 0, unchanged: 0, rejected };
+      const applied: EnrolmentAppliedData = { batchId: batch.batchId, batch: batch.batch, enrolled: [], pending: [], left: 0, unchanged: 0, rejected };
       const children: EnrolledChild[] = [];
+      const send = (schoolAgencyId: string, type: EnrolmentEventType, subject: string, data: unknown) =>
+        deps.uow.enqueueEvent(tx, agencyTopic(schoolAgencyId), {
+          id: randomUUID(),
+          type,
+          subject,
+          recipient: schoolAgencyId,
+          data,
+          time: now,
+          ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+        });
       for (const { change, links } of work) {
         if (change.change === 'LEFT') {
-          const left = await deps.enrolments.leave(tx, { schoolAgencyId: school, localRef: change.studentNumber, on: change.on });
-          if (left) applied.left++;
-          else applied.rejected.push({ line: change.line, reason: 'no student with this number is enrolled at the school' });
+          const left = await deps.enrolments.leave(tx, { schoolAgencyId: school, localRef: change.studentNumber, on: change.on, at: now });
+          if (!left) {
+            applied.rejected.push({ line: change.line, reason: 'no student with this number is enrolled at the school' });
+            continue;
+          }
+          applied.left++;
+          if (left.transfer) {
+            const t = left.transfer;
+            await send(t.toSchoolAgencyId, ENROLMENT_EVENT_TYPES.transferCompleted, t.subjectId, {
+              pseudonym: t.subjectId,
+              studentNumber: t.localRef,
+              since: t.since,
+            });
+            children.push({ subjectId: t.subjectId, schoolAgencyId: t.toSchoolAgencyId, links: [] });
+          }
           continue;
         }
         const subjectId = (await deps.enrolments.subjectByLinks(tx, links)) ?? deps.pseudonymiser.pseudonymOf(links[0]!);
@@ -104,36 +129,23 @@ export function createEnrolmentService(deps: {
           applied.unchanged++;
           continue;
         }
-        applied.enrolled.push({
-          line: change.line,
-          studentNumber: change.studentNumber,
-          pseudonym: subjectId,
-          transferredIn: outcome.transferredFrom !== null,
-        });
-        children.push({ subjectId, schoolAgencyId: school, links });
-        if (outcome.transferredFrom) {
-          await deps.uow.enqueueEvent(tx, agencyTopic(outcome.transferredFrom.schoolAgencyId), {
-            id: randomUUID(),
-            type: ENROLMENT_EVENT_TYPES.transferredOut,
-            subject: subjectId,
-            recipient: outcome.transferredFrom.schoolAgencyId,
-            data: { pseudonym: subjectId, studentNumber: outcome.transferredFrom.localRef, on: change.on },
-            time: now,
-            ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+        if (outcome.kind === 'TRANSFER_PENDING') {
+          // The asking school learns no pseudonym until the school the child is enrolled at has released them.
+          applied.pending.push({ line: change.line, studentNumber: change.studentNumber });
+          await send(outcome.from.schoolAgencyId, ENROLMENT_EVENT_TYPES.transferRequested, subjectId, {
+            pseudonym: subjectId,
+            studentNumber: outcome.from.localRef,
+            toSchoolAgencyId: school,
+            on: change.on,
           });
+          continue;
         }
+        applied.enrolled.push({ line: change.line, studentNumber: change.studentNumber, pseudonym: subjectId });
+        children.push({ subjectId, schoolAgencyId: school, links });
       }
       if (children.length > 0) await deps.afterEnrolment?.(tx, children);
       applied.rejected.sort((a, b) => a.line - b.line);
-      await deps.uow.enqueueEvent(tx, agencyTopic(school), {
-        id: randomUUID(),
-        type: ENROLMENT_EVENT_TYPES.applied,
-        subject: batch.batchId,
-        recipient: school,
-        data: applied,
-        time: now,
-        ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-      });
+      await send(school, ENROLMENT_EVENT_TYPES.applied, batch.batchId, applied);
       return applied;
     });
     if (result) deps.onOutgoing?.();

@@ -1,6 +1,6 @@
 import type { IdentityLink } from '../ports/identity-linkage.js';
 import type { Transaction } from '../ports/unit-of-work.js';
-import type { Enrolment, EnrolOutcome } from './enrolment.js';
+import type { CompletedTransfer, Enrolment, EnrolOutcome } from './enrolment.js';
 
 /** The enrolment register and the identity links behind it (migration set `hub`, 0008). */
 export interface EnrolmentStore {
@@ -8,10 +8,19 @@ export interface EnrolmentStore {
   subjectByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<string | null>;
   /** Where the child is enrolled now; null when the child has left school or was never enrolled. */
   currentSchool(tx: Transaction, subjectId: string): Promise<{ subjectId: string; schoolAgencyId: string } | null>;
-  /** Enrols the child at the school (a new child, a transfer, a new grade or class); links every given digest. */
+  /**
+   * Enrols the child at the school (a new child, a new grade or class, a child who left another school) and links
+   * every given digest; a child enrolled at another school is held as a pending transfer instead.
+   */
   enrol(tx: Transaction, enrolment: Omit<Enrolment, 'until'> & { links: readonly IdentityLink[]; at: Date }): Promise<EnrolOutcome>;
-  /** Closes the school's enrolment of the student with this number; the child's id, or null when none is open. */
-  leave(tx: Transaction, change: { schoolAgencyId: string; localRef: string; on: string }): Promise<string | null>;
+  /**
+   * Closes the school's enrolment of the student with this number, and completes a transfer another school asked
+   * for, if one waits. Null when the school has no such student enrolled.
+   */
+  leave(
+    tx: Transaction,
+    change: { schoolAgencyId: string; localRef: string; on: string; at: Date },
+  ): Promise<{ subjectId: string; transfer: CompletedTransfer | null } | null>;
   /** Links an agency's own id for the child (a police record number) to the child. */
   linkLocalId(tx: Transaction, link: { agencyId: string; localId: string; subjectId: string; at: Date }): Promise<void>;
   /** Every stay of the child, oldest first. */

@@ -15,6 +15,16 @@ export interface Enrolment {
 
 /** What applying one enrolment did. */
 export type EnrolOutcome =
-  | { kind: 'ENROLLED'; created: boolean; transferredFrom: { schoolAgencyId: string; localRef: string } | null }
+  | { kind: 'ENROLLED'; created: boolean }
+  /** The child is enrolled at another school: held until that school records that the child left. */
+  | { kind: 'TRANSFER_PENDING'; from: { schoolAgencyId: string; localRef: string } }
   | { kind: 'UNCHANGED' }
   | { kind: 'NUMBER_TAKEN' };
+
+/** A transfer completed when the old school recorded the child as left. */
+export interface CompletedTransfer {
+  subjectId: string;
+  toSchoolAgencyId: string;
+  localRef: string;
+  since: string;
+}

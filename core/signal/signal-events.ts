@@ -26,12 +26,14 @@ export const SIGNAL_NOTE_PURPOSE = 'signal.note';
 
 const envelope = z.string().min(1).max(16_384);
 const instant = z.iso.datetime({ offset: true });
+/** When something was observed: a real instant of this century (the future is refused by the receiver's clock). */
+export const observedInstant = instant.refine((v) => new Date(v).getUTCFullYear() >= 2000, 'observedAt lies before 2000');
 
 export const signalRaisedData = z.object({
   sourceId: identifier,
   category: z.enum(SIGNAL_CATEGORIES),
   severity: z.enum(SIGNAL_SEVERITIES),
-  observedAt: instant,
+  observedAt: observedInstant,
   /** The issuing officer's number, as the police system names them. */
   officer: identifier,
   child: z.object({ identity: envelope, localId: identifier }),
@@ -51,8 +53,14 @@ export type SignalNoticeData = z.infer<typeof signalNoticeData>;
 
 export const signalStatusData = z.object({
   sourceId: identifier,
-  signalId: identifier,
-  status: z.enum(['UNMATCHED', 'ROUTED', 'ACKNOWLEDGED', 'OVERDUE']),
+  /** Absent when the hub refused the signal (REFUSED). */
+  signalId: identifier.optional(),
+  status: z.enum(['UNMATCHED', 'ROUTED', 'ACKNOWLEDGED', 'OVERDUE', 'REFUSED']),
+  /** For REFUSED: the error code (README "Error codes"), never the value that caused it. */
+  reason: z
+    .string()
+    .regex(/^[A-Z_]{1,40}$/)
+    .optional(),
   actions: z.array(z.enum(SCHOOL_SIGNAL_ACTIONS)).max(SCHOOL_SIGNAL_ACTIONS.length),
   at: instant,
 });

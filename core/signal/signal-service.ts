@@ -354,6 +354,25 @@ export function createSignalService(deps: {
       return (await deps.signals.getReport(reportId)) as SchoolReport;
     },
 
+    /**
+     * A police event the hub refused for good (a number that does not check, a source id it does not know): the
+     * bureau's system hears it in its inbox with the error code, so nothing it sent vanishes without an answer.
+     */
+    async tellPoliceRefused(policeAgencyId: string, sourceId: string, reason: string): Promise<void> {
+      const now = deps.clock.now();
+      await deps.uow.withTransaction((tx) =>
+        deps.uow.enqueueEvent(tx, agencyTopic(policeAgencyId), {
+          id: randomUUID(),
+          type: SIGNAL_EVENT_TYPES.status,
+          subject: sourceId,
+          recipient: policeAgencyId,
+          data: { sourceId, status: 'REFUSED', reason, actions: [], at: now.toISOString() } satisfies SignalStatusData,
+          time: now,
+        }),
+      );
+      deps.onOutgoing?.();
+    },
+
     /** Retention: signals older than the configured period are forgotten with their guidance and note openings. */
     purgeExpired(): Promise<number> {
       return deps.signals.purgeReceivedBefore(new Date(deps.clock.now().getTime() - policy.retentionMs));

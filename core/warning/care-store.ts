@@ -27,5 +27,10 @@ export interface CareStore {
   listedAmong(schoolAgencyId: string, subjectIds: readonly string[], tx?: Transaction): Promise<Set<string>>;
   insertContact(tx: Transaction, contact: CarerContact): Promise<void>;
   /** Per school: the mentor grid and the cadences' coverage over the given term and school year. */
-  coverage(schoolAgencyIds: readonly string[], term: { from: Date; to: Date }, schoolYear: { from: Date; to: Date }): Promise<CareCoverage[]>;
+  coverage(
+    schoolAgencyIds: readonly string[],
+    term: { from: Date; to: Date },
+    schoolYear: { from: Date; to: Date },
+    mentorsPerClass: number,
+  ): Promise<CareCoverage[]>;
 }

@@ -60,9 +60,17 @@ export interface CarePolicy {
   triggerVisitHours: number;
   /** The terms (month-day of each start, the first starting the school year), for the termly and yearly cadences. */
   termStarts: string[];
+  /** Mentors a class should have at least (R11: about one per 15 students, at least three per class). */
+  mentorsPerClass: number;
 }
 
-export const DEFAULT_CARE_POLICY: CarePolicy = { weeklyMeetingDays: 7, listedHomeVisitDays: 7, triggerVisitHours: 0, termStarts: ['09-01', '02-20'] };
+export const DEFAULT_CARE_POLICY: CarePolicy = {
+  weeklyMeetingDays: 7,
+  listedHomeVisitDays: 7,
+  triggerVisitHours: 0,
+  termStarts: ['09-01', '02-20'],
+  mentorsPerClass: 3,
+};
 
 export type ContactKind = 'TALK' | 'HOME_CONTACT' | 'HOME_VISIT';
 
@@ -85,6 +93,10 @@ export interface CareCoverage {
   schoolAgencyId: string;
   /** Students enrolled. */
   students: number;
+  /** Classes in the school's enrolment register (grade and class). */
+  classes: number;
+  /** Classes whose students have at least the configured number of distinct mentors between them (R11). */
+  classesWithEnoughMentors: number;
   studentsWithMentor: number;
   mentors: number;
   /** Students with a mentor who had a mentor's talk this term. */

@@ -201,7 +201,11 @@ export function createWarningReader(options: {
     },
 
     /** The district's mentor grid and routine cadences, school by school, for the term and school year of `at` (R11, R12, R31). */
-    async districtCareCoverage(at: Date, calendar: SchoolCalendar): Promise<{ districtId: string; term: Period; schoolYear: Period; schools: CareCoverage[] }> {
+    async districtCareCoverage(
+      at: Date,
+      calendar: SchoolCalendar,
+      mentorsPerClass: number,
+    ): Promise<{ districtId: string; term: Period; schoolYear: Period; mentorsPerClass: number; schools: CareCoverage[] }> {
       const districtId = principal?.districtId ?? '';
       await gate.require(principal, 'warning.coverage', { type: 'district', districtId }, districtId || null);
       const schools = (await options.directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId === districtId);
@@ -211,10 +215,12 @@ export function createWarningReader(options: {
         districtId,
         term,
         schoolYear,
+        mentorsPerClass,
         schools: await options.care.coverage(
           schools.map((s) => s.id),
           term,
           schoolYear,
+          mentorsPerClass,
         ),
       };
     },

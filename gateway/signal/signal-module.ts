@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { EnrolmentStore } from '../../core/enrolment/enrolment-store.js';
-import { WrongSignerError } from '../../core/errors.js';
+import { CareloopError, WrongSignerError } from '../../core/errors.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { DirectoryStore } from '../../core/ports/directory.js';
 import type { Subscription } from '../../core/ports/event-bus.js';
@@ -47,6 +47,16 @@ export function createSignalModule(options: SignalModuleOptions): GatewayModule 
     return { agencyId: agency.id, agencyType: 'public-safety', role: 'system', userId: `${agency.id}-system`, districtId: agency.districtId ?? null };
   }
   const ctxOf = (event: VerifiedEvent) => ({ eventId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
+  /** Runs a police event's handler; a refusal for good is told to the bureau's inbox before it is dead-lettered. */
+  async function answering(event: VerifiedEvent, sourceId: string, apply: (principal: Principal) => Promise<unknown>) {
+    const principal = await policeSystem(event);
+    try {
+      await apply(principal);
+    } catch (error) {
+      if (error instanceof CareloopError && !error.retriable) await service.tellPoliceRefused(principal.agencyId, sourceId, error.code);
+      throw error;
+    }
+  }
 
   return {
     schema: 'signal.graphql',
@@ -61,11 +71,15 @@ export function createSignalModule(options: SignalModuleOptions): GatewayModule 
       return [{ close: async () => void (timer && clearInterval(timer)) }];
     },
     inbound: {
-      [SIGNAL_EVENT_TYPES.raised]: async (event) => service.receive(await policeSystem(event), event.data as SignalRaisedData, ctxOf(event)),
+      [SIGNAL_EVENT_TYPES.raised]: async (event) => {
+        const data = event.data as SignalRaisedData;
+        await answering(event, data.sourceId, (principal) => service.receive(principal, data, ctxOf(event)));
+      },
       [SIGNAL_EVENT_TYPES.guidance]: async (event) => {
         const data = event.data as SignalGuidanceData;
-        const principal = await policeSystem(event);
-        await service.addGuidance({ ...principal, userId: data.givenBy }, { sourceId: data.sourceId }, data.text, ctxOf(event));
+        await answering(event, data.sourceId, (principal) =>
+          service.addGuidance({ ...principal, userId: data.givenBy }, { sourceId: data.sourceId }, data.text, ctxOf(event)),
+        );
       },
       [SIGNAL_EVENT_TYPES.reportAcknowledged]: async (event) => {
         const data = event.data as ReportAcknowledgedData;

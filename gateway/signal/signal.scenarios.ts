@@ -121,6 +121,27 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
       return { subjectId: enrolled[0]!.pseudonym, residentId, studentNumber };
     }
 
+    /** Another school enrols a child who is enrolled elsewhere: the hub's answer to that school. */
+    async function requestTransfer(child: { residentId: string }, school: string, grade: number, classRef: string) {
+      const studentNumber = `W-${Date.now().toString(36)}-${++studentCounter}`;
+      const res = await post(school, '/v1/enrolments', {
+        changes: [{ studentNumber, residentId: child.residentId, change: 'ENROLLED', grade, classRef, on: clock.now().toISOString().slice(0, 10) }],
+      });
+      const { batchId } = (await res.json()) as { batchId: string };
+      const [applied] = await fromInbox(school, 'enrolment-applied', (p) => p.batchId === batchId);
+      return { ...applied!, studentNumber };
+    }
+
+    /** The school a child is enrolled at records that the child left. */
+    async function release(child: { studentNumber: string }, school = 'school-east') {
+      const res = await post(school, '/v1/enrolments', {
+        changes: [{ studentNumber: child.studentNumber, change: 'LEFT', grade: 9, classRef: '9-1', on: clock.now().toISOString().slice(0, 10) }],
+      });
+      const { batchId } = (await res.json()) as { batchId: string };
+      const [applied] = await fromInbox(school, 'enrolment-applied', (p) => p.batchId === batchId);
+      expect(applied).toMatchObject({ left: 1 });
+    }
+
     let sourceCounter = 0;
     async function raise(residentId: string, fields: Record<string, unknown> = {}) {
       numbersUsed.push(residentId);
@@ -195,12 +216,23 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect(unchanged).toMatchObject({ enrolled: [], unchanged: 2 });
       });
 
-      it('moves a child who transfers to another school (a new stage), tells the old school, and keeps one history', async () => {
+      it('moves a child to another school (a new stage) only when the school they are enrolled at releases them, and keeps one history', async () => {
         const child = await enrol('school-east', inventedResidentId(), 9, '9-1');
-        const moved = await enrol('school-west', child.residentId, 10, '10-4');
-        expect(moved.subjectId).toBe(child.subjectId);
-        const [told] = await fromInbox('school-east', 'enrolment-transferred-out', (p) => p.pseudonym === child.subjectId);
-        expect(told).toMatchObject({ studentNumber: child.studentNumber });
+        const asked = await requestTransfer(child, 'school-west', 10, '10-4');
+        // Until the old school releases the child, the new school has no pseudonym and sees nothing.
+        expect(asked).toMatchObject({ enrolled: [], pending: [{ line: 1 }] });
+        const westStudents = async () =>
+          (
+            await gql<{ students: { items: Array<{ id: string }> } }>(hub.fetch, westTeacher, '{ students(first: 100) { items { id } } }')
+          ).data!.students.items.map((x) => x.id);
+        expect(await westStudents()).not.toContain(child.subjectId);
+        const [request] = await fromInbox('school-east', 'enrolment-transfer-requested', (p) => p.pseudonym === child.subjectId);
+        expect(request).toMatchObject({ studentNumber: child.studentNumber, toSchoolAgencyId: 'school-west' });
+
+        await release(child);
+        const [completed] = await fromInbox('school-west', 'enrolment-transfer-completed', (p) => p.pseudonym === child.subjectId);
+        expect(completed).toMatchObject({ studentNumber: asked.studentNumber });
+        expect(await westStudents()).toContain(child.subjectId);
 
         const history = await gql<{ enrolmentHistory: Array<Record<string, unknown>> }>(
           hub.fetch,
@@ -217,7 +249,18 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         const old = await gql(hub.fetch, teacher, 'query($s: ID!) { enrolmentHistory(subjectId: $s) { schoolAgencyId } }', { s: child.subjectId });
         expect(errorCode(old)).toBe('NOT_FOUND');
         const eastStudents = await gql<{ students: { items: Array<{ id: string }> } }>(hub.fetch, teacher, '{ students(first: 100) { items { id } } }');
-        expect(eastStudents.data!.students.items.map((s) => s.id)).not.toContain(child.subjectId);
+        expect(eastStudents.data!.students.items.map((x) => x.id)).not.toContain(child.subjectId);
+      });
+
+      it('does not hand a child, or the child’s signals, to a school that merely knows the number', async () => {
+        const child = await enrol('school-east');
+        await requestTransfer(child, 'school-west', 8, '8-9');
+        await raise(child.residentId, { category: 'DOMESTIC_VIOLENCE_EXPOSURE' });
+        const routed = await routedTo(teacher, (x) => x.subjectId === child.subjectId);
+        expect(routed).toMatchObject({ schoolAgencyId: 'school-east' });
+        expect((await schoolSignals(westTeacher)).filter((x) => x.subjectId === child.subjectId)).toEqual([]);
+        const history = await gql(hub.fetch, westTeacher, 'query($s: ID!) { enrolmentHistory(subjectId: $s) { schoolAgencyId } }', { s: child.subjectId });
+        expect(errorCode(history)).toBe('NOT_FOUND');
       });
 
       it('refuses the register door without a credential, with another agency’s, and with hostile bodies', async () => {
@@ -228,6 +271,14 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect((await post('school-east', '/v1/enrolments', { changes: [{ ...body.changes[0], classRef: "7'; DROP TABLE subjects;--" }] })).status).toBe(400);
         const tooMany = { changes: Array.from({ length: 501 }, () => body.changes[0]) };
         expect((await post('school-east', '/v1/enrolments', tooMany)).status).toBe(400);
+        // A student number or class may not carry a resident identity number past the linkage.
+        const smuggled = `G${inventedResidentId()}`;
+        const refused = await post('school-east', '/v1/enrolments', { changes: [{ ...body.changes[0], studentNumber: smuggled }] });
+        expect(refused.status).toBe(400);
+        expect(await refused.text()).not.toContain(smuggled);
+        expect((await post('school-east', '/v1/enrolments', { changes: [{ ...body.changes[0], classRef: inventedResidentId().slice(0, 17) }] })).status).toBe(
+          400,
+        );
       });
     });
 
@@ -325,7 +376,9 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
 
       it('sends a later signal to the school the child transferred to', async () => {
         const child = await enrol('school-east');
-        await enrol('school-west', child.residentId, 10, '10-1');
+        await requestTransfer(child, 'school-west', 10, '10-1');
+        await release(child);
+        await fromInbox('school-west', 'enrolment-transfer-completed', (p) => p.pseudonym === child.subjectId);
         await raise(child.residentId, { category: 'BULLYING_OR_CRIME_VICTIM' });
         const routed = await routedTo(westTeacher, (s) => s.subjectId === child.subjectId);
         expect(routed).toMatchObject({ schoolAgencyId: 'school-west', category: 'BULLYING_OR_CRIME_VICTIM' });
@@ -394,6 +447,13 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
             await gql(hub.fetch, westTeacher, 'mutation($id: ID!) { acknowledgeSignal(id: $id, input: { actions: [TALK] }) { state } }', { id: signal.id }),
           ),
         ).toBe('NOT_FOUND');
+      });
+
+      it('answers guidance about a signal the hub does not know in the police inbox, instead of dropping it silently', async () => {
+        const sourceId = `PS-unknown-${Date.now().toString(36)}`;
+        expect((await post('police-haishu', '/v1/signals/guidance', { sourceId, text: 'Guidance for nothing.', givenBy: 'PC-9' })).status).toBe(202);
+        const [refused] = await fromInbox('police-haishu', 'signal-status', (p) => p.sourceId === sourceId);
+        expect(refused).toMatchObject({ status: 'REFUSED', reason: 'NOT_FOUND', signalId: null });
       });
 
       it('escalates a missed deadline to the district bureau, and the police see the signal overdue', async () => {
@@ -486,6 +546,13 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect((await post('police-haishu', '/v1/signals', '{"sourceId":')).status).toBe(400);
         expect((await post('police-haishu', '/v1/signals', { ...body, category: 'SOMETHING' })).status).toBe(400);
         expect((await post('police-haishu', '/v1/signals', { ...body, note: 'a\u202Eb' })).status).toBe(400);
+        for (const observedAt of ['0000-01-01T00:00:00Z', '1999-12-31T23:59:59+08:00', new Date(clock.now().getTime() + 3600_000).toISOString()])
+          expect((await post('police-haishu', '/v1/signals', { ...body, observedAt })).status).toBe(400);
+        for (const field of ['sourceId', 'officer'])
+          expect((await post('police-haishu', '/v1/signals', { ...body, [field]: inventedResidentId().slice(0, 17) })).status).toBe(400);
+        expect(
+          (await post('police-haishu', '/v1/signals', { ...body, child: { residentId: body.child.residentId, localId: `P${inventedResidentId()}` } })).status,
+        ).toBe(400);
         const wrong = withWrongCheckCharacter(inventedResidentId());
         const refused = await post('police-haishu', '/v1/signals', { ...body, child: { residentId: wrong, localId: 'HZ-1' } });
         expect(refused.status).toBe(400);

@@ -802,6 +802,28 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         expect(errorCode(await gql(hub.fetch, teacher, coverageQuery))).toBe('NOT_FOUND');
       });
 
+      it('counts the classes of the register that have at least three mentors (R11)', async () => {
+        const query = '{ districtCareCoverage { mentorsPerClass schools { school { id } classes classesWithEnoughMentors } } }';
+        type Coverage = { mentorsPerClass: number; schools: Array<{ school: { id: string }; classes: number; classesWithEnoughMentors: number }> };
+        const east = async () => {
+          const c = (await gql<{ districtCareCoverage: Coverage }>(hub.fetch, bureau, query)).data!.districtCareCoverage;
+          return { perClass: c.mentorsPerClass, ...c.schools.find((s) => s.school.id === 'school-east')! };
+        };
+        const before = await east();
+        expect(before.perClass).toBe(3);
+        // One new class of four, as the school's register names it.
+        const classRef = `7-${randomUUID().slice(0, 6)}`;
+        const pupils = [await student(), await student(), await student(), await student()];
+        await hub.sql.query('UPDATE subjects SET grade = 7, class_ref = $2 WHERE id = ANY($1::text[])', [pupils, classRef]);
+        expect(await east()).toMatchObject({ classes: before.classes + 1, classesWithEnoughMentors: before.classesWithEnoughMentors });
+        await assign(pupils[0]!, 'mentor-c1', 'MENTOR');
+        await assign(pupils[1]!, 'mentor-c1', 'MENTOR');
+        await assign(pupils[2]!, 'mentor-c2', 'MENTOR');
+        expect(await east()).toMatchObject({ classesWithEnoughMentors: before.classesWithEnoughMentors });
+        await assign(pupils[3]!, 'mentor-c3', 'MENTOR');
+        expect(await east()).toMatchObject({ classes: before.classes + 1, classesWithEnoughMentors: before.classesWithEnoughMentors + 1 });
+      });
+
       it('shows a mentor the handle-with-care flag of their own students only, and nothing of why', async () => {
         const subjectId = await student();
         expect((await assign(subjectId, 'mentor-wang', 'MENTOR')).data!.assignCarer).toBe(true);

@@ -25,7 +25,11 @@ function step(toCommand: (args: Args) => Record<string, unknown>) {
 export const warningResolvers = {
   Query: {
     districtCareCoverage: (_: unknown, args: { at?: Date | null }, ctx: WarningContext) =>
-      ctx.warning.reader.districtCareCoverage(args.at ?? ctx.clock.now(), { termStarts: ctx.warning.care.policy.termStarts }),
+      ctx.warning.reader.districtCareCoverage(
+        args.at ?? ctx.clock.now(),
+        { termStarts: ctx.warning.care.policy.termStarts },
+        ctx.warning.care.policy.mentorsPerClass,
+      ),
     specialAttentionKinds: (_: unknown, _args: unknown, ctx: WarningContext) => ctx.warning.reader.specialAttentionKinds(),
     myStudents: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.myStudents(args),
     careTasks: (_: unknown, args: unknown, ctx: WarningContext) => ctx.warning.reader.careTasks(args),

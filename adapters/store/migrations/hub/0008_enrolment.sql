@@ -35,3 +35,16 @@ CREATE TABLE enrolments (
 CREATE INDEX enrolments_by_subject ON enrolments (subject_id, id);
 -- One open enrolment per child: a transfer closes the old one in the same transaction that opens the new one.
 CREATE UNIQUE INDEX enrolments_one_open ON enrolments (subject_id) WHERE until IS NULL;
+
+-- A child enrolled at one school cannot be taken by another that knows the number: the new school's enrolment waits
+-- here until the school the child is enrolled at records that the child left (R87: a transfer both schools sign).
+CREATE TABLE pending_transfers (
+  subject_id text NOT NULL REFERENCES subjects (id),
+  to_school_agency_id text NOT NULL REFERENCES agencies (id),
+  grade integer NOT NULL,
+  class_ref text NOT NULL,
+  local_ref text NOT NULL,
+  since date NOT NULL,
+  requested_at timestamptz NOT NULL,
+  PRIMARY KEY (subject_id, to_school_agency_id)
+);

@@ -1,0 +1,448 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createEnvelopeSealer, encryptionKeyOf } from '../adapters/crypto/envelope.js';
+import type { KeyRing } from '../adapters/crypto/key-ring.js';
+import { createLogger } from '../adapters/logging/create-logger.js';
+import { createSignedEvent } from '../adapters/messaging/signed-event.js';
+import { HUB_AGENCY_ID } from '../core/development-seed.js';
+import { residentIdCheckCharacter } from '../core/enrolment/resident-id.js';
+import { SIGNAL_EVENT_TYPES, SIGNAL_IDENTITY_PURPOSE, SIGNAL_NOTE_PURPOSE } from '../core/signal/signal-events.js';
+import { createHub, type Hub } from '../gateway/create-hub.js';
+import { startKafkaBroker, type KafkaBroker } from '../test/harness/kafka-broker.js';
+import { describeMachine } from './machine.js';
+import { percentile, summarise } from './stats.js';
+
+/**
+ * `npm run bench` (or `BENCH_ONLY=signal-routing npm run bench`): issue 10's performance goal, police signals routed
+ * to the child's school. A hub with embedded connectors, once on the embedded bus and once on a real Kafka broker
+ * (PGlite in memory both times), enrols BENCH_SIGNAL_CHILDREN children at school-east through the school
+ * connector, then the police system posts BENCH_SIGNALS signals about them to
+ * `POST /connectors/police-haishu/v1/signals` with BENCH_SIGNAL_CONCURRENCY requests in flight (through the hub's
+ * fetch handler, no socket). Per signal: sent, the connector's 202, the hub's `received_at` (its handler ran, which
+ * is also `routed_at` for an enrolled child) and when the routed row was first seen by polling `signals`. Besides,
+ * the crypto each signal costs, timed on its own: the connector's two envelope seals and its signature, the hub's
+ * two envelope openings. Writes bench/results/signal-routing.{json,md}.
+ */
+const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 5000);
+const CHILDREN = Number(process.env.BENCH_SIGNAL_CHILDREN ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_SIGNAL_CONCURRENCY ?? 32);
+const DEPLOYMENTS = (process.env.BENCH_SIGNAL_DEPLOYMENTS ?? 'embedded,kafka').split(',').filter(Boolean) as Array<'embedded' | 'kafka'>;
+const WARMUP = 100;
+/** How often the routed rows are polled: the resolution of "stored". */
+const POLL_MS = 10;
+/** Rows committed a little out of order (Kafka partitions) are still picked up: each poll looks this far back. */
+const POLL_OVERLAP_MS = 250;
+const CRYPTO_SAMPLES = 300;
+const ENROL_BATCH = 500;
+const SCHOOL = 'school-east';
+const POLICE = 'police-haishu';
+/** Issue 10's goals. */
+const TARGET_SIGNALS_PER_SECOND = 5000;
+const TARGET_ROUTING_P99_MS = 50;
+const NOTE = 'Posted about self-harm on a video platform late at night; account traced to the family address.';
+const logger = createLogger({ name: 'bench', level: 'silent' });
+const gc = (globalThis as { gc?: () => void }).gc;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (bytes: number) => bytes / 2 ** 20;
+const studentNumber = (k: number) => `BSIG-${String(k).padStart(6, '0')}`;
+
+/**
+ * The k-th invented resident identity number, unique for every k below 1,826,000: region 330203, a birth date
+ * walking through 2012-2016 and a sequence that moves on once every date has been used.
+ */
+function residentId(k: number): string {
+  const born = new Date(Date.UTC(2012, 0, 1) + (k % 1826) * 86_400_000);
+  const sequence = 100 + (Math.floor(k / 1826) % 900);
+  const body = `330203${born.toISOString().slice(0, 10).replaceAll('-', '')}${sequence}`;
+  return body + residentIdCheckCharacter(body);
+}
+
+function summary(samples: number[]) {
+  return {
+    ...summarise(samples),
+    p95: percentile(
+      [...samples].sort((a, b) => a - b),
+      95,
+    ),
+  };
+}
+type Summary = ReturnType<typeof summary>;
+
+async function settledMemory() {
+  if (gc) {
+    gc();
+    await sleep(50);
+    gc();
+  }
+  const m = process.memoryUsage();
+  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed) };
+}
+
+const post = (hub: Hub, key: string, path: string, body: unknown) =>
+  hub.fetch(
+    new Request(`http://hub/connectors${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+
+/** Enrols every child through the school connector, 500 a call, and waits until the hub has them all (not timed in the results). */
+async function enrol(hub: Hub, key: string) {
+  const on = new Date().toISOString().slice(0, 10);
+  for (let from = 0; from < CHILDREN; from += ENROL_BATCH) {
+    const changes = Array.from({ length: Math.min(ENROL_BATCH, CHILDREN - from) }, (_, j) => ({
+      studentNumber: studentNumber(from + j),
+      residentId: residentId(from + j),
+      change: 'ENROLLED',
+      grade: 8,
+      classRef: '8-1',
+      on,
+    }));
+    const response = await post(hub, key, `/${SCHOOL}/v1/enrolments`, { changes });
+    const answer = (await response.json()) as { accepted?: number; rejected?: unknown[] };
+    if (response.status !== 202 || answer.accepted !== changes.length) throw new Error(`Enrolment refused: ${response.status} ${JSON.stringify(answer)}`);
+  }
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const [row] = await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM subjects WHERE school_agency_id = $1 AND local_ref LIKE 'BSIG-%'`, [
+      SCHOOL,
+    ]);
+    if (Number(row?.n) >= CHILDREN) return;
+    if (Date.now() > deadline) throw new Error(`Only ${row?.n} of ${CHILDREN} children were enrolled.`);
+    await sleep(50);
+  }
+}
+
+const asMs = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).getTime();
+
+/**
+ * Sends `count` signals with `CONCURRENCY` in flight and polls `signals` until every one is stored routed. Times
+ * are wall-clock milliseconds (performance.now() anchored to Date.now() once), comparable with the hub's
+ * `received_at`, which comes from the same process's clock.
+ */
+async function sendSignals(hub: Hub, key: string, prefix: string, count: number, onPoll: () => void = () => undefined) {
+  const anchor = Date.now() - performance.now();
+  const now = () => anchor + performance.now();
+  const sent = new Float64Array(count);
+  const answered = new Float64Array(count);
+  const index = new Map<string, number>();
+  const stored = new Map<number, { received: number; routed: number | null; seen: number }>();
+  const sourceId = (i: number) => `${prefix}-${String(i).padStart(7, '0')}`;
+  const observedAt = new Date(Date.now() - 3600_000).toISOString();
+  let firstSent = NaN;
+  let next = 0;
+  let sending = true;
+  let missedByCursor = 0;
+
+  const poller = (async () => {
+    let cursor = 0;
+    const deadline = () => Date.now() + 600_000;
+    let giveUpAt = deadline();
+    while (stored.size < count) {
+      const rows = await hub.sql.query<{ source_id: string; received_at: unknown; routed_at: unknown }>(
+        `SELECT source_id, received_at, routed_at FROM signals WHERE police_agency_id = $1 AND received_at >= $2 AND source_id LIKE $3`,
+        [POLICE, new Date(cursor - POLL_OVERLAP_MS), `${prefix}-%`],
+      );
+      const seen = now();
+      for (const r of rows) {
+        const i = index.get(r.source_id);
+        if (i === undefined || stored.has(i)) continue;
+        const received = asMs(r.received_at);
+        stored.set(i, { received, routed: r.routed_at == null ? null : asMs(r.routed_at), seen });
+        cursor = Math.max(cursor, received);
+      }
+      onPoll();
+      if (stored.size < count) {
+        if (!sending && Date.now() > giveUpAt) throw new Error(`Only ${stored.size} of ${count} signals were stored.`);
+        if (rows.length > 0) giveUpAt = deadline();
+        await sleep(POLL_MS);
+      }
+    }
+  })();
+
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const id = sourceId(i);
+      index.set(id, i);
+      const k = i % CHILDREN;
+      const body = {
+        sourceId: id,
+        category: 'ONLINE_SELF_HARM_RISK',
+        severity: 'HIGH',
+        observedAt,
+        officer: 'PC-1',
+        note: NOTE,
+        child: { residentId: residentId(k), localId: `HZ-${k}` },
+      };
+      sent[i] = now();
+      if (Number.isNaN(firstSent)) firstSent = sent[i]!;
+      const response = await post(hub, key, `/${POLICE}/v1/signals`, body);
+      answered[i] = now();
+      if (response.status !== 202) throw new Error(`Signal ${id} refused: ${response.status} ${await response.text()}`);
+      await response.body?.cancel();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  sending = false;
+  const lastAnswered = Math.max(...answered);
+  await poller;
+
+  // Anything the cursor might have skipped would show up as a count mismatch here.
+  const [total] = await hub.sql.query<{ n: number; routed: number }>(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE state = 'ROUTED')::int AS routed FROM signals WHERE police_agency_id = $1 AND source_id LIKE $2`,
+    [POLICE, `${prefix}-%`],
+  );
+  missedByCursor = Number(total?.n) - stored.size;
+
+  const connector: number[] = [];
+  const sentToReceived: number[] = [];
+  const answeredToReceived: number[] = [];
+  const receivedToSeen: number[] = [];
+  const endToEnd: number[] = [];
+  let lastSeen = 0;
+  let firstReceived = Infinity;
+  let lastReceived = 0;
+  let routedAtReceipt = 0;
+  for (let i = 0; i < count; i++) {
+    const s = stored.get(i)!;
+    connector.push(answered[i]! - sent[i]!);
+    sentToReceived.push(s.received - sent[i]!);
+    answeredToReceived.push(s.received - answered[i]!);
+    receivedToSeen.push(s.seen - s.received);
+    endToEnd.push(s.seen - sent[i]!);
+    lastSeen = Math.max(lastSeen, s.seen);
+    firstReceived = Math.min(firstReceived, s.received);
+    lastReceived = Math.max(lastReceived, s.received);
+    if (s.routed === s.received) routedAtReceipt++;
+  }
+  const seconds = (lastSeen - firstSent) / 1000;
+  return {
+    count,
+    seconds,
+    throughput: {
+      endToEndSignalsPerSecond: count / seconds,
+      connectorAnswersPerSecond: count / ((lastAnswered - firstSent) / 1000),
+      hubIntakeSignalsPerSecond: (count - 1) / ((lastReceived - firstReceived) / 1000),
+    },
+    latencyMs: {
+      connectorSendTo202: summary(connector),
+      sendToHubReceived: summary(sentToReceived),
+      connector202ToHubReceived: summary(answeredToReceived),
+      hubReceivedToStoredSeen: summary(receivedToSeen),
+      endToEndSendToStoredSeen: summary(endToEnd),
+    },
+    checks: { stored: stored.size, inTable: Number(total?.n), routed: Number(total?.routed), routedAtReceipt, missedByCursor },
+  };
+}
+
+async function measureDeployment(deployment: 'embedded' | 'kafka', broker: KafkaBroker | null) {
+  const keys = new Map<string, string>();
+  const beforeHub = await settledMemory();
+  const hub = await createHub({
+    logger,
+    embedConnectors: true,
+    relayIntervalMs: 50,
+    retentionIntervalMs: 0,
+    deadlineCheckIntervalMs: 0,
+    onConnectorKeyCreated: (agencyId, key) => void keys.set(agencyId, key),
+    ...(broker ? { kafkaBrokers: broker.brokers, kafkaSasl: { ...broker.sasl }, kafkaNamespace: `benchsig${Date.now().toString(36)}.` } : {}),
+  });
+  try {
+    const schoolKey = keys.get(SCHOOL);
+    const policeKey = keys.get(POLICE);
+    if (!schoolKey || !policeKey) throw new Error('No connector key for the school or the police.');
+    const enrolStarted = performance.now();
+    await enrol(hub, schoolKey);
+    const enrolSeconds = (performance.now() - enrolStarted) / 1000;
+    await sendSignals(hub, policeKey, `W${deployment}`, Math.min(WARMUP, SIGNALS));
+    await sleep(500);
+    const before = await settledMemory();
+    let peakRss = 0;
+    let peakHeap = 0;
+    const sample = () => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    };
+    const run = await sendSignals(hub, policeKey, `S${deployment}`, SIGNALS, sample);
+    sample();
+    await sleep(500);
+    const after = await settledMemory();
+    console.log(
+      `${deployment}: ${run.throughput.endToEndSignalsPerSecond.toFixed(0)} signals/s end to end, send→stored p99 ${run.latencyMs.endToEndSendToStoredSeen.p99.toFixed(1)} ms, received→stored p99 ${run.latencyMs.hubReceivedToStoredSeen.p99.toFixed(1)} ms, RSS ${before.rssMb.toFixed(0)} → ${after.rssMb.toFixed(0)} MB`,
+    );
+    return {
+      deployment,
+      bus: deployment === 'kafka' ? 'kafka (one broker, harness)' : 'embedded (in the store)',
+      store: 'pglite (in memory)',
+      enrolSeconds,
+      run,
+      memory: {
+        beforeHub,
+        before,
+        after,
+        peakDuringRun: { rssMb: mb(peakRss), heapUsedMb: mb(peakHeap) },
+        rssDeltaMb: after.rssMb - before.rssMb,
+        heapDeltaMb: after.heapUsedMb - before.heapUsedMb,
+        rssDeltaKbPerSignal: ((after.rssMb - before.rssMb) * 1024) / SIGNALS,
+      },
+      keyRing: hub.keyRing,
+    };
+  } finally {
+    await hub.stop();
+  }
+}
+
+/** The crypto one signal costs, each on its own in this process (no hub work in between). */
+async function cryptoAlone(keyRing: KeyRing) {
+  const hubKey = encryptionKeyOf(keyRing.directory().find((a) => a.id === HUB_AGENCY_ID) ?? null);
+  if (!hubKey) throw new Error('The hub publishes no encryption key.');
+  const sealer = await createEnvelopeSealer(hubKey);
+  const opener = await keyRing.opener(HUB_AGENCY_ID);
+  const signer = await keyRing.signer(POLICE);
+  const timeEach = async (run: (i: number) => Promise<unknown>) => {
+    for (let i = 0; i < 20; i++) await run(i);
+    const samples: number[] = [];
+    for (let i = 0; i < CRYPTO_SAMPLES; i++) {
+      const started = performance.now();
+      await run(i);
+      samples.push(performance.now() - started);
+    }
+    return summary(samples);
+  };
+  const identity = await sealer.seal(residentId(1), SIGNAL_IDENTITY_PURPOSE);
+  const note = await sealer.seal(NOTE, SIGNAL_NOTE_PURPOSE);
+  return {
+    sealIdentity: await timeEach((i) => sealer.seal(residentId(i), SIGNAL_IDENTITY_PURPOSE)),
+    sealNote: await timeEach(() => sealer.seal(NOTE, SIGNAL_NOTE_PURPOSE)),
+    signEvent: await timeEach((i) =>
+      createSignedEvent({
+        signer,
+        type: SIGNAL_EVENT_TYPES.raised,
+        subject: `C-${i}`,
+        recipient: HUB_AGENCY_ID,
+        data: {
+          sourceId: `C-${i}`,
+          category: 'ONLINE_SELF_HARM_RISK',
+          severity: 'HIGH',
+          observedAt: new Date().toISOString(),
+          officer: 'PC-1',
+          child: { identity, localId: 'HZ-1' },
+          note,
+        },
+        time: new Date(),
+      }),
+    ),
+    openIdentity: await timeEach(() => opener.open(identity, SIGNAL_IDENTITY_PURPOSE)),
+    openNote: await timeEach(() => opener.open(note, SIGNAL_NOTE_PURPOSE)),
+  };
+}
+
+const broker = DEPLOYMENTS.includes('kafka') ? await startKafkaBroker() : null;
+const deployments: Array<Awaited<ReturnType<typeof measureDeployment>>> = [];
+try {
+  for (const d of DEPLOYMENTS) deployments.push(await measureDeployment(d, d === 'kafka' ? broker : null));
+} finally {
+  await broker?.stop();
+}
+const crypto = await cryptoAlone(deployments[0]!.keyRing);
+const sealPerSignalMs = crypto.sealIdentity.mean + crypto.sealNote.mean;
+const openPerSignalMs = crypto.openIdentity.mean + crypto.openNote.mean;
+
+const results = {
+  measuredAt: new Date().toISOString(),
+  machine: describeMachine(Boolean(gc)),
+  settings: {
+    signals: SIGNALS,
+    children: CHILDREN,
+    concurrency: CONCURRENCY,
+    warmupSignals: Math.min(WARMUP, SIGNALS),
+    pollMs: POLL_MS,
+    relayIntervalMs: 50,
+    transport: "the hub's fetch handler, in process (no socket)",
+    connectors: 'embedded in the hub process on both deployments',
+  },
+  targets: { signalsPerSecond: TARGET_SIGNALS_PER_SECOND, routingP99Ms: TARGET_ROUTING_P99_MS },
+  deployments: deployments.map(({ keyRing: _keyRing, ...d }) => ({
+    ...d,
+    share: {
+      connectorSealingOfP50Answer: sealPerSignalMs / d.run.latencyMs.connectorSendTo202.p50,
+      hubOpeningOfPerSignalTime: openPerSignalMs / (1000 / d.run.throughput.hubIntakeSignalsPerSecond),
+    },
+    goals: {
+      throughput: d.run.throughput.endToEndSignalsPerSecond >= TARGET_SIGNALS_PER_SECOND,
+      routingP99: d.run.latencyMs.hubReceivedToStoredSeen.p99 < TARGET_ROUTING_P99_MS,
+    },
+  })),
+  cryptoAloneMs: { ...crypto, sealPerSignalMs, openPerSignalMs },
+};
+
+const f = (n: number, digits = 1) => n.toFixed(digits);
+const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
+const yes = (b: boolean) => (b ? 'met' : '**missed**');
+const row = (what: string, s: Summary) => `| ${what} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.max)} | ${f(s.mean)} |`;
+const m = results.machine;
+const lines = [
+  '# Signal routing: police signals to the child’s school, throughput and latency',
+  '',
+  `Measured ${results.measuredAt} on ${m.platform}, ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb, 0)} GB, Node ${m.node}; one run per deployment.`,
+  `One hub process with embedded connectors and PGlite in memory, once on the embedded bus and once on a Kafka broker (the test harness's, on this machine). ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals, then ${SIGNALS} signals (\`ONLINE_SELF_HARM_RISK\`, HIGH, with a note) posted to \`POST /connectors/${POLICE}/v1/signals\` with ${CONCURRENCY} in flight, through the hub's fetch handler (no socket). Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost.`,
+  '',
+];
+for (const d of results.deployments) {
+  const r = d.run;
+  lines.push(
+    `## ${d.deployment === 'kafka' ? 'Kafka' : 'Embedded bus'} + PGlite`,
+    '',
+    `${r.count} signals in ${f(r.seconds, 2)} s: **${f(r.throughput.endToEndSignalsPerSecond, 0)} signals/s** from the first send to the last stored; the connector answered ${f(r.throughput.connectorAnswersPerSecond, 0)}/s; the hub's handler took them in at ${f(r.throughput.hubIntakeSignalsPerSecond, 0)}/s (first to last \`received_at\`). Stored ${r.checks.stored}, in the table ${r.checks.inTable}, routed ${r.checks.routed} (${r.checks.routedAtReceipt} routed on receipt).`,
+    '',
+    '| latency (ms) | p50 | p95 | p99 | max | mean |',
+    '| --- | --- | --- | --- | --- | --- |',
+    row('connector: send → 202 (validate, seal 2 envelopes, sign, publish)', r.latencyMs.connectorSendTo202),
+    row("202 → hub's handler runs (bus and queueing)", r.latencyMs.connector202ToHubReceived),
+    row("send → hub's handler runs", r.latencyMs.sendToHubReceived),
+    row('hub: handler runs → routed row seen stored (routing, excluding the bus)', r.latencyMs.hubReceivedToStoredSeen),
+    row('end to end: send → routed row seen stored', r.latencyMs.endToEndSendToStoredSeen),
+    '',
+    `Memory (${m.exposeGc ? 'after a forced GC' : 'no forced GC'}): before the hub ${f(d.memory.beforeHub.rssMb, 0)} MB RSS; before the signals ${f(d.memory.before.rssMb, 0)} MB RSS / ${f(d.memory.before.heapUsedMb, 0)} MB heap; after ${f(d.memory.after.rssMb, 0)} MB RSS / ${f(d.memory.after.heapUsedMb, 0)} MB heap (Δ ${f(d.memory.rssDeltaMb, 0)} MB RSS, ${f(d.memory.rssDeltaKbPerSignal, 1)} KB a signal, Δ ${f(d.memory.heapDeltaMb, 1)} MB heap); peak seen while polling ${f(d.memory.peakDuringRun.rssMb, 0)} MB RSS / ${f(d.memory.peakDuringRun.heapUsedMb, 0)} MB heap. RSS includes the in-memory PGlite store, which keeps every signal.`,
+    '',
+    `Crypto share: the connector's two seals (${f(sealPerSignalMs, 2)} ms together) are ${pct(d.share.connectorSealingOfP50Answer)} of its p50 answer; the hub's two openings (${f(openPerSignalMs, 2)} ms) are ${pct(d.share.hubOpeningOfPerSignalTime)} of its time per signal at the measured intake rate.`,
+    '',
+  );
+}
+const c = results.cryptoAloneMs;
+lines.push(
+  `## Crypto per signal, each timed on its own (${CRYPTO_SAMPLES} samples after 20 warm-up)`,
+  '',
+  '| operation | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | mean (ms) |',
+  '| --- | --- | --- | --- | --- | --- |',
+  row('connector: seal the resident id (jose, ECDH-ES+A256KW)', c.sealIdentity),
+  row('connector: seal the note', c.sealNote),
+  row('connector: sign the event', c.signEvent),
+  row('hub: open the resident id (node-jose)', c.openIdentity),
+  row('hub: open the note', c.openNote),
+  '',
+  '## Goals (issue 10)',
+  '',
+);
+for (const d of results.deployments) {
+  const name = d.deployment === 'kafka' ? 'Kafka' : 'embedded bus';
+  lines.push(
+    `- ≥ ${TARGET_SIGNALS_PER_SECOND} signals/s per hub instance, ${name}: ${f(d.run.throughput.endToEndSignalsPerSecond, 0)} signals/s, ${yes(d.goals.throughput)}.`,
+    `- Routing p99 < ${TARGET_ROUTING_P99_MS} ms excluding the bus (handler runs → row seen stored), ${name}: ${f(d.run.latencyMs.hubReceivedToStoredSeen.p99)} ms, ${yes(d.goals.routingP99)}.`,
+  );
+}
+const kafka = results.deployments.find((d) => d.deployment === 'kafka');
+if (kafka)
+  lines.push(
+    `- Flat memory on Kafka: ${f(kafka.memory.rssDeltaMb, 0)} MB RSS and ${f(kafka.memory.heapDeltaMb, 1)} MB heap more after ${SIGNALS} signals (after a GC); the store is in memory, so some growth is its rows; judge by the heap.`,
+  );
+lines.push('');
+const markdown = lines.join('\n');
+await mkdir('bench/results', { recursive: true });
+await writeFile('bench/results/signal-routing.json', `${JSON.stringify(results, null, 2)}\n`);
+await writeFile('bench/results/signal-routing.md', markdown);
+console.log(markdown);
+const allStored = results.deployments.every((d) => d.run.checks.stored === SIGNALS && d.run.checks.routed === SIGNALS);
+if (!allStored) process.exitCode = 1;
