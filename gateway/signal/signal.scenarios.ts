@@ -199,7 +199,7 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
           ],
         });
         const [applied] = await fromInbox('school-east', 'enrolment-applied', (p) => p.batchId === answer.batchId);
-        const enrolled = applied!.enrolled as Array<{ line: number; studentNumber: string; pseudonym: string; transferredIn: boolean }>;
+        const enrolled = applied!.enrolled as Array<{ line: number; studentNumber: string; pseudonym: string }>;
         expect(enrolled.map((e) => e.studentNumber)).toEqual(['E-reg-1', 'E-reg-2']);
         for (const e of enrolled) expect(e.pseudonym).toMatch(/^subj-[a-z2-7]{16}$/);
 
