@@ -29,6 +29,8 @@ const envSchema = z.object({
   // (Art. 21) asks for at least six months of logs.
   AUDIT_RETENTION_DAYS: z.coerce.number().min(183).default(1095),
   AUDIT_ARCHIVE_DIR: z.string().optional(),
+  // How often the hub signs the audit chain's head (a checkpoint `npm run audit:verify` checks the chain against).
+  AUDIT_CHECKPOINT_MINUTES: z.coerce.number().min(0).default(15),
   ACK_DEADLINE_HOURS: z.coerce.number().positive().default(24),
   FIRST_APPOINTMENT_DAYS: z.coerce.number().positive().default(7),
   STALLED_AFTER_DAYS: z.coerce.number().positive().default(14),
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
     auditRetentionMs: e.AUDIT_RETENTION_DAYS * DAY_MS,
     auditArchiveDir: e.AUDIT_ARCHIVE_DIR ?? join(e.DATA_DIR, 'audit-archive'),
+    auditCheckpointIntervalMs: e.AUDIT_CHECKPOINT_MINUTES * 60_000,
     deadlines: {
       acknowledgementMs: e.ACK_DEADLINE_HOURS * 3600_000,
       firstAppointmentMs: e.FIRST_APPOINTMENT_DAYS * DAY_MS,

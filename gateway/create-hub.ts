@@ -20,6 +20,7 @@ import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.j
 import { createSqlFhirTaskStore } from '../adapters/store/sql-fhir-task-store.js';
 import { createSqlAuditLog } from '../adapters/store/sql-audit-log.js';
 import { archiveAuditBefore } from '../adapters/store/sql-audit-archive.js';
+import { checkpointAuditChain } from '../adapters/store/sql-audit-chain.js';
 import { createSqlChangeFeed } from '../adapters/store/sql-change-feed.js';
 import { createSqlDirectoryStore } from '../adapters/store/sql-directory-store.js';
 import { cachedDirectoryStore } from '../adapters/store/cached-directory-store.js';
@@ -112,6 +113,8 @@ export interface HubOptions {
   auditRetentionMs?: number;
   /** Where archived audit goes; without it, audit is kept in the table indefinitely (never dropped unarchived). */
   auditArchiveDir?: string;
+  /** How often the hub signs the audit chain's head; 0 disables the timer (tests call `checkpointAudit`). Default 15 min. */
+  auditCheckpointIntervalMs?: number;
   /** How often retention runs; 0 disables the timer (tests call `purgeExpired`). */
   retentionIntervalMs?: number;
   /** The referral loop's deadlines (defaults: README "Deadlines"). */
@@ -138,6 +141,8 @@ export interface Hub {
   care: CareService;
   /** Police signals (for tests and the deadline watch on simulated time). */
   signals: SignalService;
+  /** Signs the audit chain's head now (the timer does it every `auditCheckpointIntervalMs`). */
+  checkpointAudit(): Promise<void>;
   /** Runs retention once: the bus log, acknowledged inbox items, remembered event ids. */
   purgeExpired(): Promise<{ busMessages: number; inboxItems: number; eventIds: number; auditArchived: number; signals: number }>;
   stop(): Promise<void>;
@@ -273,7 +278,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     onOutgoing: relay.nudge,
     afterEnrolment: (tx, children) => signal.service.matchWaiting(tx, children),
   });
-  const modules = [referral, warning, signal, enrolment, createSubjectModule({ directory, audit, policy, clock })];
+  const modules = [referral, warning, signal, enrolment, createSubjectModule({ directory, audit, trail: audit, policy, clock })];
   const gateway = createGateway({
     modules,
     directory: directory.agencies,
@@ -354,6 +359,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     const signalsPurged = await signal.service.purgeExpired();
     return { busMessages, inboxItems, eventIds, auditArchived, signals: signalsPurged };
   }
+  const checkpointAudit = async () => void (await checkpointAuditChain(sql, hubSigner, clock.now()));
+  const checkpointEvery = options.auditCheckpointIntervalMs ?? 15 * 60_000;
+  const checkpointTimer =
+    checkpointEvery > 0
+      ? setInterval(() => void checkpointAudit().catch((err: unknown) => logger.error({ err }, 'audit checkpoint failed')), checkpointEvery).unref()
+      : null;
   const retentionEvery = options.retentionIntervalMs ?? 3600_000;
   const retentionTimer =
     retentionEvery > 0
@@ -376,9 +387,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     referrals: referral.service,
     care: warning.care,
     signals: signal.service,
+    checkpointAudit,
     purgeExpired,
     async stop() {
       if (retentionTimer) clearInterval(retentionTimer);
+      if (checkpointTimer) clearInterval(checkpointTimer);
       for (const connector of connectors.values()) await connector.stop();
       for (const s of subscriptions) await s.close();
       await relay.stop();

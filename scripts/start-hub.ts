@@ -50,6 +50,7 @@ const hub = await createHub({
   inboxRetentionMs: config.inboxRetentionMs,
   auditRetentionMs: config.auditRetentionMs,
   auditArchiveDir: config.auditArchiveDir,
+  auditCheckpointIntervalMs: config.auditCheckpointIntervalMs,
   deadlines: config.deadlines,
   deadlineCheckIntervalMs: config.deadlineCheckIntervalMs,
   signalPolicy: config.signalPolicy,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
@@ -21,6 +22,7 @@ const decisionSchema = z.object({
   conceal: z.boolean(),
   fields: z.array(z.string()),
   reasons: z.array(z.string()),
+  basis: z.string(),
 });
 
 /**
@@ -28,9 +30,12 @@ const decisionSchema = z.object({
  * @open-policy-agent/opa-wasm. Evaluation is synchronous, so one policy instance serves all callers in turn.
  */
 export async function createOpaWasmPolicyEngine(options: { wasmPath?: string } = {}): Promise<PolicyEngine> {
-  const policy = await loadPolicy(await readFile(options.wasmPath ?? DEFAULT_WASM));
+  const wasm = await readFile(options.wasmPath ?? DEFAULT_WASM);
+  const policy = await loadPolicy(wasm);
+  const version = `sha256:${createHash('sha256').update(wasm).digest('hex').slice(0, 16)}`;
   if (!(AUTHZ_ENTRYPOINT in policy.entrypoints)) throw new PolicyEvaluationError(`The policy has no entrypoint ${AUTHZ_ENTRYPOINT}.`);
   return {
+    version,
     async decide(input): Promise<PolicyDecision> {
       workCounters.policyDecisions.inc();
       let result: unknown;
@@ -43,7 +48,7 @@ export async function createOpaWasmPolicyEngine(options: { wasmPath?: string } =
       const parsed = decisionSchema.safeParse(first);
       if (!parsed.success) throw new PolicyEvaluationError('The policy returned a malformed decision.', { cause: parsed.error });
       // Belt and braces: a denial never carries fields, whatever a future rule says.
-      return parsed.data.allow ? parsed.data : { ...parsed.data, fields: [] };
+      return parsed.data.allow ? parsed.data : { ...parsed.data, fields: [], basis: '' };
     },
   };
 }

@@ -3,6 +3,9 @@ import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyPurpose, PolicyResource, Principal } from '../ports/policy-engine.js';
 
+/** Resources whose id is the child's pseudonym itself. */
+const SUBJECT_KEYED = new Set(['subject', 'screening-record', 'care-flag']);
+
 export interface PolicyGateOptions {
   policy: PolicyEngine;
   audit: AuditLog;
@@ -47,6 +50,11 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     fields: decision.allow ? decision.fields : [],
     reasons: decision.reasons,
     correlationId: options.correlationId ?? null,
+    principalRole: principal?.role ?? null,
+    subjectId: resource.subjectId ?? (SUBJECT_KEYED.has(resource.type) ? resourceId : null),
+    purpose: options.purpose ?? 'referral',
+    legalBasis: decision.allow ? decision.basis || null : null,
+    policyVersion: options.policy.version ?? null,
   });
   const ask = (principal: Principal | null, action: PolicyAction, resource: PolicyResource): Promise<PolicyDecision> => {
     const input: PolicyInput = { principal, action, resource, purpose: options.purpose ?? 'referral', consents: [], relationships: [] };

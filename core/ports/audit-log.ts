@@ -12,6 +12,24 @@ export interface AuditEntry {
   fields: string[];
   reasons: string[];
   correlationId: string | null;
+  /** The role the principal acted in (`psychology-teacher`, `system`, ...). */
+  principalRole?: string | null;
+  /** The child the resource is about (pseudonym), so "who saw this child's data" can be answered. */
+  subjectId?: string | null;
+  /** The purpose the request declared (PIPL Art. 6). */
+  purpose?: string | null;
+  /** The lawful basis the policy found (`consent`, `statutory-duty`, `emergency`); null when denied. */
+  legalBasis?: string | null;
+  /** Which compiled policy decided. */
+  policyVersion?: string | null;
+}
+
+/** An audit entry as stored: its place in the hash chain. */
+export interface StoredAuditEntry extends AuditEntry {
+  id: string;
+  seq: number;
+  prevHash: string;
+  hash: string;
 }
 
 export interface AuditLog {
@@ -20,4 +38,10 @@ export interface AuditLog {
    * given, so an audited change and its audit lines commit together; either way written before the caller answers.
    */
   record(entries: readonly AuditEntry[], tx?: Transaction): Promise<void>;
+}
+
+/** Reading the audit trail: who saw a child's data, when and why (PIPL Arts. 44-45). */
+export interface AuditTrail {
+  /** Entries about one child, newest first, `first` after the sequence number `after`. */
+  forSubject(subjectId: string, page: { first: number; after?: number }): Promise<{ items: StoredAuditEntry[]; hasMore: boolean }>;
 }

@@ -23,6 +23,7 @@ export interface Principal {
 export type PolicyAction =
   | 'subject.list'
   | 'subject.read'
+  | 'subject.read-access-log'
   | 'referral.list'
   | 'referral.create'
   | 'referral.read'
@@ -43,8 +44,11 @@ export function policyActionOf<C extends 'referral' | 'warning'>(capability: C, 
  */
 export type PolicyPurpose = 'referral' | 'warning' | 'signal' | 'enrolment';
 
-/** Attributes of the object the action is about; only what the rules need, never clinical text. */
-export type PolicyResource =
+/**
+ * Attributes of the object the action is about; only what the rules need, never clinical text. `subjectId` (the
+ * child's pseudonym) is carried for the audit trail ("who saw this child's data"); no rule reads it.
+ */
+export type PolicyResource = { subjectId?: string } & (
   | { type: 'subject'; schoolAgencyId: string }
   | {
       type: 'referral';
@@ -140,7 +144,8 @@ export type PolicyResource =
       policeDistrictId: string;
     }
   | { /** A school system's changes to its enrolment register. */ type: 'enrolment'; schoolAgencyId: string }
-  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' };
+  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' }
+);
 
 export interface PolicyInput {
   principal: Principal | null;
@@ -167,8 +172,12 @@ export interface PolicyDecision {
   fields: string[];
   /** Human-readable reasons for a denial, for the audit log and for explanations. No personal data. */
   reasons: string[];
+  /** The lawful basis an allowed decision rests on (`consent`, `statutory-duty`, `emergency`); "" when denied. */
+  basis: string;
 }
 
 export interface PolicyEngine {
   decide(input: PolicyInput): Promise<PolicyDecision>;
+  /** Which compiled policy decided (a digest of it), recorded with every audited decision. */
+  readonly version?: string;
 }

@@ -26,6 +26,7 @@ export async function referralResource(
   ]);
   const notice = referral.guardianNotice;
   return {
+    subjectId: referral.subjectId,
     type: 'referral',
     schoolAgencyId: referral.schoolAgencyId,
     hospitalAgencyId: referral.hospitalAgencyId,

@@ -66,6 +66,7 @@ export function createSignalService(deps: {
   /** The signal as the policy sees it: whose, where routed, how grave, where it stands. */
   async function resourceOf(signal: Signal, noteBasis?: string): Promise<PolicyResource> {
     return {
+      ...(signal.subjectId ? { subjectId: signal.subjectId } : {}),
       type: 'signal',
       policeAgencyId: signal.policeAgencyId,
       policeDistrictId: signal.policeDistrictId ?? '',
@@ -292,6 +293,7 @@ export function createSignalService(deps: {
         principal,
         'signal.report-to-police',
         {
+          subjectId: subject.id,
           type: 'school-report',
           schoolAgencyId: subject.schoolAgencyId,
           schoolDistrictId,
@@ -385,6 +387,7 @@ export function createSignalService(deps: {
 
   async function reportResource(report: SchoolReport): Promise<PolicyResource> {
     return {
+      subjectId: report.subjectId,
       type: 'school-report',
       schoolAgencyId: report.schoolAgencyId,
       schoolDistrictId: await districtOf(report.schoolAgencyId),

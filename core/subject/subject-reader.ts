@@ -4,11 +4,13 @@ import { decodeIdCursor, encodeIdCursor, pageArgs } from '../paging/page-cursor.
 import { parseInput } from '../validation/parse-input.js';
 import { shownAs } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
-import type { AuditLog } from '../ports/audit-log.js';
+import type { AuditLog, AuditTrail } from '../ports/audit-log.js';
+import { NotFoundError } from '../errors.js';
 import type { DirectoryStore, SubjectRecord } from '../ports/directory.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 
 const studentListArgs = z.object(pageArgs);
+const accessLogArgs = z.object({ subjectId: z.string().max(100), ...pageArgs });
 
 export type DisclosedSubject = Partial<SubjectRecord> & { id: string };
 
@@ -17,6 +19,7 @@ export function createSubjectReader(options: {
   principal: Principal | null;
   directory: DirectoryStore;
   audit: AuditLog;
+  trail: AuditTrail;
   policy: PolicyEngine;
   clock: Clock;
   correlationId?: string;
@@ -24,6 +27,39 @@ export function createSubjectReader(options: {
   const { principal } = options;
   const gate = createPolicyGate({ policy: options.policy, audit: options.audit, clock: options.clock, correlationId: options.correlationId ?? null });
   return {
+    /**
+     * Who saw this child's data, when, why and on which basis (PIPL Arts. 44-45): every audited decision about the
+     * child, newest first, for the psychology staff of the school the child is enrolled in (the guardian's own view
+     * comes with guardian principals). Field names and reasons only, never values.
+     */
+    async accessLog(rawArgs: unknown) {
+      const args = parseInput(accessLogArgs, rawArgs ?? {}, 'list arguments');
+      const subject = await options.directory.findSubject(args.subjectId);
+      if (!subject) throw new NotFoundError('subject');
+      await gate.require(principal, 'subject.read-access-log', { type: 'subject', schoolAgencyId: subject.schoolAgencyId }, subject.id, {
+        concealAs: 'subject',
+      });
+      const after = args.after ? Number(decodeIdCursor(args.after)) : undefined;
+      const page = await options.trail.forSubject(subject.id, { first: args.first ?? 50, ...(after !== undefined && Number.isFinite(after) ? { after } : {}) });
+      const last = page.items.at(-1);
+      return {
+        items: page.items.map((e) => ({
+          at: e.at,
+          agencyId: e.principalAgencyId,
+          role: e.principalRole ?? null,
+          userId: e.principalUserId,
+          action: e.action,
+          resourceType: e.resourceType,
+          fields: e.fields,
+          allowed: e.allowed,
+          purpose: e.purpose ?? null,
+          legalBasis: e.legalBasis ?? null,
+          correlationId: e.correlationId,
+        })),
+        endCursor: last ? encodeIdCursor(String(last.seq)) : null,
+        hasMore: page.hasMore,
+      };
+    },
     /** The caller's school's students by pseudonym, in pages of at most 100. */
     async students(rawArgs: unknown): Promise<{ items: DisclosedSubject[]; endCursor: string | null; hasMore: boolean }> {
       const args = parseInput(studentListArgs, rawArgs ?? {}, 'list arguments');

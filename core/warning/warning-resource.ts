@@ -5,18 +5,30 @@ import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 
 /** What the policy needs to know of an entry: whose list it is on and where that school belongs; never its text. */
 export async function warningResource(
-  entry: Pick<WarningEntry, 'schoolAgencyId' | 'state'>,
+  entry: Pick<WarningEntry, 'schoolAgencyId' | 'state'> & { subjectId?: string },
   directory: Pick<DirectoryStore, 'agencies'>,
 ): Promise<PolicyResource> {
   const school = await directory.agencies.find(entry.schoolAgencyId);
-  return { type: 'warning', schoolAgencyId: entry.schoolAgencyId, schoolDistrictId: school?.districtId ?? '', state: entry.state };
+  return {
+    ...(entry.subjectId ? { subjectId: entry.subjectId } : {}),
+    type: 'warning',
+    schoolAgencyId: entry.schoolAgencyId,
+    schoolDistrictId: school?.districtId ?? '',
+    state: entry.state,
+  };
 }
 
-export function assessmentResource(assessment: Pick<WarningAssessment, 'schoolAgencyId' | 'proposedBy' | 'state'>): PolicyResource {
-  return { type: 'warning-assessment', schoolAgencyId: assessment.schoolAgencyId, proposedBy: assessment.proposedBy, state: assessment.state };
+export function assessmentResource(assessment: Pick<WarningAssessment, 'schoolAgencyId' | 'proposedBy' | 'state'> & { subjectId?: string }): PolicyResource {
+  return {
+    ...(assessment.subjectId ? { subjectId: assessment.subjectId } : {}),
+    type: 'warning-assessment',
+    schoolAgencyId: assessment.schoolAgencyId,
+    proposedBy: assessment.proposedBy,
+    state: assessment.state,
+  };
 }
 
 /** What the policy needs of a task: whose list, whose task. */
-export function careTaskResource(t: Pick<CareTask, 'schoolAgencyId' | 'assigneeUserId'>): PolicyResource {
-  return { type: 'care-task', schoolAgencyId: t.schoolAgencyId, assigneeUserId: t.assigneeUserId ?? '' };
+export function careTaskResource(t: Pick<CareTask, 'schoolAgencyId' | 'assigneeUserId'> & { subjectId?: string }): PolicyResource {
+  return { ...(t.subjectId ? { subjectId: t.subjectId } : {}), type: 'care-task', schoolAgencyId: t.schoolAgencyId, assigneeUserId: t.assigneeUserId ?? '' };
 }

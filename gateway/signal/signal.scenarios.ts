@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agencyTopic, TOPICS } from '../../core/messages/topics.js';
+import { verifyStoredAuditChain } from '../../adapters/store/sql-audit-chain.js';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 import type { Hub, HubOptions } from '../create-hub.js';
 import { errorCode, eventually, gql, tokenFor } from '../../test/support/hub-client.js';
@@ -620,6 +621,57 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
           i: { subjectId: westChild.subjectId, kind: 'CRISIS', summary: 'Report about somebody else.' },
         });
         expect(errorCode(notOurs)).toBe('NOT_FOUND');
+      });
+    });
+
+    describe('who saw the child', () => {
+      it('tells the psychology teacher who saw the child’s data, when, for what and on which basis, and no one else', async () => {
+        const child = await enrol();
+        await gql(hub.fetch, teacher, 'mutation($s: ID!) { assignCarer(subjectId: $s, userId: "mentor-wang", role: MENTOR) }', { s: child.subjectId });
+        await raise(child.residentId, { category: 'BULLYING_OR_CRIME_VICTIM' });
+        const signal = await routedTo(teacher, (x) => x.subjectId === child.subjectId);
+        await gql(hub.fetch, teacher, 'mutation($id: ID!, $i: OpenSignalNoteInput!) { openSignalNote(id: $id, input: $i) { text } }', {
+          id: signal.id,
+          i: { basis: 'STATUTORY_DUTY', justification: 'Planning the anti-bullying response.' },
+        });
+        await gql(hub.fetch, westTeacher, 'query($id: ID!) { signal(id: $id) { id } }', { id: signal.id });
+        await gql(hub.fetch, mentor, '{ myStudents(first: 100) { items { subjectId handleWithCare } } }');
+
+        const log = await gql<{ accessLog: { items: Array<Record<string, unknown>> } }>(
+          hub.fetch,
+          teacher,
+          'query($s: ID!) { accessLog(subjectId: $s, first: 100) { items { agencyId role userId action fields allowed purpose legalBasis } } }',
+          { s: child.subjectId },
+        );
+        const items = log.data!.accessLog.items;
+        expect(items).toContainEqual(
+          expect.objectContaining({
+            agencyId: 'school-east',
+            userId: 'teacher-chen',
+            action: 'signal.open-note',
+            allowed: true,
+            purpose: 'signal',
+            legalBasis: 'statutory-duty',
+          }),
+        );
+        expect(items).toContainEqual(expect.objectContaining({ agencyId: 'school-west', action: 'signal.read', allowed: false, legalBasis: null, fields: [] }));
+        expect(items).toContainEqual(expect.objectContaining({ agencyId: 'school-east', role: 'mentor', action: 'warning.read-flag', allowed: true }));
+        // The police raising the signal concerned a child they name by number, not a record of the hub's: not in the log.
+        expect(items.find((e) => e.action === 'signal.raise')).toBeUndefined();
+
+        for (const token of [westTeacher, mentor, police, bureau]) {
+          const refused = await gql(hub.fetch, token, 'query($s: ID!) { accessLog(subjectId: $s) { items { action } } }', { s: child.subjectId });
+          expect(errorCode(refused)).toBe('NOT_FOUND');
+        }
+      });
+
+      it('keeps the audit as one unbroken hash chain that the hub’s own checkpoint vouches for', async () => {
+        await hub.checkpointAudit();
+        const hubKeys = hub.keyRing.directory().find((a) => a.id === 'careloop-hub')!.publicKeys;
+        const report = await verifyStoredAuditChain(hub.sql, hubKeys);
+        expect(report.entries).toBeGreaterThan(10);
+        expect(report.checkpoints).toBeGreaterThanOrEqual(1);
+        expect(report.problems).toEqual([]);
       });
     });
 

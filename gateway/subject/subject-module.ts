@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import type { AuditLog } from '../../core/ports/audit-log.js';
+import type { AuditLog, AuditTrail } from '../../core/ports/audit-log.js';
 import type { DirectoryStore } from '../../core/ports/directory.js';
 import type { PolicyEngine } from '../../core/ports/policy-engine.js';
 import { createSubjectReader, type SubjectReader } from '../../core/subject/subject-reader.js';
@@ -11,11 +11,20 @@ interface SubjectContext extends GatewayContext {
 }
 
 /** The subject capability: a school's pseudonymous students. */
-export function createSubjectModule(options: { directory: DirectoryStore; audit: AuditLog; policy: PolicyEngine; clock: Clock }): GatewayModule {
+export function createSubjectModule(options: {
+  directory: DirectoryStore;
+  audit: AuditLog;
+  trail: AuditTrail;
+  policy: PolicyEngine;
+  clock: Clock;
+}): GatewayModule {
   return {
     schema: 'subject.graphql',
     resolvers: {
-      Query: { students: (_: unknown, args: unknown, ctx: SubjectContext) => ctx.subject.reader.students(args) },
+      Query: {
+        students: (_: unknown, args: unknown, ctx: SubjectContext) => ctx.subject.reader.students(args),
+        accessLog: (_: unknown, args: unknown, ctx: SubjectContext) => ctx.subject.reader.accessLog(args),
+      },
     },
     context: ({ principal, correlationId }) => ({ subject: { reader: createSubjectReader({ principal, correlationId, ...options }) } }),
   };

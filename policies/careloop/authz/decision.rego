@@ -22,6 +22,7 @@ decision := {
 	"conceal": conceal,
 	"fields": fields,
 	"reasons": reasons,
+	"basis": basis,
 }
 
 default allow := false
@@ -51,6 +52,32 @@ reasons := [r | some r in _denials] if {
 } else := ["not permitted for this role"] if {
 	not allow
 }
+
+# The lawful basis an allowed processing rests on, recorded with every audited decision (PIPL Art. 13):
+# - "consent": the guardian's separate consent (Arts. 13(1), 29, 31): the green-channel referral, which the
+#   guardians are told of in writing and take part in;
+# - "statutory-duty": a duty in law (Art. 13(3)): the school's warning list and enrolment register, police signals
+#   and reports of harm (Minors Protection Law Art. 11);
+# - "emergency": protecting a child's life or health (Art. 13(4)), declared by break-glass.
+# A denial rests on nothing and records "".
+default basis := ""
+
+basis := _declared_basis if {
+	allow
+	_declared_basis
+} else := _basis_of_purpose[input.purpose] if {
+	allow
+}
+
+_basis_of_purpose := {
+	"referral": "consent",
+	"warning": "statutory-duty",
+	"signal": "statutory-duty",
+	"enrolment": "statutory-duty",
+}
+
+# Opening a police note names its own basis (signal.rego).
+_declared_basis := lower(replace(_resource.noteBasis, "_", "-")) if input.action == "signal.open-note"
 
 _principal := input.principal
 

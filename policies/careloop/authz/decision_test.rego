@@ -18,6 +18,43 @@ _referral := {
 
 _input(principal, action) := {"principal": principal, "action": action, "resource": _referral, "purpose": "referral", "consents": [], "relationships": []}
 
+test_an_allowed_referral_rests_on_consent if {
+	d := authz.decision with input as _input(_teacher, "referral.read")
+	d.basis == "consent"
+}
+
+test_a_denial_rests_on_nothing if {
+	d := authz.decision with input as _input(_police, "referral.read")
+	d.basis == ""
+}
+
+_signal := {
+	"type": "signal", "policeAgencyId": "police-a", "policeDistrictId": "d1", "schoolAgencyId": "school-a",
+	"schoolDistrictId": "d1", "category": "BULLYING_OR_CRIME_VICTIM", "severity": "HIGH", "state": "ROUTED",
+	"escalated": false,
+}
+
+_signal_input(action, resource) := {
+	"principal": _teacher, "action": action, "resource": resource, "purpose": "signal", "consents": [],
+	"relationships": [],
+}
+
+test_a_routed_signal_is_read_under_the_statutory_duty if {
+	d := authz.decision with input as _signal_input("signal.read", _signal)
+	d.basis == "statutory-duty"
+}
+
+test_opening_the_police_note_records_the_basis_the_school_declared if {
+	d := authz.decision with input as _signal_input("signal.open-note", object.union(_signal, {"noteBasis": "STATUTORY_DUTY"}))
+	d.allow
+	d.basis == "statutory-duty"
+	e := authz.decision with input as object.union(
+		_signal_input("signal.open-note", object.union(_signal, {"noteBasis": "EMERGENCY"})),
+		{"emergency": true},
+	)
+	e.basis == "emergency"
+}
+
 test_police_cannot_learn_that_a_referral_exists if {
 	d := authz.decision with input as _input(_police, "referral.read")
 	not d.allow

@@ -22,4 +22,13 @@ _granted if {
 	_resource.schoolAgencyId == _principal.agencyId
 }
 
+# PIPL Arts. 44-45: who saw the child's data, when and why, for the psychology staff of the child's school (the
+# guardian's own view comes with guardian principals).
+_granted if {
+	input.action == "subject.read-access-log"
+	_resource.type == "subject"
+	_is_school_staff
+	_resource.schoolAgencyId == _principal.agencyId
+}
+
 _fields_for_role := {"id", "grade", "schoolAgencyId", "localRef", "classRef"} if _resource.type == "subject"
