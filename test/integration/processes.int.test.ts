@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createPgliteClient } from '../../adapters/store/pglite-client.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,19 @@ describe('the hub as the README starts it', () => {
     await up(`${base}/health`, 'the embedded hub', hub);
     expect(hub.output()).toContain('DEVELOPMENT MODE');
     await loop(base, `${base}/connectors/hospital-kangning`, join(dataDir, 'keys'), await printedKey(hub, 'hospital-kangning'));
+
+    // npm run audit:verify on the store the hub leaves behind: intact, then edited by hand.
+    await new Promise((resolve) => (hub.child.once('exit', resolve), hub.child.kill('SIGTERM')));
+    const verify = () => spawnSync(TSX, [join(REPO, 'scripts/audit-verify.ts')], { cwd: REPO, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+    const intact = verify();
+    expect(intact.status, intact.stderr).toBe(0);
+    expect(intact.stdout).toMatch(/audit chain intact: \d+ entries/);
+    const store = await createPgliteClient({ dataDir: join(dataDir, 'pglite') });
+    await store.query('UPDATE audit_log SET allowed = NOT allowed WHERE seq = 3');
+    await store.close();
+    const edited = verify();
+    expect(edited.status).toBe(1);
+    expect(edited.stdout).toContain('EDITED at entry 3: entry 3 does not match its hash');
   });
 
   it('npm start on Kafka and PostgreSQL works with the three connectors as their own processes', async () => {
