@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
+import { explainDenial } from './denial-reasons.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyPurpose, PolicyResource, Principal } from '../ports/policy-engine.js';
 
@@ -76,7 +77,8 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
       const decision = await decide(principal, action, resource, resourceId);
       if (decision.allow) return decision;
       if (decision.conceal) throw new NotFoundError(requireOptions.concealAs ?? (resource.type === 'collection' ? resource.of : resource.type));
-      throw new ForbiddenError(undefined, { reasons: decision.reasons });
+      // The caller may know the resource, so the rule and what is missing can be said, in both languages.
+      throw new ForbiddenError(undefined, { reasons: decision.reasons, rule: action, explanation: explainDenial(decision.reasons) });
     },
   };
 }

@@ -512,6 +512,14 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect(refused.errors![0]!.extensions!.reasons).toEqual([
           'the statutory duty opens the police note only for domestic violence, bullying or crimes against the child',
         ]);
+        // Why not, in plain words and in both languages, naming the rule and what is missing, not the note.
+        expect(refused.errors![0]!.extensions).toMatchObject({
+          rule: 'signal.open-note',
+          explanation: {
+            en: ['the statutory duty opens the police note only for domestic violence, bullying or crimes against the child'],
+            'zh-CN': ['法定职责仅适用于家庭暴力、欺凌或针对儿童的违法犯罪类信号，其他类别的警方备注须有监护人同意或紧急情况。'],
+          },
+        });
         expect(errorCode(await open(teacher, selfHarm.id, 'CONSENT'))).toBe('FORBIDDEN');
         expect(errorCode(await open(teacher, selfHarm.id, 'EMERGENCY'))).toBe('FORBIDDEN');
         expect(errorCode(await open(teacher, bullying.id, 'STATUTORY_DUTY', 'short'))).toBe('BAD_USER_INPUT');
