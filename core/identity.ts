@@ -6,7 +6,8 @@ import type { AgencyType } from './ports/policy-engine.js';
  * an agency's own system, which proves itself to its connector, never to the GraphQL door).
  */
 export const ROLES_BY_AGENCY_TYPE: Readonly<Record<AgencyType, readonly string[]>> = {
-  school: ['psychology-teacher', 'crisis-team', 'class-teacher', 'mentor', 'staff'],
+  // A guardian's identity is issued by the child's school (issue 9) and opens only the guardian's own child.
+  school: ['psychology-teacher', 'crisis-team', 'class-teacher', 'mentor', 'staff', 'guardian'],
   hospital: ['hospital-liaison', 'clinician'],
   'counselling-centre': ['counsellor'],
   'public-safety': ['police-analyst'],

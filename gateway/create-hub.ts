@@ -37,6 +37,9 @@ import type { SignalPolicy } from '../core/signal/signal.js';
 import type { SignalService } from '../core/signal/signal-service.js';
 import { createSignalModule } from './signal/signal-module.js';
 import { createEnrolmentModule } from './enrolment/enrolment-module.js';
+import { createConsentModule } from './consent/consent-module.js';
+import { createSqlConsentStore } from '../adapters/store/sql-consent-store.js';
+import { withPolicyContext } from '../core/access/policy-context.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
 import { createSqlRefusedEvents } from '../adapters/store/sql-refused-events.js';
 import type { SqlClient } from '../adapters/store/sql-client.js';
@@ -183,7 +186,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   for (const agency of options.agencies ?? keyRing.directory()) await directory.upsertAgency(agency);
   if (options.seed ?? development) for (const subject of SEED_SUBJECTS) await directory.upsertSubject(subject);
 
-  const policy = options.policy ?? (await createOpaWasmPolicyEngine());
+  const consents = createSqlConsentStore(sql, cipher);
+  // Every decision about a child sees the guardians' consents that hold now and what the caller is to the child.
+  const policy = withPolicyContext(options.policy ?? (await createOpaWasmPolicyEngine()), consents, clock);
   let embedded: EmbeddedEventBus | null = null;
   const bus: EventBus = embeddedBus
     ? (embedded = createEmbeddedEventBus({
@@ -278,7 +283,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     onOutgoing: relay.nudge,
     afterEnrolment: (tx, children) => signal.service.matchWaiting(tx, children),
   });
-  const modules = [referral, warning, signal, enrolment, createSubjectModule({ directory, audit, trail: audit, policy, clock })];
+  const consent = createConsentModule({ uow, store: consents, directory, audit, policy, clock });
+  const modules = [referral, warning, signal, enrolment, consent, createSubjectModule({ directory, audit, trail: audit, policy, clock })];
   const gateway = createGateway({
     modules,
     directory: directory.agencies,

@@ -31,7 +31,8 @@ export type PolicyAction =
   | `referral.${string}`
   | `warning.${string}`
   | `signal.${string}`
-  | `enrolment.${string}`;
+  | `enrolment.${string}`
+  | `consent.${string}`;
 
 /** A state-machine action as the policy names it: `ADOPT_PLAN` of `warning` → `warning.adopt-plan`. */
 export function policyActionOf<C extends 'referral' | 'warning'>(capability: C, action: string): `${C}.${string}` {
@@ -42,7 +43,7 @@ export function policyActionOf<C extends 'referral' | 'warning'>(capability: C, 
  * Why data is processed (PIPL Art. 6): the green-channel referral, the school's warning list (statutory duty),
  * police signals and the school's reports to the police, or keeping the enrolment register.
  */
-export type PolicyPurpose = 'referral' | 'warning' | 'signal' | 'enrolment';
+export type PolicyPurpose = 'referral' | 'warning' | 'signal' | 'enrolment' | 'consent';
 
 /**
  * Attributes of the object the action is about; only what the rules need, never clinical text. `subjectId` (the
@@ -117,7 +118,6 @@ export type PolicyResource = { subjectId?: string } & (
       /** The "handle with care" flag on a student, for the people assigned to the student. */
       type: 'care-flag';
       schoolAgencyId: string;
-      carerUserIds: string[];
     }
   | {
       /** A police signal about a child: whose, where it was routed, how grave, where it stands. */
@@ -144,6 +144,14 @@ export type PolicyResource = { subjectId?: string } & (
       policeDistrictId: string;
     }
   | { /** A school system's changes to its enrolment register. */ type: 'enrolment'; schoolAgencyId: string }
+  | {
+      /** A guardian's consent about a child, or the child's guardians (linking, concerns). */
+      type: 'consent';
+      /** The school the child is enrolled at. */
+      schoolAgencyId: string;
+      /** The guardian the consent is from, or the link is about; empty for the child's list. */
+      guardianUserId: string;
+    }
   | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' }
 );
 

@@ -36,7 +36,7 @@ export function createSubjectReader(options: {
       const args = parseInput(accessLogArgs, rawArgs ?? {}, 'list arguments');
       const subject = await options.directory.findSubject(args.subjectId);
       if (!subject) throw new NotFoundError('subject');
-      await gate.require(principal, 'subject.read-access-log', { type: 'subject', schoolAgencyId: subject.schoolAgencyId }, subject.id, {
+      await gate.require(principal, 'subject.read-access-log', { subjectId: subject.id, type: 'subject', schoolAgencyId: subject.schoolAgencyId }, subject.id, {
         concealAs: 'subject',
       });
       const after = args.after ? Number(decodeIdCursor(args.after)) : undefined;
@@ -71,7 +71,7 @@ export function createSubjectReader(options: {
       const decisions = await gate.decideEach(
         principal,
         'subject.read',
-        page.items.map((s) => ({ resource: { type: 'subject' as const, schoolAgencyId: s.schoolAgencyId }, resourceId: s.id })),
+        page.items.map((s) => ({ resource: { subjectId: s.id, type: 'subject' as const, schoolAgencyId: s.schoolAgencyId }, resourceId: s.id })),
       );
       const shown = page.items.map((s, i) => shownAs(s, decisions[i]));
       const last = page.items.at(-1);

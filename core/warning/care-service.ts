@@ -58,7 +58,7 @@ export function createCareService(deps: {
   /** The subject after the policy allowed `action` on it; another school's and an unknown child answer alike. */
   async function subjectFor(principal: Principal | null, subjectId: string, action: `warning.${string}`, correlationId?: string) {
     const subject = await deps.directory.findSubject(subjectId);
-    await gateFor(correlationId).require(principal, action, { type: 'subject', schoolAgencyId: subject?.schoolAgencyId ?? '' }, subjectId, {
+    await gateFor(correlationId).require(principal, action, { subjectId, type: 'subject', schoolAgencyId: subject?.schoolAgencyId ?? '' }, subjectId, {
       concealAs: 'subject',
     });
     if (!subject) throw new NotFoundError('subject');
@@ -128,7 +128,7 @@ export function createCareService(deps: {
       await gateFor().require(
         principal,
         'warning.record-contact',
-        { type: 'care-flag', schoolAgencyId: subject?.schoolAgencyId ?? '', carerUserIds: carers.map((c) => c.userId) },
+        { subjectId: input.subjectId, type: 'care-flag', schoolAgencyId: subject?.schoolAgencyId ?? '' },
         input.subjectId,
         { concealAs: 'subject' },
       );

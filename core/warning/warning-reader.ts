@@ -115,8 +115,8 @@ export function createWarningReader(options: {
         ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
       });
       const ids = page.items.map((c) => c.subjectId);
-      const [carers, listed, flagged] = await Promise.all([
-        options.care.carersOf(ids),
+      // Who is assigned to whom is the policy's to read (relationships, looked up with the decisions).
+      const [listed, flagged] = await Promise.all([
         options.care.listedAmong(ownSchool, ids),
         options.alsoFlagged?.(ownSchool, ids) ?? Promise.resolve(new Set<string>()),
       ]);
@@ -125,9 +125,9 @@ export function createWarningReader(options: {
         'warning.read-flag',
         page.items.map((c) => ({
           resource: {
+            subjectId: c.subjectId,
             type: 'care-flag' as const,
             schoolAgencyId: c.schoolAgencyId,
-            carerUserIds: carers.filter((k) => k.subjectId === c.subjectId).map((k) => k.userId),
           },
           resourceId: c.subjectId,
         })),
@@ -244,7 +244,7 @@ export function createWarningReader(options: {
       const decision = await gate.require(
         principal,
         'warning.read-screening',
-        { type: 'screening-record', schoolAgencyId: subject?.schoolAgencyId ?? '' },
+        { subjectId, type: 'screening-record', schoolAgencyId: subject?.schoolAgencyId ?? '' },
         subjectId,
         {
           concealAs: 'subject',

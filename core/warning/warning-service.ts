@@ -77,9 +77,15 @@ export function createWarningService(deps: WarningServiceDeps) {
     const correlationId = ctx.correlationId ?? randomUUID();
     const subject = await directory.findSubject(input.subjectId);
     const gate = gateFor(correlationId);
-    await gate.require(principal, 'warning.propose', { type: 'subject', schoolAgencyId: subject?.schoolAgencyId ?? '' }, input.subjectId, {
-      concealAs: 'subject',
-    });
+    await gate.require(
+      principal,
+      'warning.propose',
+      { subjectId: input.subjectId, type: 'subject', schoolAgencyId: subject?.schoolAgencyId ?? '' },
+      input.subjectId,
+      {
+        concealAs: 'subject',
+      },
+    );
     if (!subject) throw new NotFoundError('subject');
     const assessment: WarningAssessment = {
       id: randomUUID(),

@@ -55,7 +55,7 @@ export function createEnrolmentModule(options: {
           const gate = createPolicyGate({ policy: options.policy, audit: options.audit, clock: options.clock, correlationId, purpose: 'enrolment' });
           const subject = await options.directory.findSubject(subjectId);
           if (!subject) throw new NotFoundError('subject');
-          await gate.require(principal, 'enrolment.read-history', { type: 'subject', schoolAgencyId: subject.schoolAgencyId }, subjectId, {
+          await gate.require(principal, 'enrolment.read-history', { subjectId, type: 'subject', schoolAgencyId: subject.schoolAgencyId }, subjectId, {
             concealAs: 'subject',
           });
           return options.store.history(subjectId);

@@ -74,6 +74,7 @@ _basis_of_purpose := {
 	"warning": "statutory-duty",
 	"signal": "statutory-duty",
 	"enrolment": "statutory-duty",
+	"consent": "consent",
 }
 
 # Opening a police note names its own basis (signal.rego).
@@ -130,6 +131,9 @@ _purpose_of_action := "warning" if startswith(input.action, "warning.")
 _purpose_of_action := "signal" if startswith(input.action, "signal.")
 
 _purpose_of_action := "enrolment" if startswith(input.action, "enrolment.")
+
+# Keeping the guardians' consents and links is done with the guardian's consent, in its own purpose.
+_purpose_of_action := "consent" if startswith(input.action, "consent.")
 
 _denials contains "unauthenticated" if not _authenticated
 

@@ -219,14 +219,25 @@ _referral_fields := {
 }
 
 # Treatment status and guidance in plain words reach the school; diagnosis codes and medication do not
-# (Mental Health Law Art. 4): that needs the guardians' consent, which the school sees nothing of yet.
+# (Mental Health Law Art. 4) unless the guardian consented (below).
 _treatment_fields_for_school := {
 	"treatmentUpdates.sequence", "treatmentUpdates.kind", "treatmentUpdates.at", "treatmentUpdates.reportedBy",
 	"treatmentUpdates.riskLevel", "treatmentUpdates.guidance", "treatmentUpdates.nextAppointmentAt",
 	"treatmentUpdates.returnRecommendation",
 }
 
-_school_referral_fields := (_referral_fields - {"treatmentUpdates"}) | _treatment_fields_for_school
+_school_referral_fields := ((_referral_fields - {"treatmentUpdates"}) | _treatment_fields_for_school) | _consented_school_fields
+
+# PIPL Arts. 29, 31; Mental Health Law Art. 4: the diagnosis and medication reach the school only under the
+# guardian's separate consent to share treatment updates' clinical detail with the school.
+default _consented_school_fields := set()
+
+_consented_school_fields := {"treatmentUpdates.clinical"} if {
+	some consent in input.consents
+	"treatment-update-sharing" in consent.purposes
+	"clinical-detail" in consent.categories
+	"school" in consent.recipients
+}
 
 # The receiving agency needs the case, not the school's people: no creator, the timeline's actors only by agency,
 # the assessment's structured results but not the interview or the family contact, the notice's date only, and

@@ -48,8 +48,9 @@ _school_duty_categories := {"DOMESTIC_VIOLENCE_EXPOSURE", "BULLYING_OR_CRIME_VIC
 # consent capability; today's input carries none).
 _note_consented if {
 	some consent in input.consents
-	consent.purpose == "signal-sharing"
+	"signal-sharing" in consent.purposes
 	"police-note" in consent.categories
+	"school" in consent.recipients
 }
 
 # --- who may know ------------------------------------------------------------------------------------

@@ -9,6 +9,11 @@ _may_know_resource if {
 	_resource.schoolAgencyId == _principal.agencyId
 }
 
+_may_know_resource if {
+	_resource.type == "subject"
+	_guardian_of_child
+}
+
 _granted if {
 	input.action == "subject.list"
 	_resource.type == "collection"
@@ -29,6 +34,12 @@ _granted if {
 	_resource.type == "subject"
 	_is_school_staff
 	_resource.schoolAgencyId == _principal.agencyId
+}
+
+_granted if {
+	input.action == "subject.read-access-log"
+	_resource.type == "subject"
+	_guardian_of_child
 }
 
 _fields_for_role := {"id", "grade", "schoolAgencyId", "localRef", "classRef"} if _resource.type == "subject"

@@ -20,10 +20,14 @@ _school_people_roles := {"psychology-teacher", "crisis-team", "class-teacher", "
 # The people assigned to a student (R11): they see a flag and their own tasks, never the case.
 _carer_roles := {"mentor", "class-teacher"}
 
+# The relationship is looked up by the hub for every decision (core/access/policy-context.ts), never sent by
+# the caller: a mentor removed from a student loses the flag at the next request.
 _is_carer_of_resource if {
 	_principal.agencyType == "school"
 	_principal.role in _carer_roles
-	_principal.userId in _resource.carerUserIds
+	some r in input.relationships
+	r.kind in {"mentor", "class-teacher"}
+	r.subjectId == _resource.subjectId
 }
 
 _is_task_assignee if {

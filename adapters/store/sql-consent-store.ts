@@ -1,0 +1,163 @@
+import type { PolicyContextSource } from '../../core/access/policy-context.js';
+import type { Consent, GuardianLink, PolicyConsent, Relationship } from '../../core/consent/consent.js';
+import type { ConsentStore } from '../../core/consent/consent-store.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { sealedColumn } from './sealed-column.js';
+import type { SqlClient } from './sql-client.js';
+import { runnerFor, sqlOf } from './sql-unit-of-work.js';
+import { asDate, optDate, optText } from './sql-values.js';
+
+type Row = Record<string, unknown>;
+
+const textArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** Consents and guardian links on SQL (migration set `hub`, 0010); also the policy's facts about the child. */
+export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): ConsentStore & PolicyContextSource {
+  const evidence = sealedColumn(cipher, 'consents.evidence');
+  const suspicionReason = sealedColumn(cipher, 'guardian_links.suspicion_reason');
+  const toConsent = (r: Row): Consent => ({
+    id: String(r.id),
+    subjectId: String(r.subject_id),
+    guardianUserId: String(r.guardian_user_id),
+    schoolAgencyId: String(r.school_agency_id),
+    purposes: textArray(r.purposes) as Consent['purposes'],
+    categories: textArray(r.categories) as Consent['categories'],
+    recipients: textArray(r.recipients) as Consent['recipients'],
+    validFrom: asDate(r.valid_from),
+    validUntil: optDate(r.valid_until),
+    evidence: evidence.open(r.evidence) ?? '',
+    recordedBy: String(r.recorded_by),
+    recordedAt: asDate(r.recorded_at),
+    version: Number(r.version),
+    revokedAt: optDate(r.revoked_at),
+    revokedBy: optText(r.revoked_by),
+  });
+  const toLink = (r: Row): GuardianLink => ({
+    schoolAgencyId: String(r.school_agency_id),
+    guardianUserId: String(r.guardian_user_id),
+    subjectId: String(r.subject_id),
+    linkedBy: String(r.linked_by),
+    linkedAt: asDate(r.linked_at),
+    suspectedOfHarm: r.suspected_of_harm === true,
+  });
+  return {
+    async insert(tx, c) {
+      await sqlOf(tx).query(
+        `INSERT INTO consents (id, subject_id, guardian_user_id, school_agency_id, purposes, categories, recipients, valid_from, valid_until, evidence,
+           recorded_by, recorded_at, version)
+         VALUES ($1, $2, $3, $4, $5::text[], $6::text[], $7::text[], $8, $9, $10, $11, $12, $13)`,
+        [
+          c.id,
+          c.subjectId,
+          c.guardianUserId,
+          c.schoolAgencyId,
+          c.purposes,
+          c.categories,
+          c.recipients,
+          c.validFrom,
+          c.validUntil,
+          evidence.seal(c.evidence),
+          c.recordedBy,
+          c.recordedAt,
+          c.version,
+        ],
+      );
+    },
+    async get(id, tx) {
+      const [row] = await runnerFor(client, tx).query('SELECT * FROM consents WHERE id = $1', [id]);
+      return row ? toConsent(row) : null;
+    },
+    async amend(tx, id, change) {
+      const rows = await sqlOf(tx).query(
+        `UPDATE consents SET purposes = $2::text[], categories = $3::text[], recipients = $4::text[], valid_until = $5, evidence = $6, version = version + 1
+         WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+        [id, change.purposes, change.categories, change.recipients, change.validUntil, evidence.seal(change.evidence)],
+      );
+      return rows.length > 0;
+    },
+    async revoke(tx, id, at, by) {
+      const rows = await sqlOf(tx).query('UPDATE consents SET revoked_at = $2, revoked_by = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id', [
+        id,
+        at,
+        by,
+      ]);
+      return rows.length > 0;
+    },
+    async forSubject(subjectId) {
+      return (await client.query('SELECT * FROM consents WHERE subject_id = $1 ORDER BY recorded_at, id', [subjectId])).map(toConsent);
+    },
+    async holdingFor(subjectIds, at) {
+      if (subjectIds.length === 0) return [];
+      const rows = await client.query(
+        `SELECT * FROM consents WHERE subject_id = ANY($1::text[]) AND valid_from <= $2 AND (valid_until IS NULL OR valid_until > $2)
+           AND (revoked_at IS NULL OR revoked_at > $2)`,
+        [subjectIds, at],
+      );
+      return rows.map(toConsent);
+    },
+    async link(tx, l) {
+      await sqlOf(tx).query(
+        `INSERT INTO guardian_links (school_agency_id, guardian_user_id, subject_id, linked_by, linked_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (school_agency_id, guardian_user_id, subject_id) DO NOTHING`,
+        [l.schoolAgencyId, l.guardianUserId, l.subjectId, l.linkedBy, l.linkedAt],
+      );
+    },
+    async setSuspicion(tx, key, s) {
+      const rows = s.suspected
+        ? await sqlOf(tx).query(
+            `UPDATE guardian_links SET suspected_of_harm = true, suspicion_recorded_by = $3, suspicion_recorded_at = $4, suspicion_reason = $5,
+               suspicion_reviewed_by = NULL, suspicion_reviewed_at = NULL
+             WHERE subject_id = $1 AND guardian_user_id = $2 RETURNING subject_id`,
+            [key.subjectId, key.guardianUserId, s.by, s.at, suspicionReason.seal(s.reason)],
+          )
+        : await sqlOf(tx).query(
+            `UPDATE guardian_links SET suspected_of_harm = false, suspicion_reviewed_by = $3, suspicion_reviewed_at = $4
+             WHERE subject_id = $1 AND guardian_user_id = $2 AND suspected_of_harm RETURNING subject_id`,
+            [key.subjectId, key.guardianUserId, s.by, s.at],
+          );
+      return rows.length > 0;
+    },
+    async guardiansOf(subjectId) {
+      return (await client.query('SELECT * FROM guardian_links WHERE subject_id = $1 ORDER BY linked_at', [subjectId])).map(toLink);
+    },
+    async childrenOf(g) {
+      return (
+        await client.query('SELECT * FROM guardian_links WHERE school_agency_id = $1 AND guardian_user_id = $2 ORDER BY subject_id', [
+          g.schoolAgencyId,
+          g.guardianUserId,
+        ])
+      ).map(toLink);
+    },
+    async contextOf(principal, subjectIds, at) {
+      const out = new Map<string, { consents: PolicyConsent[]; relationships: Relationship[] }>();
+      if (subjectIds.length === 0) return out;
+      // One statement: the consents that hold now, and what the caller is to each child.
+      const rows = await client.query(
+        `SELECT 'consent' AS kind, subject_id, purposes, categories, recipients, NULL::text AS relation, NULL::boolean AS suspected
+           FROM consents WHERE subject_id = ANY($1::text[]) AND valid_from <= $2 AND (valid_until IS NULL OR valid_until > $2)
+             AND (revoked_at IS NULL OR revoked_at > $2)
+         UNION ALL
+         SELECT 'relation', subject_id, NULL, NULL, NULL, 'guardian', suspected_of_harm
+           FROM guardian_links WHERE $5 = 'guardian' AND subject_id = ANY($1::text[]) AND school_agency_id = $3 AND guardian_user_id = $4
+         UNION ALL
+         SELECT 'relation', subject_id, NULL, NULL, NULL, CASE role WHEN 'MENTOR' THEN 'mentor' ELSE 'class-teacher' END, NULL
+           FROM student_carers WHERE subject_id = ANY($1::text[]) AND school_agency_id = $3 AND user_id = $4`,
+        [subjectIds, at, principal.agencyId, principal.userId, principal.role],
+      );
+      for (const r of rows) {
+        const id = String(r.subject_id);
+        const entry = out.get(id) ?? { consents: [], relationships: [] };
+        if (r.kind === 'consent')
+          entry.consents.push({ purposes: textArray(r.purposes), categories: textArray(r.categories), recipients: textArray(r.recipients) });
+        else
+          entry.relationships.push({
+            kind: r.relation as Relationship['kind'],
+            subjectId: id,
+            ...(r.relation === 'guardian' ? { suspectedOfHarm: r.suspected === true } : {}),
+          });
+        out.set(id, entry);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { shownAs } from '../access/disclosure.js';
+import { createPolicyGate } from '../access/policy-gate.js';
+import type { Clock } from '../clock.js';
+import { BadUserInputError, InvalidTransitionError, NotFoundError } from '../errors.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { DirectoryStore } from '../ports/directory.js';
+import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
+import type { UnitOfWork } from '../ports/unit-of-work.js';
+import { identifier, safeText } from '../safe-text.js';
+import { parseInput } from '../validation/parse-input.js';
+import { CONSENT_CATEGORIES, CONSENT_PURPOSES, CONSENT_RECIPIENTS, consentHolds, type Consent } from './consent.js';
+import type { ConsentStore } from './consent-store.js';
+
+const scope = {
+  purposes: z.array(z.enum(CONSENT_PURPOSES)).min(1).max(CONSENT_PURPOSES.length),
+  categories: z.array(z.enum(CONSENT_CATEGORIES)).min(1).max(CONSENT_CATEGORIES.length),
+  recipients: z.array(z.enum(CONSENT_RECIPIENTS)).min(1).max(CONSENT_RECIPIENTS.length),
+  validUntil: z.date().optional().nullable(),
+  evidence: safeText({ max: 500, what: 'evidence' }),
+};
+const grantInput = z.object({ subjectId: identifier, guardianUserId: identifier.optional().nullable(), validFrom: z.date().optional().nullable(), ...scope });
+const amendInput = z.object(scope);
+const linkInput = z.object({ subjectId: identifier, guardianUserId: identifier });
+const concernInput = z.object({
+  subjectId: identifier,
+  guardianUserId: identifier,
+  suspected: z.boolean(),
+  reason: safeText({ max: 1000, what: 'reason' }).optional().nullable(),
+});
+
+/**
+ * Guardians and their consents (issue 9; PIPL Arts. 14, 29, 31). The school links a guardian it has issued an
+ * identity to a child, records a suspicion that a guardian is the source of harm (the guardian is then shown
+ * nothing and told nothing until it is cleared), and records consents the guardian gave; a guardian grants,
+ * amends and revokes their own. Who may do what is the policy's to say (consent.rego).
+ */
+export function createConsentService(deps: {
+  uow: UnitOfWork;
+  consents: ConsentStore;
+  directory: DirectoryStore;
+  audit: AuditLog;
+  policy: PolicyEngine;
+  clock: Clock;
+}) {
+  const gateFor = (correlationId?: string) =>
+    createPolicyGate({ policy: deps.policy, audit: deps.audit, clock: deps.clock, correlationId: correlationId ?? null, purpose: 'consent' });
+  async function childResource(subjectId: string, guardianUserId = ''): Promise<PolicyResource> {
+    const subject = await deps.directory.findSubject(subjectId);
+    return { subjectId, type: 'consent', schoolAgencyId: subject?.schoolAgencyId ?? '', guardianUserId };
+  }
+  const now = () => deps.clock.now();
+
+  async function mustBeGuardian(subjectId: string, guardianUserId: string) {
+    if (!(await deps.consents.guardiansOf(subjectId)).some((g) => g.guardianUserId === guardianUserId))
+      throw new BadUserInputError('The school has not linked this guardian to the child.', { field: 'guardianUserId' });
+  }
+
+  return {
+    async linkGuardian(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
+      const input = parseInput(linkInput, raw);
+      const resource = await childResource(input.subjectId, input.guardianUserId);
+      await gateFor(correlationId).require(principal, 'consent.link-guardian', resource, input.subjectId, { concealAs: 'subject' });
+      await deps.uow.withTransaction((tx) =>
+        deps.consents.link(tx, {
+          schoolAgencyId: 'schoolAgencyId' in resource ? resource.schoolAgencyId : '',
+          guardianUserId: input.guardianUserId,
+          subjectId: input.subjectId,
+          linkedBy: principal?.userId ?? '',
+          linkedAt: now(),
+          suspectedOfHarm: false,
+        }),
+      );
+      return true;
+    },
+
+    /** Minors Protection Law Art. 11: a guardian suspected of the harm is told nothing; the exception is recorded. */
+    async recordConcern(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
+      const input = parseInput(concernInput, raw);
+      await gateFor(correlationId).require(principal, 'consent.record-concern', await childResource(input.subjectId, input.guardianUserId), input.subjectId, {
+        concealAs: 'subject',
+      });
+      const changed = await deps.uow.withTransaction((tx) =>
+        deps.consents.setSuspicion(
+          tx,
+          { subjectId: input.subjectId, guardianUserId: input.guardianUserId },
+          { suspected: input.suspected, by: principal?.userId ?? '', at: now(), reason: input.reason ?? null },
+        ),
+      );
+      if (!changed) throw new NotFoundError('guardian');
+      return true;
+    },
+
+    async grant(principal: Principal | null, raw: unknown, correlationId?: string): Promise<Consent> {
+      const input = parseInput(grantInput, raw, 'consent');
+      // A guardian grants in their own name; school staff record what a named guardian gave.
+      const guardianUserId = principal?.role === 'guardian' ? principal.userId : (input.guardianUserId ?? '');
+      const resource = await childResource(input.subjectId, guardianUserId);
+      await gateFor(correlationId).require(principal, 'consent.grant', resource, input.subjectId, { concealAs: 'subject' });
+      await mustBeGuardian(input.subjectId, guardianUserId);
+      const at = now();
+      const validFrom = input.validFrom ?? at;
+      if (input.validUntil && input.validUntil.getTime() <= validFrom.getTime())
+        throw new BadUserInputError('validUntil must come after validFrom.', { field: 'validUntil' });
+      const consent: Consent = {
+        id: `cns-${randomUUID()}`,
+        subjectId: input.subjectId,
+        guardianUserId,
+        schoolAgencyId: 'schoolAgencyId' in resource ? resource.schoolAgencyId : '',
+        purposes: [...new Set(input.purposes)],
+        categories: [...new Set(input.categories)],
+        recipients: [...new Set(input.recipients)],
+        validFrom,
+        validUntil: input.validUntil ?? null,
+        evidence: input.evidence,
+        recordedBy: principal?.userId ?? '',
+        recordedAt: at,
+        version: 1,
+        revokedAt: null,
+        revokedBy: null,
+      };
+      await deps.uow.withTransaction((tx) => deps.consents.insert(tx, consent));
+      return consent;
+    },
+
+    async amend(principal: Principal | null, id: string, raw: unknown, correlationId?: string): Promise<Consent> {
+      const input = parseInput(amendInput, raw, 'consent change');
+      const current = await deps.consents.get(id);
+      if (!current) throw new NotFoundError('consent');
+      await gateFor(correlationId).require(principal, 'consent.amend', await childResource(current.subjectId, current.guardianUserId), id, {
+        concealAs: 'consent',
+      });
+      const ok = await deps.uow.withTransaction((tx) =>
+        deps.consents.amend(tx, id, {
+          purposes: [...new Set(input.purposes)],
+          categories: [...new Set(input.categories)],
+          recipients: [...new Set(input.recipients)],
+          validUntil: input.validUntil ?? null,
+          evidence: input.evidence,
+        }),
+      );
+      if (!ok) throw new InvalidTransitionError('REVOKED', 'AMEND', 'consent');
+      return (await deps.consents.get(id)) as Consent;
+    },
+
+    /** Revocation counts from the next decision on, for every request and every open subscription. */
+    async revoke(principal: Principal | null, id: string, correlationId?: string): Promise<Consent> {
+      const current = await deps.consents.get(id);
+      if (!current) throw new NotFoundError('consent');
+      await gateFor(correlationId).require(principal, 'consent.revoke', await childResource(current.subjectId, current.guardianUserId), id, {
+        concealAs: 'consent',
+      });
+      const ok = await deps.uow.withTransaction((tx) => deps.consents.revoke(tx, id, now(), principal?.userId ?? ''));
+      if (!ok) throw new InvalidTransitionError('REVOKED', 'REVOKE', 'consent');
+      return (await deps.consents.get(id)) as Consent;
+    },
+
+    /** The child's consents as the caller may see them: the school all, a guardian their own. */
+    async list(principal: Principal | null, subjectId: string, correlationId?: string) {
+      const gate = gateFor(correlationId);
+      await gate.require(principal, 'consent.list', await childResource(subjectId), subjectId, { concealAs: 'subject' });
+      const consents = await deps.consents.forSubject(subjectId);
+      const decisions = await gate.decideEach(
+        principal,
+        'consent.read',
+        await Promise.all(consents.map(async (c) => ({ resource: await childResource(c.subjectId, c.guardianUserId), resourceId: c.id }))),
+      );
+      const at = now();
+      return consents.map((c, i) => shownAs({ ...c, holds: consentHolds(c, at) }, decisions[i])).filter((c) => c !== null);
+    },
+
+    /** One consent as the caller may see it (after a change: the guardian does not get the school's evidence back). */
+    async read(principal: Principal | null, id: string, correlationId?: string) {
+      const consent = await deps.consents.get(id);
+      if (!consent) return null;
+      const [decision] = await gateFor(correlationId).decideEach(principal, 'consent.read', [
+        { resource: await childResource(consent.subjectId, consent.guardianUserId), resourceId: id },
+      ]);
+      return shownAs({ ...consent, holds: consentHolds(consent, now()) }, decision);
+    },
+
+    /** A guardian's children (those the school linked and no suspicion stands against the guardian for). */
+    async myChildren(principal: Principal | null, correlationId?: string) {
+      if (principal?.role !== 'guardian') return [];
+      const links = await deps.consents.childrenOf({ schoolAgencyId: principal.agencyId, guardianUserId: principal.userId });
+      const decisions = await gateFor(correlationId).decideEach(
+        principal,
+        'consent.read-child',
+        await Promise.all(links.map(async (l) => ({ resource: await childResource(l.subjectId, principal.userId), resourceId: l.subjectId }))),
+      );
+      return links.flatMap((l, i) => (decisions[i]?.allow ? [{ subjectId: l.subjectId, schoolAgencyId: l.schoolAgencyId }] : []));
+    },
+  };
+}
+
+export type ConsentService = ReturnType<typeof createConsentService>;

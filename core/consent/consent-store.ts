@@ -1,0 +1,22 @@
+import type { Transaction } from '../ports/unit-of-work.js';
+import type { Consent, GuardianLink } from './consent.js';
+
+/** Consents, guardian links, and the relationships the policy reads (migration set `hub`, 0010). */
+export interface ConsentStore {
+  insert(tx: Transaction, consent: Consent): Promise<void>;
+  get(id: string, tx?: Transaction): Promise<Consent | null>;
+  /** Amends in place (version + 1); the audit trail keeps what held before. */
+  amend(tx: Transaction, id: string, change: Pick<Consent, 'purposes' | 'categories' | 'recipients' | 'validUntil' | 'evidence'>): Promise<boolean>;
+  revoke(tx: Transaction, id: string, at: Date, by: string): Promise<boolean>;
+  forSubject(subjectId: string): Promise<Consent[]>;
+  /** The consents holding at `at` for each of the children, in one lookup. */
+  holdingFor(subjectIds: readonly string[], at: Date): Promise<Consent[]>;
+  link(tx: Transaction, link: GuardianLink): Promise<void>;
+  setSuspicion(
+    tx: Transaction,
+    key: { subjectId: string; guardianUserId: string },
+    suspicion: { suspected: boolean; by: string; at: Date; reason: string | null },
+  ): Promise<boolean>;
+  guardiansOf(subjectId: string): Promise<GuardianLink[]>;
+  childrenOf(guardian: { schoolAgencyId: string; guardianUserId: string }): Promise<GuardianLink[]>;
+}

@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub, HubOptions } from '../create-hub.js';
+import { enrolStudents, errorCode, eventually, gql, subscribeSse, tokenFor } from '../../test/support/hub-client.js';
+import { referralInput } from '../../test/support/referral-fixtures.js';
+
+const CONSENT_FIELDS = 'id subjectId guardianUserId purposes categories recipients validUntil evidence version revokedAt holds';
+const CLINICAL_WATCH =
+  'subscription($id: ID!) { referralStatusChanged(id: $id) { id state treatmentUpdates { kind guidance clinical { diagnoses { code } medication } } } }';
+
+/**
+ * Guardians, consents and the people around the child through the GraphQL door (issue 9), on every deployment
+ * (embedded PGlite; Kafka and PostgreSQL) by the suites that import it.
+ */
+export function describeConsent(deployment: string, start: (options: HubOptions) => Promise<{ hub: Hub; stop(): Promise<void> }>) {
+  describe(`guardians and consent (${deployment})`, () => {
+    let hub: Hub;
+    let stopHub: () => Promise<void>;
+    let teacher: string;
+    let westTeacher: string;
+    let mentor: string;
+    let liaison: string;
+
+    beforeAll(async () => {
+      const started = await start({ embedConnectors: true, relayIntervalMs: 50, retentionIntervalMs: 0, deadlineCheckIntervalMs: 0 });
+      hub = started.hub;
+      stopHub = () => started.stop();
+      teacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-chen' });
+      westTeacher = await tokenFor(hub.keyRing, 'school-west', 'psychology-teacher', { userId: 'teacher-xu' });
+      mentor = await tokenFor(hub.keyRing, 'school-east', 'mentor', { userId: 'mentor-wang' });
+      liaison = await tokenFor(hub.keyRing, 'hospital-kangning', 'hospital-liaison', { userId: 'dr-lin' });
+    });
+    afterAll(() => stopHub());
+
+    async function child(): Promise<string> {
+      const id = `subj-cns-${randomUUID().slice(0, 8)}`;
+      await enrolStudents(hub.sql, [id]);
+      return id;
+    }
+    /** A guardian the school issued an identity to, linked to `subjectId`. */
+    async function guardianOf(subjectId: string, userId = `guardian-${randomUUID().slice(0, 6)}`) {
+      const linked = await gql<{ linkGuardian: boolean }>(
+        hub.fetch,
+        teacher,
+        'mutation($s: ID!, $g: String!) { linkGuardian(subjectId: $s, guardianUserId: $g) }',
+        {
+          s: subjectId,
+          g: userId,
+        },
+      );
+      expect(linked.data!.linkGuardian).toBe(true);
+      return { userId, token: await tokenFor(hub.keyRing, 'school-east', 'guardian', { userId }) };
+    }
+    const grant = (token: string, input: Record<string, unknown>) =>
+      gql<{ grantConsent: Record<string, unknown> }>(hub.fetch, token, `mutation($i: ConsentInput!) { grantConsent(input: $i) { ${CONSENT_FIELDS} } }`, {
+        i: input,
+      });
+    const accessLog = (token: string, subjectId: string) =>
+      gql<{ accessLog: { items: Array<Record<string, unknown>> } }>(
+        hub.fetch,
+        token,
+        'query($s: ID!) { accessLog(subjectId: $s) { items { agencyId role action allowed } } }',
+        {
+          s: subjectId,
+        },
+      );
+
+    it('lets a guardian the school linked see their child and who saw the child’s data, and no other child', async () => {
+      const subjectId = await child();
+      const other = await child();
+      const guardian = await guardianOf(subjectId);
+      const children = await gql<{ myChildren: unknown[] }>(hub.fetch, guardian.token, '{ myChildren { subjectId schoolAgencyId } }');
+      expect(children.data!.myChildren).toEqual([{ subjectId, schoolAgencyId: 'school-east' }]);
+      await gql(hub.fetch, teacher, 'query($s: ID!) { screeningResults(subjectId: $s) { scale } }', { s: subjectId });
+      const log = await accessLog(guardian.token, subjectId);
+      expect(log.data!.accessLog.items).toContainEqual({
+        agencyId: 'school-east',
+        role: 'psychology-teacher',
+        action: 'warning.read-screening',
+        allowed: true,
+      });
+      expect(errorCode(await accessLog(guardian.token, other))).toBe('NOT_FOUND');
+      // A guardian is nobody's staff: no list, no warning register, no students.
+      expect(errorCode(await gql(hub.fetch, guardian.token, '{ students { items { id } } }'))).toBe('FORBIDDEN');
+      expect(errorCode(await gql(hub.fetch, guardian.token, '{ warnings { items { id } } }'))).toBe('FORBIDDEN');
+      // Only a school issues guardian identities.
+      const forged = await tokenFor(hub.keyRing, 'hospital-kangning', 'guardian', { userId: guardian.userId });
+      expect(errorCode(await accessLog(forged, subjectId))).toBe('UNAUTHENTICATED');
+    });
+
+    it('shows a guardian suspected of harm nothing while the suspicion stands, and records the exception', async () => {
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const concern = (suspected: boolean) =>
+        gql(
+          hub.fetch,
+          teacher,
+          'mutation($s: ID!, $g: String!, $x: Boolean!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: $x, reason: "Bruises the child attributes to the father.") }',
+          {
+            s: subjectId,
+            g: guardian.userId,
+            x: suspected,
+          },
+        );
+      expect((await concern(true)).errors).toBeUndefined();
+      expect(errorCode(await accessLog(guardian.token, subjectId))).toBe('NOT_FOUND');
+      expect((await gql<{ myChildren: unknown[] }>(hub.fetch, guardian.token, '{ myChildren { subjectId } }')).data!.myChildren).toEqual([]);
+      const stored = await hub.sql.query<{ suspicion_reason: string; suspicion_recorded_by: string }>(
+        'SELECT suspicion_reason, suspicion_recorded_by FROM guardian_links WHERE subject_id = $1',
+        [subjectId],
+      );
+      expect(stored[0]).toMatchObject({ suspicion_recorded_by: 'teacher-chen', suspicion_reason: expect.stringMatching(/^enc:v1:/) as string });
+      // A mentor may not record or clear one.
+      expect(
+        errorCode(
+          await gql(hub.fetch, mentor, 'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: false) }', {
+            s: subjectId,
+            g: guardian.userId,
+          }),
+        ),
+      ).toBe('NOT_FOUND');
+      expect((await concern(false)).errors).toBeUndefined();
+      expect((await accessLog(guardian.token, subjectId)).errors).toBeUndefined();
+    });
+
+    it('records consents from the school and the guardian, shows the guardian their own without the school’s evidence, and refuses strangers', async () => {
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const byGuardian = await grant(guardian.token, {
+        subjectId,
+        purposes: ['SIGNAL_SHARING'],
+        categories: ['POLICE_NOTE'],
+        recipients: ['SCHOOL'],
+        evidence: 'Consented in the parents’ app.',
+      });
+      expect(byGuardian.data!.grantConsent).toMatchObject({
+        guardianUserId: guardian.userId,
+        purposes: ['SIGNAL_SHARING'],
+        holds: true,
+        evidence: null,
+        version: 1,
+      });
+      const bySchool = await grant(teacher, {
+        subjectId,
+        guardianUserId: guardian.userId,
+        purposes: ['TREATMENT_UPDATE_SHARING'],
+        categories: ['SCHOOL_GUIDANCE', 'CLINICAL_DETAIL'],
+        recipients: ['SCHOOL'],
+        validUntil: '2030-01-01T00:00:00Z',
+        evidence: 'Signed form 2026-117, scanned to the school file.',
+      });
+      expect(bySchool.data!.grantConsent).toMatchObject({ evidence: 'Signed form 2026-117, scanned to the school file.', holds: true });
+      const seen = await gql<{ consents: Array<Record<string, unknown>> }>(
+        hub.fetch,
+        guardian.token,
+        `query($s: ID!) { consents(subjectId: $s) { ${CONSENT_FIELDS} } }`,
+        {
+          s: subjectId,
+        },
+      );
+      expect(seen.data!.consents).toHaveLength(2);
+      expect(seen.data!.consents.every((c) => c.evidence === null)).toBe(true);
+
+      const amended = await gql<{ amendConsent: Record<string, unknown> }>(
+        hub.fetch,
+        guardian.token,
+        `mutation($id: ID!, $c: ConsentChangeInput!) { amendConsent(id: $id, change: $c) { ${CONSENT_FIELDS} } }`,
+        {
+          id: byGuardian.data!.grantConsent.id,
+          c: {
+            purposes: ['SIGNAL_SHARING'],
+            categories: ['POLICE_NOTE'],
+            recipients: ['SCHOOL'],
+            validUntil: '2027-07-01T00:00:00Z',
+            evidence: 'Until the end of the school year.',
+          },
+        },
+      );
+      expect(amended.data!.amendConsent).toMatchObject({ version: 2, validUntil: '2027-07-01T00:00:00.000Z' });
+
+      // Strangers: another school, a mentor, the hospital, a guardian of another child, a guardian nobody linked.
+      const stranger = await guardianOf(await child());
+      for (const token of [westTeacher, mentor, liaison, stranger.token]) {
+        expect(errorCode(await gql(hub.fetch, token, 'query($s: ID!) { consents(subjectId: $s) { id } }', { s: subjectId }))).toBe('NOT_FOUND');
+        expect(
+          errorCode(
+            await grant(token, {
+              subjectId,
+              guardianUserId: guardian.userId,
+              purposes: ['REFERRAL'],
+              categories: ['ADMINISTRATIVE_STATUS'],
+              recipients: ['HOSPITAL'],
+              evidence: 'x',
+            }),
+          ),
+        ).toBe('NOT_FOUND');
+      }
+      expect(
+        errorCode(
+          await grant(teacher, {
+            subjectId,
+            guardianUserId: 'never-linked',
+            purposes: ['REFERRAL'],
+            categories: ['ADMINISTRATIVE_STATUS'],
+            recipients: ['HOSPITAL'],
+            evidence: 'x',
+          }),
+        ),
+      ).toBe('BAD_USER_INPUT');
+      expect(
+        errorCode(
+          await grant(teacher, {
+            subjectId,
+            guardianUserId: guardian.userId,
+            purposes: [],
+            categories: ['ADMINISTRATIVE_STATUS'],
+            recipients: ['HOSPITAL'],
+            evidence: 'x',
+          }),
+        ),
+      ).toBe('BAD_USER_INPUT');
+      const revoked = await gql<{ revokeConsent: Record<string, unknown> }>(
+        hub.fetch,
+        guardian.token,
+        `mutation($id: ID!) { revokeConsent(id: $id) { holds revokedAt } }`,
+        {
+          id: byGuardian.data!.grantConsent.id,
+        },
+      );
+      expect(revoked.data!.revokeConsent).toMatchObject({ holds: false, revokedAt: expect.any(String) as string });
+      expect(
+        errorCode(await gql(hub.fetch, guardian.token, `mutation($id: ID!) { revokeConsent(id: $id) { id } }`, { id: byGuardian.data!.grantConsent.id })),
+      ).toBe('INVALID_TRANSITION');
+      // The school's consent is the school's record: a guardian may revoke only their own... which it is.
+      expect(
+        (await gql(hub.fetch, guardian.token, `mutation($id: ID!) { revokeConsent(id: $id) { holds } }`, { id: bySchool.data!.grantConsent.id })).errors,
+      ).toBeUndefined();
+    });
+
+    it('lets the school see clinical detail only while the guardian’s consent holds, and withdraws it at once on revocation, also from an open subscription', async () => {
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const created = await gql<{ createReferral: { id: string } }>(
+        hub.fetch,
+        teacher,
+        'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }',
+        {
+          i: referralInput({ subjectId }),
+        },
+      );
+      const id = created.data!.createReferral.id;
+      await gql(hub.fetch, liaison, 'mutation($id: ID!) { acceptReferral(id: $id) { state } }', { id });
+      await gql(hub.fetch, liaison, 'mutation($id: ID!, $a: AppointmentInput!) { scheduleAppointment(id: $id, appointment: $a) { state } }', {
+        id,
+        a: { start: new Date(Date.now() + 86_400_000).toISOString() },
+      });
+      const attended = await gql<{ recordAttendance: { state: string } }>(
+        hub.fetch,
+        liaison,
+        'mutation($id: ID!, $u: TreatmentUpdateInput) { recordAttendance(id: $id, update: $u) { state } }',
+        {
+          id,
+          u: {
+            guidance: 'Sleep routine; no exams this week.',
+            clinical: { diagnoses: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }], medication: 'sertraline 50 mg' },
+          },
+        },
+      );
+      expect(attended.data!.recordAttendance.state).toBe('ATTENDED');
+      const clinicalSeen = async () =>
+        (
+          await gql<{ referral: { treatmentUpdates: Array<{ clinical: unknown }> } }>(
+            hub.fetch,
+            teacher,
+            'query($id: ID!) { referral(id: $id) { treatmentUpdates { clinical { diagnoses { code } } } } }',
+            {
+              id,
+            },
+          )
+        ).data!.referral.treatmentUpdates.map((u) => u.clinical);
+      expect(await clinicalSeen()).toEqual([null]);
+
+      const consent = await grant(guardian.token, {
+        subjectId,
+        purposes: ['TREATMENT_UPDATE_SHARING'],
+        categories: ['CLINICAL_DETAIL'],
+        recipients: ['SCHOOL'],
+        evidence: 'Agreed at the family meeting.',
+      });
+      expect(await clinicalSeen()).toEqual([{ diagnoses: [{ code: 'F32.1' }] }]);
+
+      const watch = await subscribeSse(hub.fetch, teacher, CLINICAL_WATCH, { id });
+      await eventually(async () => watch.events.length >= 1, { what: 'the subscription to start' });
+      const last = () => watch.events.at(-1)!.data as { referralStatusChanged: { treatmentUpdates: Array<{ clinical: unknown }> } };
+      expect(last().referralStatusChanged.treatmentUpdates[0]!.clinical).toEqual({ diagnoses: [{ code: 'F32.1' }], medication: 'sertraline 50 mg' });
+
+      await gql(hub.fetch, guardian.token, 'mutation($id: ID!) { revokeConsent(id: $id) { holds } }', { id: consent.data!.grantConsent.id });
+      expect(await clinicalSeen()).toEqual([null]);
+      // The next push to the open subscription is decided under the revocation too.
+      await gql(hub.fetch, liaison, 'mutation($id: ID!, $u: TreatmentUpdateInput!) { recordTreatmentUpdate(id: $id, update: $u) { state } }', {
+        id,
+        u: { guidance: 'Back to lessons part-time.', clinical: { medication: 'sertraline 100 mg' } },
+      });
+      await eventually(async () => last().referralStatusChanged.treatmentUpdates.length === 2, { what: 'the push after the update' });
+      expect(last().referralStatusChanged.treatmentUpdates.map((u) => u.clinical)).toEqual([null, null]);
+      expect(JSON.stringify(watch.events.at(-1))).not.toContain('sertraline');
+      await watch.close();
+    });
+  });
+}

@@ -1,0 +1,97 @@
+# Guardians and their consents
+# - PIPL Art. 31: for a child under 14 the guardian consents; Arts. 14 and 29: consent to sensitive data is
+#   separate, informed and specific (purposes, categories of data, recipients, a period); Art. 15: it can be
+#   withdrawn at any time, and withdrawal counts from then on.
+# - PIPL Arts. 44-45: the guardian may know what is held about the child and who used it.
+# - Minors Protection Law Art. 11: a guardian suspected of being the source of harm is neither shown the record
+#   nor notified while the suspicion stands; the school records the exception and reviews it.
+package careloop.authz
+
+_is_consent if _resource.type == "consent"
+
+# The principal is the child's guardian as the school linked them, and no suspicion of harm stands against them.
+_guardian_of_child if {
+	_principal.agencyType == "school"
+	_principal.role == "guardian"
+	some r in input.relationships
+	r.kind == "guardian"
+	r.subjectId == _resource.subjectId
+	r.suspectedOfHarm != true
+}
+
+_guardian_suspected if {
+	_principal.role == "guardian"
+	some r in input.relationships
+	r.kind == "guardian"
+	r.subjectId == _resource.subjectId
+	r.suspectedOfHarm == true
+}
+
+_own_consent if _resource.guardianUserId == _principal.userId
+
+# --- who may know ---------------------------------------------------------------------------------
+
+_may_know_resource if {
+	_is_consent
+	_is_school_staff
+	_own_school
+}
+
+_may_know_resource if {
+	_is_consent
+	_guardian_of_child
+}
+
+# --- grants ---------------------------------------------------------------------------------------
+
+# The school's psychology staff link the guardians the school identified, and record a suspicion of harm.
+_granted if {
+	input.action in {"consent.link-guardian", "consent.record-concern"}
+	_is_consent
+	_is_school_staff
+	_own_school
+}
+
+# The school records the consent a guardian gave on paper; the guardian grants, amends and revokes their own.
+_granted if {
+	input.action in {"consent.grant", "consent.amend", "consent.revoke", "consent.read", "consent.list"}
+	_is_consent
+	_is_school_staff
+	_own_school
+}
+
+_granted if {
+	input.action in {"consent.grant", "consent.amend", "consent.revoke", "consent.read"}
+	_is_consent
+	_guardian_of_child
+	_own_consent
+}
+
+_granted if {
+	input.action in {"consent.list", "consent.read-child"}
+	_is_consent
+	_guardian_of_child
+}
+
+# --- denials --------------------------------------------------------------------------------------
+
+# Never shown, whatever else holds: the denial conceals (the guardian learns nothing, not even that a record exists).
+_denials contains "a suspicion of harm stands against this guardian" if _guardian_suspected
+
+# --- fields ---------------------------------------------------------------------------------------
+
+_consent_fields := {
+	"id", "subjectId", "guardianUserId", "purposes", "categories", "recipients", "validFrom", "validUntil",
+	"recordedBy", "recordedAt", "version", "revokedAt", "revokedBy", "holds",
+}
+
+# The evidence (a form's reference) is the school's record; a guardian sees what they agreed to.
+_fields_for_role := _consent_fields | {"evidence"} if {
+	_is_consent
+	_is_school_staff
+}
+
+_fields_for_role := _consent_fields if {
+	_is_consent
+	_guardian_of_child
+}
