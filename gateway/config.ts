@@ -45,6 +45,12 @@ const envSchema = z.object({
   SIGNAL_EPISODE_DAYS: z.coerce.number().positive().default(14),
   SIGNAL_FLAG_DAYS: z.coerce.number().positive().default(30),
   SIGNAL_RETENTION_DAYS: z.coerce.number().positive().default(365),
+  // Break-glass: how long a declared emergency opens the child's record to the person who declared it.
+  EMERGENCY_WINDOW_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(60),
   DEADLINE_CHECK_SECONDS: z.coerce.number().int().min(0).default(60),
   // A standalone hospital connector's push to the hospital's FHIR endpoint; the authorization value is a secret.
   FHIR_PUSH_URL: z.string().optional(),
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       followUpAfterReturnForMs: e.FOLLOW_UP_WEEKS_AFTER_RETURN * 7 * DAY_MS,
     },
     deadlineCheckIntervalMs: e.DEADLINE_CHECK_SECONDS * 1000,
+    emergencyWindowMs: e.EMERGENCY_WINDOW_MINUTES * 60_000,
     signalPolicy: {
       acknowledgeWithinMs: {
         CRITICAL: e.SIGNAL_ACK_HOURS_CRITICAL * 3600_000,

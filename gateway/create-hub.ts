@@ -38,6 +38,7 @@ import type { SignalService } from '../core/signal/signal-service.js';
 import { createSignalModule } from './signal/signal-module.js';
 import { createEnrolmentModule } from './enrolment/enrolment-module.js';
 import { createConsentModule } from './consent/consent-module.js';
+import { createEmergencyModule } from './consent/emergency-module.js';
 import { createSqlConsentStore } from '../adapters/store/sql-consent-store.js';
 import { withPolicyContext } from '../core/access/policy-context.js';
 import { createSqlUnitOfWork } from '../adapters/store/sql-unit-of-work.js';
@@ -124,6 +125,8 @@ export interface HubOptions {
   deadlines?: Partial<DeadlinePolicy>;
   /** The warning register's cadences (defaults: README "Care tasks and cadences"). */
   carePolicy?: Partial<CarePolicy>;
+  /** How long a declared emergency (break-glass) opens the record to its declarer (default 60 minutes). */
+  emergencyWindowMs?: number;
   /** Police signals: acknowledgement deadlines, episode window, flag and retention (defaults: README "Signals from public safety"). */
   signalPolicy?: Partial<SignalPolicy>;
   /** How often the deadline and care-task watches run; 0 disables the timers (tests call them on simulated time). */
@@ -284,7 +287,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     afterEnrolment: (tx, children) => signal.service.matchWaiting(tx, children),
   });
   const consent = createConsentModule({ uow, store: consents, directory, audit, policy, clock });
-  const modules = [referral, warning, signal, enrolment, consent, createSubjectModule({ directory, audit, trail: audit, policy, clock })];
+  const emergency = createEmergencyModule({ uow, store: consents, directory, audit, trail: audit, policy, clock, windowMs: options.emergencyWindowMs });
+  const modules = [referral, warning, signal, enrolment, consent, emergency, createSubjectModule({ directory, audit, trail: audit, policy, clock })];
   const gateway = createGateway({
     modules,
     directory: directory.agencies,

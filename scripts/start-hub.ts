@@ -54,6 +54,7 @@ const hub = await createHub({
   deadlines: config.deadlines,
   deadlineCheckIntervalMs: config.deadlineCheckIntervalMs,
   signalPolicy: config.signalPolicy,
+  emergencyWindowMs: config.emergencyWindowMs,
   fhirPush: config.fhirPushTargets,
   logger,
 });

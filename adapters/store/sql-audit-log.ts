@@ -110,6 +110,14 @@ export function createSqlAuditLog(client: SqlClient): AuditLog & AuditTrail {
       turn = mine.catch(() => undefined);
       await mine;
     },
+    async underEmergency(subjectId, by, from, to) {
+      const rows = await client.query(
+        `SELECT * FROM audit_log WHERE subject_id = $1 AND principal_agency_id = $2 AND principal_user_id = $3 AND at >= $4 AND at <= $5
+           AND seq IS NOT NULL ORDER BY seq LIMIT 500`,
+        [subjectId, by.agencyId, by.userId, from, to],
+      );
+      return rows.map(toStoredAuditEntry);
+    },
     async forSubject(subjectId, page) {
       const rows = await client.query(
         `SELECT * FROM audit_log WHERE subject_id = $1 AND seq IS NOT NULL AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,

@@ -1,5 +1,6 @@
-import type { PolicyContextSource } from '../../core/access/policy-context.js';
-import type { Consent, GuardianLink, PolicyConsent, Relationship } from '../../core/consent/consent.js';
+import type { PolicyContext, PolicyContextSource } from '../../core/access/policy-context.js';
+import type { Emergency, GuardianNotice } from '../../core/consent/emergency.js';
+import type { Consent, GuardianLink, Relationship } from '../../core/consent/consent.js';
 import type { ConsentStore } from '../../core/consent/consent-store.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from './sealed-column.js';
@@ -15,6 +16,22 @@ const textArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : 
 export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): ConsentStore & PolicyContextSource {
   const evidence = sealedColumn(cipher, 'consents.evidence');
   const suspicionReason = sealedColumn(cipher, 'guardian_links.suspicion_reason');
+  const justification = sealedColumn(cipher, 'emergencies.justification');
+  const reviewNote = sealedColumn(cipher, 'emergencies.review_note');
+  const toEmergency = (r: Row): Emergency => ({
+    id: String(r.id),
+    subjectId: String(r.subject_id),
+    schoolAgencyId: String(r.school_agency_id),
+    declaredByAgency: String(r.declared_by_agency),
+    declaredByUser: String(r.declared_by_user),
+    declaredByRole: String(r.declared_by_role),
+    justification: justification.open(r.justification) ?? '',
+    declaredAt: asDate(r.declared_at),
+    expiresAt: asDate(r.expires_at),
+    reviewedBy: optText(r.reviewed_by),
+    reviewedAt: optDate(r.reviewed_at),
+    reviewNote: reviewNote.open(r.review_note),
+  });
   const toConsent = (r: Row): Consent => ({
     id: String(r.id),
     subjectId: String(r.subject_id),
@@ -128,8 +145,63 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
         ])
       ).map(toLink);
     },
+    async insertEmergency(tx, e) {
+      await sqlOf(tx).query(
+        `INSERT INTO emergencies (id, subject_id, school_agency_id, declared_by_agency, declared_by_user, declared_by_role, justification, declared_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          e.id,
+          e.subjectId,
+          e.schoolAgencyId,
+          e.declaredByAgency,
+          e.declaredByUser,
+          e.declaredByRole,
+          justification.seal(e.justification),
+          e.declaredAt,
+          e.expiresAt,
+        ],
+      );
+    },
+    async getEmergency(id) {
+      const [row] = await client.query('SELECT * FROM emergencies WHERE id = $1', [id]);
+      return row ? toEmergency(row) : null;
+    },
+    async unreviewedEmergencies(schoolAgencyIds, first) {
+      if (schoolAgencyIds.length === 0) return [];
+      const rows = await client.query(
+        'SELECT * FROM emergencies WHERE reviewed_at IS NULL AND school_agency_id = ANY($1::text[]) ORDER BY declared_at LIMIT $2',
+        [schoolAgencyIds, first],
+      );
+      return rows.map(toEmergency);
+    },
+    async signOffEmergency(tx, id, review) {
+      const rows = await sqlOf(tx).query(
+        'UPDATE emergencies SET reviewed_by = $2, reviewed_at = $3, review_note = $4 WHERE id = $1 AND reviewed_at IS NULL RETURNING id',
+        [id, review.by, review.at, reviewNote.seal(review.note)],
+      );
+      return rows.length > 0;
+    },
+    async addNotice(tx, n) {
+      await sqlOf(tx).query(
+        'INSERT INTO guardian_notices (id, school_agency_id, guardian_user_id, subject_id, kind, at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [n.id, n.schoolAgencyId, n.guardianUserId, n.subjectId, n.kind, n.at, n.detail],
+      );
+    },
+    async noticesFor(g) {
+      const rows = await client.query('SELECT * FROM guardian_notices WHERE school_agency_id = $1 AND guardian_user_id = $2 ORDER BY at DESC LIMIT 100', [
+        g.schoolAgencyId,
+        g.guardianUserId,
+      ]);
+      return rows.map((r): GuardianNotice => ({
+        id: String(r.id),
+        subjectId: String(r.subject_id),
+        kind: r.kind as GuardianNotice['kind'],
+        at: asDate(r.at),
+        detail: String(r.detail),
+      }));
+    },
     async contextOf(principal, subjectIds, at) {
-      const out = new Map<string, { consents: PolicyConsent[]; relationships: Relationship[] }>();
+      const out = new Map<string, PolicyContext>();
       if (subjectIds.length === 0) return out;
       // One statement: the consents that hold now, and what the caller is to each child.
       const rows = await client.query(
@@ -141,13 +213,17 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
            FROM guardian_links WHERE $5 = 'guardian' AND subject_id = ANY($1::text[]) AND school_agency_id = $3 AND guardian_user_id = $4
          UNION ALL
          SELECT 'relation', subject_id, NULL, NULL, NULL, CASE role WHEN 'MENTOR' THEN 'mentor' ELSE 'class-teacher' END, NULL
-           FROM student_carers WHERE subject_id = ANY($1::text[]) AND school_agency_id = $3 AND user_id = $4`,
+           FROM student_carers WHERE subject_id = ANY($1::text[]) AND school_agency_id = $3 AND user_id = $4
+         UNION ALL
+         SELECT DISTINCT 'emergency', subject_id, NULL::text[], NULL::text[], NULL::text[], NULL::text, NULL::boolean
+           FROM emergencies WHERE subject_id = ANY($1::text[]) AND declared_by_agency = $3 AND declared_by_user = $4 AND declared_at <= $2 AND expires_at > $2`,
         [subjectIds, at, principal.agencyId, principal.userId, principal.role],
       );
       for (const r of rows) {
         const id = String(r.subject_id);
-        const entry = out.get(id) ?? { consents: [], relationships: [] };
-        if (r.kind === 'consent')
+        const entry = out.get(id) ?? { consents: [], relationships: [], emergency: false };
+        if (r.kind === 'emergency') entry.emergency = true;
+        else if (r.kind === 'consent')
           entry.consents.push({ purposes: textArray(r.purposes), categories: textArray(r.categories), recipients: textArray(r.recipients) });
         else
           entry.relationships.push({

@@ -1,5 +1,6 @@
 import type { Transaction } from '../ports/unit-of-work.js';
 import type { Consent, GuardianLink } from './consent.js';
+import type { Emergency, GuardianNotice } from './emergency.js';
 
 /** Consents, guardian links, and the relationships the policy reads (migration set `hub`, 0010). */
 export interface ConsentStore {
@@ -19,4 +20,11 @@ export interface ConsentStore {
   ): Promise<boolean>;
   guardiansOf(subjectId: string): Promise<GuardianLink[]>;
   childrenOf(guardian: { schoolAgencyId: string; guardianUserId: string }): Promise<GuardianLink[]>;
+  insertEmergency(tx: Transaction, emergency: Emergency): Promise<void>;
+  getEmergency(id: string): Promise<Emergency | null>;
+  /** Declarations of the schools' children not yet signed off, oldest first. */
+  unreviewedEmergencies(schoolAgencyIds: readonly string[], first: number): Promise<Emergency[]>;
+  signOffEmergency(tx: Transaction, id: string, review: { by: string; at: Date; note: string }): Promise<boolean>;
+  addNotice(tx: Transaction, notice: GuardianNotice & { schoolAgencyId: string; guardianUserId: string }): Promise<void>;
+  noticesFor(guardian: { schoolAgencyId: string; guardianUserId: string }): Promise<GuardianNotice[]>;
 }

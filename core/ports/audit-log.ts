@@ -44,4 +44,6 @@ export interface AuditLog {
 export interface AuditTrail {
   /** Entries about one child, newest first, `first` after the sequence number `after`. */
   forSubject(subjectId: string, page: { first: number; after?: number }): Promise<{ items: StoredAuditEntry[]; hasMore: boolean }>;
+  /** The decisions one person's declared emergency covered: about the child, by them, in its window. */
+  underEmergency(subjectId: string, by: { agencyId: string; userId: string }, from: Date, to: Date): Promise<StoredAuditEntry[]>;
 }

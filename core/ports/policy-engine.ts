@@ -32,7 +32,8 @@ export type PolicyAction =
   | `warning.${string}`
   | `signal.${string}`
   | `enrolment.${string}`
-  | `consent.${string}`;
+  | `consent.${string}`
+  | `emergency.${string}`;
 
 /** A state-machine action as the policy names it: `ADOPT_PLAN` of `warning` → `warning.adopt-plan`. */
 export function policyActionOf<C extends 'referral' | 'warning'>(capability: C, action: string): `${C}.${string}` {
@@ -43,7 +44,7 @@ export function policyActionOf<C extends 'referral' | 'warning'>(capability: C, 
  * Why data is processed (PIPL Art. 6): the green-channel referral, the school's warning list (statutory duty),
  * police signals and the school's reports to the police, or keeping the enrolment register.
  */
-export type PolicyPurpose = 'referral' | 'warning' | 'signal' | 'enrolment' | 'consent';
+export type PolicyPurpose = 'referral' | 'warning' | 'signal' | 'enrolment' | 'consent' | 'emergency';
 
 /**
  * Attributes of the object the action is about; only what the rules need, never clinical text. `subjectId` (the
@@ -145,6 +146,12 @@ export type PolicyResource = { subjectId?: string } & (
     }
   | { /** A school system's changes to its enrolment register. */ type: 'enrolment'; schoolAgencyId: string }
   | {
+      /** A declared emergency about a child (break-glass), reviewed by the bureau of the school's district. */
+      type: 'emergency';
+      schoolAgencyId: string;
+      schoolDistrictId: string;
+    }
+  | {
       /** A guardian's consent about a child, or the child's guardians (linking, concerns). */
       type: 'consent';
       /** The school the child is enrolled at. */
@@ -152,7 +159,7 @@ export type PolicyResource = { subjectId?: string } & (
       /** The guardian the consent is from, or the link is about; empty for the child's list. */
       guardianUserId: string;
     }
-  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' }
+  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' | 'emergency' }
 );
 
 export interface PolicyInput {

@@ -20,15 +20,28 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
     let westTeacher: string;
     let mentor: string;
     let liaison: string;
+    let bureau: string;
+    // Real time until the break-glass test moves it past the emergency's window.
+    let offsetMs = 0;
+    const clock = { now: () => new Date(Date.now() + offsetMs) };
 
     beforeAll(async () => {
-      const started = await start({ embedConnectors: true, relayIntervalMs: 50, retentionIntervalMs: 0, deadlineCheckIntervalMs: 0 });
+      const started = await start({
+        embedConnectors: true,
+        relayIntervalMs: 50,
+        retentionIntervalMs: 0,
+        deadlineCheckIntervalMs: 0,
+        auditCheckpointIntervalMs: 0,
+        emergencyWindowMs: 30 * 60_000,
+        clock,
+      });
       hub = started.hub;
       stopHub = () => started.stop();
       teacher = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-chen' });
       westTeacher = await tokenFor(hub.keyRing, 'school-west', 'psychology-teacher', { userId: 'teacher-xu' });
       mentor = await tokenFor(hub.keyRing, 'school-east', 'mentor', { userId: 'mentor-wang' });
       liaison = await tokenFor(hub.keyRing, 'hospital-kangning', 'hospital-liaison', { userId: 'dr-lin' });
+      bureau = await tokenFor(hub.keyRing, 'bureau-haishu', 'bureau-analyst', { userId: 'inspector-gu' });
     });
     afterAll(() => stopHub());
 
@@ -237,6 +250,38 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       ).toBeUndefined();
     });
 
+    /** A referral of `subjectId` that the hospital attended, with clinical detail in its first treatment update. */
+    async function attendedReferral(subjectId: string): Promise<string> {
+      const created = await gql<{ createReferral: { id: string } }>(
+        hub.fetch,
+        teacher,
+        'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }',
+        {
+          i: referralInput({ subjectId }),
+        },
+      );
+      const id = created.data!.createReferral.id;
+      await gql(hub.fetch, liaison, 'mutation($id: ID!) { acceptReferral(id: $id) { state } }', { id });
+      await gql(hub.fetch, liaison, 'mutation($id: ID!, $a: AppointmentInput!) { scheduleAppointment(id: $id, appointment: $a) { state } }', {
+        id,
+        a: { start: new Date(Date.now() + 86_400_000).toISOString() },
+      });
+      const attended = await gql<{ recordAttendance: { state: string } }>(
+        hub.fetch,
+        liaison,
+        'mutation($id: ID!, $u: TreatmentUpdateInput) { recordAttendance(id: $id, update: $u) { state } }',
+        {
+          id,
+          u: {
+            guidance: 'Sleep routine; no exams this week.',
+            clinical: { diagnoses: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }], medication: 'sertraline 50 mg' },
+          },
+        },
+      );
+      expect(attended.data!.recordAttendance.state).toBe('ATTENDED');
+      return id;
+    }
+
     it('lets the school see clinical detail only while the guardian’s consent holds, and withdraws it at once on revocation, also from an open subscription', async () => {
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);
@@ -305,6 +350,121 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       expect(last().referralStatusChanged.treatmentUpdates.map((u) => u.clinical)).toEqual([null, null]);
       expect(JSON.stringify(watch.events.at(-1))).not.toContain('sertraline');
       await watch.close();
+    });
+
+    it('breaks the glass: a declared emergency opens the clinical detail to its declarer for its window only, flags every access, tells the guardians and waits for the bureau’s sign-off', async () => {
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const suspected = await guardianOf(subjectId);
+      await gql(
+        hub.fetch,
+        teacher,
+        'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: true, reason: "Under police inquiry.") }',
+        {
+          s: subjectId,
+          g: suspected.userId,
+        },
+      );
+      const id = await attendedReferral(subjectId);
+      const clinical = async (token: string) =>
+        (
+          await gql<{ referral: { treatmentUpdates: Array<{ clinical: unknown }> } }>(
+            hub.fetch,
+            token,
+            'query($id: ID!) { referral(id: $id) { treatmentUpdates { clinical { medication } } } }',
+            {
+              id,
+            },
+          )
+        ).data!.referral.treatmentUpdates[0]!.clinical;
+      expect(await clinical(teacher)).toBeNull();
+
+      // Only the school's crisis staff declare, with a real justification.
+      const declare = (token: string, justification: string) =>
+        gql<{ declareEmergency: Record<string, unknown> }>(
+          hub.fetch,
+          token,
+          'mutation($s: ID!, $j: String!) { declareEmergency(subjectId: $s, justification: $j) { id declaredAt expiresAt justification } }',
+          {
+            s: subjectId,
+            j: justification,
+          },
+        );
+      expect(errorCode(await declare(mentor, 'The child told the mentor of a plan for tonight.'))).toBe('NOT_FOUND');
+      expect(errorCode(await declare(teacher, 'urgent'))).toBe('BAD_USER_INPUT');
+      const declared = await declare(teacher, 'The child disclosed a plan for tonight; the hospital must know what she takes.');
+      expect(declared.errors).toBeUndefined();
+      const emergency = declared.data!.declareEmergency;
+      // The school sees when it began and ends; the justification is for the reviewers.
+      expect(emergency).toMatchObject({ justification: null });
+      expect(new Date(emergency.expiresAt as string).getTime() - new Date(emergency.declaredAt as string).getTime()).toBe(30 * 60_000);
+
+      expect(await clinical(teacher)).toEqual({ medication: 'sertraline 50 mg' });
+      // Only for the person who declared it.
+      const colleague = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-sun' });
+      expect(await clinical(colleague)).toBeNull();
+      const log = await accessLog(guardian.token, subjectId);
+      expect(log.errors).toBeUndefined();
+      const flagged = await gql<{ accessLog: { items: Array<{ action: string; legalBasis: string | null; userId: string }> } }>(
+        hub.fetch,
+        teacher,
+        'query($s: ID!) { accessLog(subjectId: $s, first: 100) { items { action legalBasis userId } } }',
+        { s: subjectId },
+      );
+      expect(flagged.data!.accessLog.items).toContainEqual({ action: 'referral.read', legalBasis: 'emergency', userId: 'teacher-chen' });
+
+      // The guardians are told, except the one under suspicion.
+      const notices = async (token: string) =>
+        (await gql<{ myNotices: Array<{ subjectId: string; kind: string }> }>(hub.fetch, token, '{ myNotices { subjectId kind detail } }')).data!.myNotices;
+      expect(await notices(guardian.token)).toContainEqual(expect.objectContaining({ subjectId, kind: 'EMERGENCY_ACCESS' }));
+      expect(await notices(suspected.token)).toEqual([]);
+
+      // The window closes.
+      offsetMs += 31 * 60_000;
+      try {
+        const teacherLater = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-chen', clock });
+        expect(await clinical(teacherLater)).toBeNull();
+
+        // The bureau of the school's district reviews it, with every access made under it, and signs it off.
+        const bureauLater = await tokenFor(hub.keyRing, 'bureau-haishu', 'bureau-analyst', { userId: 'inspector-gu', clock });
+        const westBureau = await tokenFor(hub.keyRing, 'bureau-yinzhou', 'bureau-analyst', { clock });
+        const queue = async (token: string) =>
+          (
+            await gql<{ emergencyReviews: Array<Record<string, unknown>> }>(
+              hub.fetch,
+              token,
+              '{ emergencyReviews { id subjectId justification declaredByUser accesses { action legalBasis } } }',
+            )
+          ).data!.emergencyReviews;
+        const waiting = (await queue(bureauLater)).find((e) => e.id === emergency.id)!;
+        expect(waiting).toMatchObject({
+          subjectId,
+          declaredByUser: 'teacher-chen',
+          justification: 'The child disclosed a plan for tonight; the hospital must know what she takes.',
+        });
+        expect(waiting.accesses).toContainEqual({ action: 'referral.read', legalBasis: 'emergency' });
+        expect((await queue(westBureau)).map((e) => e.id)).not.toContain(emergency.id);
+        expect(errorCode(await gql(hub.fetch, teacherLater, '{ emergencyReviews { id } }'))).toBe('FORBIDDEN');
+        const signOff = (token: string) =>
+          gql<{ signOffEmergency: Record<string, unknown> }>(
+            hub.fetch,
+            token,
+            'mutation($id: ID!) { signOffEmergency(id: $id, note: "Justified: the hospital was told at once.") { reviewedBy reviewNote } }',
+            {
+              id: emergency.id,
+            },
+          );
+        expect(errorCode(await signOff(westBureau))).toBe('NOT_FOUND');
+        expect((await signOff(bureauLater)).data!.signOffEmergency).toEqual({
+          reviewedBy: 'inspector-gu',
+          reviewNote: 'Justified: the hospital was told at once.',
+        });
+        expect(errorCode(await signOff(bureauLater))).toBe('INVALID_TRANSITION');
+        expect((await queue(bureauLater)).map((e) => e.id)).not.toContain(emergency.id);
+      } finally {
+        offsetMs -= 31 * 60_000;
+      }
+      void bureau;
     });
   });
 }

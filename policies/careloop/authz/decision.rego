@@ -65,6 +65,10 @@ default basis := ""
 basis := _declared_basis if {
 	allow
 	_declared_basis
+} else := "emergency" if {
+	# Every decision inside a declared emergency's window is flagged, whatever else allowed it.
+	allow
+	input.emergency == true
 } else := _basis_of_purpose[input.purpose] if {
 	allow
 }
@@ -75,6 +79,7 @@ _basis_of_purpose := {
 	"signal": "statutory-duty",
 	"enrolment": "statutory-duty",
 	"consent": "consent",
+	"emergency": "emergency",
 }
 
 # Opening a police note names its own basis (signal.rego).
@@ -134,6 +139,9 @@ _purpose_of_action := "enrolment" if startswith(input.action, "enrolment.")
 
 # Keeping the guardians' consents and links is done with the guardian's consent, in its own purpose.
 _purpose_of_action := "consent" if startswith(input.action, "consent.")
+
+# Declaring and reviewing a break-glass emergency is processing to protect the child's life (PIPL Art. 13(4)).
+_purpose_of_action := "emergency" if startswith(input.action, "emergency.")
 
 _denials contains "unauthenticated" if not _authenticated
 

@@ -55,6 +55,13 @@ test_opening_the_police_note_records_the_basis_the_school_declared if {
 	e.basis == "emergency"
 }
 
+test_every_decision_in_a_declared_emergency_is_flagged_as_such if {
+	d := authz.decision with input as object.union(_input(_teacher, "referral.read"), {"emergency": true})
+	d.allow
+	d.basis == "emergency"
+	"treatmentUpdates.clinical" in d.fields
+}
+
 test_police_cannot_learn_that_a_referral_exists if {
 	d := authz.decision with input as _input(_police, "referral.read")
 	not d.allow

@@ -239,6 +239,9 @@ _consented_school_fields := {"treatmentUpdates.clinical"} if {
 	"school" in consent.recipients
 }
 
+# PIPL Art. 13(4): in an emergency the school's crisis staff member who declared it sees the clinical detail too.
+_consented_school_fields := {"treatmentUpdates.clinical"} if input.emergency == true
+
 # The receiving agency needs the case, not the school's people: no creator, the timeline's actors only by agency,
 # the assessment's structured results but not the interview or the family contact, the notice's date only, and
 # nothing of the school's own follow-ups, leave records, return review or withdrawal reason.
