@@ -276,7 +276,7 @@ const ALL_FIELDS = [
   'grade',
   'localRef',
 ];
-const noEnforcement: PolicyEngine = { decide: async () => ({ allow: true, conceal: false, fields: ALL_FIELDS, reasons: [], basis: 'none' }) };
+const noEnforcement: PolicyEngine = { decide: async () => ({ allow: true, conceal: false, fields: ALL_FIELDS, reasons: [], basis: 'none', obligations: [] }) };
 
 const broker = await startKafkaBroker();
 const ehr = await startEhr();

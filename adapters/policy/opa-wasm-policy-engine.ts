@@ -23,6 +23,7 @@ const decisionSchema = z.object({
   fields: z.array(z.string()),
   reasons: z.array(z.string()),
   basis: z.string(),
+  obligations: z.array(z.string()),
 });
 
 /**
@@ -48,7 +49,7 @@ export async function createOpaWasmPolicyEngine(options: { wasmPath?: string } =
       const parsed = decisionSchema.safeParse(first);
       if (!parsed.success) throw new PolicyEvaluationError('The policy returned a malformed decision.', { cause: parsed.error });
       // Belt and braces: a denial never carries fields, whatever a future rule says.
-      return parsed.data.allow ? parsed.data : { ...parsed.data, fields: [], basis: '' };
+      return parsed.data.allow ? parsed.data : { ...parsed.data, fields: [], basis: '', obligations: [] };
     },
   };
 }

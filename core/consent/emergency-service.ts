@@ -89,7 +89,8 @@ export function createEmergencyService(deps: {
         reviewedAt: null,
         reviewNote: null,
       };
-      const guardians = (await deps.consents.guardiansOf(subject.id)).filter((g) => !g.suspectedOfHarm);
+      // Whom to tell is the policy's obligation to state; who may be told (no guardian under suspicion) is the record's.
+      const guardians = decision.obligations.includes('notify-guardian') ? (await deps.consents.guardiansOf(subject.id)).filter((g) => !g.suspectedOfHarm) : [];
       await deps.uow.withTransaction(async (tx) => {
         await deps.consents.insertEmergency(tx, emergency);
         for (const g of guardians)

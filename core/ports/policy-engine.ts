@@ -189,6 +189,11 @@ export interface PolicyDecision {
   reasons: string[];
   /** The lawful basis an allowed decision rests on (`consent`, `statutory-duty`, `emergency`); "" when denied. */
   basis: string;
+  /**
+   * What the hub must do when it acts on an allowed decision: `audit`, `require-justification`, `notify-guardian`,
+   * `review`. Empty when denied.
+   */
+  obligations: string[];
 }
 
 export interface PolicyEngine {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { checkResidentId } from '../enrolment/resident-id.js';
 import type { EnrolledChild } from '../enrolment/enrolment-service.js';
 import type { EnrolmentStore } from '../enrolment/enrolment-store.js';
-import { InvalidTransitionError, MalformedEventError, NotFoundError } from '../errors.js';
+import { BadUserInputError, InvalidTransitionError, MalformedEventError, NotFoundError } from '../errors.js';
 import { agencyTopic } from '../messages/topics.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
@@ -36,7 +36,7 @@ const acknowledgeInput = z.object({
   actions: z.array(z.enum(SCHOOL_SIGNAL_ACTIONS)).min(1, 'name at least one thing the school did').max(SCHOOL_SIGNAL_ACTIONS.length),
   note: safeText({ max: 2000, what: 'note' }).optional().nullable(),
 });
-const openNoteInput = z.object({ basis: z.enum(NOTE_BASES), justification: safeText({ min: 10, max: 1000, what: 'justification' }) });
+const openNoteInput = z.object({ basis: z.enum(NOTE_BASES), justification: safeText({ min: 10, max: 1000, what: 'justification' }).optional().nullable() });
 const reportInput = z.object({ subjectId: identifier, kind: z.enum(SCHOOL_REPORT_KINDS), summary: safeText({ max: 2000, what: 'summary' }) });
 
 /**
@@ -263,7 +263,9 @@ export function createSignalService(deps: {
       const input = parseInput(openNoteInput, raw, 'note request');
       const signal = await deps.signals.get(id);
       if (!signal) throw new NotFoundError('signal');
-      await gateFor(correlationId).require(principal, 'signal.open-note', await resourceOf(signal, input.basis), id, { concealAs: 'signal' });
+      const decision = await gateFor(correlationId).require(principal, 'signal.open-note', await resourceOf(signal, input.basis), id, { concealAs: 'signal' });
+      // The policy says whether the reason must be written down; it is kept with the opening either way.
+      if (decision.obligations.includes('require-justification') && !input.justification) throw new JustificationRequiredError();
       const envelope = await deps.signals.noteEnvelope(id);
       if (!envelope) throw new NotFoundError('signal note');
       const text = await deps.opener.open(envelope, SIGNAL_NOTE_PURPOSE);
@@ -274,7 +276,7 @@ export function createSignalService(deps: {
           agencyId: principal?.agencyId ?? '',
           userId: principal?.userId ?? '',
           basis: input.basis,
-          justification: input.justification,
+          justification: input.justification ?? '',
         }),
       );
       return { signalId: id, text, basis: input.basis };
@@ -394,6 +396,13 @@ export function createSignalService(deps: {
       policeAgencyId: report.policeAgencyId,
       policeDistrictId: await districtOf(report.policeAgencyId),
     };
+  }
+}
+
+/** An action the policy obliges to be justified, asked without a justification. */
+class JustificationRequiredError extends BadUserInputError {
+  constructor() {
+    super('This action requires a written justification.', { field: 'justification' });
   }
 }
 

@@ -523,6 +523,11 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect(errorCode(await open(teacher, selfHarm.id, 'CONSENT'))).toBe('FORBIDDEN');
         expect(errorCode(await open(teacher, selfHarm.id, 'EMERGENCY'))).toBe('FORBIDDEN');
         expect(errorCode(await open(teacher, bullying.id, 'STATUTORY_DUTY', 'short'))).toBe('BAD_USER_INPUT');
+        // The policy obliges a written justification for opening the note.
+        const unjustified = await gql(hub.fetch, teacher, 'mutation($id: ID!) { openSignalNote(id: $id, input: { basis: STATUTORY_DUTY }) { text } }', {
+          id: bullying.id,
+        });
+        expect(unjustified.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'justification' });
         expect(errorCode(await open(westTeacher, bullying.id, 'STATUTORY_DUTY'))).toBe('NOT_FOUND');
         expect(errorCode(await open(mentor, bullying.id, 'STATUTORY_DUTY'))).toBe('NOT_FOUND');
 

@@ -23,6 +23,7 @@ decision := {
 	"fields": fields,
 	"reasons": reasons,
 	"basis": basis,
+	"obligations": obligations,
 }
 
 default allow := false
@@ -60,6 +61,18 @@ reasons := [r | some r in _denials] if {
 #   and reports of harm (Minors Protection Law Art. 11);
 # - "emergency": protecting a child's life or health (Art. 13(4)), declared by break-glass.
 # A denial rests on nothing and records "".
+# What the hub must do when it acts on an allowed decision: "audit" (always), "require-justification" (the caller
+# states why, and it is kept), "notify-guardian" (the child's guardians are told, unless a suspicion of harm stands
+# against one), "review" (the case waits for the district bureau's sign-off).
+default obligations := []
+
+obligations := sort([o | some o in _obligations]) if allow
+
+_obligations contains "audit"
+
+# PIPL Art. 13(4): every access inside a declared emergency is reviewed afterwards.
+_obligations contains "review" if input.emergency == true
+
 default basis := ""
 
 basis := _declared_basis if {

@@ -60,6 +60,26 @@ test_every_decision_in_a_declared_emergency_is_flagged_as_such if {
 	d.allow
 	d.basis == "emergency"
 	"treatmentUpdates.clinical" in d.fields
+	d.obligations == ["audit", "review"]
+}
+
+test_an_ordinary_read_is_only_audited if {
+	d := authz.decision with input as _input(_teacher, "referral.read")
+	d.obligations == ["audit"]
+}
+
+test_a_denial_obliges_nothing if {
+	d := authz.decision with input as _input(_police, "referral.read")
+	d.obligations == []
+}
+
+test_declaring_an_emergency_obliges_a_justification_the_guardians_notice_and_a_review if {
+	d := authz.decision with input as {
+		"principal": _teacher, "action": "emergency.declare", "purpose": "emergency", "consents": [],
+		"relationships": [],
+		"resource": {"subjectId": "s1", "type": "emergency", "schoolAgencyId": "school-a", "schoolDistrictId": "d1"},
+	}
+	d.obligations == ["audit", "notify-guardian", "require-justification", "review"]
 }
 
 test_police_cannot_learn_that_a_referral_exists if {

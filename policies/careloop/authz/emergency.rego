@@ -50,6 +50,12 @@ _granted if {
 	_principal.role == "guardian"
 }
 
+# PIPL Arts. 13(4), 18: a declaration states why, the guardians are told, the bureau reviews it.
+_obligations contains obligation if {
+	input.action == "emergency.declare"
+	some obligation in {"require-justification", "notify-guardian", "review"}
+}
+
 _fields_for_role := {
 	"id", "subjectId", "schoolAgencyId", "declaredByAgency", "declaredByRole", "declaredByUser", "justification",
 	"declaredAt", "expiresAt", "reviewedBy", "reviewedAt", "reviewNote", "accesses",

@@ -258,6 +258,9 @@ _denials contains "no police bureau of the school's district is registered with 
 	_resource.policeDistrictId != _resource.schoolDistrictId
 }
 
+# The police note is opened only with a written reason, kept with the opening (signal_note_openings).
+_obligations contains "require-justification" if input.action == "signal.open-note"
+
 # --- fields ------------------------------------------------------------------------------------------
 
 _school_signal_fields := {
