@@ -63,6 +63,20 @@ describe('the hash-chained audit trail', () => {
     expect(report.problems).toEqual([]);
   });
 
+  it('stays one chain when a writer’s transaction rolls back and another writer takes the number it had used', async () => {
+    const { client, audit, verify } = await chainedStore();
+    const replica = createSqlAuditLog(client);
+    await client
+      .transaction(async (tx) => {
+        await audit.record([entry(50)], tx as never);
+        throw new Error('the change this audit belonged to failed');
+      })
+      .catch(() => undefined);
+    await replica.record([entry(51)]);
+    await audit.record([entry(52)]);
+    expect(await verify()).toMatchObject({ entries: 12, problems: [] });
+  });
+
   it('finds an edited entry and says which', async () => {
     const { client, verify } = await chainedStore();
     await client.query(`UPDATE audit_log SET fields = '["id","state","reason"]' WHERE seq = 5`);

@@ -66,7 +66,8 @@ export function createSqlAuditLog(client: SqlClient): AuditLog & AuditTrail {
           const last = chained.at(-1)!;
           // One INSERT of parallel arrays whatever the number of entries, made only if the head is still ours.
           const written = await runner.query(
-            `WITH moved AS (UPDATE audit_chain_head SET seq = $17, hash = $18 WHERE id = 1 AND seq = $19 RETURNING 1)
+            // The head must be ours by number and by hash: after a rollback another writer may have reused the number.
+            `WITH moved AS (UPDATE audit_chain_head SET seq = $17, hash = $18 WHERE id = 1 AND seq = $19 AND hash = $22 RETURNING 1)
              INSERT INTO audit_log (at, principal_agency_id, principal_user_id, action, resource_type, resource_id, allowed, fields, reasons,
                correlation_id, principal_role, subject_id, purpose, legal_basis, policy_version, seq, prev_hash, hash)
              SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::jsonb[],
@@ -95,6 +96,7 @@ export function createSqlAuditLog(client: SqlClient): AuditLog & AuditTrail {
               head.seq,
               chained.map((e) => e.prevHash),
               chained.map((e) => e.hash),
+              head.hash,
             ],
           );
           if (written.length === entries.length) {
@@ -120,7 +122,9 @@ export function createSqlAuditLog(client: SqlClient): AuditLog & AuditTrail {
     },
     async forSubject(subjectId, page) {
       const rows = await client.query(
-        `SELECT * FROM audit_log WHERE subject_id = $1 AND seq IS NOT NULL AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
+        // Reading the log decides each of its entries: those decisions are not themselves accesses to the child.
+        `SELECT * FROM audit_log WHERE subject_id = $1 AND seq IS NOT NULL AND action <> 'subject.read-access-entry' AND ($2::bigint IS NULL OR seq < $2)
+         ORDER BY seq DESC LIMIT $3`,
         [subjectId, page.after ?? null, page.first + 1],
       );
       return { items: rows.slice(0, page.first).map(toStoredAuditEntry), hasMore: rows.length > page.first };

@@ -84,7 +84,12 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
       const [row] = await runnerFor(client, tx).query('SELECT * FROM consents WHERE id = $1', [id]);
       return row ? toConsent(row) : null;
     },
-    async amend(tx, id, change) {
+    async amend(tx, id, change, by, at) {
+      await sqlOf(tx).query(
+        `INSERT INTO consent_versions (consent_id, version, purposes, categories, recipients, valid_from, valid_until, evidence, superseded_at, superseded_by)
+         SELECT id, version, purposes, categories, recipients, valid_from, valid_until, evidence, $2, $3 FROM consents WHERE id = $1 AND revoked_at IS NULL`,
+        [id, at, by],
+      );
       const rows = await sqlOf(tx).query(
         `UPDATE consents SET purposes = $2::text[], categories = $3::text[], recipients = $4::text[], valid_until = $5, evidence = $6, version = version + 1
          WHERE id = $1 AND revoked_at IS NULL RETURNING id`,

@@ -19,6 +19,7 @@ const ZH_CN: Readonly<Record<string, string>> = {
   'no emergency has been declared': '尚未宣布紧急情况。',
   "no police bureau of the school's district is registered with the hub": '学校所在区尚无公安机关接入本平台，请电话报告并做好记录。',
   'a suspicion of harm stands against this guardian': '该监护人涉嫌为伤害来源，在此期间不予查阅或告知。',
+  'nobody records or clears a concern about themselves': '任何人不得为本人记录或撤销涉嫌伤害的标记。',
 };
 
 export interface DenialExplanation {

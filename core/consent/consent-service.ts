@@ -46,9 +46,9 @@ export function createConsentService(deps: {
 }) {
   const gateFor = (correlationId?: string) =>
     createPolicyGate({ policy: deps.policy, audit: deps.audit, clock: deps.clock, correlationId: correlationId ?? null, purpose: 'consent' });
-  async function childResource(subjectId: string, guardianUserId = ''): Promise<PolicyResource> {
+  async function childResource(subjectId: string, guardianUserId = '', recordedBy = ''): Promise<PolicyResource> {
     const subject = await deps.directory.findSubject(subjectId);
-    return { subjectId, type: 'consent', schoolAgencyId: subject?.schoolAgencyId ?? '', guardianUserId };
+    return { subjectId, type: 'consent', schoolAgencyId: subject?.schoolAgencyId ?? '', guardianUserId, recordedBy };
   }
   const now = () => deps.clock.now();
 
@@ -101,6 +101,9 @@ export function createConsentService(deps: {
       await mustBeGuardian(input.subjectId, guardianUserId);
       const at = now();
       const validFrom = input.validFrom ?? at;
+      // A consent is given now for now and later; a start long past would claim it covered what happened before.
+      if (validFrom.getTime() < at.getTime() - 24 * 3600_000)
+        throw new BadUserInputError('validFrom may not lie more than a day in the past.', { field: 'validFrom' });
       if (input.validUntil && input.validUntil.getTime() <= validFrom.getTime())
         throw new BadUserInputError('validUntil must come after validFrom.', { field: 'validUntil' });
       const consent: Consent = {
@@ -128,17 +131,25 @@ export function createConsentService(deps: {
       const input = parseInput(amendInput, raw, 'consent change');
       const current = await deps.consents.get(id);
       if (!current) throw new NotFoundError('consent');
-      await gateFor(correlationId).require(principal, 'consent.amend', await childResource(current.subjectId, current.guardianUserId), id, {
+      await gateFor(correlationId).require(principal, 'consent.amend', await childResource(current.subjectId, current.guardianUserId, current.recordedBy), id, {
         concealAs: 'consent',
       });
+      if (input.validUntil && input.validUntil.getTime() <= current.validFrom.getTime())
+        throw new BadUserInputError('validUntil must come after validFrom.', { field: 'validUntil' });
       const ok = await deps.uow.withTransaction((tx) =>
-        deps.consents.amend(tx, id, {
-          purposes: [...new Set(input.purposes)],
-          categories: [...new Set(input.categories)],
-          recipients: [...new Set(input.recipients)],
-          validUntil: input.validUntil ?? null,
-          evidence: input.evidence,
-        }),
+        deps.consents.amend(
+          tx,
+          id,
+          {
+            purposes: [...new Set(input.purposes)],
+            categories: [...new Set(input.categories)],
+            recipients: [...new Set(input.recipients)],
+            validUntil: input.validUntil ?? null,
+            evidence: input.evidence,
+          },
+          principal?.userId ?? '',
+          now(),
+        ),
       );
       if (!ok) throw new InvalidTransitionError('REVOKED', 'AMEND', 'consent');
       return (await deps.consents.get(id)) as Consent;

@@ -6,8 +6,14 @@ import type { Emergency, GuardianNotice } from './emergency.js';
 export interface ConsentStore {
   insert(tx: Transaction, consent: Consent): Promise<void>;
   get(id: string, tx?: Transaction): Promise<Consent | null>;
-  /** Amends in place (version + 1); the audit trail keeps what held before. */
-  amend(tx: Transaction, id: string, change: Pick<Consent, 'purposes' | 'categories' | 'recipients' | 'validUntil' | 'evidence'>): Promise<boolean>;
+  /** Amends in place (version + 1), keeping what the consent said before (`consent_versions`). */
+  amend(
+    tx: Transaction,
+    id: string,
+    change: Pick<Consent, 'purposes' | 'categories' | 'recipients' | 'validUntil' | 'evidence'>,
+    by: string,
+    at: Date,
+  ): Promise<boolean>;
   revoke(tx: Transaction, id: string, at: Date, by: string): Promise<boolean>;
   forSubject(subjectId: string): Promise<Consent[]>;
   /** The consents holding at `at` for each of the children, in one lookup. */

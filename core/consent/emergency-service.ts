@@ -46,7 +46,13 @@ export function createEmergencyService(deps: {
 
   /** A declaration with every decision made under it, for the review. */
   async function withAccesses(e: Emergency) {
-    const accesses = await deps.trail.underEmergency(e.subjectId, { agencyId: e.declaredByAgency, userId: e.declaredByUser }, e.declaredAt, e.expiresAt);
+    // A decision made just before the window shut is written a moment later: a minute's grace.
+    const accesses = await deps.trail.underEmergency(
+      e.subjectId,
+      { agencyId: e.declaredByAgency, userId: e.declaredByUser },
+      e.declaredAt,
+      new Date(e.expiresAt.getTime() + 60_000),
+    );
     return {
       ...e,
       accesses: accesses.map((a) => ({
@@ -139,6 +145,8 @@ export function createEmergencyService(deps: {
           concealAs: 'emergency',
         },
       );
+      // Signed off only once the window is shut: every access under it is then on the table.
+      if (deps.clock.now().getTime() < emergency.expiresAt.getTime()) throw new InvalidTransitionError('OPEN', 'SIGN_OFF', 'emergency');
       const ok = await deps.uow.withTransaction((tx) =>
         deps.consents.signOffEmergency(tx, id, { by: principal?.userId ?? '', at: deps.clock.now(), note: input.note }),
       );
@@ -148,8 +156,27 @@ export function createEmergencyService(deps: {
 
     /** What the hub told a guardian about their children. */
     async notices(principal: Principal | null, correlationId?: string) {
-      await gateFor(correlationId).require(principal, 'emergency.read-notices', { type: 'collection', of: 'emergency' }, null);
-      return principal ? deps.consents.noticesFor({ schoolAgencyId: principal.agencyId, guardianUserId: principal.userId }) : [];
+      const gate = gateFor(correlationId);
+      await gate.require(principal, 'emergency.read-notices', { type: 'collection', of: 'emergency' }, null);
+      if (!principal) return [];
+      const notices = await deps.consents.noticesFor({ schoolAgencyId: principal.agencyId, guardianUserId: principal.userId });
+      // Each notice is about a child: shown only while the guardian may see that child (no suspicion standing).
+      const childGate = createPolicyGate({
+        policy: deps.policy,
+        audit: deps.audit,
+        clock: deps.clock,
+        correlationId: correlationId ?? null,
+        purpose: 'consent',
+      });
+      const decisions = await childGate.decideEach(
+        principal,
+        'consent.read-child',
+        notices.map((n) => ({
+          resource: { subjectId: n.subjectId, type: 'consent' as const, schoolAgencyId: principal.agencyId, guardianUserId: principal.userId },
+          resourceId: n.id,
+        })),
+      );
+      return notices.filter((_, i) => decisions[i]?.allow);
     },
   };
 }

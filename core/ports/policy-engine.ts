@@ -24,6 +24,7 @@ export type PolicyAction =
   | 'subject.list'
   | 'subject.read'
   | 'subject.read-access-log'
+  | 'subject.read-access-entry'
   | 'referral.list'
   | 'referral.create'
   | 'referral.read'
@@ -146,6 +147,13 @@ export type PolicyResource = { subjectId?: string } & (
     }
   | { /** A school system's changes to its enrolment register. */ type: 'enrolment'; schoolAgencyId: string }
   | {
+      /** One entry of a child's access log: what it records, to decide who may read it and how much. */
+      type: 'access-entry';
+      schoolAgencyId: string;
+      entryAction: string;
+      allowed: boolean;
+    }
+  | {
       /** A declared emergency about a child (break-glass), reviewed by the bureau of the school's district. */
       type: 'emergency';
       schoolAgencyId: string;
@@ -158,6 +166,8 @@ export type PolicyResource = { subjectId?: string } & (
       schoolAgencyId: string;
       /** The guardian the consent is from, or the link is about; empty for the child's list. */
       guardianUserId: string;
+      /** Who recorded the consent (the guardian, or a school staff member from a signed form). */
+      recordedBy?: string;
     }
   | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' | 'emergency' }
 );

@@ -41,21 +41,33 @@ export function createSubjectReader(options: {
       });
       const after = args.after ? Number(decodeIdCursor(args.after)) : undefined;
       const page = await options.trail.forSubject(subject.id, { first: args.first ?? 50, ...(after !== undefined && Number.isFinite(after) ? { after } : {}) });
+      const decisions = await gate.decideEach(
+        principal,
+        'subject.read-access-entry',
+        page.items.map((e) => ({
+          resource: { subjectId: subject.id, type: 'access-entry' as const, schoolAgencyId: subject.schoolAgencyId, entryAction: e.action, allowed: e.allowed },
+          resourceId: String(e.seq),
+        })),
+      );
       const last = page.items.at(-1);
       return {
-        items: page.items.map((e) => ({
-          at: e.at,
-          agencyId: e.principalAgencyId,
-          role: e.principalRole ?? null,
-          userId: e.principalUserId,
-          action: e.action,
-          resourceType: e.resourceType,
-          fields: e.fields,
-          allowed: e.allowed,
-          purpose: e.purpose ?? null,
-          legalBasis: e.legalBasis ?? null,
-          correlationId: e.correlationId,
-        })),
+        items: page.items
+          .map((e) => ({
+            id: String(e.seq),
+            at: e.at,
+            agencyId: e.principalAgencyId,
+            role: e.principalRole ?? null,
+            userId: e.principalUserId,
+            action: e.action,
+            resourceType: e.resourceType,
+            fields: e.fields,
+            allowed: e.allowed,
+            purpose: e.purpose ?? null,
+            legalBasis: e.legalBasis ?? null,
+            correlationId: e.correlationId,
+          }))
+          .map((entry, i) => shownAs(entry, decisions[i]))
+          .filter((entry) => entry !== null),
         endCursor: last ? encodeIdCursor(String(last.seq)) : null,
         hasMore: page.hasMore,
       };

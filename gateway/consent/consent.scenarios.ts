@@ -93,6 +93,23 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
         allowed: true,
       });
       expect(errorCode(await accessLog(guardian.token, other))).toBe('NOT_FOUND');
+      // The guardian sees which organisation looked, in which role and why: not the staff's names, not refusals.
+      await gql(hub.fetch, westTeacher, 'query($s: ID!) { screeningResults(subjectId: $s) { scale } }', { s: subjectId });
+      const detailed = await gql<{ accessLog: { items: Array<Record<string, unknown>> } }>(
+        hub.fetch,
+        guardian.token,
+        'query($s: ID!) { accessLog(subjectId: $s, first: 100) { items { agencyId userId correlationId allowed } } }',
+        { s: subjectId },
+      );
+      expect(detailed.data!.accessLog.items.length).toBeGreaterThan(0);
+      expect(detailed.data!.accessLog.items.every((e) => e.userId === null && e.correlationId === null && e.allowed === true)).toBe(true);
+      const staffView = await gql<{ accessLog: { items: Array<Record<string, unknown>> } }>(
+        hub.fetch,
+        teacher,
+        'query($s: ID!) { accessLog(subjectId: $s, first: 100) { items { agencyId userId allowed } } }',
+        { s: subjectId },
+      );
+      expect(staffView.data!.accessLog.items).toContainEqual({ agencyId: 'school-west', userId: 'teacher-xu', allowed: false });
       // A guardian is nobody's staff: no list, no warning register, no students.
       expect(errorCode(await gql(hub.fetch, guardian.token, '{ students { items { id } } }'))).toBe('FORBIDDEN');
       expect(errorCode(await gql(hub.fetch, guardian.token, '{ warnings { items { id } } }'))).toBe('FORBIDDEN');
@@ -190,6 +207,45 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
         },
       );
       expect(amended.data!.amendConsent).toMatchObject({ version: 2, validUntil: '2027-07-01T00:00:00.000Z' });
+      expect(await hub.sql.query('SELECT version FROM consent_versions WHERE consent_id = $1', [byGuardian.data!.grantConsent.id])).toEqual([{ version: 1 }]);
+      // What the school recorded from a signed form the guardian revokes and gives anew, but does not rewrite.
+      const rewrite = await gql(hub.fetch, guardian.token, 'mutation($id: ID!, $c: ConsentChangeInput!) { amendConsent(id: $id, change: $c) { id } }', {
+        id: bySchool.data!.grantConsent.id,
+        c: { purposes: ['TREATMENT_UPDATE_SHARING'], categories: ['CLINICAL_DETAIL'], recipients: ['SCHOOL', 'HOSPITAL'], evidence: 'mine now' },
+      });
+      expect(errorCode(rewrite)).toBe('FORBIDDEN');
+      // Another guardian of the same child learns nothing of this guardian's consents.
+      const coGuardian = await guardianOf(subjectId);
+      const foreign = await gql(hub.fetch, coGuardian.token, 'mutation($id: ID!) { revokeConsent(id: $id) { id } }', { id: byGuardian.data!.grantConsent.id });
+      const missing = await gql(hub.fetch, coGuardian.token, 'mutation($id: ID!) { revokeConsent(id: $id) { id } }', { id: 'cns-no-such-consent' });
+      expect(errorCode(foreign)).toBe('NOT_FOUND');
+      expect(foreign.errors![0]!.extensions).toEqual(missing.errors![0]!.extensions);
+      // Dates are ISO instants of this era, nothing looser.
+      for (const validUntil of ['not-a-date-X', '+275760-09-13T00:00:00Z', '2027-13-40'])
+        expect(
+          errorCode(
+            await grant(guardian.token, {
+              subjectId,
+              purposes: ['REFERRAL'],
+              categories: ['ADMINISTRATIVE_STATUS'],
+              recipients: ['HOSPITAL'],
+              validUntil,
+              evidence: 'x',
+            }),
+          ),
+        ).toBe('BAD_USER_INPUT');
+      expect(
+        errorCode(
+          await grant(guardian.token, {
+            subjectId,
+            purposes: ['REFERRAL'],
+            categories: ['ADMINISTRATIVE_STATUS'],
+            recipients: ['HOSPITAL'],
+            validFrom: '1970-01-01T00:00:00Z',
+            evidence: 'x',
+          }),
+        ),
+      ).toBe('BAD_USER_INPUT');
 
       // Strangers: another school, a mentor, the hospital, a guardian of another child, a guardian nobody linked.
       const stranger = await guardianOf(await child());
@@ -418,6 +474,19 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
         (await gql<{ myNotices: Array<{ subjectId: string; kind: string }> }>(hub.fetch, token, '{ myNotices { subjectId kind detail } }')).data!.myNotices;
       expect(await notices(guardian.token)).toContainEqual(expect.objectContaining({ subjectId, kind: 'EMERGENCY_ACCESS' }));
       expect(await notices(suspected.token)).toEqual([]);
+      // A suspicion recorded later hides what the guardian was told about the child, too.
+      const suspect = (x: boolean) =>
+        gql(hub.fetch, teacher, 'mutation($s: ID!, $g: String!, $x: Boolean!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: $x) }', {
+          s: subjectId,
+          g: guardian.userId,
+          x,
+        });
+      await suspect(true);
+      expect(await notices(guardian.token)).toEqual([]);
+      await suspect(false);
+      // Nothing is signed off while the window is open: accesses may still come.
+      const early = await gql(hub.fetch, bureau, 'mutation($id: ID!) { signOffEmergency(id: $id, note: "Looks justified.") { id } }', { id: emergency.id });
+      expect(errorCode(early)).toBe('INVALID_TRANSITION');
 
       // The window closes.
       offsetMs += 31 * 60_000;
@@ -464,7 +533,6 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       } finally {
         offsetMs -= 31 * 60_000;
       }
-      void bureau;
     });
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub } from '../../gateway/create-hub.js';
 import { describeConsent } from '../../gateway/consent/consent.scenarios.js';
 
@@ -16,6 +17,7 @@ describeConsent('Kafka and PostgreSQL', async (hubOptions) => {
     kafkaBrokers: inject('kafkaBrokers'),
     kafkaSasl: inject('kafkaSasl'),
     kafkaNamespace: `c${randomUUID().slice(0, 8)}.`,
+    logger: createLogger({ name: 'consent-kafka-pg', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   return { hub, stop: () => hub.stop() };
 });

@@ -37,9 +37,11 @@ _may_know_resource if {
 	_own_school
 }
 
+# A guardian knows of the child's list and of their own consents, not of another guardian's.
 _may_know_resource if {
 	_is_consent
 	_guardian_of_child
+	_resource.guardianUserId in {"", _principal.userId}
 }
 
 # --- grants ---------------------------------------------------------------------------------------
@@ -61,10 +63,20 @@ _granted if {
 }
 
 _granted if {
-	input.action in {"consent.grant", "consent.amend", "consent.revoke", "consent.read"}
+	input.action in {"consent.grant", "consent.revoke", "consent.read"}
 	_is_consent
 	_guardian_of_child
 	_own_consent
+}
+
+# A guardian amends what they recorded themselves; a consent the school recorded from a signed form they revoke
+# and give anew, so the school's evidence is never overwritten by someone who cannot see it.
+_granted if {
+	input.action == "consent.amend"
+	_is_consent
+	_guardian_of_child
+	_own_consent
+	_resource.recordedBy == _principal.userId
 }
 
 _granted if {
@@ -77,6 +89,12 @@ _granted if {
 
 # Never shown, whatever else holds: the denial conceals (the guardian learns nothing, not even that a record exists).
 _denials contains "a suspicion of harm stands against this guardian" if _guardian_suspected
+
+# Nobody records or clears a suspicion about themselves (a staff member who is also a child's guardian).
+_denials contains "nobody records or clears a concern about themselves" if {
+	input.action == "consent.record-concern"
+	_resource.guardianUserId == _principal.userId
+}
 
 # --- fields ---------------------------------------------------------------------------------------
 

@@ -14,6 +14,17 @@ _may_know_resource if {
 	_guardian_of_child
 }
 
+_may_know_resource if {
+	_resource.type == "access-entry"
+	_is_school_staff
+	_resource.schoolAgencyId == _principal.agencyId
+}
+
+_may_know_resource if {
+	_resource.type == "access-entry"
+	_guardian_of_child
+}
+
 _granted if {
 	input.action == "subject.list"
 	_resource.type == "collection"
@@ -42,4 +53,41 @@ _granted if {
 	_guardian_of_child
 }
 
+# One entry of a child's access log (PIPL Art. 45): the school's psychology staff see every entry; a guardian the
+# disclosures made (which organisation, in which role, what for, on which basis), not the staff's names, not
+# refusals, and not the hub's own bookkeeping about the guardians (links, concerns, consents, emergencies), which
+# could tell one guardian of a suspicion about the other.
+_granted if {
+	input.action == "subject.read-access-entry"
+	_resource.type == "access-entry"
+	_is_school_staff
+	_resource.schoolAgencyId == _principal.agencyId
+}
+
+_granted if {
+	input.action == "subject.read-access-entry"
+	_resource.type == "access-entry"
+	_guardian_of_child
+	_resource.allowed == true
+	not _guardian_bookkeeping
+}
+
+_guardian_bookkeeping if startswith(_resource.entryAction, "consent.")
+
+_guardian_bookkeeping if startswith(_resource.entryAction, "emergency.")
+
+_guardian_bookkeeping if startswith(_resource.entryAction, "subject.read-access")
+
+_access_entry_fields := {"at", "agencyId", "role", "action", "resourceType", "fields", "allowed", "purpose", "legalBasis"}
+
 _fields_for_role := {"id", "grade", "schoolAgencyId", "localRef", "classRef"} if _resource.type == "subject"
+
+_fields_for_role := _access_entry_fields | {"userId", "correlationId"} if {
+	_resource.type == "access-entry"
+	_is_school_staff
+}
+
+_fields_for_role := _access_entry_fields if {
+	_resource.type == "access-entry"
+	_guardian_of_child
+}

@@ -37,3 +37,18 @@ CREATE TABLE consents (
   revoked_by text
 );
 CREATE INDEX consents_by_subject ON consents (subject_id, valid_from);
+
+-- What a consent said before each amendment (the evidence stays sealed), so the trail shows what held when.
+CREATE TABLE consent_versions (
+  consent_id text NOT NULL REFERENCES consents (id),
+  version integer NOT NULL,
+  purposes text[] NOT NULL,
+  categories text[] NOT NULL,
+  recipients text[] NOT NULL,
+  valid_from timestamptz NOT NULL,
+  valid_until timestamptz,
+  evidence text NOT NULL,
+  superseded_at timestamptz NOT NULL,
+  superseded_by text NOT NULL,
+  PRIMARY KEY (consent_id, version)
+);
