@@ -14,7 +14,7 @@ import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startKafkaBroker } from '../test/harness/kafka-broker.js';
 import { gql, tokenFor } from '../test/support/hub-client.js';
 import { referralInput } from '../test/support/referral-fixtures.js';
-import { percentile, summarise } from './stats.js';
+import { summarise, summariseWithP95 } from './stats.js';
 
 /**
  * `npm run bench`: how long one green-channel loop takes, from the school's `createReferral` to the school
@@ -35,16 +35,7 @@ const logger = createLogger({ name: 'bench', level: 'silent' });
 
 type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
 
-/** The usual summary plus p95. */
-function summary(samples: number[]) {
-  return {
-    ...summarise(samples),
-    p95: percentile(
-      [...samples].sort((a, b) => a - b),
-      95,
-    ),
-  };
-}
+const summary = summariseWithP95;
 type Summary = ReturnType<typeof summary>;
 
 /**

@@ -1,3 +1,4 @@
+import { gc, mb, settledMemory, sleep } from './memory.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { describeMachine } from './machine.js';
 import { Readable } from 'node:stream';
@@ -29,9 +30,6 @@ const SAMPLE_MS = 50;
 const TARGET_ROWS_PER_SECOND = 16_000;
 const TARGET_PEAK_RSS_MB = 256;
 const logger = createLogger({ name: 'bench', level: 'silent' });
-const gc = (globalThis as { gc?: () => void }).gc;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mb = (bytes: number) => bytes / 2 ** 20;
 const studentNumber = (i: number) => `BENCH-${String(i).padStart(6, '0')}`;
 const GOOD_ROWS = STUDENTS * SCALES.length;
 
@@ -126,16 +124,6 @@ function startSampler() {
       workerSamples: fromWorker.samples,
     };
   };
-}
-
-async function settledMemory() {
-  if (gc) {
-    gc();
-    await sleep(50);
-    gc();
-  }
-  const m = process.memoryUsage();
-  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed) };
 }
 
 interface BatchReport {

@@ -1,3 +1,4 @@
+import { gc, mb, settledMemory, sleep } from './memory.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createEnvelopeSealer, encryptionKeyOf } from '../adapters/crypto/envelope.js';
 import type { KeyRing } from '../adapters/crypto/key-ring.js';
@@ -9,7 +10,7 @@ import { SIGNAL_EVENT_TYPES, SIGNAL_IDENTITY_PURPOSE, SIGNAL_NOTE_PURPOSE } from
 import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startKafkaBroker, type KafkaBroker } from '../test/harness/kafka-broker.js';
 import { describeMachine } from './machine.js';
-import { percentile, summarise } from './stats.js';
+import { summariseWithP95 } from './stats.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=signal-routing npm run bench`): issue 10's performance goal, police signals routed
@@ -40,9 +41,6 @@ const TARGET_SIGNALS_PER_SECOND = 5000;
 const TARGET_ROUTING_P99_MS = 50;
 const NOTE = 'Posted about self-harm on a video platform late at night; account traced to the family address.';
 const logger = createLogger({ name: 'bench', level: 'silent' });
-const gc = (globalThis as { gc?: () => void }).gc;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mb = (bytes: number) => bytes / 2 ** 20;
 const studentNumber = (k: number) => `BSIG-${String(k).padStart(6, '0')}`;
 
 /**
@@ -56,26 +54,8 @@ function residentId(k: number): string {
   return body + residentIdCheckCharacter(body);
 }
 
-function summary(samples: number[]) {
-  return {
-    ...summarise(samples),
-    p95: percentile(
-      [...samples].sort((a, b) => a - b),
-      95,
-    ),
-  };
-}
+const summary = summariseWithP95;
 type Summary = ReturnType<typeof summary>;
-
-async function settledMemory() {
-  if (gc) {
-    gc();
-    await sleep(50);
-    gc();
-  }
-  const m = process.memoryUsage();
-  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed) };
-}
 
 const post = (hub: Hub, key: string, path: string, body: unknown) =>
   hub.fetch(

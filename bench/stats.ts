@@ -14,3 +14,14 @@ export function summarise(samples: number[]) {
     mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
   };
 }
+
+/** The usual summary plus p95. */
+export function summariseWithP95(samples: number[]) {
+  return {
+    ...summarise(samples),
+    p95: percentile(
+      [...samples].sort((a, b) => a - b),
+      95,
+    ),
+  };
+}

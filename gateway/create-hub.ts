@@ -237,10 +237,27 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     deadlineCheckEveryMs: options.deadlineCheckIntervalMs,
     onOutgoing: relay.nudge,
   });
+  // What every capability is built on: one unit of work, the directory, the audit, the policy, the clock, the relay.
+  const shared = { uow, directory, audit, policy, clock, onOutgoing: relay.nudge };
+  // How a child is known without a national id: numbers arrive sealed to the hub and leave as keyed digests.
+  const linkage = {
+    opener: await keyRing.opener(HUB_AGENCY_ID),
+    pseudonymiser: options.pseudonymiser ?? (options.keysDir ? await loadOrCreateDevelopmentPseudonymKeys(options.keysDir) : createEphemeralPseudonymiser()),
+  };
   // One line per capability: its schema module, resolvers, request context and consumers.
   const signals = createSqlSignalStore(sql, cipher);
+  const enrolments = createSqlEnrolmentStore(sql);
+  const signal = createSignalModule({
+    ...shared,
+    ...linkage,
+    store: signals,
+    enrolments,
+    logger,
+    signalPolicy: options.signalPolicy,
+    checkEveryMs: options.deadlineCheckIntervalMs,
+  });
   const warning = createWarningModule({
-    uow,
+    ...shared,
     store: createSqlWarningStore(sql, cipher),
     screenings: createSqlScreeningStore(sql, cipher),
     care: createSqlCareStore(sql, cipher),
@@ -249,45 +266,15 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     // A police signal routed to the school flags the child for their carers like a listed entry does (R22).
     alsoFlagged: (school, ids) => signals.flaggedAmong(school, ids, new Date(clock.now().getTime() - signal.service.policy.flagForMs)),
     logger,
-    directory,
-    audit,
-    policy,
-    clock,
-    onOutgoing: relay.nudge,
-  });
-  const pseudonymiser =
-    options.pseudonymiser ?? (options.keysDir ? await loadOrCreateDevelopmentPseudonymKeys(options.keysDir) : createEphemeralPseudonymiser());
-  const opener = await keyRing.opener(HUB_AGENCY_ID);
-  const enrolments = createSqlEnrolmentStore(sql);
-  const signal = createSignalModule({
-    uow,
-    store: signals,
-    enrolments,
-    directory,
-    opener,
-    pseudonymiser,
-    audit,
-    policy,
-    clock,
-    logger,
-    signalPolicy: options.signalPolicy,
-    checkEveryMs: options.deadlineCheckIntervalMs,
-    onOutgoing: relay.nudge,
   });
   const enrolment = createEnrolmentModule({
-    uow,
+    ...shared,
+    ...linkage,
     store: enrolments,
-    directory,
-    opener,
-    pseudonymiser,
-    audit,
-    policy,
-    clock,
-    onOutgoing: relay.nudge,
     afterEnrolment: (tx, children) => signal.service.matchWaiting(tx, children),
   });
-  const consent = createConsentModule({ uow, store: consents, directory, audit, policy, clock });
-  const emergency = createEmergencyModule({ uow, store: consents, directory, audit, trail: audit, policy, clock, windowMs: options.emergencyWindowMs });
+  const consent = createConsentModule({ ...shared, store: consents });
+  const emergency = createEmergencyModule({ ...shared, store: consents, trail: audit, windowMs: options.emergencyWindowMs });
   const modules = [referral, warning, signal, enrolment, consent, emergency, createSubjectModule({ directory, audit, trail: audit, policy, clock })];
   const gateway = createGateway({
     modules,

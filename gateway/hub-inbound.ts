@@ -3,12 +3,32 @@ import { createVerifiedHandler } from '../adapters/messaging/verified-handler.js
 import type { VerifiedEvent } from '../adapters/messaging/signed-event.js';
 import type { Clock } from '../core/clock.js';
 import { HUB_AGENCY_ID } from '../core/development-seed.js';
-import { MalformedEventError } from '../core/errors.js';
+import { MalformedEventError, WrongSignerError } from '../core/errors.js';
+import type { AgencyType, Principal } from '../core/ports/policy-engine.js';
 import type { EventType } from '../core/messages/event-types.js';
 import { TOPICS } from '../core/messages/topics.js';
 import type { EventBus, Subscription } from '../core/ports/event-bus.js';
 import type { AgencyDirectory } from '../core/ports/keys.js';
 import type { RefusedEvents } from '../core/ports/refused-events.js';
+
+/**
+ * The agency system that signed `event`, as the policy sees it (role `system`), if it is of `type`: a school's
+ * system sends imports and its register, a police bureau's signals. Any other signer is refused (WRONG_SIGNER).
+ */
+export async function signingSystem(
+  directory: AgencyDirectory,
+  event: VerifiedEvent,
+  type: AgencyType,
+  refusal: string,
+  userId = `${event.agencyId}-system`,
+): Promise<Principal> {
+  const agency = await directory.find(event.agencyId);
+  if (!agency || agency.type !== type) throw new WrongSignerError(refusal);
+  return { agencyId: agency.id, agencyType: type, role: 'system', userId, districtId: agency.districtId ?? null };
+}
+
+/** The dedup and correlation context of an applied event. */
+export const appliedEventContext = (event: VerifiedEvent) => ({ eventId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
 
 /** Applies one verified event from an agency; throws a CareloopError to refuse it (dead-lettered with the reason). */
 export type InboundHandler = (event: VerifiedEvent) => Promise<void>;

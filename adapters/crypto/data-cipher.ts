@@ -1,8 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
+import { KEY_ID, loadOrCreateDevelopmentKeyList, parseKeyList } from './key-list.js';
 
 /**
  * Encrypts sensitive text at rest (referral reasons, decline reasons, notes, event payloads in the outbox, the
@@ -20,7 +17,6 @@ export interface DataCipher {
 }
 
 const PREFIX = 'enc:v1:';
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 export class DataKeyError extends Error {
   constructor(message: string) {
@@ -67,38 +63,12 @@ export function createEphemeralDataCipher(): DataCipher {
   return createDataCipher({ keys: { ephemeral: randomBytes(32) }, activeKeyId: 'ephemeral' });
 }
 
-const keyRingFile = z.object({ activeKeyId: z.string().regex(KEY_ID), keys: z.record(z.string().regex(KEY_ID), z.string()) });
-
 /** Parses `DATA_KEYS` (`<id>:<base64 32 bytes>[,<id>:<base64>...]`, the first one seals). Configuration, never logged. */
 export function parseDataKeys(value: string): DataCipher {
-  const keys: Record<string, Buffer> = {};
-  const ids: string[] = [];
-  for (const part of value
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const colon = part.indexOf(':');
-    if (colon < 1) throw new DataKeyError('DATA_KEYS entries are <id>:<base64 key>.');
-    const id = part.slice(0, colon);
-    keys[id] = Buffer.from(part.slice(colon + 1), 'base64');
-    ids.push(id);
-  }
-  const active = ids[0];
-  if (!active) throw new DataKeyError('DATA_KEYS holds no key.');
-  return createDataCipher({ keys, activeKeyId: active });
+  return createDataCipher(parseKeyList(value, 'DATA_KEYS', (message) => new DataKeyError(message)));
 }
 
 /** Development only: the data key ring kept beside the development signing keys, created on first start. */
 export async function loadOrCreateDevelopmentDataKeys(dir: string): Promise<DataCipher> {
-  const file = join(dir, 'data-keys.json');
-  if (!existsSync(file)) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const id = `dev-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
-    await writeFile(file, JSON.stringify({ activeKeyId: id, keys: { [id]: randomBytes(32).toString('base64') } }, null, 2), { mode: 0o600 });
-  }
-  const parsed = keyRingFile.parse(JSON.parse(await readFile(file, 'utf8')));
-  return createDataCipher({
-    activeKeyId: parsed.activeKeyId,
-    keys: Object.fromEntries(Object.entries(parsed.keys).map(([id, k]) => [id, Buffer.from(k, 'base64')])),
-  });
+  return createDataCipher(await loadOrCreateDevelopmentKeyList(dir, 'data-keys.json'));
 }

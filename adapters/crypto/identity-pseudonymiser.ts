@@ -1,11 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
 import type { IdentityLink, IdentityPseudonymiser } from '../../core/ports/identity-linkage.js';
+import { KEY_ID, loadOrCreateDevelopmentKeyList, parseKeyList } from './key-list.js';
 
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 /** Lower-case base32 without padding: no characters that read alike, and safe in every id position. */
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -57,19 +53,7 @@ export function createIdentityPseudonymiser(options: { keys: Record<string, Buff
 
 /** Parses `PSEUDONYM_KEYS` (`<id>:<base64 ≥32 bytes>[,...]`, the first one names new children). Never logged. */
 export function parsePseudonymKeys(value: string): IdentityPseudonymiser {
-  const keys: Record<string, Buffer> = {};
-  const ids: string[] = [];
-  for (const part of value
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const colon = part.indexOf(':');
-    if (colon < 1) throw new PseudonymKeyError('PSEUDONYM_KEYS entries are <id>:<base64 key>.');
-    keys[part.slice(0, colon)] = Buffer.from(part.slice(colon + 1), 'base64');
-    ids.push(part.slice(0, colon));
-  }
-  if (!ids[0]) throw new PseudonymKeyError('PSEUDONYM_KEYS holds no key.');
-  return createIdentityPseudonymiser({ keys, activeKeyId: ids[0] });
+  return createIdentityPseudonymiser(parseKeyList(value, 'PSEUDONYM_KEYS', (message) => new PseudonymKeyError(message)));
 }
 
 /** A pseudonymiser with one fresh key in memory: tests and throw-away hubs. */
@@ -77,19 +61,7 @@ export function createEphemeralPseudonymiser(): IdentityPseudonymiser {
   return createIdentityPseudonymiser({ keys: { ephemeral: randomBytes(32) }, activeKeyId: 'ephemeral' });
 }
 
-const keyFile = z.object({ activeKeyId: z.string().regex(KEY_ID), keys: z.record(z.string().regex(KEY_ID), z.string()) });
-
 /** Development only: the pseudonym key kept beside the development keys, created on first start. */
 export async function loadOrCreateDevelopmentPseudonymKeys(dir: string): Promise<IdentityPseudonymiser> {
-  const file = join(dir, 'pseudonym-keys.json');
-  if (!existsSync(file)) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const id = `dev-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
-    await writeFile(file, JSON.stringify({ activeKeyId: id, keys: { [id]: randomBytes(32).toString('base64') } }, null, 2), { mode: 0o600 });
-  }
-  const parsed = keyFile.parse(JSON.parse(await readFile(file, 'utf8')));
-  return createIdentityPseudonymiser({
-    activeKeyId: parsed.activeKeyId,
-    keys: Object.fromEntries(Object.entries(parsed.keys).map(([id, k]) => [id, Buffer.from(k, 'base64')])),
-  });
+  return createIdentityPseudonymiser(await loadOrCreateDevelopmentKeyList(dir, 'pseudonym-keys.json'));
 }

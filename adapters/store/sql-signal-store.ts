@@ -65,6 +65,14 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
   // Newest first: ids sort by creation time (newTimeOrderedId), so the cursor is the last id seen.
   const before = (after?: string) => after ?? '\uffff';
 
+  /** A school's reports, or a police bureau's: the column is one of these two, never a caller's text. */
+  const reportsOf = async (column: 'school_agency_id' | 'police_agency_id', agencyId: string, p: { first: number; after?: string }) =>
+    page(
+      await client.query(`SELECT * FROM school_reports WHERE ${column} = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, [agencyId, before(p.after), p.first + 1]),
+      p.first,
+      toReport,
+    );
+
   return {
     async findBySource(tx, policeAgencyId, sourceId) {
       const [row] = await sqlOf(tx).query(`SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE police_agency_id = $1 AND source_id = $2`, [policeAgencyId, sourceId]);
@@ -240,21 +248,7 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
       );
       return rows.length > 0;
     },
-    async listReportsForSchool(schoolAgencyId, p) {
-      const rows = await client.query('SELECT * FROM school_reports WHERE school_agency_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
-        schoolAgencyId,
-        before(p.after),
-        p.first + 1,
-      ]);
-      return page(rows, p.first, toReport);
-    },
-    async listReportsForPolice(policeAgencyId, p) {
-      const rows = await client.query('SELECT * FROM school_reports WHERE police_agency_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
-        policeAgencyId,
-        before(p.after),
-        p.first + 1,
-      ]);
-      return page(rows, p.first, toReport);
-    },
+    listReportsForSchool: (schoolAgencyId, p) => reportsOf('school_agency_id', schoolAgencyId, p),
+    listReportsForPolice: (policeAgencyId, p) => reportsOf('police_agency_id', policeAgencyId, p),
   };
 }

@@ -1,11 +1,9 @@
 import type { Clock } from '../clock.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { explainDenial } from './denial-reasons.js';
+import { shownAs } from './disclosure.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyPurpose, PolicyResource, Principal } from '../ports/policy-engine.js';
-
-/** Resources whose id is the child's pseudonym itself. */
-const SUBJECT_KEYED = new Set(['subject', 'screening-record', 'care-flag']);
 
 export interface PolicyGateOptions {
   policy: PolicyEngine;
@@ -25,6 +23,18 @@ export interface PolicyGate {
     action: PolicyAction,
     items: readonly { resource: PolicyResource; resourceId: string | null }[],
   ): Promise<PolicyDecision[]>;
+  /**
+   * A page of objects as the caller may see them: one decision per object (all audited in one write), each object
+   * cut down to its allowed fields (through `toView` first, when the policy names the fields of a view), the denied
+   * ones left out altogether.
+   */
+  discloseEach<T extends { id: string }, V extends { id: string } = T>(
+    principal: Principal | null,
+    action: PolicyAction,
+    items: readonly T[],
+    resourceOf: (item: T) => PolicyResource | Promise<PolicyResource>,
+    toView?: (item: T) => V,
+  ): Promise<Array<Partial<V> & { id: string }>>;
   /**
    * Like `decide`, but a denial throws: NOT_FOUND when the policy conceals the resource (the caller must not
    * learn it exists, answered exactly as for a missing one), FORBIDDEN otherwise.
@@ -52,7 +62,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     reasons: decision.reasons,
     correlationId: options.correlationId ?? null,
     principalRole: principal?.role ?? null,
-    subjectId: resource.subjectId ?? (SUBJECT_KEYED.has(resource.type) ? resourceId : null),
+    subjectId: resource.subjectId ?? null,
     purpose: options.purpose ?? 'referral',
     legalBasis: decision.allow ? decision.basis || null : null,
     policyVersion: options.policy.version ?? null,
@@ -66,12 +76,29 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     await options.audit.record([entry(principal, action, resource, resourceId, decision)]);
     return decision;
   };
+  const decideEach: PolicyGate['decideEach'] = async (principal, action, items) => {
+    const decisions = await Promise.all(items.map((item) => ask(principal, action, item.resource)));
+    await options.audit.record(items.map((item, i) => entry(principal, action, item.resource, item.resourceId, decisions[i]!)));
+    return decisions;
+  };
   return {
     decide,
-    async decideEach(principal, action, items) {
-      const decisions = await Promise.all(items.map((item) => ask(principal, action, item.resource)));
-      await options.audit.record(items.map((item, i) => entry(principal, action, item.resource, item.resourceId, decisions[i]!)));
-      return decisions;
+    decideEach,
+    async discloseEach<T extends { id: string }, V extends { id: string } = T>(
+      principal: Principal | null,
+      action: PolicyAction,
+      items: readonly T[],
+      resourceOf: (item: T) => PolicyResource | Promise<PolicyResource>,
+      toView?: (item: T) => V,
+    ): Promise<Array<Partial<V> & { id: string }>> {
+      const resources = await Promise.all(items.map(async (item) => resourceOf(item)));
+      const decisions = await decideEach(
+        principal,
+        action,
+        items.map((item, i) => ({ resource: resources[i]!, resourceId: item.id })),
+      );
+      const view = toView ?? ((item: T) => item as unknown as V);
+      return items.map((item, i) => shownAs(view(item), decisions[i])).filter((x): x is Partial<V> & { id: string } => x !== null);
     },
     async require(principal, action, resource, resourceId, requireOptions = {}) {
       const decision = await decide(principal, action, resource, resourceId);

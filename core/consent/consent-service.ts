@@ -170,12 +170,14 @@ export function createConsentService(deps: {
     /** The child's consents as the caller may see them: the school all, a guardian their own. */
     async list(principal: Principal | null, subjectId: string, correlationId?: string) {
       const gate = gateFor(correlationId);
-      await gate.require(principal, 'consent.list', await childResource(subjectId), subjectId, { concealAs: 'subject' });
+      // The child is looked up once: every consent on the list is about the same child.
+      const child = await childResource(subjectId);
+      await gate.require(principal, 'consent.list', child, subjectId, { concealAs: 'subject' });
       const consents = await deps.consents.forSubject(subjectId);
       const decisions = await gate.decideEach(
         principal,
         'consent.read',
-        await Promise.all(consents.map(async (c) => ({ resource: await childResource(c.subjectId, c.guardianUserId), resourceId: c.id }))),
+        consents.map((c) => ({ resource: { ...child, guardianUserId: c.guardianUserId, recordedBy: c.recordedBy }, resourceId: c.id })),
       );
       const at = now();
       return consents.map((c, i) => shownAs({ ...c, holds: consentHolds(c, at) }, decisions[i])).filter((c) => c !== null);
@@ -198,7 +200,11 @@ export function createConsentService(deps: {
       const decisions = await gateFor(correlationId).decideEach(
         principal,
         'consent.read-child',
-        await Promise.all(links.map(async (l) => ({ resource: await childResource(l.subjectId, principal.userId), resourceId: l.subjectId }))),
+        // A guardian's children are at the guardian's school (the link says so): no lookup per child.
+        links.map((l) => ({
+          resource: { subjectId: l.subjectId, type: 'consent' as const, schoolAgencyId: l.schoolAgencyId, guardianUserId: principal.userId },
+          resourceId: l.subjectId,
+        })),
       );
       return links.flatMap((l, i) => (decisions[i]?.allow ? [{ subjectId: l.subjectId, schoolAgencyId: l.schoolAgencyId }] : []));
     },

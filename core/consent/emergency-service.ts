@@ -10,6 +10,7 @@ import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-en
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import { identifier, safeText } from '../safe-text.js';
 import { parseInput } from '../validation/parse-input.js';
+import { accessLogEntry } from '../audit/access-log-entry.js';
 import type { ConsentStore } from './consent-store.js';
 import { DEFAULT_EMERGENCY_WINDOW_MS, type Emergency } from './emergency.js';
 
@@ -55,19 +56,7 @@ export function createEmergencyService(deps: {
     );
     return {
       ...e,
-      accesses: accesses.map((a) => ({
-        at: a.at,
-        agencyId: a.principalAgencyId,
-        role: a.principalRole ?? null,
-        userId: a.principalUserId,
-        action: a.action,
-        resourceType: a.resourceType,
-        fields: a.fields,
-        allowed: a.allowed,
-        purpose: a.purpose ?? null,
-        legalBasis: a.legalBasis ?? null,
-        correlationId: a.correlationId,
-      })),
+      accesses: accesses.map(accessLogEntry),
     };
   }
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
-import { MalformedEventError } from '../errors.js';
+import { MalformedEventError, NotFoundError } from '../errors.js';
+import type { DirectoryStore } from '../ports/directory.js';
+import type { Enrolment } from './enrolment.js';
 import { agencyTopic } from '../messages/topics.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { IdentityLink, IdentityPseudonymiser } from '../ports/identity-linkage.js';
@@ -40,6 +42,7 @@ export interface EnrolledChild {
 export function createEnrolmentService(deps: {
   uow: UnitOfWork;
   enrolments: EnrolmentStore;
+  directory: Pick<DirectoryStore, 'findSubject'>;
   opener: EnvelopeOpener;
   pseudonymiser: IdentityPseudonymiser;
   audit: AuditLog;
@@ -152,7 +155,18 @@ export function createEnrolmentService(deps: {
     return result;
   }
 
-  return { applyBatch };
+  /** A student's stays, oldest first, for the psychology staff of the school the student is enrolled at (R87). */
+  async function history(principal: Principal | null, subjectId: string, correlationId?: string): Promise<Enrolment[]> {
+    const gate = createPolicyGate({ policy: deps.policy, audit: deps.audit, clock: deps.clock, correlationId: correlationId ?? null, purpose: 'enrolment' });
+    const subject = await deps.directory.findSubject(subjectId);
+    if (!subject) throw new NotFoundError('subject');
+    await gate.require(principal, 'enrolment.read-history', { subjectId, type: 'subject', schoolAgencyId: subject.schoolAgencyId }, subjectId, {
+      concealAs: 'subject',
+    });
+    return deps.enrolments.history(subjectId);
+  }
+
+  return { applyBatch, history };
 }
 
 function parseJson(text: string): unknown {

@@ -86,15 +86,9 @@ export function createSignalReader(options: {
     resourceOf: (item: T) => Promise<PolicyResource>,
     toView: (item: T) => V,
   ): Promise<Page<Partial<V> & { id: string }>> {
-    const resources = await Promise.all(page.items.map(resourceOf));
-    const decisions = await gate.decideEach(
-      principal,
-      action,
-      page.items.map((item, i) => ({ resource: resources[i]!, resourceId: item.id })),
-    );
     const last = page.items.at(-1);
     return {
-      items: page.items.map((item, i) => shownAs(toView(item), decisions[i])).filter((x): x is Partial<V> & { id: string } => x !== null),
+      items: await gate.discloseEach(principal, action, page.items, resourceOf, toView),
       endCursor: last ? encodeIdCursor(last.id) : null,
       hasMore: page.hasMore,
     };

@@ -6,6 +6,7 @@ import { shownAs } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { AuditLog, AuditTrail } from '../ports/audit-log.js';
 import { NotFoundError } from '../errors.js';
+import { accessLogEntry } from '../audit/access-log-entry.js';
 import type { DirectoryStore, SubjectRecord } from '../ports/directory.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 
@@ -52,20 +53,7 @@ export function createSubjectReader(options: {
       const last = page.items.at(-1);
       return {
         items: page.items
-          .map((e) => ({
-            id: String(e.seq),
-            at: e.at,
-            agencyId: e.principalAgencyId,
-            role: e.principalRole ?? null,
-            userId: e.principalUserId,
-            action: e.action,
-            resourceType: e.resourceType,
-            fields: e.fields,
-            allowed: e.allowed,
-            purpose: e.purpose ?? null,
-            legalBasis: e.legalBasis ?? null,
-            correlationId: e.correlationId,
-          }))
+          .map(accessLogEntry)
           .map((entry, i) => shownAs(entry, decisions[i]))
           .filter((entry) => entry !== null),
         endCursor: last ? encodeIdCursor(String(last.seq)) : null,

@@ -72,15 +72,10 @@ export function createWarningReader(options: {
     sortedBy: (item: T) => Date,
     keep: (shown: Partial<T> & { id: string }) => boolean = () => true,
   ): Promise<Page<Partial<T> & { id: string }>> {
-    const resources = await Promise.all(page.items.map(async (item) => resourceOf(item)));
-    const decisions = await gate.decideEach(
-      principal,
-      action,
-      page.items.map((item, i) => ({ resource: resources[i]!, resourceId: item.id })),
-    );
+    const shown = await gate.discloseEach(principal, action, page.items, resourceOf);
     const last = page.items.at(-1);
     return {
-      items: page.items.map((item, i) => shownAs(item, decisions[i])).filter((x): x is Partial<T> & { id: string } => x !== null && keep(x)),
+      items: shown.filter(keep),
       endCursor: last ? encodeCursor({ at: sortedBy(last), id: last.id }) : null,
       hasMore: page.hasMore,
     };

@@ -341,33 +341,7 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
     it('lets the school see clinical detail only while the guardian’s consent holds, and withdraws it at once on revocation, also from an open subscription', async () => {
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);
-      const created = await gql<{ createReferral: { id: string } }>(
-        hub.fetch,
-        teacher,
-        'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id } }',
-        {
-          i: referralInput({ subjectId }),
-        },
-      );
-      const id = created.data!.createReferral.id;
-      await gql(hub.fetch, liaison, 'mutation($id: ID!) { acceptReferral(id: $id) { state } }', { id });
-      await gql(hub.fetch, liaison, 'mutation($id: ID!, $a: AppointmentInput!) { scheduleAppointment(id: $id, appointment: $a) { state } }', {
-        id,
-        a: { start: new Date(Date.now() + 86_400_000).toISOString() },
-      });
-      const attended = await gql<{ recordAttendance: { state: string } }>(
-        hub.fetch,
-        liaison,
-        'mutation($id: ID!, $u: TreatmentUpdateInput) { recordAttendance(id: $id, update: $u) { state } }',
-        {
-          id,
-          u: {
-            guidance: 'Sleep routine; no exams this week.',
-            clinical: { diagnoses: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }], medication: 'sertraline 50 mg' },
-          },
-        },
-      );
-      expect(attended.data!.recordAttendance.state).toBe('ATTENDED');
+      const id = await attendedReferral(subjectId);
       const clinicalSeen = async () =>
         (
           await gql<{ referral: { treatmentUpdates: Array<{ clinical: unknown }> } }>(

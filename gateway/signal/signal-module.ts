@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { EnrolmentStore } from '../../core/enrolment/enrolment-store.js';
-import { CareloopError, WrongSignerError } from '../../core/errors.js';
+import { CareloopError } from '../../core/errors.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { DirectoryStore } from '../../core/ports/directory.js';
 import type { Subscription } from '../../core/ports/event-bus.js';
@@ -16,6 +16,7 @@ import { createSignalService, type SignalService } from '../../core/signal/signa
 import type { SignalStore } from '../../core/signal/signal-store.js';
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import type { GatewayModule } from '../gateway-module.js';
+import { appliedEventContext, signingSystem } from '../hub-inbound.js';
 import { signalResolvers } from './signal-resolvers.js';
 
 export interface SignalModuleOptions {
@@ -41,12 +42,9 @@ export function createSignalModule(options: SignalModuleOptions): GatewayModule 
   const log = options.logger.child({ capability: 'signal' });
 
   /** The police bureau's system, as the policy sees an event it signed. */
-  async function policeSystem(event: VerifiedEvent): Promise<Principal> {
-    const agency = await options.directory.agencies.find(event.agencyId);
-    if (!agency || agency.type !== 'public-safety') throw new WrongSignerError('Only a police bureau sends signals, guidance and report acknowledgements.');
-    return { agencyId: agency.id, agencyType: 'public-safety', role: 'system', userId: `${agency.id}-system`, districtId: agency.districtId ?? null };
-  }
-  const ctxOf = (event: VerifiedEvent) => ({ eventId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
+  const policeSystem = (event: VerifiedEvent) =>
+    signingSystem(options.directory.agencies, event, 'public-safety', 'Only a police bureau sends signals, guidance and report acknowledgements.');
+  const ctxOf = appliedEventContext;
   /** Runs a police event's handler; a refusal for good is told to the bureau's inbox before it is dead-lettered. */
   async function answering(event: VerifiedEvent, sourceId: string, apply: (principal: Principal) => Promise<unknown>) {
     const principal = await policeSystem(event);

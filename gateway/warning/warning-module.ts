@@ -15,8 +15,9 @@ import type { Logger } from 'pino';
 import type { Subscription } from '../../core/ports/event-bus.js';
 import { createScreeningService } from '../../core/warning/screening-service.js';
 import { SCREENING_EVENT_TYPES, type ScreeningResultsData } from '../../core/warning/screening-events.js';
-import { MalformedEventError, WrongSignerError } from '../../core/errors.js';
+import { MalformedEventError } from '../../core/errors.js';
 import type { GatewayModule } from '../gateway-module.js';
+import { appliedEventContext, signingSystem } from '../hub-inbound.js';
 import { warningResolvers } from './warning-resolvers.js';
 
 export interface WarningModuleOptions {
@@ -59,18 +60,10 @@ export function createWarningModule(options: WarningModuleOptions): GatewayModul
     // A school's system imports its screening census through its connector; the batch acts as that system.
     inbound: {
       [SCREENING_EVENT_TYPES.results]: async (event) => {
-        const agency = await options.directory.agencies.find(event.agencyId);
-        if (!agency || agency.type !== 'school') throw new WrongSignerError('Only a school sends its screening results.');
+        const school = await signingSystem(options.directory.agencies, event, 'school', 'Only a school sends its screening results.', 'school-system');
         const batch = event.data as ScreeningResultsData;
         if (event.subject !== batch.importId) throw new MalformedEventError('The event subject and the import id differ.');
-        await screening.applyBatch(
-          { agencyId: agency.id, agencyType: 'school', role: 'system', userId: 'school-system', districtId: agency.districtId ?? null },
-          batch,
-          {
-            eventId: event.id,
-            ...(event.correlationId ? { correlationId: event.correlationId } : {}),
-          },
-        );
+        await screening.applyBatch(school, batch, appliedEventContext(event));
       },
     },
     context: ({ principal, correlationId }) => ({

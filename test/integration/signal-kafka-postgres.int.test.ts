@@ -1,21 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { inject } from 'vitest';
-import { createHub } from '../../gateway/create-hub.js';
+import { startKafkaPostgresHub } from '../support/kafka-postgres-hub.js';
 import { describeSignals } from '../../gateway/signal/signal.scenarios.js';
 
-describeSignals('Kafka and PostgreSQL', async (hubOptions) => {
-  const database = `careloop_signal_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const hub = await createHub({
-    ...hubOptions,
-    databaseUrl: inject('databaseUrl').replace(/\/careloop_test$/, `/${database}`),
-    kafkaBrokers: inject('kafkaBrokers'),
-    kafkaSasl: inject('kafkaSasl'),
-    kafkaNamespace: `s${randomUUID().slice(0, 8)}.`,
-  });
-  return { hub, stop: () => hub.stop() };
-});
+describeSignals('Kafka and PostgreSQL', (hubOptions) => startKafkaPostgresHub(hubOptions, 'signal'));
