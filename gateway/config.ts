@@ -13,6 +13,11 @@ const envSchema = z.object({
   DATA_KEYS: z.string().optional(),
   PSEUDONYM_KEYS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
+  // The embedded store's buffer cache, resident in the hub's process (README "Configuration").
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d{0,5}(kB|MB|GB)$/, 'a size such as 16MB')
+    .default('16MB'),
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_USERNAME: z.string().optional(),
   KAFKA_PASSWORD: z.string().optional(),
@@ -101,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dataKeys: e.DATA_KEYS,
     pseudonymKeys: e.PSEUDONYM_KEYS,
     databaseUrl: e.DATABASE_URL,
+    pgliteSharedBuffers: e.PGLITE_SHARED_BUFFERS,
     kafkaBrokers,
     kafkaSasl:
       e.KAFKA_USERNAME && e.KAFKA_PASSWORD ? { mechanism: 'scram-sha-256' as const, username: e.KAFKA_USERNAME, password: e.KAFKA_PASSWORD } : undefined,

@@ -72,6 +72,8 @@ export interface HubOptions {
   databaseUrl?: string;
   /** PGlite directory; omitted means an in-memory store (tests). */
   dataDir?: string;
+  /** PGlite's `shared_buffers` (default 16MB). */
+  pgliteSharedBuffers?: string;
   /** Kafka bootstrap servers; without them the hub uses the embedded bus in its own store. */
   kafkaBrokers?: string[];
   /** Prefix for Kafka topics and groups (lets test runs share a broker). */
@@ -166,7 +168,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const development = options.development ?? true;
   const sql = options.databaseUrl
     ? createPgClient({ connectionString: options.databaseUrl, logger })
-    : await createPgliteClient({ dataDir: options.dataDir && join(options.dataDir, 'pglite') });
+    : await createPgliteClient({
+        dataDir: options.dataDir && join(options.dataDir, 'pglite'),
+        ...(options.pgliteSharedBuffers ? { sharedBuffers: options.pgliteSharedBuffers } : {}),
+      });
   const embeddedBus = !options.kafkaBrokers?.length;
   const embedConnectors = options.embedConnectors ?? embeddedBus;
   const freshnessWindowMs = options.freshnessWindowMs ?? DEFAULT_FRESHNESS_WINDOW_MS;

@@ -26,7 +26,7 @@ if (!hub) {
 }
 const client = config.databaseUrl
   ? createPgClient({ connectionString: config.databaseUrl })
-  : await createPgliteClient({ dataDir: join(config.dataDir, 'pglite') });
+  : await createPgliteClient({ dataDir: join(config.dataDir, 'pglite'), sharedBuffers: config.pgliteSharedBuffers });
 try {
   const report = await verifyStoredAuditChain(client, hub.publicKeys);
   for (const problem of report.problems) console.log(`${problem.kind} at entry ${problem.seq}: ${problem.message}`);

@@ -30,6 +30,7 @@ if (deployment.development) {
 const hub = await createHub({
   databaseUrl: config.databaseUrl,
   dataDir: config.dataDir,
+  pgliteSharedBuffers: config.pgliteSharedBuffers,
   kafkaBrokers: config.kafkaBrokers,
   kafkaSasl: config.kafkaSasl,
   keyRing: deployment.keyRing,

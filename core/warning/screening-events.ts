@@ -10,8 +10,18 @@ export const SCREENING_EVENT_TYPES = {
   batchApplied: 'org.careloop.screening.batch-applied.v1',
 } as const;
 
-/** Rows per batch event: a 50,000-row file is 100 events, each small enough for any broker's default limit. */
-export const SCREENING_BATCH_SIZE = 500;
+/**
+ * Rows per batch event. Each batch costs the hub a fixed dozen statements (bus, claim, audit, report) besides its
+ * rows, so batches are as large as a broker message allows: a 50,000-row census is 25 events.
+ */
+export const SCREENING_BATCH_SIZE = 2000;
+
+/**
+ * A batch also closes once its rows' JSON reaches this size, so that the signed event (its payload base64url-encoded
+ * in a JWS, plus headers) stays well under a broker's default 1 MB message limit even when every identifier is as
+ * long as allowed (about 420 bytes a row; a census row is usually near 100, and fills the 2,000 first).
+ */
+export const SCREENING_BATCH_BYTES = 512 * 1024;
 
 const calendarDate = z.iso.date();
 

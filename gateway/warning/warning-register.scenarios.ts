@@ -605,16 +605,18 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         expect((await results(teacher, a!.id)).data!.screeningResults.find((r) => r.scale === 'PHQ-9')!.score).toBe(15);
       });
 
-      it('streams a large file in batches of 500 and applies every row', async () => {
-        const students = await enrolNumbered(40);
+      it('streams a large file in batches of 2,000 and applies every row', async () => {
+        const students = await enrolNumbered(80);
         const lines = ['student_number,scale,score,taken_on,assessor'];
-        // 40 students x 30 days = 1,200 rows: three batches.
-        for (let day = 1; day <= 30; day++) for (const s of students) lines.push(`${s.number},PHQ-9,${day % 28},2026-09-${String(day).padStart(2, '0')},t1`);
+        // 80 students x 30 days x 2 scales = 4,800 rows: three batches.
+        for (let day = 1; day <= 30; day++)
+          for (const s of students)
+            for (const scale of ['PHQ-9', 'GAD-7']) lines.push(`${s.number},${scale},${day % 22},2026-09-${String(day).padStart(2, '0')},t1`);
         const response = await upload('school-east', lines.join('\n'));
         const report = (await response.json()) as { importId: string; accepted: number; batches: number };
-        expect(report).toMatchObject({ accepted: 1200, batches: 3 });
+        expect(report).toMatchObject({ accepted: 4800, batches: 3 });
         const applied = await batchReports(report.importId, 3);
-        expect(applied.reduce((n, b) => n + b.applied, 0)).toBe(1200);
+        expect(applied.reduce((n, b) => n + b.applied, 0)).toBe(4800);
       });
 
       it("shows a student's results to nobody but the school's psychology staff, answering as for an unknown child", async () => {
