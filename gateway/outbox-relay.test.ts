@@ -133,4 +133,27 @@ describe('the outbox relay', () => {
     expect(received.map((e) => e.id)).toContain(signed.id);
     expect(signings.length).toBe(signingsBefore);
   });
+
+  it('publishes what one transaction after another queued in the order it was queued, past outbox id 9 and 99', async () => {
+    const subject = `referral-ordered-${randomUUID()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const id = randomUUID();
+      ids.push(id);
+      await kit.uow.withTransaction(async (tx) => {
+        await kit.uow.enqueueEvent(tx, agencyTopic('school-east'), {
+          id,
+          type: REFERRAL_EVENT_TYPES.statusChanged,
+          subject,
+          recipient: 'school-east',
+          data: received.find((e) => e.type === REFERRAL_EVENT_TYPES.statusChanged)?.data,
+          time: kit.clock.now(),
+        });
+      });
+    }
+    const before = received.length;
+    await flush();
+    await waitFor(before + 120);
+    expect(received.filter((e) => e.subject === subject).map((e) => e.id)).toEqual(ids);
+  });
 });

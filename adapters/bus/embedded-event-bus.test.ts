@@ -73,3 +73,49 @@ describe('the embedded bus waking its consumers', () => {
     }
   });
 });
+
+describe("the embedded bus's cost per message", () => {
+  it('reads a group position once, commits it once per batch, and on a wake reads only the topic published to', async () => {
+    const client = await createPgliteClient();
+    await migrate(client, 'bus');
+    const statements: string[] = [];
+    const counted: SqlClient = {
+      ...client,
+      async query<Row extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]> {
+        statements.push(text);
+        return client.query<Row>(text, params);
+      },
+    };
+    const bus = createEmbeddedEventBus({ client: counted, cipher: createEphemeralDataCipher(), pollIntervalMs: 3_600_000 });
+    const arrived: string[] = [];
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && arrived.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    const count = (fragment: string) => statements.filter((s) => s.includes(fragment)).length;
+    try {
+      await bus.publish(
+        'busy',
+        Array.from({ length: 30 }, (_, i) => ({ key: 'k', value: `early-${i}` })),
+      );
+      await bus.subscribe({ groupId: 'cost', topics: ['busy', 'quiet-1', 'quiet-2'], handler: async (m) => void arrived.push(m.value) });
+      await until(30);
+      expect(arrived).toHaveLength(30);
+      statements.length = 0;
+      for (let i = 0; i < 5; i++) {
+        await bus.publish('busy', [{ key: 'k', value: `late-${i}` }]);
+        await until(31 + i);
+      }
+      expect(arrived.slice(30)).toEqual(['late-0', 'late-1', 'late-2', 'late-3', 'late-4']);
+      // Five wakes: the position is already known, the quiet topics are not read, one commit per read.
+      expect(count('FROM bus_offsets WHERE group_id')).toBe(0);
+      expect(count('FROM bus_messages WHERE topic')).toBeLessThanOrEqual(10);
+      expect(statements.filter((s) => s.includes('FROM bus_messages WHERE topic')).length).toBeGreaterThanOrEqual(5);
+      expect(count('INSERT INTO bus_offsets')).toBe(5);
+      const [committed] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM bus_offsets WHERE group_id = 'cost' AND topic = 'busy'`);
+      expect(committed?.n).toBe(1);
+    } finally {
+      await bus.close();
+      await client.close();
+    }
+  });
+});

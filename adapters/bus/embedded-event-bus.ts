@@ -41,30 +41,57 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
   published.setMaxListeners(0);
   const activeGroups = new Set<string>();
   const subscriptions = new Set<Subscription>();
+  /** Messages a consumer reads in one statement. */
+  const BATCH = 100;
 
-  async function consumeTopic(groupId: string, topic: string, handler: SubscribeOptions['handler'], isOpen: () => boolean): Promise<boolean> {
-    const [position] = await client.query<{ seq: string }>('SELECT seq::text AS seq FROM bus_offsets WHERE group_id = $1 AND topic = $2', [groupId, topic]);
+  /**
+   * Delivers what `topic` holds past the group's position, in order. The position is read from the store once per
+   * subscription and then kept here (one active consumer per group, so nobody else moves it), and it is committed
+   * once per batch read rather than once per message: after a crash the handlers see again at most that batch,
+   * which their idempotence (processed_events) absorbs. Returns whether the batch was full (more may be waiting).
+   */
+  async function consumeTopic(
+    groupId: string,
+    topic: string,
+    handler: SubscribeOptions['handler'],
+    isOpen: () => boolean,
+    positions: Map<string, string>,
+  ): Promise<boolean> {
+    let from = positions.get(topic);
+    if (from === undefined) {
+      const [stored] = await client.query<{ seq: string }>('SELECT seq::text AS seq FROM bus_offsets WHERE group_id = $1 AND topic = $2', [groupId, topic]);
+      from = stored?.seq ?? '0';
+      positions.set(topic, from);
+    }
     const rows = await client.query<{ seq: string; message_key: string | null; message_value: string; headers: Record<string, string> }>(
-      'SELECT seq::text AS seq, message_key, message_value, headers FROM bus_messages WHERE topic = $1 AND seq > $2 ORDER BY seq LIMIT 100',
-      [topic, position?.seq ?? '0'],
+      `SELECT seq::text AS seq, message_key, message_value, headers FROM bus_messages WHERE topic = $1 AND seq > $2 ORDER BY bus_messages.seq LIMIT ${BATCH}`,
+      [topic, from],
     );
+    let handled: string | null = null;
+    const commit = async () => {
+      if (handled === null) return;
+      await client.query(
+        `INSERT INTO bus_offsets (group_id, topic, seq) VALUES ($1, $2, $3)
+         ON CONFLICT (group_id, topic) DO UPDATE SET seq = EXCLUDED.seq`,
+        [groupId, topic, handled],
+      );
+      positions.set(topic, handled);
+    };
     for (const row of rows) {
-      if (!isOpen()) return false;
+      if (!isOpen()) break;
       const message: IncomingMessage = { topic, key: row.message_key, value: value.open(row.message_value) ?? '', headers: row.headers ?? {}, offset: row.seq };
       try {
         await handler(message);
       } catch (error) {
         options.onHandlerError?.(error, message);
+        await commit();
         await new Promise((r) => setTimeout(r, redeliveryDelayMs));
-        return true; // the position did not move: the same message comes again
+        return true; // the position did not move past this message: it comes again
       }
-      await client.query(
-        `INSERT INTO bus_offsets (group_id, topic, seq) VALUES ($1, $2, $3)
-         ON CONFLICT (group_id, topic) DO UPDATE SET seq = EXCLUDED.seq`,
-        [groupId, topic, row.seq],
-      );
+      handled = row.seq;
     }
-    return rows.length > 0;
+    await commit();
+    return rows.length === BATCH;
   }
 
   return {
@@ -89,30 +116,41 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
       activeGroups.add(groupId);
       let open = true;
       let wake: (() => void) | null = null;
-      // A publish that lands while the loop is reading (no waiter yet) is remembered, so the loop does not then
-      // sleep through it until the next poll.
-      let publishedMeanwhile = false;
-      const nudge = () => {
-        publishedMeanwhile = true;
-        wake?.();
-      };
-      for (const t of topics) published.on(t, nudge);
+      const positions = new Map<string, string>();
+      // Topics to read on the next turn: those published to in this process since the last read (a publish that
+      // lands while the loop is reading is remembered, so the loop does not sleep through it), those whose last read
+      // was a full batch, and every topic when the safety-net timer fires (another process may have published).
+      const due = new Set<string>(topics);
+      const nudges = new Map(
+        topics.map((t) => [
+          t,
+          () => {
+            due.add(t);
+            wake?.();
+          },
+        ]),
+      );
+      for (const [t, nudge] of nudges) published.on(t, nudge);
 
       const loop = (async () => {
         while (open) {
-          publishedMeanwhile = false;
-          let busy = false;
+          const reading = topics.filter((t) => due.has(t));
+          for (const t of reading) due.delete(t);
           try {
-            for (const topic of topics) busy = (await consumeTopic(groupId, topic, handler, () => open)) || busy;
+            for (const topic of reading) if (await consumeTopic(groupId, topic, handler, () => open, positions)) due.add(topic);
           } catch (error) {
             // The store itself failed (not a handler): wait and try again rather than lose the consumer.
+            for (const t of reading) due.add(t);
             options.onStoreError?.(error);
             await new Promise((r) => setTimeout(r, redeliveryDelayMs));
             continue;
           }
-          if (!busy && open && !publishedMeanwhile) {
+          if (due.size === 0 && open) {
             await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, pollIntervalMs);
+              const timer = setTimeout(() => {
+                for (const t of topics) due.add(t);
+                resolve();
+              }, pollIntervalMs);
               wake = () => {
                 clearTimeout(timer);
                 resolve();
@@ -127,8 +165,8 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
         async close() {
           if (!open) return;
           open = false;
-          nudge();
-          for (const t of topics) published.off(t, nudge);
+          wake?.();
+          for (const [t, nudge] of nudges) published.off(t, nudge);
           await loop;
           activeGroups.delete(groupId);
           subscriptions.delete(subscription);

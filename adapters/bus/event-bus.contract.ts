@@ -46,6 +46,21 @@ export function describeEventBusContract(
       }
     });
 
+    it('delivers a backlog in the order it was published, each message once, past 9, 99 and a full read', async () => {
+      const t = topic();
+      await bus.ensureTopics([t]);
+      await bus.publish(
+        t,
+        Array.from({ length: 250 }, (_, i) => ({ key: 'one-child', value: String(i) })),
+      );
+      const seen: number[] = [];
+      const sub = await bus.subscribe({ groupId: group(), topics: [t], handler: async (m) => void seen.push(Number(m.value)) });
+      await waitFor(() => seen.length >= 250, 'the backlog');
+      await new Promise((r) => setTimeout(r, 200));
+      await sub.close();
+      expect(seen).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    });
+
     it('redelivers a message whose handler failed, so nothing is lost', async () => {
       const t = topic();
       await bus.ensureTopics([t]);

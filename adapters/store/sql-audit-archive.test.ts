@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,26 @@ describe('audit retention', () => {
     const again = await archiveAuditBefore(client, { before: new Date('2024-01-01T00:00:00Z'), dir });
     expect(again).toEqual({ archived: 0, files: [] });
     expect((await readdir(dir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    await client.close();
+  });
+
+  it('archives entries from before the chain in the order they were written, past id 9 and 99', async () => {
+    const client = await createPgliteClient();
+    await migrate(client, 'hub');
+    // Entries the hub wrote before migration 0009 chained the log: no seq, ordered by id alone.
+    await client.query(
+      `INSERT INTO audit_log (at, principal_agency_id, action, resource_type, resource_id, allowed, fields, reasons)
+       SELECT '2023-01-01T00:00:00Z', 'school-east', 'referral.read', 'referral', 'r-' || n, true, '[]', '[]' FROM generate_series(1, 120) AS n`,
+    );
+    const { files } = await archiveAuditBefore(client, { before: new Date('2024-01-01T00:00:00Z'), dir: join(await tempDir(), 'archive') });
+    const ids = files.flatMap((f) =>
+      gunzipSync(readFileSync(f))
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => Number((JSON.parse(l) as { id: string }).id)),
+    );
+    expect(ids).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
     await client.close();
   });
 

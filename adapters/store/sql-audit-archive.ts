@@ -26,7 +26,7 @@ export async function archiveAuditBefore(client: SqlClient, options: { before: D
          allowed, fields, reasons, purpose, legal_basis, policy_version, correlation_id, seq, prev_hash, hash
        FROM audit_log
        WHERE at < $1 AND (seq IS NULL OR seq < COALESCE((SELECT min(seq) FROM audit_log WHERE at >= $1), 9223372036854775807))
-       ORDER BY seq NULLS FIRST, id LIMIT $2`,
+       ORDER BY audit_log.seq NULLS FIRST, audit_log.id LIMIT $2`,
       [options.before, BATCH],
     );
     if (rows.length === 0) return { archived, files };

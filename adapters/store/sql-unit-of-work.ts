@@ -43,7 +43,9 @@ export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): Unit
     async takeBatch(limit, publish) {
       // No transaction is held while publishing: the embedded bus writes to this same single-connection store.
       // Two relays racing may publish a row twice; consumers deduplicate by event id, so that is harmless.
-      const rows = await client.query('SELECT id::text AS id, topic, message_key, message_value, headers, draft FROM outbox ORDER BY id LIMIT $1', [limit]);
+      const rows = await client.query('SELECT id::text AS id, topic, message_key, message_value, headers, draft FROM outbox ORDER BY outbox.id LIMIT $1', [
+        limit,
+      ]);
       if (rows.length === 0) return 0;
       await publish(
         rows.map((r): OutboxItem => {
