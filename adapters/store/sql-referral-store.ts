@@ -186,6 +186,7 @@ function filterSql(filter: ReferralFilter, params: unknown[]): string[] {
   if (filter.channel) where.push(`channel = ${param(filter.channel)}`);
   if (filter.schoolAgencyId) where.push(`school_agency_id = ${param(filter.schoolAgencyId)}`);
   if (filter.schoolAgencyIds) where.push(`school_agency_id = ANY(${param(filter.schoolAgencyIds)})`);
+  if (filter.subjectIds) where.push(`subject_id = ANY(${param(filter.subjectIds)})`);
   if (filter.hospitalAgencyId) where.push(`hospital_agency_id = ${param(filter.hospitalAgencyId)}`);
   // Overdue: a breach raised after the referral last moved (any progress answers the deadline that passed).
   if (filter.overdue !== undefined) {

@@ -16,6 +16,7 @@ import { referralResource } from './referral-resource.js';
 import { REFERRAL_STATES } from './referral-state-machine.js';
 import type { ReferralCounts, ReferralFilter, ReferralStore } from './referral-store.js';
 import type { Referral } from './referral.js';
+import type { ConsentStore } from '../consent/consent-store.js';
 
 export type DisclosedReferral = Partial<Referral> & { id: string };
 
@@ -55,6 +56,8 @@ export function createReferralReader(options: {
   policy: PolicyEngine;
   clock: Clock;
   correlationId?: string;
+  /** The children a guardian is linked to, to list their referrals (the policy still decides each). */
+  guardianLinks?: Pick<ConsentStore, 'childrenOf'>;
 }) {
   const { principal, referrals } = options;
   const directory = requestScopedDirectoryStore(options.directory);
@@ -84,6 +87,10 @@ export function createReferralReader(options: {
   /** Which referrals a caller's agency is party to: the SQL side of "involving me"; the policy still decides each. */
   async function scopeOf(p: Principal): Promise<ReferralFilter> {
     if (p.agencyType === 'education-bureau') return { schoolAgencyIds: (await schoolsOf(p.districtId)).map((s) => s.id) };
+    if (p.role === 'guardian') {
+      const links = (await options.guardianLinks?.childrenOf({ schoolAgencyId: p.agencyId, guardianUserId: p.userId })) ?? [];
+      return { subjectIds: links.map((l) => l.subjectId) };
+    }
     return { involving: p.agencyId };
   }
 

@@ -34,6 +34,8 @@ export interface ReferralFilter {
   schoolAgencyId?: string;
   /** Referrals of any of these schools (a bureau's district). */
   schoolAgencyIds?: string[];
+  /** Referrals about any of these children (a guardian's). */
+  subjectIds?: string[];
   hospitalAgencyId?: string;
   /** Only referrals with at least one deadline breach. */
   overdue?: boolean;

@@ -338,6 +338,71 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       return id;
     }
 
+    it('shows a guardian where their child’s referral stands, without the school’s case file or clinical detail, and nothing of another child', async () => {
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const id = await attendedReferral(subjectId);
+      const otherChild = await child();
+      const otherId = await attendedReferral(otherChild);
+      const VIEW =
+        'id state code hospital { id } reason assessment { category } createdBy appointment { start } treatmentUpdates { kind guidance reportedBy clinical { medication } } timeline { state actorAgency { id } actorUserId } followUps { outcome }';
+      const listed = await gql<{ referrals: { items: Array<Record<string, unknown>> } }>(
+        hub.fetch,
+        guardian.token,
+        `{ referrals(first: 50) { items { ${VIEW} } } }`,
+      );
+      expect(listed.errors).toBeUndefined();
+      expect(listed.data!.referrals.items.map((r) => r.id)).toEqual([id]);
+      const [mine] = listed.data!.referrals.items;
+      expect(mine).toMatchObject({
+        state: 'ATTENDED',
+        hospital: { id: 'hospital-kangning' },
+        reason: null,
+        assessment: null,
+        createdBy: null,
+        followUps: null,
+        appointment: { start: expect.any(String) as string },
+      });
+      expect(mine!.treatmentUpdates).toEqual([
+        { kind: expect.any(String) as string, guidance: 'Sleep routine; no exams this week.', reportedBy: null, clinical: null },
+      ]);
+      const timeline = mine!.timeline as Array<Record<string, unknown>>;
+      expect(timeline.map((t) => t.state)).toEqual(['SENT', 'ACCEPTED', 'SCHEDULED', 'ATTENDED']);
+      expect(timeline.every((t) => t.actorUserId === null)).toBe(true);
+      // Even under the guardian's own consent to share clinical detail with the school: that is the school's.
+      await grant(guardian.token, {
+        subjectId,
+        purposes: ['TREATMENT_UPDATE_SHARING'],
+        categories: ['CLINICAL_DETAIL'],
+        recipients: ['SCHOOL'],
+        evidence: 'Consented in the parents’ app.',
+      });
+      const byId = await gql<{ referral: Record<string, unknown> }>(hub.fetch, guardian.token, `query($id: ID!) { referral(id: $id) { ${VIEW} } }`, { id });
+      expect((byId.data!.referral.treatmentUpdates as Array<Record<string, unknown>>)[0]!.clinical).toBeNull();
+      // Another child's referral answers as one that does not exist; a guardian takes no step.
+      const other = await gql(hub.fetch, guardian.token, 'query($id: ID!) { referral(id: $id) { id state } }', { id: otherId });
+      const missing = await gql(hub.fetch, guardian.token, 'query($id: ID!) { referral(id: $id) { id state } }', { id: 'ref-no-such-referral' });
+      expect(errorCode(other)).toBe('NOT_FOUND');
+      expect(other.errors![0]!.extensions).toEqual(missing.errors![0]!.extensions);
+      expect(errorCode(await gql(hub.fetch, guardian.token, 'mutation($id: ID!) { withdrawReferral(id: $id, reason: "We moved.") { state } }', { id }))).toBe(
+        'FORBIDDEN',
+      );
+      // A guardian nobody linked lists nothing; one suspected of harm is shown nothing while that stands.
+      const stranger = await tokenFor(hub.keyRing, 'school-east', 'guardian', { userId: `guardian-${randomUUID().slice(0, 6)}` });
+      expect((await gql<{ referrals: { items: unknown[] } }>(hub.fetch, stranger, '{ referrals { items { id } } }')).data!.referrals.items).toEqual([]);
+      await gql(
+        hub.fetch,
+        teacher,
+        'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: true, reason: "Under review.") }',
+        {
+          s: subjectId,
+          g: guardian.userId,
+        },
+      );
+      expect((await gql<{ referrals: { items: unknown[] } }>(hub.fetch, guardian.token, '{ referrals { items { id } } }')).data!.referrals.items).toEqual([]);
+      expect(errorCode(await gql(hub.fetch, guardian.token, 'query($id: ID!) { referral(id: $id) { id } }', { id }))).toBe('NOT_FOUND');
+    });
+
     it('lets the school see clinical detail only while the guardian’s consent holds, and withdraws it at once on revocation, also from an open subscription', async () => {
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);

@@ -19,6 +19,7 @@ import { hospitalReportHandler } from './referral-projector.js';
 import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
 import { referralResolvers } from './referral-resolvers.js';
 import { createReferralSubscriptions } from './referral-subscriptions.js';
+import type { ConsentStore } from '../../core/consent/consent-store.js';
 
 export interface ReferralModuleOptions {
   uow: UnitOfWork;
@@ -36,6 +37,8 @@ export interface ReferralModuleOptions {
   /** How often the deadline watch runs; 0 leaves it to the caller (`raiseOverdue`, tests on simulated time). */
   deadlineCheckEveryMs?: number;
   onOutgoing?: () => void;
+  /** Which children a guardian is linked to (the consent capability's store). */
+  guardianLinks?: Pick<ConsentStore, 'childrenOf'>;
 }
 
 /** The referral capability on the gateway: schema, resolvers, hospital reports from the bus, the delivery and deadline watches. */
@@ -76,6 +79,7 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
           policy: options.policy,
           clock: options.clock,
           correlationId,
+          ...(options.guardianLinks ? { guardianLinks: options.guardianLinks } : {}),
         }),
         service,
         slots,

@@ -120,6 +120,12 @@ _is_school_staff if {
 
 _is_receiving_staff if _principal.role in _receiving_roles[_principal.agencyType]
 
+# A guardian holds an identity their child's school issued (consent.rego decides to which children it links them).
+_is_guardian if {
+	_principal.agencyType == "school"
+	_principal.role == "guardian"
+}
+
 _is_bureau_analyst if {
 	_principal.agencyType == "education-bureau"
 	_principal.role == "bureau-analyst"

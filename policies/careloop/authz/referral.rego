@@ -81,6 +81,13 @@ _can_read_referral if {
 	_in_principal_district(_resource.schoolDistrictId)
 }
 
+# PIPL Arts. 31, 44-45: the guardian the school linked to the child may know where the child's referral stands.
+# A guardian suspected of being the source of harm is shown nothing (Minors Protection Law Art. 11; consent.rego).
+_can_read_referral if {
+	_is_referral
+	_guardian_of_child
+}
+
 # Steps the receiving agency takes: only the agency the referral is addressed to (PIPL Art. 23).
 _receiving_steps := {
 	"referral.accept", "referral.decline", "referral.schedule", "referral.record-no-show", "referral.record-attendance",
@@ -118,6 +125,13 @@ _granted if {
 	input.action == "referral.list"
 	_resource.type == "collection"
 	_is_bureau_analyst
+}
+
+# A guardian lists the referrals of the children they are linked to; each one is decided above.
+_granted if {
+	input.action == "referral.list"
+	_resource.type == "collection"
+	_is_guardian
 }
 
 _granted if {
@@ -252,6 +266,21 @@ _recipient_referral_fields := (((_referral_fields - {
 	"withdrawReason",
 }) | _timeline_fields_for_recipient) | {"assessment.category", "assessment.scales"}) | {"guardianNotice.givenAt"}
 
+# The guardian sees the child's way through the green channel: where the child was referred, the state and its
+# history by agency, the appointment, the hospital's guidance and return recommendation, the leave and the return
+# decision with the commitments the family made, and the notice they were given. Not the school's case file (the
+# reason and assessment in the staff's words, its follow-ups, who recorded what) nor the clinical detail, which the
+# hospital discusses with the family itself (PIPL Art. 6, least data).
+_guardian_referral_fields := {
+	"id", "code", "channel", "state", "subjectId", "schoolAgencyId", "hospitalAgencyId", "createdAt", "updatedAt",
+	"declineReason", "appointment", "leave.from", "leave.expectedReturn", "returnReview.decision",
+	"returnReview.conditions", "returnReview.guardianCommitment", "returnReview.studentCommitment",
+	"returnReview.decidedAt", "guardianNotice.givenAt", "guardianNotice.channel", "guardianNotice.acknowledgement",
+	"guardianNotice.acknowledgedAt", "treatmentUpdates.sequence", "treatmentUpdates.kind", "treatmentUpdates.at",
+	"treatmentUpdates.riskLevel", "treatmentUpdates.guidance", "treatmentUpdates.nextAppointmentAt",
+	"treatmentUpdates.returnRecommendation",
+} | _timeline_fields_for_recipient
+
 # The bureau sees that a deadline was breached and where, never who or why.
 _bureau_referral_fields := {"id", "state", "channel", "schoolAgencyId", "hospitalAgencyId", "createdAt", "updatedAt", "breaches"}
 
@@ -263,6 +292,11 @@ _fields_for_role := _school_referral_fields if {
 _fields_for_role := _recipient_referral_fields if {
 	_is_referral
 	_is_receiving_staff
+}
+
+_fields_for_role := _guardian_referral_fields if {
+	_is_referral
+	_is_guardian
 }
 
 _fields_for_role := _bureau_referral_fields if {
