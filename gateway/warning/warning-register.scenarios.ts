@@ -603,6 +603,19 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         const third = (await (await upload('school-east', corrected)).json()) as { importId: string };
         expect((await batchReports(third.importId, 1))[0]).toMatchObject({ applied: 1, unchanged: 2 });
         expect((await results(teacher, a!.id)).data!.screeningResults.find((r) => r.scale === 'PHQ-9')!.score).toBe(15);
+
+        // New results, corrected ones and unchanged ones in one batch: each counted once, each on record.
+        const mixed = `${corrected.replace(`${a!.number},,GAD-7,9`, `${a!.number},,GAD-7,10`)}\n${b!.number},,GAD-7,4,2026-10-15,teacher-chen`;
+        const fourth = (await (await upload('school-east', mixed)).json()) as { importId: string };
+        expect((await batchReports(fourth.importId, 1))[0]).toMatchObject({ applied: 2, unchanged: 2 });
+        expect((await results(teacher, a!.id)).data!.screeningResults.map((r) => [r.scale, r.score])).toEqual([
+          ['GAD-7', 10],
+          ['PHQ-9', 15],
+        ]);
+        expect((await results(teacher, b!.id)).data!.screeningResults.map((r) => [r.scale, r.takenOn, r.score])).toEqual([
+          ['GAD-7', '2026-10-15', 4],
+          ['PHQ-9', '2026-09-15', 3],
+        ]);
       });
 
       it('streams a large file in batches of 2,000 and applies every row', async () => {
