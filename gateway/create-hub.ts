@@ -241,7 +241,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     deadlines: options.deadlines,
     deadlineCheckEveryMs: options.deadlineCheckIntervalMs,
     onOutgoing: relay.nudge,
-    guardianLinks: consents,
+    // Built below; asked only once requests flow.
+    guardianChildren: (principal, correlationId) => consent.service.myChildren(principal, correlationId),
   });
   // What every capability is built on: one unit of work, the directory, the audit, the policy, the clock, the relay.
   const shared = { uow, directory, audit, policy, clock, onOutgoing: relay.nudge };

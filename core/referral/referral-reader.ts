@@ -16,7 +16,6 @@ import { referralResource } from './referral-resource.js';
 import { REFERRAL_STATES } from './referral-state-machine.js';
 import type { ReferralCounts, ReferralFilter, ReferralStore } from './referral-store.js';
 import type { Referral } from './referral.js';
-import type { ConsentStore } from '../consent/consent-store.js';
 
 export type DisclosedReferral = Partial<Referral> & { id: string };
 
@@ -56,8 +55,11 @@ export function createReferralReader(options: {
   policy: PolicyEngine;
   clock: Clock;
   correlationId?: string;
-  /** The children a guardian is linked to, to list their referrals (the policy still decides each). */
-  guardianLinks?: Pick<ConsentStore, 'childrenOf'>;
+  /**
+   * The children the policy lets a guardian know (none while a suspicion of harm stands against them), to list
+   * their referrals; the policy still decides each referral.
+   */
+  guardianChildren?: (principal: Principal, correlationId?: string) => Promise<Array<{ subjectId: string }>>;
 }) {
   const { principal, referrals } = options;
   const directory = requestScopedDirectoryStore(options.directory);
@@ -87,10 +89,8 @@ export function createReferralReader(options: {
   /** Which referrals a caller's agency is party to: the SQL side of "involving me"; the policy still decides each. */
   async function scopeOf(p: Principal): Promise<ReferralFilter> {
     if (p.agencyType === 'education-bureau') return { schoolAgencyIds: (await schoolsOf(p.districtId)).map((s) => s.id) };
-    if (p.role === 'guardian') {
-      const links = (await options.guardianLinks?.childrenOf({ schoolAgencyId: p.agencyId, guardianUserId: p.userId })) ?? [];
-      return { subjectIds: links.map((l) => l.subjectId) };
-    }
+    // Only children the guardian may know of reach the SQL: a hidden referral of another must not show as a cursor.
+    if (p.role === 'guardian') return { subjectIds: ((await options.guardianChildren?.(p, options.correlationId)) ?? []).map((c) => c.subjectId) };
     return { involving: p.agencyId };
   }
 

@@ -5,7 +5,7 @@ import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { ChangeFeed } from '../../core/ports/change-feed.js';
 import type { DirectoryStore } from '../../core/ports/directory.js';
 import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
-import type { PolicyEngine } from '../../core/ports/policy-engine.js';
+import type { PolicyEngine, Principal } from '../../core/ports/policy-engine.js';
 import type { UnitOfWork } from '../../core/ports/unit-of-work.js';
 import { createReferralReader } from '../../core/referral/referral-reader.js';
 import type { DeadlinePolicy } from '../../core/referral/referral-deadlines.js';
@@ -19,7 +19,6 @@ import { hospitalReportHandler } from './referral-projector.js';
 import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
 import { referralResolvers } from './referral-resolvers.js';
 import { createReferralSubscriptions } from './referral-subscriptions.js';
-import type { ConsentStore } from '../../core/consent/consent-store.js';
 
 export interface ReferralModuleOptions {
   uow: UnitOfWork;
@@ -37,8 +36,8 @@ export interface ReferralModuleOptions {
   /** How often the deadline watch runs; 0 leaves it to the caller (`raiseOverdue`, tests on simulated time). */
   deadlineCheckEveryMs?: number;
   onOutgoing?: () => void;
-  /** Which children a guardian is linked to (the consent capability's store). */
-  guardianLinks?: Pick<ConsentStore, 'childrenOf'>;
+  /** The children the policy lets a guardian know of (the consent capability's `myChildren`). */
+  guardianChildren?: (principal: Principal, correlationId?: string) => Promise<Array<{ subjectId: string }>>;
 }
 
 /** The referral capability on the gateway: schema, resolvers, hospital reports from the bus, the delivery and deadline watches. */
@@ -79,7 +78,7 @@ export function createReferralModule(options: ReferralModuleOptions): GatewayMod
           policy: options.policy,
           clock: options.clock,
           correlationId,
-          ...(options.guardianLinks ? { guardianLinks: options.guardianLinks } : {}),
+          ...(options.guardianChildren ? { guardianChildren: options.guardianChildren } : {}),
         }),
         service,
         slots,
