@@ -88,7 +88,9 @@ export function createReferralReader(options: {
 
   /** Which referrals a caller's agency is party to: the SQL side of "involving me"; the policy still decides each. */
   async function scopeOf(p: Principal): Promise<ReferralFilter> {
-    if (p.agencyType === 'education-bureau') return { schoolAgencyIds: (await schoolsOf(p.districtId)).map((s) => s.id) };
+    // The bureau is shown its schools' referrals only while overdue (referral.rego): only those reach the SQL, so no
+    // cursor or `hasMore` tells it of one it may not see.
+    if (p.agencyType === 'education-bureau') return { schoolAgencyIds: (await schoolsOf(p.districtId)).map((s) => s.id), overdue: true };
     // Only children the guardian may know of reach the SQL: a hidden referral of another must not show as a cursor.
     if (p.role === 'guardian') return { subjectIds: ((await options.guardianChildren?.(p, options.correlationId)) ?? []).map((c) => c.subjectId) };
     return { involving: p.agencyId };
@@ -110,13 +112,17 @@ export function createReferralReader(options: {
       const args = parseInput(referralListArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'referral.list', { type: 'collection', of: 'referral' }, null);
       const f = args.filter ?? {};
+      const scope = principal ? await scopeOf(principal) : { involving: '' };
+      // The caller's filter narrows the scope, never widens it: asking a scope of overdue referrals for the others
+      // finds none.
+      if (scope.overdue !== undefined && typeof f.overdue === 'boolean' && f.overdue !== scope.overdue) return { items: [], endCursor: null, hasMore: false };
       const filter: ReferralFilter = {
-        ...(principal ? await scopeOf(principal) : { involving: '' }),
         ...(f.states ? { states: f.states } : {}),
         ...(f.channel ? { channel: f.channel } : {}),
         ...(f.schoolAgencyId ? { schoolAgencyId: f.schoolAgencyId } : {}),
         ...(f.hospitalAgencyId ? { hospitalAgencyId: f.hospitalAgencyId } : {}),
         ...(typeof f.overdue === 'boolean' ? { overdue: f.overdue } : {}),
+        ...scope,
       };
       const page = await referrals.list(filter, {
         first: args.first ?? DEFAULT_PAGE_SIZE,

@@ -365,6 +365,20 @@ export function describeReferralLoop(name: string, deploy: () => Promise<LoopDep
       // Accepting answers the deadline: the referral is no longer overdue; 14 silent days make it stalled.
       await mutate(await as(HOSPITAL, 'hospital-liaison'), ACCEPT, { id: sent.id });
       expect((await stateOf(d, sent.id))!.overdue).toBe(false);
+      // No longer overdue, it is gone from the bureau's list, and no cursor names it (nor any referral not shown).
+      for (const filter of ['', '(filter: { overdue: false })', '(filter: { overdue: true })']) {
+        const page = await gql<{ referrals: { items: Array<{ id: string }>; endCursor: string | null } }>(
+          d.hub.fetch,
+          bureau,
+          `{ referrals${filter} { items { id } endCursor } }`,
+        );
+        const shown = page.data!.referrals.items.map((r) => r.id);
+        expect(shown).not.toContain(sent.id);
+        const cursor = page.data!.referrals.endCursor;
+        if (cursor === null) continue;
+        const [, named] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+        expect(shown).toContain(named);
+      }
       d.clock.advance(15 * DAY);
       await d.hub.referrals.raiseOverdue();
       const kinds = ((await stateOf(d, sent.id))!.breaches as Array<{ kind: string }>).map((b) => b.kind);
