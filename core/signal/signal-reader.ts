@@ -39,6 +39,21 @@ const listArgs = z.object(pageArgs);
 const schoolListArgs = z.object({ ...pageArgs, state: z.enum(['UNMATCHED', 'ROUTED', 'ACKNOWLEDGED']).optional().nullable() });
 
 /** Request-scoped, policy-checked views of signals for schools, police bureaus and district bureaus. */
+const EMPTY_PAGE = { items: [], endCursor: null, hasMore: false } as const;
+
+/** A district-wide list as the policy is asked about it: no signal in particular, only the district. */
+const ANY_SIGNAL = {
+  type: 'signal',
+  policeAgencyId: '',
+  policeDistrictId: '',
+  schoolAgencyId: '',
+  schoolDistrictId: '',
+  category: '',
+  severity: '',
+  state: '',
+  escalated: false,
+} as const satisfies PolicyResource;
+
 export function createSignalReader(options: {
   principal: Principal | null;
   signals: SignalStore;
@@ -93,6 +108,8 @@ export function createSignalReader(options: {
       hasMore: page.hasMore,
     };
   }
+  /** Whether the policy shows the caller anything of a district-wide list, asked once before it is read. */
+  const mayList = async (action: PolicyAction, scope: PolicyResource) => (await gate.decide(principal, action, scope, null)).allow;
   const paging = (args: { first?: number | null; after?: string | null }) => ({
     first: args.first ?? 50,
     ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
@@ -135,12 +152,17 @@ export function createSignalReader(options: {
     async unmatchedSignals(rawArgs: unknown) {
       const args = parseInput(listArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'signal.list', { type: 'collection', of: 'signal' }, null);
+      // One policy question first: may the caller see its district's queue at all? If not, no page is read, so no
+      // cursor or `hasMore` tells a school or the police of a signal in it.
+      if (!(await mayList('signal.read-unmatched', { ...ANY_SIGNAL, state: 'UNMATCHED', policeDistrictId: principal?.districtId ?? '' }))) return EMPTY_PAGE;
       return shownPage(await options.signals.listUnmatched(principal?.districtId ?? '', paging(args)), 'signal.read-unmatched', resourceOf, view);
     },
     /** Signals of the district's schools whose acknowledgement deadline passed: the bureau follows them up. */
     async signalEscalations(rawArgs: unknown) {
       const args = parseInput(listArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'signal.list', { type: 'collection', of: 'signal' }, null);
+      // As for the queue: a school or the police learn nothing of the district's escalations, not even a cursor.
+      if (!(await mayList('signal.read-escalation', { ...ANY_SIGNAL, escalated: true, schoolDistrictId: principal?.districtId ?? '' }))) return EMPTY_PAGE;
       return shownPage(await options.signals.listEscalated(principal?.districtId ?? '', paging(args)), 'signal.read-escalation', resourceOf, view);
     },
     /** A school's reports to the police (its own), or the reports a police bureau received. */

@@ -368,6 +368,11 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         );
         expect(other.data!.unmatchedSignals.items.map((s) => s.id)).not.toContain(queued.id);
         expect((await schoolSignals(teacher)).map((s) => s.id)).not.toContain(queued.id);
+        // A school or the police asking for the queue learn nothing of it, not even a cursor: an empty district's answer.
+        for (const token of [teacher, police])
+          expect((await gql(hub.fetch, token, '{ unmatchedSignals(first: 1) { items { id } endCursor hasMore } }')).data).toEqual({
+            unmatchedSignals: { items: [], endCursor: null, hasMore: false },
+          });
 
         const child = await enrol('school-east', residentId);
         const routed = await routedTo(teacher, (s) => s.id === queued.id);
@@ -479,6 +484,11 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
           );
           const west = await gql<{ signalEscalations: { items: Array<{ id: string }> } }>(hub.fetch, westBureauLater, '{ signalEscalations { items { id } } }');
           expect(west.data!.signalEscalations.items.map((s) => s.id)).not.toContain(signal.id);
+          const teacherLater = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { clock });
+          for (const token of [teacherLater, policeLater])
+            expect((await gql(hub.fetch, token, '{ signalEscalations(first: 1) { items { id } endCursor hasMore } }')).data).toEqual({
+              signalEscalations: { items: [], endCursor: null, hasMore: false },
+            });
           const later = await gql<{ policeSignals: { items: Array<Record<string, unknown>> } }>(
             hub.fetch,
             policeLater,
