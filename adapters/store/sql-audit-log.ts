@@ -124,8 +124,9 @@ export function createSqlAuditLog(client: SqlClient): AuditLog & AuditTrail {
       const rows = await client.query(
         // Reading the log decides each of its entries: those decisions are not themselves accesses to the child.
         `SELECT * FROM audit_log WHERE subject_id = $1 AND seq IS NOT NULL AND action <> 'subject.read-access-entry' AND ($2::bigint IS NULL OR seq < $2)
+           AND (NOT $4::boolean OR allowed) AND NOT EXISTS (SELECT 1 FROM unnest($5::text[]) AS p(prefix) WHERE starts_with(action, p.prefix))
          ORDER BY seq DESC LIMIT $3`,
-        [subjectId, page.after ?? null, page.first + 1],
+        [subjectId, page.after ?? null, page.first + 1, page.only?.allowedOnly ?? false, [...(page.only?.withoutActionPrefixes ?? [])]],
       );
       return { items: rows.slice(0, page.first).map(toStoredAuditEntry), hasMore: rows.length > page.first };
     },

@@ -42,8 +42,14 @@ export interface AuditLog {
 
 /** Reading the audit trail: who saw a child's data, when and why (PIPL Arts. 44-45). */
 export interface AuditTrail {
-  /** Entries about one child, newest first, `first` after the sequence number `after`. */
-  forSubject(subjectId: string, page: { first: number; after?: number }): Promise<{ items: StoredAuditEntry[]; hasMore: boolean }>;
+  /**
+   * Entries about one child, newest first, `first` after the sequence number `after`; `only` narrows them to what a
+   * reader may be shown (allowed decisions only, none whose action starts with one of the prefixes).
+   */
+  forSubject(
+    subjectId: string,
+    page: { first: number; after?: number; only?: { allowedOnly: boolean; withoutActionPrefixes: readonly string[] } },
+  ): Promise<{ items: StoredAuditEntry[]; hasMore: boolean }>;
   /** The decisions one person's declared emergency covered: about the child, by them, in its window. */
   underEmergency(subjectId: string, by: { agencyId: string; userId: string }, from: Date, to: Date): Promise<StoredAuditEntry[]>;
 }

@@ -41,7 +41,25 @@ export function createSubjectReader(options: {
         concealAs: 'subject',
       });
       const after = args.after ? Number(decodeIdCursor(args.after)) : undefined;
-      const page = await options.trail.forSubject(subject.id, { first: args.first ?? 50, ...(after !== undefined && Number.isFinite(after) ? { after } : {}) });
+      // Entries the caller may not see must not be read at all, or the page's cursor and `hasMore` would tell of
+      // them (a guardian, of the hub's bookkeeping about the other guardian): the policy is asked once whether the
+      // caller sees refusals and each kind of bookkeeping, and the SQL leaves out what it does not.
+      const sees = async (entryAction: string, allowed: boolean) =>
+        (
+          await gate.decide(
+            principal,
+            'subject.read-access-entry',
+            { subjectId: subject.id, type: 'access-entry', schoolAgencyId: subject.schoolAgencyId, entryAction, allowed },
+            null,
+          )
+        ).allow;
+      const bookkeeping = ['consent.', 'emergency.', 'subject.read-access'];
+      const [refusals, ...kinds] = await Promise.all([sees('referral.read', false), ...bookkeeping.map((prefix) => sees(`${prefix}x`, true))]);
+      const page = await options.trail.forSubject(subject.id, {
+        first: args.first ?? 50,
+        ...(after !== undefined && Number.isFinite(after) ? { after } : {}),
+        only: { allowedOnly: !refusals, withoutActionPrefixes: bookkeeping.filter((_, i) => !kinds[i]) },
+      });
       const decisions = await gate.decideEach(
         principal,
         'subject.read-access-entry',

@@ -118,6 +118,55 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       expect(errorCode(await accessLog(forged, subjectId))).toBe('UNAUTHENTICATED');
     });
 
+    it('walks a guardian’s access log without a page, cursor or count that tells of an entry they are not shown', async () => {
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const coGuardian = await guardianOf(subjectId);
+      // Shown to the guardian: the school's reads. Not shown: another school's refused read, and the school's
+      // bookkeeping about the other guardian (a suspicion recorded and cleared).
+      await gql(hub.fetch, teacher, 'query($s: ID!) { screeningResults(subjectId: $s) { scale } }', { s: subjectId });
+      await gql(hub.fetch, westTeacher, 'query($s: ID!) { screeningResults(subjectId: $s) { scale } }', { s: subjectId });
+      for (const suspected of [true, false])
+        await gql(
+          hub.fetch,
+          teacher,
+          'mutation($s: ID!, $g: String!, $x: Boolean!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: $x, reason: "Under review.") }',
+          {
+            s: subjectId,
+            g: coGuardian.userId,
+            x: suspected,
+          },
+        );
+      await gql(hub.fetch, teacher, 'query($s: ID!) { screeningResults(subjectId: $s) { scale } }', { s: subjectId });
+      type LogPage = { accessLog: { items: Array<{ action: string }>; endCursor: string | null; hasMore: boolean } };
+      const all = (
+        await gql<LogPage>(hub.fetch, guardian.token, 'query($s: ID!) { accessLog(subjectId: $s, first: 100) { items { action } hasMore } }', { s: subjectId })
+      ).data!.accessLog;
+      expect(all.hasMore).toBe(false);
+      expect(all.items.every((e) => !e.action.startsWith('consent.') && !e.action.startsWith('subject.read-access'))).toBe(true);
+      const walked: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 100; i++) {
+        const page: LogPage['accessLog'] = (
+          await gql<LogPage>(
+            hub.fetch,
+            guardian.token,
+            'query($s: ID!, $a: String) { accessLog(subjectId: $s, first: 1, after: $a) { items { action } endCursor hasMore } }',
+            {
+              s: subjectId,
+              a: after,
+            },
+          )
+        ).data!.accessLog;
+        // One entry a page, or the end: an empty page with a cursor would be an entry the guardian is not shown.
+        expect(page.items.length === 1 || (page.endCursor === null && !page.hasMore)).toBe(true);
+        walked.push(...page.items.map((e) => e.action));
+        if (!page.hasMore) break;
+        after = page.endCursor;
+      }
+      expect(walked).toEqual(all.items.map((e) => e.action));
+    });
+
     it('shows a guardian suspected of harm nothing while the suspicion stands, and records the exception', async () => {
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);
