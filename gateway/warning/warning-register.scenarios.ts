@@ -851,6 +851,10 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         const westStudent = `subj-care-west-${randomUUID().slice(0, 8)}`;
         await enrolStudents(hub.sql, [westStudent], 'school-west');
         expect(errorCode(await assign(westStudent, 'mentor-wang', 'MENTOR'))).toBe('NOT_FOUND');
+        // The same person signing in with another role has no students of their own: refused, not a page of hidden
+        // students whose cursor would name them.
+        const asStaff = await tokenFor(hub.keyRing, 'school-east', 'staff', { userId: 'mentor-wang' });
+        expect(errorCode(await gql(hub.fetch, asStaff, '{ myStudents(first: 1) { items { subjectId } endCursor hasMore } }'))).toBe('FORBIDDEN');
       });
 
       it("turns an observation with any of the four triggers into a home visit due at once, for the student's mentor", async () => {

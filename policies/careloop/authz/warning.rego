@@ -206,9 +206,18 @@ _granted if {
 }
 
 _granted if {
-	input.action in {"warning.list-tasks", "warning.list-my-students"}
+	input.action == "warning.list-tasks"
 	_resource.type == "collection"
 	_is_school_person
+}
+
+# R22: only a mentor or class teacher has students of their own to list (the same identity with another role would
+# page over students whose flags it may not see).
+_granted if {
+	input.action == "warning.list-my-students"
+	_resource.type == "collection"
+	_is_school_person
+	_principal.role in _carer_roles
 }
 
 # R22: a mentor or class teacher sees the handle-with-care flag of the students assigned to them.
