@@ -15,6 +15,7 @@ import { startPostgresServer, type PostgresServer } from '../test/harness/postgr
 import { gql, tokenFor, type GqlResult } from '../test/support/hub-client.js';
 import { growTo, positionAt, QUERIED_SCHOOL, seedTemplates, visibleCount } from './list-scale-seed.js';
 import { describeMachine } from './machine.js';
+import { gc, memory, type Memory, settledMemory, sleep } from './memory.js';
 import { summarise } from './stats.js';
 
 /**
@@ -74,25 +75,6 @@ interface Page {
 type Fetch = (request: Request) => Promise<Response> | Response;
 
 type Summary = ReturnType<typeof summarise>;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function memory() {
-  const m = process.memoryUsage();
-  return { rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20, externalMb: m.external / 2 ** 20, arrayBuffersMb: m.arrayBuffers / 2 ** 20 };
-}
-type Memory = ReturnType<typeof memory>;
-
-/** Memory after a forced full GC (twice, so finalisers run) when `--expose-gc` is on; as it is otherwise. */
-async function settledMemory(): Promise<Memory> {
-  if (gc) {
-    gc();
-    await sleep(50);
-    gc();
-  }
-  return memory();
-}
 
 async function page(fetch: Fetch, token: string, after?: string | null): Promise<GqlResult<Page>> {
   return gql<Page>(fetch, token, PAGE_QUERY, { first: PAGE_SIZE, after: after ?? null });

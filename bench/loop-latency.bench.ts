@@ -15,6 +15,7 @@ import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startKafkaBroker } from '../test/harness/kafka-broker.js';
 import { gql, tokenFor } from '../test/support/hub-client.js';
 import { referralInput } from '../test/support/referral-fixtures.js';
+import { sleep } from './memory.js';
 import { summarise, summariseWithP95 } from './stats.js';
 
 /**
@@ -202,7 +203,6 @@ async function measureLoops(hub: Hub, hospital: Fetch, ehr: Ehr) {
 }
 
 const SETTLE_MS = 500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type LoopWork = Awaited<ReturnType<typeof measureLoops>>['work'];
 
 /**

@@ -8,7 +8,8 @@ import { createSignedEvent } from '../adapters/messaging/signed-event.js';
 import { parseScreeningCsv } from '../connectors/school/screening-csv.js';
 import { HUB_AGENCY_ID } from '../core/development-seed.js';
 import { SCREENING_EVENT_TYPES } from '../core/warning/screening-events.js';
-import { createHub, type Hub } from '../gateway/create-hub.js';
+import type { Hub } from '../gateway/create-hub.js';
+import { createBenchHub } from './bench-hub.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=screening-import npm run bench`): issue 8's target, a large district's screening
@@ -221,20 +222,11 @@ async function connectorParts(hub: Hub) {
   return { parseValidate: await time(false), parseValidateSign: await time(true) };
 }
 
-const keys = new Map<string, string>();
 const beforeHub = await settledMemory();
-const hub = await createHub({
-  logger,
-  embedConnectors: true,
-  relayIntervalMs: 50,
-  retentionIntervalMs: 0,
-  deadlineCheckIntervalMs: 0,
-  onConnectorKeyCreated: (agencyId, key) => void keys.set(agencyId, key),
-});
+const { hub, connectorKey } = await createBenchHub({ logger });
 let results;
 try {
-  const key = keys.get(SCHOOL);
-  if (!key) throw new Error(`No connector key for ${SCHOOL}.`);
+  const key = connectorKey(SCHOOL);
   const enrolStarted = performance.now();
   await enrol(hub);
   const enrolSeconds = (performance.now() - enrolStarted) / 1000;

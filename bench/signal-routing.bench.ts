@@ -7,7 +7,8 @@ import { createSignedEvent } from '../adapters/messaging/signed-event.js';
 import { HUB_AGENCY_ID } from '../core/development-seed.js';
 import { residentIdCheckCharacter } from '../core/enrolment/resident-id.js';
 import { SIGNAL_EVENT_TYPES, SIGNAL_IDENTITY_PURPOSE, SIGNAL_NOTE_PURPOSE } from '../core/signal/signal-events.js';
-import { createHub, type Hub } from '../gateway/create-hub.js';
+import type { Hub } from '../gateway/create-hub.js';
+import { createBenchHub } from './bench-hub.js';
 import { startKafkaBroker, type KafkaBroker } from '../test/harness/kafka-broker.js';
 import { describeMachine } from './machine.js';
 import { summariseWithP95 } from './stats.js';
@@ -217,21 +218,14 @@ async function sendSignals(hub: Hub, key: string, prefix: string, count: number,
 }
 
 async function measureDeployment(deployment: 'embedded' | 'kafka', broker: KafkaBroker | null) {
-  const keys = new Map<string, string>();
   const beforeHub = await settledMemory();
-  const hub = await createHub({
+  const { hub, connectorKey } = await createBenchHub({
     logger,
-    embedConnectors: true,
-    relayIntervalMs: 50,
-    retentionIntervalMs: 0,
-    deadlineCheckIntervalMs: 0,
-    onConnectorKeyCreated: (agencyId, key) => void keys.set(agencyId, key),
     ...(broker ? { kafkaBrokers: broker.brokers, kafkaSasl: { ...broker.sasl }, kafkaNamespace: `benchsig${Date.now().toString(36)}.` } : {}),
   });
   try {
-    const schoolKey = keys.get(SCHOOL);
-    const policeKey = keys.get(POLICE);
-    if (!schoolKey || !policeKey) throw new Error('No connector key for the school or the police.');
+    const schoolKey = connectorKey(SCHOOL);
+    const policeKey = connectorKey(POLICE);
     const enrolStarted = performance.now();
     await enrol(hub, schoolKey);
     const enrolSeconds = (performance.now() - enrolStarted) / 1000;

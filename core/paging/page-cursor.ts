@@ -10,6 +10,17 @@ export const pageArgs = {
   after: z.string().max(200).optional().nullable(),
 };
 
+/** One page of a list as a caller is shown it. */
+export interface Page<T> {
+  items: T[];
+  /** Names only an item the caller may be shown: a list reads nothing else (README "Concealment"). */
+  endCursor: string | null;
+  hasMore: boolean;
+}
+
+/** What a list answers a caller it shows nothing: the same as an empty list. */
+export const EMPTY_PAGE = { items: [], endCursor: null, hasMore: false } as const satisfies Page<never>;
+
 /** A page position: the sort instant and id of the last item seen. */
 export interface PageCursor {
   at: Date;

@@ -4,7 +4,7 @@ import { shownAs } from '../access/disclosure.js';
 import { requestScopedDirectoryStore } from '../access/request-directory.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor, pageArgs } from '../paging/page-cursor.js';
+import { decodeCursor, EMPTY_PAGE, encodeCursor, type Page, pageArgs } from '../paging/page-cursor.js';
 import { parseInput } from '../validation/parse-input.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
@@ -37,11 +37,7 @@ export const referralListArgs = z.object({
 
 const toReferralCursor = (c: { at: Date; id: string }) => ({ createdAt: c.at, id: c.id });
 
-export interface ReferralConnection {
-  items: DisclosedReferral[];
-  endCursor: string | null;
-  hasMore: boolean;
-}
+export type ReferralConnection = Page<DisclosedReferral>;
 
 /**
  * A request-scoped, policy-checked view of referrals: resolvers get data only through it, so no resolver can
@@ -115,7 +111,7 @@ export function createReferralReader(options: {
       const scope = principal ? await scopeOf(principal) : { involving: '' };
       // The caller's filter narrows the scope, never widens it: asking a scope of overdue referrals for the others
       // finds none.
-      if (scope.overdue !== undefined && typeof f.overdue === 'boolean' && f.overdue !== scope.overdue) return { items: [], endCursor: null, hasMore: false };
+      if (scope.overdue !== undefined && typeof f.overdue === 'boolean' && f.overdue !== scope.overdue) return EMPTY_PAGE;
       const filter: ReferralFilter = {
         ...(f.states ? { states: f.states } : {}),
         ...(f.channel ? { channel: f.channel } : {}),

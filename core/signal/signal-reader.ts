@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { shownAs } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
-import { decodeIdCursor, encodeIdCursor, pageArgs } from '../paging/page-cursor.js';
+import { decodeIdCursor, EMPTY_PAGE, encodeIdCursor, type Page, pageArgs } from '../paging/page-cursor.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { PolicyAction, PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
 import { parseInput } from '../validation/parse-input.js';
@@ -33,14 +33,10 @@ export interface SignalView {
   hasNote: boolean;
 }
 
-type Page<T> = { items: T[]; endCursor: string | null; hasMore: boolean };
-
 const listArgs = z.object(pageArgs);
 const schoolListArgs = z.object({ ...pageArgs, state: z.enum(['UNMATCHED', 'ROUTED', 'ACKNOWLEDGED']).optional().nullable() });
 
 /** Request-scoped, policy-checked views of signals for schools, police bureaus and district bureaus. */
-const EMPTY_PAGE = { items: [], endCursor: null, hasMore: false } as const;
-
 /** A district-wide list as the policy is asked about it: no signal in particular, only the district. */
 const ANY_SIGNAL = {
   type: 'signal',

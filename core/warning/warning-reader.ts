@@ -2,7 +2,6 @@ import { disclose, shownAs } from '../access/disclosure.js';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../paging/page-cursor.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyAction, PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
@@ -16,7 +15,7 @@ import type { ScreeningResult, ScreeningStore } from './screening-store.js';
 import type { CareStore } from './care-store.js';
 import type { CareCoverage, CareTask } from './care-task.js';
 import { schoolYearOf, termOf, type SchoolCalendar } from './school-calendar.js';
-import { decodeIdCursor, encodeIdCursor, pageArgs } from '../paging/page-cursor.js';
+import { decodeCursor, decodeIdCursor, EMPTY_PAGE, encodeCursor, encodeIdCursor, type Page, pageArgs } from '../paging/page-cursor.js';
 import { z } from 'zod';
 import type { WarningStore } from './warning-store.js';
 
@@ -24,14 +23,6 @@ type Period = { from: Date; to: Date };
 
 export type DisclosedWarning = Partial<WarningEntry> & { id: string };
 export type DisclosedAssessment = Partial<WarningAssessment> & { id: string };
-
-interface Page<T> {
-  items: T[];
-  endCursor: string | null;
-  hasMore: boolean;
-}
-
-const EMPTY_PAGE = { items: [], endCursor: null, hasMore: false } as const satisfies Page<never>;
 
 /**
  * A request-scoped, policy-checked view of the warning register: one decision per object, all of a page audited in
