@@ -55,6 +55,7 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
   const send = async (type: EventType, subject: string, data: unknown) => {
     const event = await createSignedEvent({ signer: options.signer, type, subject, recipient: HUB_AGENCY_ID, data, time: options.clock.now() });
     await options.bus.publish(TOPICS.hubInbound, [event]);
+    return event.id;
   };
   return createConnector({
     ...options,
@@ -71,7 +72,7 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
         // The hub allows five minutes of clock difference; a signal from further ahead would only be dead-lettered.
         if (new Date(s.observedAt).getTime() > now.getTime() + 5 * 60_000)
           return c.json(httpErrorBody('BAD_USER_INPUT', 'observedAt lies in the future', { field: 'observedAt' }), 400);
-        await send(SIGNAL_EVENT_TYPES.raised, s.sourceId, {
+        const eventId = await send(SIGNAL_EVENT_TYPES.raised, s.sourceId, {
           sourceId: s.sourceId,
           category: s.category,
           severity: s.severity,
@@ -80,7 +81,8 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
           child: { identity: await envelopes.seal(s.child.residentId.trim().toUpperCase(), SIGNAL_IDENTITY_PURPOSE), localId: s.child.localId },
           ...(s.note ? { note: await envelopes.seal(s.note, SIGNAL_NOTE_PURPOSE) } : {}),
         });
-        log.info({ sourceId: s.sourceId, category: s.category, severity: s.severity }, 'signal sent to hub');
+        // The bureau's own case reference is a value it sent: the event's id is what the log may carry.
+        log.info({ eventId, category: s.category, severity: s.severity }, 'signal sent to hub');
         return c.json({ sourceId: s.sourceId, accepted: true }, 202);
       });
       app.post('/v1/signals/guidance', async (c) => {

@@ -1,5 +1,6 @@
 import { createEnvelopeSealer, encryptionKeyOf } from '../../adapters/crypto/envelope.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
+import { ServiceUnavailableError } from '../../core/errors.js';
 import type { AgencyDirectory, EnvelopeSealer } from '../../core/ports/keys.js';
 
 /**
@@ -11,7 +12,9 @@ export function hubEnvelopes(directory: AgencyDirectory): EnvelopeSealer {
   return {
     async seal(plain, purpose) {
       const key = encryptionKeyOf(await directory.find(HUB_AGENCY_ID));
-      if (!key || typeof key.kid !== 'string') throw new Error('The hub publishes no encryption key in the agency directory.');
+      // Retriable: the directory may not have the hub's key yet, or it is being rotated.
+      if (!key || typeof key.kid !== 'string')
+        throw new ServiceUnavailableError({ cause: new Error('The hub publishes no encryption key in the agency directory.') });
       if (cached?.kid !== key.kid) cached = { kid: key.kid, sealer: await createEnvelopeSealer(key) };
       return cached.sealer.seal(plain, purpose);
     },
