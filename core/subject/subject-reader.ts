@@ -44,17 +44,18 @@ export function createSubjectReader(options: {
       // Entries the caller may not see must not be read at all, or the page's cursor and `hasMore` would tell of
       // them (a guardian, of the hub's bookkeeping about the other guardian): the policy is asked once whether the
       // caller sees refusals and each kind of bookkeeping, and the SQL leaves out what it does not.
-      const sees = async (entryAction: string, allowed: boolean) =>
-        (
-          await gate.decide(
-            principal,
-            'subject.read-access-entry',
-            { subjectId: subject.id, type: 'access-entry', schoolAgencyId: subject.schoolAgencyId, entryAction, allowed },
-            null,
-          )
-        ).allow;
       const bookkeeping = ['consent.', 'emergency.', 'subject.read-access'];
-      const [refusals, ...kinds] = await Promise.all([sees('referral.read', false), ...bookkeeping.map((prefix) => sees(`${prefix}x`, true))]);
+      const probe = (entryAction: string, allowed: boolean) => ({
+        resource: { subjectId: subject.id, type: 'access-entry' as const, schoolAgencyId: subject.schoolAgencyId, entryAction, allowed },
+        resourceId: null,
+      });
+      // One batch of decisions, one audit write.
+      const [refusals, ...kinds] = (
+        await gate.decideEach(principal, 'subject.read-access-entry', [
+          probe('referral.read', false),
+          ...bookkeeping.map((prefix) => probe(`${prefix}x`, true)),
+        ])
+      ).map((d) => d.allow);
       const page = await options.trail.forSubject(subject.id, {
         first: args.first ?? 50,
         ...(after !== undefined && Number.isFinite(after) ? { after } : {}),
