@@ -196,6 +196,7 @@ async function workPerPage(hub: Hub, token: string, after: string | null, tries 
     const delta = {
       sqlStatements: afterCounters.sqlStatements - before.sqlStatements,
       policyDecisions: afterCounters.policyDecisions - before.policyDecisions,
+      policyEvaluations: afterCounters.policyEvaluations - before.policyEvaluations,
       jwsSigned: afterCounters.jwsSigned - before.jwsSigned,
       jwsVerified: afterCounters.jwsVerified - before.jwsVerified,
     };

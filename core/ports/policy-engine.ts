@@ -49,7 +49,8 @@ export type PolicyPurpose = 'referral' | 'warning' | 'signal' | 'enrolment' | 'c
 
 /**
  * Attributes of the object the action is about; only what the rules need, never clinical text. `subjectId` (the
- * child's pseudonym) is carried for the audit trail ("who saw this child's data"); no rule reads it.
+ * child's pseudonym) is carried for the audit trail ("who saw this child's data") and for matching relationships
+ * to the child; rules compare it and never read its content.
  */
 export type PolicyResource = { subjectId?: string } & (
   | { type: 'subject'; schoolAgencyId: string }
