@@ -191,6 +191,10 @@ export function createSqlWarningStore(client: SqlClient, cipher: DataCipher): Wa
       const [entry] = await loadEntries(sqlOf(tx), c, 'school_agency_id = $1 AND subject_id = $2', [schoolAgencyId, subjectId], 'FOR UPDATE');
       return entry ?? null;
     },
+    async entryOfSubject(schoolAgencyId, subjectId) {
+      const [entry] = await loadEntries(client, c, 'school_agency_id = $1 AND subject_id = $2', [schoolAgencyId, subjectId], '');
+      return entry ?? null;
+    },
     async countBySchool(schoolAgencyIds, from, to) {
       if (schoolAgencyIds.length === 0) return [];
       // One statement for the district. `referred` reads the referral ledger: both capabilities live in the hub's store.

@@ -255,6 +255,17 @@ export function createWarningReader(options: {
       return shown;
     },
 
+    /**
+     * A child's entry on their school's list as the caller may see it: what a guardian is shown of it. Null when
+     * there is none or the caller may not see it, alike.
+     */
+    async entryOfChild(child: { subjectId: string; schoolAgencyId: string }): Promise<DisclosedWarning | null> {
+      const entry = await warnings.entryOfSubject(child.schoolAgencyId, child.subjectId);
+      if (!entry) return null;
+      const [shown] = await gate.discloseEach(principal, 'warning.read', [entry], entryResource);
+      return shown ?? null;
+    },
+
     async warnings(rawArgs: unknown): Promise<Page<DisclosedWarning>> {
       const args = parseInput(warningListArgs, rawArgs ?? {}, 'list arguments');
       await gate.require(principal, 'warning.list', { type: 'collection', of: 'warning' }, null);

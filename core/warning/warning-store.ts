@@ -32,6 +32,8 @@ export interface WarningStore {
   lockEntry(tx: Transaction, id: string): Promise<WarningEntry | null>;
   /** The child's entry on the school's list, locked (any state: a lifted entry is raised again, not duplicated). */
   findEntryForSubject(tx: Transaction, schoolAgencyId: string, subjectId: string): Promise<WarningEntry | null>;
+  /** The child's entry on the school's list, in any state, read without holding it. */
+  entryOfSubject(schoolAgencyId: string, subjectId: string): Promise<WarningEntry | null>;
   listEntries(schoolAgencyId: string, page: { first: number; after?: { at: Date; id: string }; state?: WarningState }): Promise<WarningPage<WarningEntry>>;
   /** The bureaus' counters for these schools over [from, to) (see WarningCounts); schools with none are absent. */
   countBySchool(schoolAgencyIds: readonly string[], from: Date, to: Date): Promise<WarningCounts[]>;

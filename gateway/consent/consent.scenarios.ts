@@ -457,6 +457,102 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       expect(errorCode(await gql(hub.fetch, guardian.token, 'query($id: ID!) { referral(id: $id) { id } }', { id }))).toBe('NOT_FOUND');
     });
 
+    it('shows a guardian their child’s warning entry: where it stands, the category and the notice they were given, not the school’s plan or who did what; nothing of another child', async () => {
+      const crisisTeam = await tokenFor(hub.keyRing, 'school-east', 'crisis-team', { userId: 'crisis-zhao' });
+      const listOn = async (subjectId: string) => {
+        const proposed = await gql<{ proposeForAssessment: { id: string } }>(
+          hub.fetch,
+          mentor,
+          'mutation($s: ID!) { proposeForAssessment(subjectId: $s, reason: "Withdrawn for two weeks.") { id } }',
+          { s: subjectId },
+        );
+        const id = proposed.data!.proposeForAssessment.id;
+        await gql(hub.fetch, teacher, 'mutation($id: ID!, $i: AssessmentInterviewInput!) { recordAssessmentInterview(id: $id, interview: $i) { id } }', {
+          id,
+          i: { summary: 'Talks of hopelessness.', familyContact: 'Mother reached by phone.', scales: [{ scale: 'PHQ-9', score: 19 }] },
+        });
+        const confirmed = await gql<{ confirmAssessment: { warningId: string } }>(
+          hub.fetch,
+          crisisTeam,
+          'mutation($id: ID!, $d: ConfirmAssessmentInput!) { confirmAssessment(id: $id, decision: $d) { warningId } }',
+          { id, d: { category: 3, note: 'Scale, family contact and interview agree.', ownerUserId: 'teacher-chen', tags: ['left-behind'] } },
+        );
+        return confirmed.data!.confirmAssessment.warningId;
+      };
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const warningId = await listOn(subjectId);
+      await gql(hub.fetch, crisisTeam, 'mutation($id: ID!) { adoptWarningPlan(id: $id, plan: "Weekly talk; family meeting monthly.") { state } }', {
+        id: warningId,
+      });
+      await gql(hub.fetch, teacher, 'mutation($id: ID!, $n: WarningGuardianNoticeInput!) { recordWarningGuardianNotice(id: $id, notice: $n) { id } }', {
+        id: warningId,
+        n: { givenAt: '2026-11-24T09:00:00Z', channel: 'IN_PERSON', givenBy: 'teacher-chen' },
+      });
+      const otherChild = await child();
+      await guardianOf(otherChild);
+      const otherWarningId = await listOn(otherChild);
+
+      const VIEW =
+        'id subjectId state category plan tags ownerUserId assessmentId raisedAt liftedAt guardianNotice { givenAt channel givenBy } history { action to at actorUserId reason }';
+      const children = await gql<{ myChildren: Array<{ subjectId: string; warning: Record<string, unknown> | null }> }>(
+        hub.fetch,
+        guardian.token,
+        `{ myChildren { subjectId warning { ${VIEW} } } }`,
+      );
+      expect(children.errors).toBeUndefined();
+      expect(children.data!.myChildren).toHaveLength(1);
+      const [mine] = children.data!.myChildren;
+      expect(mine!.warning).toMatchObject({
+        id: warningId,
+        subjectId,
+        state: 'PLAN_IN_PLACE',
+        category: 3,
+        plan: null,
+        tags: null,
+        ownerUserId: null,
+        assessmentId: null,
+        raisedAt: expect.any(String) as string,
+        guardianNotice: { givenAt: '2026-11-24T09:00:00.000Z', channel: 'IN_PERSON', givenBy: null },
+      });
+      const history = mine!.warning!.history as Array<Record<string, unknown>>;
+      expect(history.map((h) => h.to)).toEqual(['RAISED', 'PLAN_IN_PLACE']);
+      expect(history.every((h) => h.actorUserId === null && h.reason === null)).toBe(true);
+      // By id too; the school's staff still see the whole entry.
+      const byId = await gql<{ warning: Record<string, unknown> }>(hub.fetch, guardian.token, `query($id: ID!) { warning(id: $id) { ${VIEW} } }`, {
+        id: warningId,
+      });
+      expect(byId.data!.warning).toEqual(mine!.warning);
+      const staff = await gql<{ warning: Record<string, unknown> }>(hub.fetch, teacher, `query($id: ID!) { warning(id: $id) { plan ownerUserId } }`, {
+        id: warningId,
+      });
+      expect(staff.data!.warning).toEqual({ plan: 'Weekly talk; family meeting monthly.', ownerUserId: 'teacher-chen' });
+      // Another child's entry answers as one that does not exist; the school's list is not theirs to page; no step.
+      const other = await gql(hub.fetch, guardian.token, 'query($id: ID!) { warning(id: $id) { id } }', { id: otherWarningId });
+      const missing = await gql(hub.fetch, guardian.token, 'query($id: ID!) { warning(id: $id) { id } }', { id: randomUUID() });
+      expect(errorCode(other)).toBe('NOT_FOUND');
+      expect(other.errors![0]!.extensions).toEqual(missing.errors![0]!.extensions);
+      expect(errorCode(await gql(hub.fetch, guardian.token, '{ warnings { items { id } endCursor hasMore } }'))).toBe('FORBIDDEN');
+      expect(
+        errorCode(await gql(hub.fetch, guardian.token, 'mutation($id: ID!) { liftWarning(id: $id, reason: "She is fine now.") { state } }', { id: warningId })),
+      ).toBe('FORBIDDEN');
+      // A child with no entry shows none, like a child whose entry the guardian may not see.
+      const unlisted = await child();
+      const unlistedGuardian = await guardianOf(unlisted);
+      const none = await gql<{ myChildren: Array<{ warning: unknown }> }>(hub.fetch, unlistedGuardian.token, '{ myChildren { warning { id } } }');
+      expect(none.data!.myChildren).toEqual([{ warning: null }]);
+      // Under a suspicion of harm the guardian is shown nothing of it while that stands.
+      await gql(
+        hub.fetch,
+        teacher,
+        'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: true, reason: "Under review.") }',
+        { s: subjectId, g: guardian.userId },
+      );
+      expect((await gql(hub.fetch, guardian.token, '{ myChildren { warning { id } } }')).data).toEqual({ myChildren: [] });
+      const hidden = await gql(hub.fetch, guardian.token, 'query($id: ID!) { warning(id: $id) { id } }', { id: warningId });
+      expect(hidden.errors![0]!.extensions).toEqual(missing.errors![0]!.extensions);
+    });
+
     it('lets the school see clinical detail only while the guardian’s consent holds, and withdraws it at once on revocation, also from an open subscription', async () => {
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);

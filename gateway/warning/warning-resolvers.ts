@@ -110,6 +110,9 @@ export const warningResolvers = {
     school: (counts: WarningCounts, _: unknown, ctx: WarningContext) => (counts.schoolAgencyId ? ctx.directory.find(counts.schoolAgencyId) : null),
     homeVisitCoverage: (counts: WarningCounts) => (counts.current === 0 ? 1 : counts.homeVisited / counts.current),
   },
+  GuardianChild: {
+    warning: (child: { subjectId: string; schoolAgencyId: string }, _: unknown, ctx: WarningContext) => ctx.warning.reader.entryOfChild(child),
+  },
   WarningEntry: {
     // Derived from the state, so shown only with it.
     availableActions: (entry: DisclosedWarning) => (entry.state ? availableWarningActions(entry.state) : null),

@@ -72,6 +72,15 @@ _may_know_resource if {
 	_own_school
 }
 
+# PIPL Arts. 31, 44-45 and the written status notice (R19): the guardian the school linked to the child knows
+# that the child is on the school's warning list. A guardian suspected of being the source of harm is shown
+# nothing (Minors Protection Law Art. 11; consent.rego).
+_may_know_resource if {
+	_is_warning
+	_guardian_of_child
+	_own_school
+}
+
 _may_know_resource if {
 	_proposed_by_caller
 	_is_school_person
@@ -123,6 +132,13 @@ _granted if {
 	input.action == "warning.read"
 	_is_warning
 	_is_school_staff
+	_own_school
+}
+
+_granted if {
+	input.action == "warning.read"
+	_is_warning
+	_guardian_of_child
 	_own_school
 }
 
@@ -296,6 +312,14 @@ _warning_fields := {
 	"guardianNotice", "raisedAt", "updatedAt", "liftedAt", "history",
 }
 
+# PIPL Art. 6, least data: the guardian sees where the entry stands, the category the written notice told them of,
+# the dates of each step and the notice itself; not the school's plan, tags, assessment, or who did what and why.
+_guardian_warning_fields := {
+	"id", "subjectId", "schoolAgencyId", "state", "category", "raisedAt", "updatedAt", "liftedAt",
+	"history.sequence", "history.action", "history.from", "history.to", "history.at", "guardianNotice.givenAt",
+	"guardianNotice.channel", "guardianNotice.acknowledgedAt",
+}
+
 _assessment_fields := {
 	"id", "subjectId", "schoolAgencyId", "state", "proposedBy", "proposedAt", "proposalReason", "interview",
 	"decision", "warningId",
@@ -309,6 +333,11 @@ _care_task_fields := {
 _fields_for_role := _warning_fields if {
 	_is_warning
 	_is_school_staff
+}
+
+_fields_for_role := _guardian_warning_fields if {
+	_is_warning
+	_guardian_of_child
 }
 
 _fields_for_role := _assessment_fields if {
