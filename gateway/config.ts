@@ -56,6 +56,8 @@ const envSchema = z.object({
     .positive()
     .max(24 * 60)
     .default(60),
+  // A standing suspicion of harm against a guardian is reviewed this often (Minors Protection Law Art. 11).
+  GUARDIAN_CONCERN_REVIEW_DAYS: z.coerce.number().positive().max(365).default(30),
   DEADLINE_CHECK_SECONDS: z.coerce.number().int().min(0).default(60),
   // A standalone hospital connector's push to the hospital's FHIR endpoint; the authorization value is a secret.
   FHIR_PUSH_URL: z.string().optional(),
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     deadlineCheckIntervalMs: e.DEADLINE_CHECK_SECONDS * 1000,
     emergencyWindowMs: e.EMERGENCY_WINDOW_MINUTES * 60_000,
+    guardianConcernReviewMs: e.GUARDIAN_CONCERN_REVIEW_DAYS * DAY_MS,
     signalPolicy: {
       acknowledgeWithinMs: {
         CRITICAL: e.SIGNAL_ACK_HOURS_CRITICAL * 3600_000,

@@ -129,6 +129,8 @@ export interface HubOptions {
   carePolicy?: Partial<CarePolicy>;
   /** How long a declared emergency (break-glass) opens the record to its declarer (default 60 minutes). */
   emergencyWindowMs?: number;
+  /** How often a standing suspicion of harm against a guardian is due for review (default 30 days). */
+  guardianConcernReviewMs?: number;
   /** Police signals: acknowledgement deadlines, episode window, flag and retention (defaults: README "Signals from public safety"). */
   signalPolicy?: Partial<SignalPolicy>;
   /** How often the deadline and care-task watches run; 0 disables the timers (tests call them on simulated time). */
@@ -280,7 +282,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     store: enrolments,
     afterEnrolment: (tx, children) => signal.service.matchWaiting(tx, children),
   });
-  const consent = createConsentModule({ ...shared, store: consents });
+  const consent = createConsentModule({
+    ...shared,
+    store: consents,
+    ...(options.guardianConcernReviewMs ? { concernReviewEveryMs: options.guardianConcernReviewMs } : {}),
+  });
   const emergency = createEmergencyModule({ ...shared, store: consents, trail: audit, windowMs: options.emergencyWindowMs });
   const modules = [referral, warning, signal, enrolment, consent, emergency, createSubjectModule({ directory, audit, trail: audit, policy, clock })];
   const gateway = createGateway({

@@ -16,6 +16,7 @@ const textArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : 
 export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): ConsentStore & PolicyContextSource {
   const evidence = sealedColumn(cipher, 'consents.evidence');
   const suspicionReason = sealedColumn(cipher, 'guardian_links.suspicion_reason');
+  const suspicionReviewNote = sealedColumn(cipher, 'guardian_links.suspicion_review_note');
   const justification = sealedColumn(cipher, 'emergencies.justification');
   const reviewNote = sealedColumn(cipher, 'emergencies.review_note');
   const toEmergency = (r: Row): Emergency => ({
@@ -56,6 +57,17 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
     linkedBy: String(r.linked_by),
     linkedAt: asDate(r.linked_at),
     suspectedOfHarm: r.suspected_of_harm === true,
+    concern:
+      r.suspicion_recorded_at === null || r.suspicion_recorded_at === undefined
+        ? null
+        : {
+            recordedBy: String(r.suspicion_recorded_by),
+            recordedAt: asDate(r.suspicion_recorded_at),
+            reason: suspicionReason.open(r.suspicion_reason),
+            reviewedBy: optText(r.suspicion_reviewed_by),
+            reviewedAt: optDate(r.suspicion_reviewed_at),
+            reviewNote: suspicionReviewNote.open(r.suspicion_review_note),
+          },
   });
   return {
     async insert(tx, c) {
@@ -128,16 +140,32 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
       const rows = s.suspected
         ? await sqlOf(tx).query(
             `UPDATE guardian_links SET suspected_of_harm = true, suspicion_recorded_by = $3, suspicion_recorded_at = $4, suspicion_reason = $5,
-               suspicion_reviewed_by = NULL, suspicion_reviewed_at = NULL
+               suspicion_reviewed_by = NULL, suspicion_reviewed_at = NULL, suspicion_review_note = NULL
              WHERE subject_id = $1 AND guardian_user_id = $2 RETURNING subject_id`,
             [key.subjectId, key.guardianUserId, s.by, s.at, suspicionReason.seal(s.reason)],
           )
         : await sqlOf(tx).query(
-            `UPDATE guardian_links SET suspected_of_harm = false, suspicion_reviewed_by = $3, suspicion_reviewed_at = $4
+            `UPDATE guardian_links SET suspected_of_harm = false, suspicion_reviewed_by = $3, suspicion_reviewed_at = $4, suspicion_review_note = NULL
              WHERE subject_id = $1 AND guardian_user_id = $2 AND suspected_of_harm RETURNING subject_id`,
             [key.subjectId, key.guardianUserId, s.by, s.at],
           );
       return rows.length > 0;
+    },
+    async reviewSuspicion(tx, key, review) {
+      const rows = await sqlOf(tx).query(
+        `UPDATE guardian_links SET suspicion_reviewed_by = $3, suspicion_reviewed_at = $4, suspicion_review_note = $5
+          WHERE subject_id = $1 AND guardian_user_id = $2 AND suspected_of_harm RETURNING subject_id`,
+        [key.subjectId, key.guardianUserId, review.by, review.at, suspicionReviewNote.seal(review.note)],
+      );
+      return rows.length > 0;
+    },
+    async standingSuspicions(schoolAgencyId, first) {
+      const rows = await client.query(
+        `SELECT * FROM guardian_links WHERE school_agency_id = $1 AND suspected_of_harm
+          ORDER BY coalesce(suspicion_reviewed_at, suspicion_recorded_at), subject_id, guardian_user_id LIMIT $2`,
+        [schoolAgencyId, first],
+      );
+      return rows.map(toLink);
     },
     async guardiansOf(subjectId) {
       return (await client.query('SELECT * FROM guardian_links WHERE subject_id = $1 ORDER BY linked_at', [subjectId])).map(toLink);

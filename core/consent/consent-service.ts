@@ -10,7 +10,7 @@ import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-en
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import { identifier, safeText } from '../safe-text.js';
 import { parseInput } from '../validation/parse-input.js';
-import { CONSENT_CATEGORIES, CONSENT_PURPOSES, CONSENT_RECIPIENTS, consentHolds, type Consent } from './consent.js';
+import { CONSENT_CATEGORIES, CONSENT_PURPOSES, CONSENT_RECIPIENTS, concernReviewDue, consentHolds, type Consent, type GuardianLink } from './consent.js';
 import type { ConsentStore } from './consent-store.js';
 
 const scope = {
@@ -29,7 +29,10 @@ const concernInput = z.object({
   suspected: z.boolean(),
   reason: safeText({ max: 1000, what: 'reason' }).optional().nullable(),
 });
+const reviewInput = z.object({ subjectId: identifier, guardianUserId: identifier, note: safeText({ max: 1000, what: 'note' }) });
 
+/** How often a standing suspicion of harm is reviewed unless configured: a month. */
+export const DEFAULT_CONCERN_REVIEW_MS = 30 * 24 * 3600_000;
 /**
  * Guardians and their consents (issue 9; PIPL Arts. 14, 29, 31). The school links a guardian it has issued an
  * identity to a child, records a suspicion that a guardian is the source of harm (the guardian is then shown
@@ -43,7 +46,10 @@ export function createConsentService(deps: {
   audit: AuditLog;
   policy: PolicyEngine;
   clock: Clock;
+  /** How often a standing suspicion of harm must be reviewed (default a month). */
+  concernReviewEveryMs?: number;
 }) {
+  const reviewEveryMs = deps.concernReviewEveryMs ?? DEFAULT_CONCERN_REVIEW_MS;
   const gateFor = (correlationId?: string) =>
     createPolicyGate({ policy: deps.policy, audit: deps.audit, clock: deps.clock, correlationId: correlationId ?? null, purpose: 'consent' });
   async function childResource(subjectId: string, guardianUserId = '', recordedBy = ''): Promise<PolicyResource> {
@@ -51,6 +57,21 @@ export function createConsentService(deps: {
     return { subjectId, type: 'consent', schoolAgencyId: subject?.schoolAgencyId ?? '', guardianUserId, recordedBy };
   }
   const now = () => deps.clock.now();
+
+  /** Each link decided by the policy (one decision each, one audit write), with when its suspicion is due for review. */
+  async function linksAsSeen(gate: ReturnType<typeof gateFor>, principal: Principal | null, links: GuardianLink[]) {
+    const decisions = await gate.decideEach(
+      principal,
+      'consent.read-guardian-link',
+      links.map((l) => ({
+        resource: { subjectId: l.subjectId, type: 'guardian-link' as const, schoolAgencyId: l.schoolAgencyId, guardianUserId: l.guardianUserId },
+        resourceId: l.subjectId,
+      })),
+    );
+    return links
+      .map((l, i) => shownAs({ ...l, id: `${l.subjectId}/${l.guardianUserId}`, reviewDueAt: concernReviewDue(l, reviewEveryMs) }, decisions[i]))
+      .filter((l) => l !== null);
+  }
 
   async function mustBeGuardian(subjectId: string, guardianUserId: string) {
     if (!(await deps.consents.guardiansOf(subjectId)).some((g) => g.guardianUserId === guardianUserId))
@@ -181,6 +202,42 @@ export function createConsentService(deps: {
       );
       const at = now();
       return consents.map((c, i) => shownAs({ ...c, holds: consentHolds(c, at) }, decisions[i])).filter((c) => c !== null);
+    },
+
+    /**
+     * Minors Protection Law Art. 11: a standing suspicion is reviewed, not left to stand unexamined. The review is
+     * recorded (who, when, a sealed note) and the suspicion keeps standing; clearing it is `recordConcern`.
+     */
+    async reviewConcern(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
+      const input = parseInput(reviewInput, raw);
+      await gateFor(correlationId).require(principal, 'consent.review-concern', await childResource(input.subjectId, input.guardianUserId), input.subjectId, {
+        concealAs: 'subject',
+      });
+      const reviewed = await deps.uow.withTransaction((tx) =>
+        deps.consents.reviewSuspicion(
+          tx,
+          { subjectId: input.subjectId, guardianUserId: input.guardianUserId },
+          { by: principal?.userId ?? '', at: now(), note: input.note },
+        ),
+      );
+      if (!reviewed) throw new NotFoundError('guardian concern');
+      return true;
+    },
+
+    /** The child's guardians as the school linked them, each with the suspicion recorded about them and its review. */
+    async guardians(principal: Principal | null, subjectId: string, correlationId?: string) {
+      const gate = gateFor(correlationId);
+      const child = await childResource(subjectId);
+      await gate.require(principal, 'consent.list-guardians', child, subjectId, { concealAs: 'subject' });
+      return linksAsSeen(gate, principal, await deps.consents.guardiansOf(subjectId));
+    },
+
+    /** The caller's school's standing suspicions, the longest unreviewed first: the school's review queue. */
+    async standingConcerns(principal: Principal | null, first: number, correlationId?: string) {
+      const gate = gateFor(correlationId);
+      await gate.require(principal, 'consent.list-concerns', { type: 'collection', of: 'guardian-link' }, null);
+      const links = await deps.consents.standingSuspicions(principal?.agencyId ?? '', Math.min(Math.max(first, 1), 100));
+      return linksAsSeen(gate, principal, links);
     },
 
     /** One consent as the caller may see it (after a change: the guardian does not get the school's evidence back). */

@@ -18,13 +18,17 @@ export interface ConsentStore {
   forSubject(subjectId: string): Promise<Consent[]>;
   /** The consents holding at `at` for each of the children, in one lookup. */
   holdingFor(subjectIds: readonly string[], at: Date): Promise<Consent[]>;
-  link(tx: Transaction, link: GuardianLink): Promise<void>;
+  link(tx: Transaction, link: Omit<GuardianLink, 'concern'>): Promise<void>;
   setSuspicion(
     tx: Transaction,
     key: { subjectId: string; guardianUserId: string },
     suspicion: { suspected: boolean; by: string; at: Date; reason: string | null },
   ): Promise<boolean>;
+  /** Records a review of a standing suspicion, which keeps standing; false when none stands. */
+  reviewSuspicion(tx: Transaction, key: { subjectId: string; guardianUserId: string }, review: { by: string; at: Date; note: string }): Promise<boolean>;
   guardiansOf(subjectId: string): Promise<GuardianLink[]>;
+  /** The school's guardians under a standing suspicion, longest unreviewed first. */
+  standingSuspicions(schoolAgencyId: string, first: number): Promise<GuardianLink[]>;
   childrenOf(guardian: { schoolAgencyId: string; guardianUserId: string }): Promise<GuardianLink[]>;
   insertEmergency(tx: Transaction, emergency: Emergency): Promise<void>;
   getEmergency(id: string): Promise<Emergency | null>;

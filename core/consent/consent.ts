@@ -51,6 +51,25 @@ export interface GuardianLink {
   linkedAt: Date;
   /** Suspected of being the source of harm: not shown the record, not notified, while this stands. */
   suspectedOfHarm: boolean;
+  /** The last suspicion recorded about this guardian and its latest review (standing or cleared); null if none ever. */
+  concern: GuardianConcern | null;
+}
+
+/** A suspicion of harm as the school recorded and reviewed it (Minors Protection Law Art. 11). */
+export interface GuardianConcern {
+  recordedBy: string;
+  recordedAt: Date;
+  reason: string | null;
+  /** The latest review, or the clearing when the suspicion no longer stands. */
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  reviewNote: string | null;
+}
+
+/** A standing suspicion is reviewed every `everyMs` from when it was recorded or last reviewed; null once cleared. */
+export function concernReviewDue(link: Pick<GuardianLink, 'suspectedOfHarm' | 'concern'>, everyMs: number): Date | null {
+  if (!link.suspectedOfHarm || !link.concern) return null;
+  return new Date((link.concern.reviewedAt ?? link.concern.recordedAt).getTime() + everyMs);
 }
 
 /**

@@ -170,7 +170,16 @@ export type PolicyResource = { subjectId?: string } & (
       /** Who recorded the consent (the guardian, or a school staff member from a signed form). */
       recordedBy?: string;
     }
-  | { type: 'collection'; of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' | 'emergency' }
+  | {
+      /** A guardian's link to a child, with any suspicion of harm recorded about the guardian. */
+      type: 'guardian-link';
+      schoolAgencyId: string;
+      guardianUserId: string;
+    }
+  | {
+      type: 'collection';
+      of: 'subject' | 'referral' | 'warning' | 'warning-assessment' | 'care-task' | 'care-flag' | 'signal' | 'school-report' | 'emergency' | 'guardian-link';
+    }
 );
 
 export interface PolicyInput {

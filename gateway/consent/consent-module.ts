@@ -35,6 +35,7 @@ export function createConsentModule(options: {
   audit: AuditLog;
   policy: PolicyEngine;
   clock: Clock;
+  concernReviewEveryMs?: number;
 }): GatewayModule & { service: ConsentService } {
   const service = createConsentService({ ...options, consents: options.store });
   return {
@@ -45,10 +46,14 @@ export function createConsentModule(options: {
         consents: async (_: unknown, args: { subjectId: string }, ctx: ConsentContext) =>
           (await ctx.consent.list(ctx.principal, args.subjectId, ctx.correlationId)).map(scopeOut),
         myChildren: (_: unknown, _args: unknown, ctx: ConsentContext) => ctx.consent.myChildren(ctx.principal, ctx.correlationId),
+        guardians: (_: unknown, args: { subjectId: string }, ctx: ConsentContext) => ctx.consent.guardians(ctx.principal, args.subjectId, ctx.correlationId),
+        guardianConcerns: (_: unknown, args: { first?: number | null }, ctx: ConsentContext) =>
+          ctx.consent.standingConcerns(ctx.principal, args.first ?? 50, ctx.correlationId),
       },
       Mutation: {
         linkGuardian: (_: unknown, args: unknown, ctx: ConsentContext) => ctx.consent.linkGuardian(ctx.principal, args, ctx.correlationId),
         recordGuardianConcern: (_: unknown, args: unknown, ctx: ConsentContext) => ctx.consent.recordConcern(ctx.principal, args, ctx.correlationId),
+        reviewGuardianConcern: (_: unknown, args: unknown, ctx: ConsentContext) => ctx.consent.reviewConcern(ctx.principal, args, ctx.correlationId),
         grantConsent: async (_: unknown, args: { input: Record<string, unknown> }, ctx: ConsentContext) => {
           const granted = await ctx.consent.grant(ctx.principal, scopeIn(args.input), ctx.correlationId);
           return scopeOut(await ctx.consent.read(ctx.principal, granted.id, ctx.correlationId));

@@ -204,6 +204,95 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       expect((await accessLog(guardian.token, subjectId)).errors).toBeUndefined();
     });
 
+    it('keeps a standing suspicion under review: the school sees who recorded it, when and why, reviews it when due, and clears it; nobody else sees it', async () => {
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      const LINK = 'subjectId guardianUserId linkedBy suspectedOfHarm reviewDueAt concern { recordedBy recordedAt reason reviewedBy reviewedAt reviewNote }';
+      type Link = { subjectId: string; guardianUserId: string; suspectedOfHarm: boolean; reviewDueAt: string | null; concern: Record<string, unknown> | null };
+      const guardians = (token: string, s = subjectId) =>
+        gql<{ guardians: Link[] }>(hub.fetch, token, `query($s: ID!) { guardians(subjectId: $s) { ${LINK} } }`, { s });
+      const queue = async () => {
+        const answer = await gql<{ guardianConcerns: Link[] }>(hub.fetch, teacher, `{ guardianConcerns(first: 100) { ${LINK} } }`);
+        expect(answer.errors).toBeUndefined();
+        return answer.data!.guardianConcerns;
+      };
+      const review = (token: string, note: string) =>
+        gql(hub.fetch, token, 'mutation($s: ID!, $g: String!, $n: String!) { reviewGuardianConcern(subjectId: $s, guardianUserId: $g, note: $n) }', {
+          s: subjectId,
+          g: guardian.userId,
+          n: note,
+        });
+      const DAY = 24 * 3600_000;
+
+      expect((await guardians(teacher)).data!.guardians).toEqual([
+        { subjectId, guardianUserId: guardian.userId, linkedBy: 'teacher-chen', suspectedOfHarm: false, reviewDueAt: null, concern: null },
+      ]);
+      expect(errorCode(await review(teacher, 'Nothing stands yet.'))).toBe('NOT_FOUND');
+      await gql(
+        hub.fetch,
+        teacher,
+        'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: true, reason: "Bruises the child attributes to the father.") }',
+        {
+          s: subjectId,
+          g: guardian.userId,
+        },
+      );
+      const [recorded] = (await guardians(teacher)).data!.guardians;
+      expect(recorded).toMatchObject({
+        suspectedOfHarm: true,
+        concern: { recordedBy: 'teacher-chen', reason: 'Bruises the child attributes to the father.', reviewedBy: null, reviewedAt: null, reviewNote: null },
+      });
+      const recordedAt = Date.parse(recorded!.concern!.recordedAt as string);
+      expect(Date.parse(recorded!.reviewDueAt!) - recordedAt).toBe(30 * DAY);
+      // The school's review queue holds it, the longest unreviewed first.
+      const due = await queue();
+      expect(due.map((l) => l.subjectId)).toContain(subjectId);
+      const dueTimes = due.map((l) => Date.parse(l.reviewDueAt!));
+      expect(dueTimes).toEqual([...dueTimes].sort((a, b) => a - b));
+
+      // Reviewed: the suspicion stands, the review is recorded (its note sealed at rest), the next review moves on.
+      expect((await review(teacher, 'Social services visit pending; keep in place.')).errors).toBeUndefined();
+      const [reviewed] = (await guardians(teacher)).data!.guardians;
+      expect(reviewed).toMatchObject({
+        suspectedOfHarm: true,
+        concern: { recordedBy: 'teacher-chen', reviewedBy: 'teacher-chen', reviewNote: 'Social services visit pending; keep in place.' },
+      });
+      expect(Date.parse(reviewed!.reviewDueAt!) - Date.parse(reviewed!.concern!.reviewedAt as string)).toBe(30 * DAY);
+      const [stored] = await hub.sql.query<{ suspicion_review_note: string }>('SELECT suspicion_review_note FROM guardian_links WHERE subject_id = $1', [
+        subjectId,
+      ]);
+      expect(stored!.suspicion_review_note).toMatch(/^enc:v1:/);
+      expect((await gql<{ myChildren: unknown[] }>(hub.fetch, guardian.token, '{ myChildren { subjectId } }')).data!.myChildren).toEqual([]);
+
+      // Nobody else learns of it: not a mentor, not another school (answered as for a child that does not exist), not
+      // the guardian; none of them reviews it or keeps a queue.
+      const unknown = await guardians(westTeacher, `subj-none-${randomUUID().slice(0, 6)}`);
+      for (const token of [mentor, westTeacher, guardian.token]) {
+        const answer = await guardians(token);
+        expect(errorCode(answer)).toBe('NOT_FOUND');
+        expect(answer.errors![0]!.extensions).toEqual(unknown.errors![0]!.extensions);
+        expect(errorCode(await review(token, 'Looks fine to me.'))).toBe('NOT_FOUND');
+      }
+      expect(errorCode(await gql(hub.fetch, mentor, '{ guardianConcerns { subjectId } }'))).toBe('FORBIDDEN');
+      expect(
+        (await gql<{ guardianConcerns: Link[] }>(hub.fetch, westTeacher, `{ guardianConcerns { subjectId } }`)).data!.guardianConcerns.map((l) => l.subjectId),
+      ).not.toContain(subjectId);
+
+      // Cleared: it leaves the queue, the record of it stays.
+      await gql(hub.fetch, teacher, 'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: false) }', {
+        s: subjectId,
+        g: guardian.userId,
+      });
+      const [cleared] = (await guardians(teacher)).data!.guardians;
+      expect(cleared).toMatchObject({
+        suspectedOfHarm: false,
+        reviewDueAt: null,
+        concern: { recordedBy: 'teacher-chen', reviewedBy: 'teacher-chen', reviewNote: null },
+      });
+      expect((await queue()).map((l) => l.subjectId)).not.toContain(subjectId);
+      expect(errorCode(await review(teacher, 'Again.'))).toBe('NOT_FOUND');
+    });
+
     it('records consents from the school and the guardian, shows the guardian their own without the school’s evidence, and refuses strangers', async () => {
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);

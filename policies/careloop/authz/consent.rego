@@ -9,6 +9,8 @@ package careloop.authz
 
 _is_consent if _resource.type == "consent"
 
+_is_guardian_link if _resource.type == "guardian-link"
+
 # The principal is the child's guardian as the school linked them, and no suspicion of harm stands against them.
 _guardian_of_child if {
 	_principal.agencyType == "school"
@@ -44,14 +46,36 @@ _may_know_resource if {
 	_resource.guardianUserId in {"", _principal.userId}
 }
 
+# The school's psychology staff know the guardians the school linked to its students.
+_may_know_resource if {
+	_is_guardian_link
+	_is_school_staff
+	_own_school
+}
+
 # --- grants ---------------------------------------------------------------------------------------
 
 # The school's psychology staff link the guardians the school identified, and record a suspicion of harm.
+# Minors Protection Law Art. 11: the exception is recorded and reviewed; the same staff see the child's guardians
+# with what was recorded about them, review a standing suspicion and keep the school's review queue.
 _granted if {
-	input.action in {"consent.link-guardian", "consent.record-concern"}
+	input.action in {"consent.link-guardian", "consent.record-concern", "consent.review-concern", "consent.list-guardians"}
 	_is_consent
 	_is_school_staff
 	_own_school
+}
+
+_granted if {
+	input.action == "consent.read-guardian-link"
+	_is_guardian_link
+	_is_school_staff
+	_own_school
+}
+
+_granted if {
+	input.action == "consent.list-concerns"
+	_resource.type == "collection"
+	_is_school_staff
 }
 
 # The school records the consent a guardian gave on paper; the guardian grants, amends and revokes their own.
@@ -92,7 +116,7 @@ _denials contains "a suspicion of harm stands against this guardian" if _guardia
 
 # Nobody records or clears a suspicion about themselves (a staff member who is also a child's guardian).
 _denials contains "nobody records or clears a concern about themselves" if {
-	input.action == "consent.record-concern"
+	input.action in {"consent.record-concern", "consent.review-concern", "consent.read-guardian-link"}
 	_resource.guardianUserId == _principal.userId
 }
 
@@ -101,6 +125,12 @@ _denials contains "nobody records or clears a concern about themselves" if {
 _consent_fields := {
 	"id", "subjectId", "guardianUserId", "purposes", "categories", "recipients", "validFrom", "validUntil",
 	"recordedBy", "recordedAt", "version", "revokedAt", "revokedBy", "holds",
+}
+
+# PIPL Art. 6: the link and the suspicion's record, for those who keep and review it.
+_fields_for_role := {"id", "subjectId", "guardianUserId", "linkedBy", "linkedAt", "suspectedOfHarm", "concern", "reviewDueAt"} if {
+	_is_guardian_link
+	_is_school_staff
 }
 
 # The evidence (a form's reference) is the school's record; a guardian sees what they agreed to.
