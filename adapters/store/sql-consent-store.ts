@@ -1,6 +1,7 @@
 import type { PolicyContext, PolicyContextSource } from '../../core/access/policy-context.js';
 import type { Emergency, GuardianNotice } from '../../core/consent/emergency.js';
-import type { Consent, GuardianLink, Relationship } from '../../core/consent/consent.js';
+import { linkKeyOf, type Consent, type GuardianConcernReview, type GuardianLink, type GuardianLinkKey, type Relationship } from '../../core/consent/consent.js';
+import type { Transaction } from '../../core/ports/unit-of-work.js';
 import type { ConsentStore } from '../../core/consent/consent-store.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from './sealed-column.js';
@@ -16,7 +17,7 @@ const textArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : 
 export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): ConsentStore & PolicyContextSource {
   const evidence = sealedColumn(cipher, 'consents.evidence');
   const suspicionReason = sealedColumn(cipher, 'guardian_links.suspicion_reason');
-  const suspicionReviewNote = sealedColumn(cipher, 'guardian_links.suspicion_review_note');
+  const concernReviewNote = sealedColumn(cipher, 'guardian_concern_reviews.note');
   const justification = sealedColumn(cipher, 'emergencies.justification');
   const reviewNote = sealedColumn(cipher, 'emergencies.review_note');
   const toEmergency = (r: Row): Emergency => ({
@@ -66,9 +67,15 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
             reason: suspicionReason.open(r.suspicion_reason),
             reviewedBy: optText(r.suspicion_reviewed_by),
             reviewedAt: optDate(r.suspicion_reviewed_at),
-            reviewNote: suspicionReviewNote.open(r.suspicion_review_note),
           },
   });
+  async function insertReview(tx: Transaction, key: GuardianLinkKey, review: GuardianConcernReview) {
+    await sqlOf(tx).query(
+      `INSERT INTO guardian_concern_reviews (school_agency_id, subject_id, guardian_user_id, at, by_user, outcome, note)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [key.schoolAgencyId, key.subjectId, key.guardianUserId, review.at, review.by, review.outcome, concernReviewNote.seal(review.note)],
+    );
+  }
   return {
     async insert(tx, c) {
       await sqlOf(tx).query(
@@ -136,34 +143,65 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
         [l.schoolAgencyId, l.guardianUserId, l.subjectId, l.linkedBy, l.linkedAt],
       );
     },
+    async lockLink(tx, key) {
+      const [row] = await sqlOf(tx).query('SELECT * FROM guardian_links WHERE school_agency_id = $1 AND subject_id = $2 AND guardian_user_id = $3 FOR UPDATE', [
+        key.schoolAgencyId,
+        key.subjectId,
+        key.guardianUserId,
+      ]);
+      return row ? toLink(row) : null;
+    },
     async setSuspicion(tx, key, s) {
-      const rows = s.suspected
-        ? await sqlOf(tx).query(
-            `UPDATE guardian_links SET suspected_of_harm = true, suspicion_recorded_by = $3, suspicion_recorded_at = $4, suspicion_reason = $5,
-               suspicion_reviewed_by = NULL, suspicion_reviewed_at = NULL, suspicion_review_note = NULL
-             WHERE subject_id = $1 AND guardian_user_id = $2 RETURNING subject_id`,
-            [key.subjectId, key.guardianUserId, s.by, s.at, suspicionReason.seal(s.reason)],
-          )
-        : await sqlOf(tx).query(
-            `UPDATE guardian_links SET suspected_of_harm = false, suspicion_reviewed_by = $3, suspicion_reviewed_at = $4, suspicion_review_note = NULL
-             WHERE subject_id = $1 AND guardian_user_id = $2 AND suspected_of_harm RETURNING subject_id`,
-            [key.subjectId, key.guardianUserId, s.by, s.at],
-          );
-      return rows.length > 0;
+      const where = 'WHERE school_agency_id = $1 AND subject_id = $2 AND guardian_user_id = $3';
+      const params = [key.schoolAgencyId, key.subjectId, key.guardianUserId, s.by, s.at];
+      if (s.suspected) {
+        await sqlOf(tx).query(
+          `UPDATE guardian_links SET suspected_of_harm = true, suspicion_recorded_by = $4, suspicion_recorded_at = $5, suspicion_reason = $6,
+             suspicion_reviewed_by = NULL, suspicion_reviewed_at = NULL ${where}`,
+          [...params, suspicionReason.seal(s.reason)],
+        );
+        return;
+      }
+      await sqlOf(tx).query(`UPDATE guardian_links SET suspected_of_harm = false, suspicion_reviewed_by = $4, suspicion_reviewed_at = $5 ${where}`, params);
+      await insertReview(tx, key, { by: s.by, at: s.at, outcome: 'CLEARED', note: s.reason });
     },
     async reviewSuspicion(tx, key, review) {
-      const rows = await sqlOf(tx).query(
-        `UPDATE guardian_links SET suspicion_reviewed_by = $3, suspicion_reviewed_at = $4, suspicion_review_note = $5
-          WHERE subject_id = $1 AND guardian_user_id = $2 AND suspected_of_harm RETURNING subject_id`,
-        [key.subjectId, key.guardianUserId, review.by, review.at, suspicionReviewNote.seal(review.note)],
+      await sqlOf(tx).query(
+        'UPDATE guardian_links SET suspicion_reviewed_by = $4, suspicion_reviewed_at = $5 WHERE school_agency_id = $1 AND subject_id = $2 AND guardian_user_id = $3',
+        [key.schoolAgencyId, key.subjectId, key.guardianUserId, review.by, review.at],
       );
-      return rows.length > 0;
+      await insertReview(tx, key, { ...review, outcome: 'KEPT' });
     },
-    async standingSuspicions(schoolAgencyId, first) {
+    async concernReviews(links) {
+      const out = new Map<string, GuardianConcernReview[]>();
+      const withConcern = links.filter((l) => l.concern);
+      if (withConcern.length === 0) return out;
       const rows = await client.query(
-        `SELECT * FROM guardian_links WHERE school_agency_id = $1 AND suspected_of_harm
+        `SELECT school_agency_id, subject_id, guardian_user_id, at, by_user, outcome, note FROM guardian_concern_reviews
+          WHERE subject_id = ANY($1::text[]) ORDER BY at, id`,
+        [[...new Set(withConcern.map((l) => l.subjectId))]],
+      );
+      // Only the reviews of the suspicion on record now: an earlier, cleared one's reviews stay in the table.
+      const since = new Map(withConcern.map((l) => [linkKeyOf(l), l.concern!.recordedAt.getTime()]));
+      for (const r of rows) {
+        const key = linkKeyOf({ schoolAgencyId: String(r.school_agency_id), subjectId: String(r.subject_id), guardianUserId: String(r.guardian_user_id) });
+        const from = since.get(key);
+        const at = asDate(r.at);
+        if (from === undefined || at.getTime() < from) continue;
+        out.set(key, [
+          ...(out.get(key) ?? []),
+          { at, by: String(r.by_user), outcome: r.outcome === 'CLEARED' ? 'CLEARED' : 'KEPT', note: concernReviewNote.open(r.note) },
+        ]);
+      }
+      return out;
+    },
+    async standingSuspicions(schoolAgencyId, first, exceptGuardian) {
+      // The caller's own link is left out here, before the limit, so that no page comes back short of one they may
+      // not see: a short page would tell a staff member who is also a guardian that a suspicion stands against them.
+      const rows = await client.query(
+        `SELECT * FROM guardian_links WHERE school_agency_id = $1 AND suspected_of_harm AND guardian_user_id <> $3
           ORDER BY coalesce(suspicion_reviewed_at, suspicion_recorded_at), subject_id, guardian_user_id LIMIT $2`,
-        [schoolAgencyId, first],
+        [schoolAgencyId, first, exceptGuardian],
       );
       return rows.map(toLink);
     },

@@ -10,7 +10,17 @@ import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-en
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import { identifier, safeText } from '../safe-text.js';
 import { parseInput } from '../validation/parse-input.js';
-import { CONSENT_CATEGORIES, CONSENT_PURPOSES, CONSENT_RECIPIENTS, concernReviewDue, consentHolds, type Consent, type GuardianLink } from './consent.js';
+import {
+  CONSENT_CATEGORIES,
+  CONSENT_PURPOSES,
+  CONSENT_RECIPIENTS,
+  concernReviewDue,
+  consentHolds,
+  linkKeyOf,
+  type Consent,
+  type GuardianLink,
+  type GuardianLinkKey,
+} from './consent.js';
 import type { ConsentStore } from './consent-store.js';
 
 const scope = {
@@ -29,6 +39,7 @@ const concernInput = z.object({
   suspected: z.boolean(),
   reason: safeText({ max: 1000, what: 'reason' }).optional().nullable(),
 });
+const queueArgs = z.object({ first: z.number().int().min(1).max(100).optional().nullable() });
 const reviewInput = z.object({ subjectId: identifier, guardianUserId: identifier, note: safeText({ max: 1000, what: 'note' }) });
 
 /** How often a standing suspicion of harm is reviewed unless configured: a month. */
@@ -68,9 +79,35 @@ export function createConsentService(deps: {
         resourceId: l.subjectId,
       })),
     );
+    const shown = links.filter((_, i) => decisions[i]?.allow);
+    // The reviews are read only for the links the caller is shown.
+    const reviews = await deps.consents.concernReviews(shown);
     return links
-      .map((l, i) => shownAs({ ...l, id: `${l.subjectId}/${l.guardianUserId}`, reviewDueAt: concernReviewDue(l, reviewEveryMs) }, decisions[i]))
+      .map((l, i) =>
+        shownAs(
+          {
+            ...l,
+            id: linkKeyOf(l),
+            concern: l.concern && { ...l.concern, reviews: reviews.get(linkKeyOf(l)) ?? [] },
+            reviewDueAt: concernReviewDue(l, reviewEveryMs),
+          },
+          decisions[i],
+        ),
+      )
       .filter((l) => l !== null);
+  }
+
+  /**
+   * A guardian's link to a child as the policy sees it: at the caller's school when that school linked the guardian
+   * (a school keeps its own record, and reviews it, after the child has moved on), else at the child's school now.
+   * An empty `guardianUserId` asks about the child's links as a whole.
+   */
+  async function linkResource(principal: Principal | null, subjectId: string, guardianUserId: string): Promise<PolicyResource & GuardianLinkKey> {
+    const own = (await deps.consents.guardiansOf(subjectId)).find(
+      (l) => l.schoolAgencyId === principal?.agencyId && (guardianUserId === '' || l.guardianUserId === guardianUserId),
+    );
+    const schoolAgencyId = own?.schoolAgencyId ?? (await deps.directory.findSubject(subjectId))?.schoolAgencyId ?? '';
+    return { subjectId, type: 'guardian-link', schoolAgencyId, guardianUserId };
   }
 
   async function mustBeGuardian(subjectId: string, guardianUserId: string) {
@@ -81,11 +118,18 @@ export function createConsentService(deps: {
   return {
     async linkGuardian(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
       const input = parseInput(linkInput, raw);
-      const resource = await childResource(input.subjectId, input.guardianUserId);
+      // A school links guardians to the children enrolled with it now.
+      const subject = await deps.directory.findSubject(input.subjectId);
+      const resource = {
+        subjectId: input.subjectId,
+        type: 'guardian-link' as const,
+        schoolAgencyId: subject?.schoolAgencyId ?? '',
+        guardianUserId: input.guardianUserId,
+      };
       await gateFor(correlationId).require(principal, 'consent.link-guardian', resource, input.subjectId, { concealAs: 'subject' });
       await deps.uow.withTransaction((tx) =>
         deps.consents.link(tx, {
-          schoolAgencyId: 'schoolAgencyId' in resource ? resource.schoolAgencyId : '',
+          schoolAgencyId: resource.schoolAgencyId,
           guardianUserId: input.guardianUserId,
           subjectId: input.subjectId,
           linkedBy: principal?.userId ?? '',
@@ -99,17 +143,16 @@ export function createConsentService(deps: {
     /** Minors Protection Law Art. 11: a guardian suspected of the harm is told nothing; the exception is recorded. */
     async recordConcern(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
       const input = parseInput(concernInput, raw);
-      await gateFor(correlationId).require(principal, 'consent.record-concern', await childResource(input.subjectId, input.guardianUserId), input.subjectId, {
-        concealAs: 'subject',
+      const key = await linkResource(principal, input.subjectId, input.guardianUserId);
+      await gateFor(correlationId).require(principal, 'consent.record-concern', key, input.subjectId, { concealAs: 'subject' });
+      await deps.uow.withTransaction(async (tx) => {
+        const link = await deps.consents.lockLink(tx, key);
+        if (!link) throw new NotFoundError('guardian');
+        // Recording again would restart the review clock without a review; clearing needs one to stand.
+        if (input.suspected && link.suspectedOfHarm) throw new InvalidTransitionError('SUSPECTED', 'RECORD_CONCERN', 'guardian concern');
+        if (!input.suspected && !link.suspectedOfHarm) throw new NotFoundError('guardian concern');
+        await deps.consents.setSuspicion(tx, key, { suspected: input.suspected, by: principal?.userId ?? '', at: now(), reason: input.reason ?? null });
       });
-      const changed = await deps.uow.withTransaction((tx) =>
-        deps.consents.setSuspicion(
-          tx,
-          { subjectId: input.subjectId, guardianUserId: input.guardianUserId },
-          { suspected: input.suspected, by: principal?.userId ?? '', at: now(), reason: input.reason ?? null },
-        ),
-      );
-      if (!changed) throw new NotFoundError('guardian');
       return true;
     },
 
@@ -210,33 +253,29 @@ export function createConsentService(deps: {
      */
     async reviewConcern(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
       const input = parseInput(reviewInput, raw);
-      await gateFor(correlationId).require(principal, 'consent.review-concern', await childResource(input.subjectId, input.guardianUserId), input.subjectId, {
-        concealAs: 'subject',
+      const key = await linkResource(principal, input.subjectId, input.guardianUserId);
+      await gateFor(correlationId).require(principal, 'consent.review-concern', key, input.subjectId, { concealAs: 'subject' });
+      await deps.uow.withTransaction(async (tx) => {
+        const link = await deps.consents.lockLink(tx, key);
+        if (!link?.suspectedOfHarm) throw new NotFoundError('guardian concern');
+        await deps.consents.reviewSuspicion(tx, key, { by: principal?.userId ?? '', at: now(), note: input.note });
       });
-      const reviewed = await deps.uow.withTransaction((tx) =>
-        deps.consents.reviewSuspicion(
-          tx,
-          { subjectId: input.subjectId, guardianUserId: input.guardianUserId },
-          { by: principal?.userId ?? '', at: now(), note: input.note },
-        ),
-      );
-      if (!reviewed) throw new NotFoundError('guardian concern');
       return true;
     },
 
     /** The child's guardians as the school linked them, each with the suspicion recorded about them and its review. */
     async guardians(principal: Principal | null, subjectId: string, correlationId?: string) {
       const gate = gateFor(correlationId);
-      const child = await childResource(subjectId);
-      await gate.require(principal, 'consent.list-guardians', child, subjectId, { concealAs: 'subject' });
+      await gate.require(principal, 'consent.list-guardians', await linkResource(principal, subjectId, ''), subjectId, { concealAs: 'subject' });
       return linksAsSeen(gate, principal, await deps.consents.guardiansOf(subjectId));
     },
 
     /** The caller's school's standing suspicions, the longest unreviewed first: the school's review queue. */
-    async standingConcerns(principal: Principal | null, first: number, correlationId?: string) {
+    async standingConcerns(principal: Principal | null, rawArgs: unknown, correlationId?: string) {
+      const { first } = parseInput(queueArgs, rawArgs ?? {}, 'list arguments');
       const gate = gateFor(correlationId);
       await gate.require(principal, 'consent.list-concerns', { type: 'collection', of: 'guardian-link' }, null);
-      const links = await deps.consents.standingSuspicions(principal?.agencyId ?? '', Math.min(Math.max(first, 1), 100));
+      const links = await deps.consents.standingSuspicions(principal?.agencyId ?? '', first ?? 50, principal?.userId ?? '');
       return linksAsSeen(gate, principal, links);
     },
 

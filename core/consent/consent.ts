@@ -63,8 +63,26 @@ export interface GuardianConcern {
   /** The latest review, or the clearing when the suspicion no longer stands. */
   reviewedBy: string | null;
   reviewedAt: Date | null;
-  reviewNote: string | null;
 }
+
+/** One review of a suspicion; every one is kept (`ConsentStore.concernReviews`). */
+export interface GuardianConcernReview {
+  at: Date;
+  by: string;
+  /** Kept standing, or cleared. */
+  outcome: 'KEPT' | 'CLEARED';
+  note: string | null;
+}
+
+/** Which guardian's link to which child, at which school: the key of a link and of its suspicion. */
+export interface GuardianLinkKey {
+  schoolAgencyId: string;
+  subjectId: string;
+  guardianUserId: string;
+}
+
+/** One string per link, for maps keyed by link. */
+export const linkKeyOf = (k: GuardianLinkKey): string => JSON.stringify([k.schoolAgencyId, k.subjectId, k.guardianUserId]);
 
 /** A standing suspicion is reviewed every `everyMs` from when it was recorded or last reviewed; null once cleared. */
 export function concernReviewDue(link: Pick<GuardianLink, 'suspectedOfHarm' | 'concern'>, everyMs: number): Date | null {

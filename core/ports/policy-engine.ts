@@ -93,6 +93,8 @@ export type PolicyResource = { subjectId?: string } & (
       schoolAgencyId: string;
       schoolDistrictId: string;
       state: string;
+      /** The school's written status notice to the guardians is on record (R19). */
+      guardianNoticeRecorded?: boolean;
     }
   | {
       /** A crisis assessment: proposed by a staff member, decided by the school's crisis-assessment group. */

@@ -5,7 +5,7 @@ import type { WarningAssessment, WarningEntry } from './warning-entry.js';
 
 /** What the policy needs to know of an entry: whose list it is on and where that school belongs; never its text. */
 export async function warningResource(
-  entry: Pick<WarningEntry, 'schoolAgencyId' | 'state'> & { subjectId?: string },
+  entry: Pick<WarningEntry, 'schoolAgencyId' | 'state'> & Partial<Pick<WarningEntry, 'subjectId' | 'guardianNotice'>>,
   directory: Pick<DirectoryStore, 'agencies'>,
 ): Promise<PolicyResource> {
   const school = await directory.agencies.find(entry.schoolAgencyId);
@@ -15,6 +15,7 @@ export async function warningResource(
     schoolAgencyId: entry.schoolAgencyId,
     schoolDistrictId: school?.districtId ?? '',
     state: entry.state,
+    guardianNoticeRecorded: Boolean(entry.guardianNotice),
   };
 }
 

@@ -47,8 +47,7 @@ export function createConsentModule(options: {
           (await ctx.consent.list(ctx.principal, args.subjectId, ctx.correlationId)).map(scopeOut),
         myChildren: (_: unknown, _args: unknown, ctx: ConsentContext) => ctx.consent.myChildren(ctx.principal, ctx.correlationId),
         guardians: (_: unknown, args: { subjectId: string }, ctx: ConsentContext) => ctx.consent.guardians(ctx.principal, args.subjectId, ctx.correlationId),
-        guardianConcerns: (_: unknown, args: { first?: number | null }, ctx: ConsentContext) =>
-          ctx.consent.standingConcerns(ctx.principal, args.first ?? 50, ctx.correlationId),
+        guardianConcerns: (_: unknown, args: unknown, ctx: ConsentContext) => ctx.consent.standingConcerns(ctx.principal, args, ctx.correlationId),
       },
       Mutation: {
         linkGuardian: (_: unknown, args: unknown, ctx: ConsentContext) => ctx.consent.linkGuardian(ctx.principal, args, ctx.correlationId),

@@ -207,7 +207,8 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
     it('keeps a standing suspicion under review: the school sees who recorded it, when and why, reviews it when due, and clears it; nobody else sees it', async () => {
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);
-      const LINK = 'subjectId guardianUserId linkedBy suspectedOfHarm reviewDueAt concern { recordedBy recordedAt reason reviewedBy reviewedAt reviewNote }';
+      const LINK =
+        'subjectId guardianUserId linkedBy suspectedOfHarm reviewDueAt concern { recordedBy recordedAt reason reviewedBy reviewedAt reviews { at by outcome note } }';
       type Link = { subjectId: string; guardianUserId: string; suspectedOfHarm: boolean; reviewDueAt: string | null; concern: Record<string, unknown> | null };
       const guardians = (token: string, s = subjectId) =>
         gql<{ guardians: Link[] }>(hub.fetch, token, `query($s: ID!) { guardians(subjectId: $s) { ${LINK} } }`, { s });
@@ -240,7 +241,7 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       const [recorded] = (await guardians(teacher)).data!.guardians;
       expect(recorded).toMatchObject({
         suspectedOfHarm: true,
-        concern: { recordedBy: 'teacher-chen', reason: 'Bruises the child attributes to the father.', reviewedBy: null, reviewedAt: null, reviewNote: null },
+        concern: { recordedBy: 'teacher-chen', reason: 'Bruises the child attributes to the father.', reviewedBy: null, reviewedAt: null, reviews: [] },
       });
       const recordedAt = Date.parse(recorded!.concern!.recordedAt as string);
       expect(Date.parse(recorded!.reviewDueAt!) - recordedAt).toBe(30 * DAY);
@@ -250,24 +251,36 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       const dueTimes = due.map((l) => Date.parse(l.reviewDueAt!));
       expect(dueTimes).toEqual([...dueTimes].sort((a, b) => a - b));
 
-      // Reviewed: the suspicion stands, the review is recorded (its note sealed at rest), the next review moves on.
+      // Recording it again would restart the clock without a review.
+      const again = await gql(
+        hub.fetch,
+        teacher,
+        'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: true, reason: "Again.") }',
+        { s: subjectId, g: guardian.userId },
+      );
+      expect(errorCode(again)).toBe('INVALID_TRANSITION');
+
+      // Reviewed twice: the suspicion stands, every review is kept (notes sealed at rest), the next review moves on.
       expect((await review(teacher, 'Social services visit pending; keep in place.')).errors).toBeUndefined();
+      expect((await review(teacher, 'Visit done; keep until the court hearing.')).errors).toBeUndefined();
       const [reviewed] = (await guardians(teacher)).data!.guardians;
-      expect(reviewed).toMatchObject({
-        suspectedOfHarm: true,
-        concern: { recordedBy: 'teacher-chen', reviewedBy: 'teacher-chen', reviewNote: 'Social services visit pending; keep in place.' },
-      });
-      expect(Date.parse(reviewed!.reviewDueAt!) - Date.parse(reviewed!.concern!.reviewedAt as string)).toBe(30 * DAY);
-      const [stored] = await hub.sql.query<{ suspicion_review_note: string }>('SELECT suspicion_review_note FROM guardian_links WHERE subject_id = $1', [
-        subjectId,
+      expect(reviewed).toMatchObject({ suspectedOfHarm: true, concern: { recordedBy: 'teacher-chen', reviewedBy: 'teacher-chen' } });
+      expect((reviewed!.concern!.reviews as Array<Record<string, unknown>>).map((r) => [r.by, r.outcome, r.note])).toEqual([
+        ['teacher-chen', 'KEPT', 'Social services visit pending; keep in place.'],
+        ['teacher-chen', 'KEPT', 'Visit done; keep until the court hearing.'],
       ]);
-      expect(stored!.suspicion_review_note).toMatch(/^enc:v1:/);
+      expect(Date.parse(reviewed!.reviewDueAt!) - Date.parse(reviewed!.concern!.reviewedAt as string)).toBe(30 * DAY);
+      const stored = await hub.sql.query<{ note: string }>('SELECT note FROM guardian_concern_reviews WHERE subject_id = $1', [subjectId]);
+      expect(stored).toHaveLength(2);
+      for (const row of stored) expect(row.note).toMatch(/^enc:v1:/);
       expect((await gql<{ myChildren: unknown[] }>(hub.fetch, guardian.token, '{ myChildren { subjectId } }')).data!.myChildren).toEqual([]);
 
       // Nobody else learns of it: not a mentor, not another school (answered as for a child that does not exist), not
       // the guardian; none of them reviews it or keeps a queue.
       const unknown = await guardians(westTeacher, `subj-none-${randomUUID().slice(0, 6)}`);
-      for (const token of [mentor, westTeacher, guardian.token]) {
+      // A guardian no suspicion stands against is answered the same, so the answer never tells a guardian which they are.
+      const otherGuardian = await guardianOf(subjectId);
+      for (const token of [mentor, westTeacher, guardian.token, otherGuardian.token]) {
         const answer = await guardians(token);
         expect(errorCode(answer)).toBe('NOT_FOUND');
         expect(answer.errors![0]!.extensions).toEqual(unknown.errors![0]!.extensions);
@@ -278,19 +291,83 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
         (await gql<{ guardianConcerns: Link[] }>(hub.fetch, westTeacher, `{ guardianConcerns { subjectId } }`)).data!.guardianConcerns.map((l) => l.subjectId),
       ).not.toContain(subjectId);
 
-      // Cleared: it leaves the queue, the record of it stays.
-      await gql(hub.fetch, teacher, 'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: false) }', {
+      // Cleared: it leaves the queue, the record of it and of its reviews stays.
+      await gql(
+        hub.fetch,
+        teacher,
+        'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: false, reason: "Court found no case.") }',
+        { s: subjectId, g: guardian.userId },
+      );
+      const [cleared] = (await guardians(teacher)).data!.guardians.filter((l) => l.guardianUserId === guardian.userId);
+      expect(cleared).toMatchObject({ suspectedOfHarm: false, reviewDueAt: null, concern: { recordedBy: 'teacher-chen', reviewedBy: 'teacher-chen' } });
+      expect((cleared!.concern!.reviews as Array<Record<string, unknown>>).map((r) => r.outcome)).toEqual(['KEPT', 'KEPT', 'CLEARED']);
+      expect((await queue()).map((l) => l.subjectId)).not.toContain(subjectId);
+      expect(errorCode(await review(teacher, 'Again.'))).toBe('NOT_FOUND');
+    });
+
+    it('keeps each school’s record of a suspicion its own after the child moves on, never shows a staff member one about themselves, and bounds the queue', async () => {
+      const LINK = 'subjectId guardianUserId suspectedOfHarm concern { recordedBy reviewedBy reviews { by note } }';
+      type Link = { subjectId: string; guardianUserId: string; suspectedOfHarm: boolean; concern: { reviewedBy: string | null; reviews: unknown[] } | null };
+      const concernAbout = (token: string, subjectId: string, guardianUserId: string) =>
+        gql(
+          hub.fetch,
+          token,
+          'mutation($s: ID!, $g: String!) { recordGuardianConcern(subjectId: $s, guardianUserId: $g, suspected: true, reason: "Disclosed at school.") }',
+          { s: subjectId, g: guardianUserId },
+        );
+      const review = (token: string, subjectId: string, guardianUserId: string) =>
+        gql(hub.fetch, token, 'mutation($s: ID!, $g: String!, $n: String!) { reviewGuardianConcern(subjectId: $s, guardianUserId: $g, note: $n) }', {
+          s: subjectId,
+          g: guardianUserId,
+          n: 'Reviewed.',
+        });
+      const guardians = async (token: string, subjectId: string) =>
+        (await gql<{ guardians: Link[] }>(hub.fetch, token, `query($s: ID!) { guardians(subjectId: $s) { ${LINK} } }`, { s: subjectId })).data?.guardians;
+
+      // East records a suspicion; the child moves to West, which links the same guardian identity (none stands there).
+      const subjectId = await child();
+      const guardian = await guardianOf(subjectId);
+      expect((await concernAbout(teacher, subjectId, guardian.userId)).errors).toBeUndefined();
+      await hub.sql.query("UPDATE subjects SET school_agency_id = 'school-west' WHERE id = $1", [subjectId]);
+      const linked = await gql(hub.fetch, westTeacher, 'mutation($s: ID!, $g: String!) { linkGuardian(subjectId: $s, guardianUserId: $g) }', {
         s: subjectId,
         g: guardian.userId,
       });
-      const [cleared] = (await guardians(teacher)).data!.guardians;
-      expect(cleared).toMatchObject({
-        suspectedOfHarm: false,
-        reviewDueAt: null,
-        concern: { recordedBy: 'teacher-chen', reviewedBy: 'teacher-chen', reviewNote: null },
-      });
-      expect((await queue()).map((l) => l.subjectId)).not.toContain(subjectId);
-      expect(errorCode(await review(teacher, 'Again.'))).toBe('NOT_FOUND');
+      expect(linked.errors).toBeUndefined();
+      // West acts on its own link only: no suspicion stands there, and East's is neither told of nor touched.
+      expect(errorCode(await review(westTeacher, subjectId, guardian.userId))).toBe('NOT_FOUND');
+      expect(await guardians(westTeacher, subjectId)).toEqual([{ subjectId, guardianUserId: guardian.userId, suspectedOfHarm: false, concern: null }]);
+      // East keeps, reviews and sees its own record after the child has left.
+      expect((await review(teacher, subjectId, guardian.userId)).errors).toBeUndefined();
+      expect(await guardians(teacher, subjectId)).toEqual([
+        {
+          subjectId,
+          guardianUserId: guardian.userId,
+          suspectedOfHarm: true,
+          concern: { recordedBy: 'teacher-chen', reviewedBy: 'teacher-chen', reviews: [{ by: 'teacher-chen', note: 'Reviewed.' }] },
+        },
+      ]);
+
+      // A psychology teacher who is also a child's guardian: a colleague records a suspicion against them. However the
+      // queue is paged, it never comes back short of an item they may not see, and their own is never in it.
+      const ownChild = await child();
+      await guardianOf(ownChild, 'teacher-parent');
+      const teacherParent = await tokenFor(hub.keyRing, 'school-east', 'psychology-teacher', { userId: 'teacher-parent' });
+      expect((await concernAbout(teacher, ownChild, 'teacher-parent')).errors).toBeUndefined();
+      // Recorded long ago, so it heads the queue: the page a short answer would give away.
+      await hub.sql.query("UPDATE guardian_links SET suspicion_recorded_at = '2020-01-01' WHERE subject_id = $1", [ownChild]);
+      expect(errorCode(await concernAbout(teacherParent, ownChild, 'teacher-parent'))).toBe('FORBIDDEN');
+      const queue = async (token: string, first: number) =>
+        (await gql<{ guardianConcerns: Link[] }>(hub.fetch, token, 'query($n: Int) { guardianConcerns(first: $n) { subjectId guardianUserId } }', { n: first }))
+          .data!.guardianConcerns;
+      const everyone = await queue(teacher, 100);
+      expect(everyone.map((l) => l.guardianUserId)).toContain('teacher-parent');
+      const others = everyone.filter((l) => l.guardianUserId !== 'teacher-parent');
+      for (const first of [1, 2, 3]) expect(await queue(teacherParent, first)).toEqual(others.slice(0, first));
+
+      // The queue's page size is 1 to 100, refused outside it.
+      for (const first of [0, -5, 101])
+        expect(errorCode(await gql(hub.fetch, teacher, 'query($n: Int) { guardianConcerns(first: $n) { subjectId } }', { n: first }))).toBe('BAD_USER_INPUT');
     });
 
     it('records consents from the school and the guardian, shows the guardian their own without the school’s evidence, and refuses strangers', async () => {
@@ -571,6 +648,13 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       const subjectId = await child();
       const guardian = await guardianOf(subjectId);
       const warningId = await listOn(subjectId);
+      // Until the school's written notice to the guardians is on record, the hub does not tell them first.
+      const beforeNotice = await gql<{ myChildren: Array<{ warning: unknown }> }>(hub.fetch, guardian.token, '{ myChildren { warning { id } } }');
+      expect(beforeNotice.data!.myChildren).toEqual([{ warning: null }]);
+      const unnoticed = await gql(hub.fetch, guardian.token, 'query($id: ID!) { warning(id: $id) { id } }', { id: warningId });
+      const nowhere = await gql(hub.fetch, guardian.token, 'query($id: ID!) { warning(id: $id) { id } }', { id: randomUUID() });
+      expect(errorCode(unnoticed)).toBe('NOT_FOUND');
+      expect(unnoticed.errors![0]!.extensions).toEqual(nowhere.errors![0]!.extensions);
       await gql(hub.fetch, crisisTeam, 'mutation($id: ID!) { adoptWarningPlan(id: $id, plan: "Weekly talk; family meeting monthly.") { state } }', {
         id: warningId,
       });

@@ -46,7 +46,9 @@ _may_know_resource if {
 	_resource.guardianUserId in {"", _principal.userId}
 }
 
-# The school's psychology staff know the guardians the school linked to its students.
+# The school's psychology staff know the guardians the school linked to its students, and nobody else learns
+# whether a link or a suspicion exists: a guardian asking about their own link is answered as for a missing one,
+# whether a suspicion stands or not (Minors Protection Law Art. 11).
 _may_know_resource if {
 	_is_guardian_link
 	_is_school_staff
@@ -59,14 +61,10 @@ _may_know_resource if {
 # Minors Protection Law Art. 11: the exception is recorded and reviewed; the same staff see the child's guardians
 # with what was recorded about them, review a standing suspicion and keep the school's review queue.
 _granted if {
-	input.action in {"consent.link-guardian", "consent.record-concern", "consent.review-concern", "consent.list-guardians"}
-	_is_consent
-	_is_school_staff
-	_own_school
-}
-
-_granted if {
-	input.action == "consent.read-guardian-link"
+	input.action in {
+		"consent.link-guardian", "consent.record-concern", "consent.review-concern", "consent.list-guardians",
+		"consent.read-guardian-link",
+	}
 	_is_guardian_link
 	_is_school_staff
 	_own_school

@@ -79,6 +79,7 @@ _may_know_resource if {
 	_is_warning
 	_guardian_of_child
 	_own_school
+	_resource.guardianNoticeRecorded == true
 }
 
 _may_know_resource if {
@@ -135,11 +136,14 @@ _granted if {
 	_own_school
 }
 
+# The guardians learn of the entry from the school's written status notice (R19), not from the hub before it:
+# until the notice is on record, the school may still find that a guardian is the source of harm.
 _granted if {
 	input.action == "warning.read"
 	_is_warning
 	_guardian_of_child
 	_own_school
+	_resource.guardianNoticeRecorded == true
 }
 
 _granted if {
