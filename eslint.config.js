@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', '.cache/', 'data/', 'coverage/', 'policies/dist/', 'bench/results/'],
+    ignores: ['node_modules/', '.cache/', 'data/', 'coverage/', 'dist/', 'policies/dist/', 'bench/results/'],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { projectFile } from '../adapters/runtime/project-file.js';
 import { coreResolvers } from './core/core-resolvers.js';
 import type { GatewayModule } from './gateway-module.js';
 
-const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
+const SCHEMA_DIR = `${projectFile('schema')}/`;
 
 /** The gateway schema: the hub core (`hub.graphql`) and one SDL module per mounted capability. */
 export function buildGatewaySchema(modules: readonly GatewayModule[]): GraphQLSchema {

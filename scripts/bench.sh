@@ -3,7 +3,7 @@
 # PostgreSQL server, into the ignored .cache/ or from apt), then runs them; results land in bench/results/ as JSON
 # and Markdown.
 #   BENCH_ONLY=list-scale npm run bench        one benchmark (comma-separated names: loop-latency, list-scale,
-#                                             screening-import, signal-routing, policy-enforcement)
+#                                             screening-import, signal-routing, policy-enforcement, rest-memory)
 #   npm run bench -- <args>                   passed on to each benchmark that runs
 # list-scale runs with --expose-gc (memory after a forced GC); its sizes and sample counts are env variables
 # (BENCH_LIST_SIZES=1000,10000,100000, BENCH_LIST_STORES=pglite,postgresql, BENCH_LIST_SAMPLES=200, see the file).
@@ -34,6 +34,12 @@ fi
 if selected signal-routing; then
   bash scripts/ensure-kafka.sh
   NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/signal-routing.bench.ts "$@"
+fi
+if selected rest-memory; then
+  # Issue 7: a hub as npm start runs it, idle, loaded from the sources (tsx) and from the bundle, side by side, on
+  # PGlite and on PostgreSQL.
+  bash scripts/ensure-postgres.sh
+  npx tsx bench/rest-memory.bench.ts "$@"
 fi
 if selected policy-enforcement; then
   # Issue 9: the same queries with and without policy enforcement, side by side (PGlite only, no broker).

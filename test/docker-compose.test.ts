@@ -93,6 +93,21 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('builds into the image what npm start and start:connector run, writable by the user they run as', () => {
+    const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    for (const script of ['start', 'start:connector']) {
+      for (const file of pkg.scripts[script]!.match(/scripts\/[\w.-]+/g) ?? []) expect(copied, `${script}: ${file}`).toContain(file);
+      for (const entry of pkg.scripts[script]!.match(/dist\/([\w-]+)\.mjs/g) ?? []) {
+        expect(copied, entry).toContain(`scripts/${entry.slice('dist/'.length, -'.mjs'.length)}.ts`);
+      }
+    }
+    const build = dockerfile.indexOf('RUN node scripts/build.mjs && chown -R node:node dist');
+    expect(build).toBeGreaterThan(0);
+    expect(build).toBeLessThan(dockerfile.indexOf('USER node'));
+  });
+
   it('gets every secret it requires from npm run deployment:init', () => {
     const composeText = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8');
     const init = readFileSync(new URL('../scripts/init-deployment.ts', import.meta.url), 'utf8');

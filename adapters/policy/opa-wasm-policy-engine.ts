@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../runtime/project-file.js';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import type { PolicyDecision, PolicyEngine, PolicyInput } from '../../core/ports
 import { workCounters } from '../metrics/work-counters.js';
 
 export const AUTHZ_ENTRYPOINT = 'careloop/authz/decision';
-const DEFAULT_WASM = fileURLToPath(new URL('../../policies/dist/authz.wasm', import.meta.url));
+const DEFAULT_WASM = projectFile('policies', 'dist', 'authz.wasm');
 /** Distinct inputs whose decisions are remembered: a few thousand kinds of object and caller, ~1 KB each. */
 export const DEFAULT_DECISION_CACHE_SIZE = 4096;
 

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../runtime/project-file.js';
 import type { SqlClient } from './sql-client.js';
 
 /**
@@ -8,7 +8,7 @@ import type { SqlClient } from './sql-client.js';
  */
 export type MigrationSet = 'hub' | 'referral' | 'warning' | 'signal' | 'bus' | 'connector' | 'events';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+const MIGRATIONS_DIR = `${projectFile('adapters', 'store', 'migrations')}/`;
 
 export async function migrate(client: SqlClient, set: MigrationSet): Promise<string[]> {
   await client.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

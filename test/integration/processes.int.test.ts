@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../harness/free-port.js';
 import { eventually, subscribeSse } from '../support/hub-client.js';
 import { referralInput } from '../support/referral-fixtures.js';
@@ -13,14 +13,22 @@ import { referralInput } from '../support/referral-fixtures.js';
 /**
  * The commands the README gives, run as real processes: `npm start` on embedded defaults, and `npm start` on
  * Kafka and PostgreSQL with the hospital connector as its own process (`npm run start:connector -- hospital`).
+ * Both run what `npm run build` bundles into dist/ on plain Node, as those commands do (without npm in between,
+ * so that stopping a test's process stops the hub itself).
  */
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(REPO, 'node_modules/.bin/tsx');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
-function run(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(TSX, [join(REPO, 'scripts', script), ...args], {
+beforeAll(() => {
+  const built = spawnSync(process.execPath, [join(REPO, 'scripts/build.mjs')], { cwd: REPO, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
+});
+
+/** `npm start` (start-hub) or `npm run start:connector` (start-connector), as the package's scripts run them. */
+function run(script: 'start-hub' | 'start-connector', args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(REPO, 'dist', `${script}.mjs`), ...args], {
     cwd: REPO,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,7 +137,7 @@ describe('the hub as the README starts it', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-start-'));
     dirs.push(dataDir);
     const port = await freePort();
-    const hub = run('start-hub.ts', [], { PORT: String(port), DATA_DIR: dataDir });
+    const hub = run('start-hub', [], { PORT: String(port), DATA_DIR: dataDir });
     const base = `http://127.0.0.1:${port}`;
     await up(`${base}/health`, 'the embedded hub', hub);
     expect(hub.output()).toContain('DEVELOPMENT MODE');
@@ -160,22 +168,22 @@ describe('the hub as the README starts it', () => {
       DATA_DIR: dataDir,
     };
     const [port, connectorPort, schoolPort, policePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const hub = run('start-hub.ts', [], { ...env, PORT: String(port), DATABASE_URL: databaseUrl('careloop_processes') });
+    const hub = run('start-hub', [], { ...env, PORT: String(port), DATABASE_URL: databaseUrl('careloop_processes') });
     const base = `http://127.0.0.1:${port}`;
     await up(`${base}/health`, 'the hub on Kafka', hub);
     expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ store: 'postgresql', bus: 'kafka' });
-    const connector = run('start-connector.ts', ['hospital'], {
+    const connector = run('start-connector', ['hospital'], {
       ...env,
       CONNECTOR_PORT: String(connectorPort),
       DATABASE_URL: databaseUrl('careloop_processes_hospital'),
     });
     const connectorBase = `http://127.0.0.1:${connectorPort}`;
-    const school = run('start-connector.ts', ['school'], {
+    const school = run('start-connector', ['school'], {
       ...env,
       CONNECTOR_PORT: String(schoolPort),
       DATABASE_URL: databaseUrl('careloop_processes_school'),
     });
-    const police = run('start-connector.ts', ['public-safety'], {
+    const police = run('start-connector', ['public-safety'], {
       ...env,
       CONNECTOR_PORT: String(policePort),
       DATABASE_URL: databaseUrl('careloop_processes_public_safety'),
@@ -203,9 +211,9 @@ describe('the hub as the README starts it', () => {
     const env = { ...kafkaEnv(), KEYS_DIR: join(dataDir, 'keys'), DATA_DIR: dataDir, DATABASE_URL: databaseUrl('careloop_replicas') };
     const [portA, portB] = [await freePort(), await freePort()];
     // B starts once A has migrated the database and written the development keys both share.
-    const a = run('start-hub.ts', [], { ...env, PORT: String(portA) });
+    const a = run('start-hub', [], { ...env, PORT: String(portA) });
     await up(`http://127.0.0.1:${portA}/health`, 'replica A', a);
-    const b = run('start-hub.ts', [], { ...env, PORT: String(portB) });
+    const b = run('start-hub', [], { ...env, PORT: String(portB) });
     await up(`http://127.0.0.1:${portB}/health`, 'replica B', b);
     const [baseA, baseB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
     const school = token(env.KEYS_DIR, 'school-east', 'psychology-teacher');
@@ -237,7 +245,7 @@ describe('the hub as the README starts it', () => {
   it('production mode refuses to start without a directory, keys and data keys, and says what is missing', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'careloop-prod-'));
     dirs.push(dataDir);
-    const result = spawnSync(TSX, [join(REPO, 'scripts/start-hub.ts')], {
+    const result = spawnSync(process.execPath, [join(REPO, 'dist/start-hub.mjs')], {
       cwd: REPO,
       env: { ...process.env, CARELOOP_MODE: 'production', DATA_DIR: dataDir, PORT: '0' },
       encoding: 'utf8',
