@@ -281,14 +281,14 @@ export function createSqlConsentStore(client: SqlClient, cipher: DataCipher): Co
              AND (revoked_at IS NULL OR revoked_at > $2)
          UNION ALL
          SELECT 'relation', subject_id, NULL, NULL, NULL, 'guardian', suspected_of_harm
-           FROM guardian_links WHERE $5 = 'guardian' AND subject_id = ANY($1::text[]) AND school_agency_id = $3 AND guardian_user_id = $4
+           FROM guardian_links WHERE subject_id = ANY($1::text[]) AND school_agency_id = $3 AND guardian_user_id = $4
          UNION ALL
          SELECT 'relation', subject_id, NULL, NULL, NULL, CASE role WHEN 'MENTOR' THEN 'mentor' ELSE 'class-teacher' END, NULL
            FROM student_carers WHERE subject_id = ANY($1::text[]) AND school_agency_id = $3 AND user_id = $4
          UNION ALL
          SELECT DISTINCT 'emergency', subject_id, NULL::text[], NULL::text[], NULL::text[], NULL::text, NULL::boolean
            FROM emergencies WHERE subject_id = ANY($1::text[]) AND declared_by_agency = $3 AND declared_by_user = $4 AND declared_at <= $2 AND expires_at > $2`,
-        [subjectIds, at, principal.agencyId, principal.userId, principal.role],
+        [subjectIds, at, principal.agencyId, principal.userId],
       );
       for (const r of rows) {
         const id = String(r.subject_id);

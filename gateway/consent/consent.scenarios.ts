@@ -356,7 +356,20 @@ export function describeConsent(deployment: string, start: (options: HubOptions)
       expect((await concernAbout(teacher, ownChild, 'teacher-parent')).errors).toBeUndefined();
       // Recorded long ago, so it heads the queue: the page a short answer would give away.
       await hub.sql.query("UPDATE guardian_links SET suspicion_recorded_at = '2020-01-01' WHERE subject_id = $1", [ownChild]);
-      expect(errorCode(await concernAbout(teacherParent, ownChild, 'teacher-parent'))).toBe('FORBIDDEN');
+      // Asking about their own link is answered as for a child they may not know of, suspected or not; and while the
+      // suspicion stands they see nothing of the child as staff either (Minors Protection Law Art. 11).
+      const missingChild = `subj-none-${randomUUID().slice(0, 6)}`;
+      const unknownAnswer = await gql(hub.fetch, teacherParent, 'query($s: ID!) { accessLog(subjectId: $s) { items { action } } }', { s: missingChild });
+      expect(errorCode(unknownAnswer)).toBe('NOT_FOUND');
+      for (const answer of [
+        await concernAbout(teacherParent, ownChild, 'teacher-parent'),
+        await review(teacherParent, ownChild, 'teacher-parent'),
+        await gql(hub.fetch, teacherParent, 'query($s: ID!) { accessLog(subjectId: $s) { items { action } } }', { s: ownChild }),
+        await gql(hub.fetch, teacherParent, 'query($s: ID!) { guardians(subjectId: $s) { guardianUserId } }', { s: ownChild }),
+      ])
+        expect(answer.errors?.[0]?.extensions).toEqual(unknownAnswer.errors![0]!.extensions);
+      // Their colleague still reads the child's record.
+      expect((await gql(hub.fetch, teacher, 'query($s: ID!) { accessLog(subjectId: $s) { items { action } } }', { s: ownChild })).errors).toBeUndefined();
       const queue = async (token: string, first: number) =>
         (await gql<{ guardianConcerns: Link[] }>(hub.fetch, token, 'query($n: Int) { guardianConcerns(first: $n) { subjectId guardianUserId } }', { n: first }))
           .data!.guardianConcerns;

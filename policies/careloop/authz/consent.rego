@@ -21,8 +21,9 @@ _guardian_of_child if {
 	r.suspectedOfHarm != true
 }
 
+# Whatever role the person signs in with: a staff member who is the child's guardian, suspected of the harm, sees
+# nothing of the child as staff either (the hub looks up the guardian link for every caller).
 _guardian_suspected if {
-	_principal.role == "guardian"
 	some r in input.relationships
 	r.kind == "guardian"
 	r.subjectId == _resource.subjectId
@@ -115,6 +116,16 @@ _denials contains "a suspicion of harm stands against this guardian" if _guardia
 # Nobody records or clears a suspicion about themselves (a staff member who is also a child's guardian).
 _denials contains "nobody records or clears a concern about themselves" if {
 	input.action in {"consent.record-concern", "consent.review-concern", "consent.read-guardian-link"}
+	_resource.guardianUserId == _principal.userId
+}
+
+# Minors Protection Law Art. 11: a suspected guardian learns nothing, not even that there is something refused;
+# and a staff member asking about their own link as a guardian is answered the same whether or not a suspicion
+# stands, so the answer never tells them which.
+_always_conceal if _guardian_suspected
+
+_always_conceal if {
+	_is_guardian_link
 	_resource.guardianUserId == _principal.userId
 }
 

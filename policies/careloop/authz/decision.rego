@@ -41,6 +41,12 @@ conceal if {
 	not _may_know_resource
 }
 
+# Some refusals may not even say that there is something to refuse (consent.rego).
+conceal if {
+	not allow
+	_always_conceal
+}
+
 default fields := []
 
 fields := sort(_fields_for_role) if allow
