@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundle } from '../scripts/build.mjs';
 import { startPostgresServer } from '../test/harness/postgres-server.js';
 import { describeMachine } from './machine.js';
 import type { Memory } from './memory.js';
@@ -19,18 +19,7 @@ const ROUNDS = Number(process.env.BENCH_REST_ROUNDS ?? 5);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE = fileURLToPath(new URL('../.cache/bench/rest-memory-probe.mjs', import.meta.url));
 
-await build({
-  absWorkingDir: ROOT,
-  entryPoints: ['bench/rest-memory-probe.ts'],
-  outfile: BUNDLE,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
+await bundle(['bench/rest-memory-probe.ts'], fileURLToPath(new URL('../.cache/bench/', import.meta.url)));
 
 const ways = {
   'sources through tsx': ['--expose-gc', '--import', 'tsx', 'bench/rest-memory-probe.ts'],
