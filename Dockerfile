@@ -10,10 +10,10 @@ COPY connectors ./connectors
 COPY schema ./schema
 COPY policies/dist ./policies/dist
 COPY scripts/build.mjs scripts/start-hub.ts scripts/start-connector.ts scripts/token.ts scripts/init-deployment.ts ./scripts/
-# npm start bundles the sources into dist/ and runs that on plain Node; built here once, and rebuilt by each start
-# (under a second), which the node user may do.
-RUN node scripts/build.mjs && chown -R node:node dist
+# The bundle npm start would build, built once here; the containers run it with node itself (docker-compose.yml), so
+# that a stop signal reaches the hub (npm and its shell do not pass it on) and the image's files may stay read-only.
+RUN node scripts/build.mjs
 ENV CARELOOP_MODE=production
 USER node
 EXPOSE 4000
-CMD ["npm", "start"]
+CMD ["node", "--enable-source-maps", "dist/start-hub.mjs"]

@@ -3,6 +3,7 @@
 // node_modules, so that the processes run on plain Node instead of compiling TypeScript in memory as they load (that
 // compiler and its cache held ~90 MB of a hub at rest: README "Benchmarks", rest-memory). It takes under a second,
 // so it runs on every start and the bundle never goes stale.
+import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -32,7 +33,7 @@ export async function bundle(entryPoints, outdir) {
   });
   for (const file of result.outputFiles) {
     await mkdir(dirname(file.path), { recursive: true });
-    const partial = `${file.path}.${process.pid}.tmp`;
+    const partial = `${file.path}.${randomUUID()}.tmp`;
     await writeFile(partial, file.contents);
     await rename(partial, file.path);
   }

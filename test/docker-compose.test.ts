@@ -19,7 +19,11 @@ const connectors = ['hospital-connector', 'school-connector', 'public-safety-con
 const appServices = ['gateway', ...connectors];
 const kafkaStart = readFileSync(new URL('../scripts/compose/kafka-start.sh', import.meta.url), 'utf8');
 const kafkaUsers = readFileSync(new URL('../scripts/compose/kafka-users.sh', import.meta.url), 'utf8');
-const agencyOf = (name: string) => (name === 'gateway' ? HUB_AGENCY_ID : String(services[name]?.command?.[6]));
+/** A connector's agency: the value after `--agency` in its command. */
+const agencyOf = (name: string) => {
+  const command = services[name]?.command ?? [];
+  return name === 'gateway' ? HUB_AGENCY_ID : String(command[command.indexOf('--agency') + 1]);
+};
 const privateKeyMounts = (name: string) => (services[name]?.volumes ?? []).filter((v) => v.includes('.private.jwk.json'));
 
 describe('docker-compose.yml', () => {
@@ -83,17 +87,18 @@ describe('docker-compose.yml', () => {
 
   it('runs the gateway without embedded connectors and each connector for a seeded agency of its kind', () => {
     expect(services.gateway?.environment?.CONNECTORS).toBe('none');
-    expect(services.gateway?.command).toEqual(['npm', 'start']);
+    // What npm start and npm run start:connector run after building, with node itself so a stop signal reaches it.
+    expect(services.gateway?.command).toEqual(['node', '--enable-source-maps', 'dist/start-hub.mjs']);
     for (const name of connectors) {
       const command = services[name]?.command ?? [];
-      const agency = SEED_AGENCIES.find((a) => a.id === command[6]);
-      expect(command.slice(0, 4)).toEqual(['npm', 'run', 'start:connector', '--']);
-      expect(agency?.type, name).toBe(command[4]);
+      const agency = SEED_AGENCIES.find((a) => a.id === agencyOf(name));
+      expect(command.slice(0, 3)).toEqual(['node', '--enable-source-maps', 'dist/start-connector.mjs']);
+      expect(agency?.type, name).toBe(command[3]);
       expect(services[name]?.depends_on?.gateway?.condition).toBe('service_healthy');
     }
   });
 
-  it('builds into the image what npm start and start:connector run, writable by the user they run as', () => {
+  it('builds into the image the bundle npm start and start:connector run, and runs it as the package scripts do', () => {
     const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
     const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
@@ -103,9 +108,14 @@ describe('docker-compose.yml', () => {
         expect(copied, entry).toContain(`scripts/${entry.slice('dist/'.length, -'.mjs'.length)}.ts`);
       }
     }
-    const build = dockerfile.indexOf('RUN node scripts/build.mjs && chown -R node:node dist');
+    const build = dockerfile.indexOf('RUN node scripts/build.mjs');
     expect(build).toBeGreaterThan(0);
     expect(build).toBeLessThan(dockerfile.indexOf('USER node'));
+    // The containers run exactly what the package scripts run after the build step.
+    const runs = (script: string) => pkg.scripts[script]!.split('&&').at(-1)!.trim().split(/\s+/);
+    expect(services.gateway?.command).toEqual(runs('start'));
+    expect(dockerfile).toContain(`CMD ${JSON.stringify(runs('start'))}`.replaceAll('","', '", "'));
+    for (const name of connectors) expect(services[name]?.command?.slice(0, 3), name).toEqual(runs('start:connector'));
   });
 
   it('gets every secret it requires from npm run deployment:init', () => {

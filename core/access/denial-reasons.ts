@@ -20,6 +20,7 @@ const ZH_CN: Readonly<Record<string, string>> = {
   "no police bureau of the school's district is registered with the hub": '学校所在区尚无公安机关接入本平台，请电话报告并做好记录。',
   'a suspicion of harm stands against this guardian': '该监护人涉嫌为伤害来源，在此期间不予查阅或告知。',
   'nobody records or clears a concern about themselves': '任何人不得为本人记录或撤销涉嫌伤害的标记。',
+  "a member of staff does not act on their own child's record": '教职工不得以工作身份处理本人子女的档案，由其他同事处理。',
 };
 
 export interface DenialExplanation {

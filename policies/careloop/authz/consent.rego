@@ -21,13 +21,23 @@ _guardian_of_child if {
 	r.suspectedOfHarm != true
 }
 
-# Whatever role the person signs in with: a staff member who is the child's guardian, suspected of the harm, sees
-# nothing of the child as staff either (the hub looks up the guardian link for every caller).
 _guardian_suspected if {
+	_principal.role == "guardian"
 	some r in input.relationships
 	r.kind == "guardian"
 	r.subjectId == _resource.subjectId
 	r.suspectedOfHarm == true
+}
+
+# A member of staff who is the child's guardian does not work their own child's case: colleagues do, and the staff
+# member sees the child as a guardian, under their guardian identity. Whether or not a suspicion stands against
+# them (Minors Protection Law Art. 11), so that what they are shown never tells them which. The hub looks up the
+# caller's guardian link for every caller, matching the user id of the school's sign-in.
+_staff_guardian_of_child if {
+	_principal.role != "guardian"
+	some r in input.relationships
+	r.kind == "guardian"
+	r.subjectId == _resource.subjectId
 }
 
 _own_consent if _resource.guardianUserId == _principal.userId
@@ -113,6 +123,8 @@ _granted if {
 # Never shown, whatever else holds: the denial conceals (the guardian learns nothing, not even that a record exists).
 _denials contains "a suspicion of harm stands against this guardian" if _guardian_suspected
 
+_denials contains "a member of staff does not act on their own child's record" if _staff_guardian_of_child
+
 # Nobody records or clears a suspicion about themselves (a staff member who is also a child's guardian).
 _denials contains "nobody records or clears a concern about themselves" if {
 	input.action in {"consent.record-concern", "consent.review-concern", "consent.read-guardian-link"}
@@ -120,9 +132,11 @@ _denials contains "nobody records or clears a concern about themselves" if {
 }
 
 # Minors Protection Law Art. 11: a suspected guardian learns nothing, not even that there is something refused;
-# and a staff member asking about their own link as a guardian is answered the same whether or not a suspicion
-# stands, so the answer never tells them which.
+# and a staff member asking about their own child, or their own link as a guardian, is answered the same whether or
+# not a suspicion stands, so the answer never tells them which.
 _always_conceal if _guardian_suspected
+
+_always_conceal if _staff_guardian_of_child
 
 _always_conceal if {
 	_is_guardian_link
