@@ -66,6 +66,7 @@ export interface ReferralCounts {
 
 /** The referral capability's store. Writes take the shared transaction; reads run outside any. */
 export interface ReferralStore {
+  /** By id or by the letter's code; the same statements whether or not one is found (a NOT_FOUND's timing). */
   find(id: string): Promise<Referral | null>;
   findByCode(code: string): Promise<Referral | null>;
   findForUpdate(tx: Transaction, id: string): Promise<Referral | null>;

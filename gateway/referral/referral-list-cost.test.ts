@@ -55,4 +55,29 @@ describe('the cost of a page of referrals', () => {
     const large = await costOf(50);
     expect(large.policyDecisions).toBe(51);
   });
+
+  it('answers a missing id with the statements a hidden referral costs, so NOT_FOUND takes about as long either way', async () => {
+    // The referral of a child at another school (its hospital is not this hospital): NOT_FOUND for the hospital below.
+    const hidden = (await test.hub.sql.query<{ id: string }>('SELECT id FROM referrals LIMIT 1'))[0]!.id;
+    const stranger = await tokenFor(test.hub.keyRing, 'hospital-seventh', 'hospital-liaison');
+    const READ = 'query($id: ID!) { referral(id: $id) { id state } }';
+    const costOfRead = async (id: string) => {
+      let least = Infinity;
+      let code = '';
+      for (let run = 0; run < 3; run++) {
+        const before = await readWorkCounters();
+        const result = await gql(test.hub.fetch, stranger, READ, { id });
+        const after = await readWorkCounters();
+        code = String(result.errors?.[0]?.extensions?.code);
+        least = Math.min(least, after.sqlStatements - before.sqlStatements);
+      }
+      return { least, code };
+    };
+    const shownNothing = await costOfRead(hidden);
+    const missing = await costOfRead('ref-no-such-referral');
+    expect(shownNothing.code).toBe('NOT_FOUND');
+    expect(missing.code).toBe('NOT_FOUND');
+    // The hidden one also looks up the child's consents for the policy (one statement), which a missing id has none of.
+    expect(shownNothing.least - missing.least).toBeLessThanOrEqual(1);
+  });
 });
