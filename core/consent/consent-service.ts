@@ -7,7 +7,7 @@ import { BadUserInputError, InvalidTransitionError, NotFoundError } from '../err
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
-import type { UnitOfWork } from '../ports/unit-of-work.js';
+import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { identifier, safeText } from '../safe-text.js';
 import { parseInput } from '../validation/parse-input.js';
 import {
@@ -110,6 +110,23 @@ export function createConsentService(deps: {
     return { subjectId, type: 'guardian-link', schoolAgencyId, guardianUserId };
   }
 
+  /**
+   * A change to one guardian link's suspicion: the link as the policy sees it, the policy's say on `action`, then the
+   * link at that school held for `change` in one transaction (null when that school never linked the guardian).
+   */
+  async function changeSuspicion(
+    principal: Principal | null,
+    action: 'consent.record-concern' | 'consent.review-concern',
+    link: { subjectId: string; guardianUserId: string },
+    correlationId: string | undefined,
+    change: (tx: Transaction, held: GuardianLink | null, key: GuardianLinkKey) => Promise<void>,
+  ): Promise<true> {
+    const key = await linkResource(principal, link.subjectId, link.guardianUserId);
+    await gateFor(correlationId).require(principal, action, key, link.subjectId, { concealAs: 'subject' });
+    await deps.uow.withTransaction(async (tx) => change(tx, await deps.consents.lockLink(tx, key), key));
+    return true;
+  }
+
   async function mustBeGuardian(subjectId: string, guardianUserId: string) {
     if (!(await deps.consents.guardiansOf(subjectId)).some((g) => g.guardianUserId === guardianUserId))
       throw new BadUserInputError('The school has not linked this guardian to the child.', { field: 'guardianUserId' });
@@ -143,17 +160,13 @@ export function createConsentService(deps: {
     /** Minors Protection Law Art. 11: a guardian suspected of the harm is told nothing; the exception is recorded. */
     async recordConcern(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
       const input = parseInput(concernInput, raw);
-      const key = await linkResource(principal, input.subjectId, input.guardianUserId);
-      await gateFor(correlationId).require(principal, 'consent.record-concern', key, input.subjectId, { concealAs: 'subject' });
-      await deps.uow.withTransaction(async (tx) => {
-        const link = await deps.consents.lockLink(tx, key);
+      return changeSuspicion(principal, 'consent.record-concern', input, correlationId, async (tx, link, key) => {
         if (!link) throw new NotFoundError('guardian');
         // Recording again would restart the review clock without a review; clearing needs one to stand.
         if (input.suspected && link.suspectedOfHarm) throw new InvalidTransitionError('SUSPECTED', 'RECORD_CONCERN', 'guardian concern');
         if (!input.suspected && !link.suspectedOfHarm) throw new NotFoundError('guardian concern');
         await deps.consents.setSuspicion(tx, key, { suspected: input.suspected, by: principal?.userId ?? '', at: now(), reason: input.reason ?? null });
       });
-      return true;
     },
 
     async grant(principal: Principal | null, raw: unknown, correlationId?: string): Promise<Consent> {
@@ -253,14 +266,10 @@ export function createConsentService(deps: {
      */
     async reviewConcern(principal: Principal | null, raw: unknown, correlationId?: string): Promise<boolean> {
       const input = parseInput(reviewInput, raw);
-      const key = await linkResource(principal, input.subjectId, input.guardianUserId);
-      await gateFor(correlationId).require(principal, 'consent.review-concern', key, input.subjectId, { concealAs: 'subject' });
-      await deps.uow.withTransaction(async (tx) => {
-        const link = await deps.consents.lockLink(tx, key);
+      return changeSuspicion(principal, 'consent.review-concern', input, correlationId, async (tx, link, key) => {
         if (!link?.suspectedOfHarm) throw new NotFoundError('guardian concern');
         await deps.consents.reviewSuspicion(tx, key, { by: principal?.userId ?? '', at: now(), note: input.note });
       });
-      return true;
     },
 
     /** The child's guardians as the school linked them, each with the suspicion recorded about them and its review. */
