@@ -8,8 +8,11 @@ export const ENVELOPE_ALGORITHM = 'ECDH-ES+A256KW';
 export const ENVELOPE_ENCRYPTION = 'A256GCM';
 /** The protected-header parameter that binds an envelope to the field it was made for. */
 const PURPOSE_HEADER = 'careloop-purpose';
-/** A resident identity number or a note of a few hundred characters seals to well under this. */
-const MAX_ENVELOPE_CHARS = 16_384;
+/**
+ * A batch of 500 signals with their notes seals to at most ~700 kB (the connector cuts larger ones); each event
+ * schema caps its own envelopes tighter (a single number or note: 16 kB).
+ */
+const MAX_ENVELOPE_CHARS = 1_000_000;
 
 /** Generates an agency's P-256 encryption key (private JWK); its public half is published beside its signing keys. */
 export async function generateAgencyEncryptionKey(agencyId: string, createdAt: Date = new Date()): Promise<Jwk> {

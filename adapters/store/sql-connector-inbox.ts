@@ -7,14 +7,23 @@ import type { SqlClient } from './sql-client.js';
 export function createSqlConnectorInbox(client: SqlClient, connectorId: string, cipher: DataCipher): ConnectorInbox {
   const payload = sealedColumn(cipher, 'connector_inbox.payload');
   return {
-    async add(item) {
-      const referralId = typeof item.payload.referralId === 'string' ? item.payload.referralId : null;
+    async add(items) {
+      if (items.length === 0) return 0;
+      const referralOf = (item: InboxItem) => (typeof item.payload.referralId === 'string' ? item.payload.referralId : null);
       const rows = await client.query(
         `INSERT INTO connector_inbox (connector_id, message_id, kind, sealed_payload, referral_id, correlation_id, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING message_id`,
-        [connectorId, item.id, item.kind, payload.seal(JSON.stringify(item.payload)), referralId, item.correlationId, item.receivedAt],
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+        [
+          connectorId,
+          items.map((i) => i.id),
+          items.map((i) => i.kind),
+          items.map((i) => payload.seal(JSON.stringify(i.payload))),
+          items.map(referralOf),
+          items.map((i) => i.correlationId),
+          items.map((i) => i.receivedAt),
+        ],
       );
-      return rows.length === 1;
+      return rows.length;
     },
     async pending(limit) {
       const rows = await client.query(

@@ -1,4 +1,4 @@
-import type { EnrolmentStore } from '../../core/enrolment/enrolment-store.js';
+import { linkKey, type EnrolmentStore } from '../../core/enrolment/enrolment-store.js';
 import type { Enrolment } from '../../core/enrolment/enrolment.js';
 import type { SqlClient } from './sql-client.js';
 import { sqlOf } from './sql-unit-of-work.js';
@@ -29,6 +29,21 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
         [links.map((l) => l.keyId), links.map((l) => l.digest)],
       );
       return row ? String(row.subject_id) : null;
+    },
+    async subjectsByLinks(tx, links) {
+      if (links.length === 0) return new Map();
+      const rows = await sqlOf(tx).query(
+        // A primary-key probe per link: PGlite keeps no statistics, and a plain join may hash every link on record.
+        `SELECT l.* FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
+           CROSS JOIN LATERAL (SELECT key_id, digest, subject_id FROM identity_links WHERE key_id = k.key_id AND digest = k.digest OFFSET 0) l`,
+        [links.map((l) => l.keyId), links.map((l) => l.digest)],
+      );
+      return new Map(rows.map((r) => [linkKey({ keyId: String(r.key_id), digest: String(r.digest) }), String(r.subject_id)]));
+    },
+    async currentSchools(tx, subjectIds) {
+      if (subjectIds.length === 0) return new Map();
+      const rows = await sqlOf(tx).query('SELECT id, school_agency_id FROM subjects WHERE id = ANY($1::text[]) AND left_on IS NULL', [[...subjectIds]]);
+      return new Map(rows.map((r) => [String(r.id), String(r.school_agency_id)]));
     },
     async currentSchool(tx, subjectId) {
       const [row] = await sqlOf(tx).query('SELECT school_agency_id FROM subjects WHERE id = $1 AND left_on IS NULL', [subjectId]);
@@ -135,6 +150,17 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
         `INSERT INTO agency_local_ids (agency_id, local_id, subject_id, linked_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (agency_id, local_id) DO UPDATE SET subject_id = EXCLUDED.subject_id, linked_at = EXCLUDED.linked_at`,
         [link.agencyId, link.localId, link.subjectId, link.at],
+      );
+    },
+    async linkLocalIds(tx, links) {
+      // One row per local id: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
+      const last = [...new Map(links.map((l) => [`${l.agencyId}\u0000${l.localId}`, l])).values()];
+      if (last.length === 0) return;
+      await sqlOf(tx).query(
+        `INSERT INTO agency_local_ids (agency_id, local_id, subject_id, linked_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+         ON CONFLICT (agency_id, local_id) DO UPDATE SET subject_id = EXCLUDED.subject_id, linked_at = EXCLUDED.linked_at`,
+        [last.map((l) => l.agencyId), last.map((l) => l.localId), last.map((l) => l.subjectId), last.map((l) => l.at)],
       );
     },
     async history(subjectId) {

@@ -1,4 +1,4 @@
-import type { SignalStore } from '../../core/signal/signal-store.js';
+import type { NewSignal, SignalStore } from '../../core/signal/signal-store.js';
 import type { SchoolReport, Signal, SignalGuidance } from '../../core/signal/signal.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from './sealed-column.js';
@@ -8,13 +8,14 @@ import { asDate, optDate, optText } from './sql-values.js';
 
 type Row = Record<string, unknown>;
 
-const SIGNAL_COLUMNS = `s.*, s.note_envelope IS NOT NULL AS has_note,
+const SIGNAL_COLUMNS = `s.*, s.note IS NOT NULL AS has_note,
   COALESCE((SELECT json_agg(json_build_object('sequence', g.sequence, 'givenAt', g.given_at, 'givenBy', g.given_by, 'text', g.text) ORDER BY g.sequence)
             FROM signal_guidance g WHERE g.signal_id = s.id), '[]'::json) AS guidance`;
 
 /** Signals and schools' reports to the police on SQL (migration set `signal`). */
 export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): SignalStore {
   const officer = sealedColumn(cipher, 'signals.officer');
+  const note = sealedColumn(cipher, 'signals.note');
   const ackNote = sealedColumn(cipher, 'signals.acknowledgement_note');
   const guidanceText = sealedColumn(cipher, 'signal_guidance.text');
   const justification = sealedColumn(cipher, 'signal_note_openings.justification');
@@ -78,35 +79,73 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
       const [row] = await sqlOf(tx).query(`SELECT ${SIGNAL_COLUMNS} FROM signals s WHERE police_agency_id = $1 AND source_id = $2`, [policeAgencyId, sourceId]);
       return row ? toSignal(row) : null;
     },
-    async insert(tx, s) {
-      const routed = 'subjectId' in s.route ? s.route : null;
-      const waiting = 'waitingFor' in s.route ? s.route.waitingFor : null;
+    async knownSources(tx, policeAgencyId, sourceIds) {
+      if (sourceIds.length === 0) return new Set();
+      const rows = await sqlOf(tx).query('SELECT source_id FROM signals WHERE police_agency_id = $1 AND source_id = ANY($2::text[])', [
+        policeAgencyId,
+        [...sourceIds],
+      ]);
+      return new Set(rows.map((r) => String(r.source_id)));
+    },
+    async insertMany(tx, signals) {
+      if (signals.length === 0) return;
+      const routed = (s: NewSignal) => ('subjectId' in s.route ? s.route : null);
+      const waiting = (s: NewSignal) => ('waitingFor' in s.route ? s.route.waitingFor : null);
+      const column = <T>(f: (s: NewSignal) => T) => signals.map(f);
       await sqlOf(tx).query(
         `INSERT INTO signals (id, police_agency_id, source_id, police_district_id, police_local_id, subject_id, school_agency_id, link_key_id, link_digest,
-           category, severity, observed_at, received_at, routed_at, due_at, note_envelope, officer, episode_id, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+           category, severity, observed_at, received_at, routed_at, due_at, note, officer, episode_id, state)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+           $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::text[])`,
         [
-          s.id,
-          s.policeAgencyId,
-          s.sourceId,
-          s.policeDistrictId,
-          s.policeLocalId,
-          routed?.subjectId ?? null,
-          routed?.schoolAgencyId ?? null,
-          waiting?.keyId ?? null,
-          waiting?.digest ?? null,
-          s.category,
-          s.severity,
-          s.observedAt,
-          s.receivedAt,
-          routed ? s.receivedAt : null,
-          routed?.dueAt ?? null,
-          s.noteEnvelope,
-          officer.seal(s.officer),
-          s.episodeId,
-          routed ? 'ROUTED' : 'UNMATCHED',
+          column((s) => s.id),
+          column((s) => s.policeAgencyId),
+          column((s) => s.sourceId),
+          column((s) => s.policeDistrictId),
+          column((s) => s.policeLocalId),
+          column((s) => routed(s)?.subjectId ?? null),
+          column((s) => routed(s)?.schoolAgencyId ?? null),
+          column((s) => waiting(s)?.keyId ?? null),
+          column((s) => waiting(s)?.digest ?? null),
+          column((s) => s.category),
+          column((s) => s.severity),
+          column((s) => s.observedAt),
+          column((s) => s.receivedAt),
+          column((s) => (routed(s) ? s.receivedAt : null)),
+          column((s) => routed(s)?.dueAt ?? null),
+          column((s) => note.seal(s.note)),
+          column((s) => officer.seal(s.officer)),
+          column((s) => s.episodeId),
+          column((s) => (routed(s) ? 'ROUTED' : 'UNMATCHED')),
         ],
       );
+    },
+    async episodesNear(tx, children, from, to) {
+      // One index probe per child (signals_by_subject, signals_unmatched_links): PGlite keeps no statistics.
+      const bySubject = children.subjectIds.length
+        ? await sqlOf(tx).query(
+            `SELECT s.* FROM unnest($1::text[]) AS k(subject_id)
+               CROSS JOIN LATERAL (SELECT subject_id, observed_at, episode_id FROM signals
+                 WHERE subject_id = k.subject_id AND observed_at BETWEEN $2 AND $3 OFFSET 0) s`,
+            [[...children.subjectIds], from, to],
+          )
+        : [];
+      const byLink = children.links.length
+        ? await sqlOf(tx).query(
+            `SELECT s.* FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
+               CROSS JOIN LATERAL (SELECT link_key_id, link_digest, observed_at, episode_id FROM signals
+                 WHERE state = 'UNMATCHED' AND link_key_id = k.key_id AND link_digest = k.digest AND observed_at BETWEEN $3 AND $4 OFFSET 0) s`,
+            [children.links.map((l) => l.keyId), children.links.map((l) => l.digest), from, to],
+          )
+        : [];
+      return [
+        ...bySubject.map((r) => ({ child: { subjectId: String(r.subject_id) }, observedAt: asDate(r.observed_at), episodeId: String(r.episode_id) })),
+        ...byLink.map((r) => ({
+          child: { link: { keyId: String(r.link_key_id), digest: String(r.link_digest) } },
+          observedAt: asDate(r.observed_at),
+          episodeId: String(r.episode_id),
+        })),
+      ];
     },
     async episodeOf(tx, child, observedAt, windowMs) {
       const from = new Date(observedAt.getTime() - windowMs);
@@ -178,9 +217,12 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
       );
       return { ...g, sequence: Number(row?.sequence) };
     },
-    async noteEnvelope(id) {
-      const [row] = await client.query('SELECT note_envelope FROM signals WHERE id = $1', [id]);
-      return optText(row?.note_envelope);
+    async note(id) {
+      const [row] = await client.query('SELECT note FROM signals WHERE id = $1', [id]);
+      const stored = optText(row?.note);
+      if (stored === null) return null;
+      // Sealed with the data keys since the hub opens the envelope on arrival; a JWE is a note stored before that.
+      return stored.startsWith('enc:v1:') ? { text: note.open(stored) ?? '' } : { envelope: stored };
     },
     async recordNoteOpening(tx, o) {
       await sqlOf(tx).query(

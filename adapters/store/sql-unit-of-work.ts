@@ -37,6 +37,16 @@ export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): Unit
         outbox.seal(JSON.stringify(draft)),
       ]);
     },
+    async enqueueEvents(tx, events) {
+      if (events.length === 0) return;
+      // WITH ORDINALITY keeps the given order in the serial ids, so the relay publishes them in that order.
+      await sqlOf(tx).query(
+        `INSERT INTO outbox (topic, message_key, message_value, draft)
+         SELECT e.topic, e.message_key, e.message_value, true FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(topic, message_key, message_value, n)
+         ORDER BY e.n`,
+        [events.map((e) => e.topic), events.map((e) => e.draft.subject), events.map((e) => outbox.seal(JSON.stringify(e.draft)))],
+      );
+    },
     async purgeProcessedEventsBefore(at) {
       return (await client.query('DELETE FROM processed_events WHERE processed_at < $1 RETURNING event_id', [at])).length;
     },

@@ -9,30 +9,34 @@ import {
   SIGNAL_EVENT_TYPES,
   SIGNAL_IDENTITY_PURPOSE,
   SIGNAL_NOTE_PURPOSE,
+  SIGNAL_BATCH_PURPOSE,
+  SIGNAL_BATCH_SEALED_MAX,
   type SchoolReportData,
+  type SignalBatchData,
   type SignalStatusData,
+  type SignalStatusesData,
 } from '../../core/signal/signal-events.js';
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { hubEnvelopes } from '../shared/hub-envelopes.js';
 import { readJsonBody } from '../shared/json-body.js';
-import { guidanceRequest, reportAcknowledgementRequest, residentIdIssue, signalRequest } from './signal-api.js';
+import { guidanceRequest, reportAcknowledgementRequest, residentIdIssue, SIGNAL_BATCH_BODY_LIMIT, signalBatchRequest, signalRequest } from './signal-api.js';
 
 /** What the hub tells a police bureau, for its system's inbox: its signals' status, and schools' reports. */
 export function mapHubEventForPolice(event: VerifiedEvent) {
-  if (event.type === SIGNAL_EVENT_TYPES.status) {
-    const d = event.data as SignalStatusData;
-    return {
-      kind: 'signal-status',
-      payload: {
-        sourceId: d.sourceId,
-        signalId: d.signalId ?? null,
-        status: d.status,
-        actions: d.actions,
-        at: d.at,
-        ...(d.reason ? { reason: d.reason } : {}),
-      },
-    };
-  }
+  const statusItem = (d: SignalStatusData) => ({
+    kind: 'signal-status',
+    payload: {
+      sourceId: d.sourceId,
+      signalId: d.signalId ?? null,
+      status: d.status,
+      actions: d.actions,
+      at: d.at,
+      ...(d.reason ? { reason: d.reason } : {}),
+    },
+  });
+  if (event.type === SIGNAL_EVENT_TYPES.status) return statusItem(event.data as SignalStatusData);
+  // A batch's statuses arrive in one event and become one inbox item each, as if sent one by one.
+  if (event.type === SIGNAL_EVENT_TYPES.statuses) return (event.data as SignalStatusesData).statuses.map(statusItem);
   if (event.type === SIGNAL_EVENT_TYPES.schoolReport) {
     const d = event.data as SchoolReportData;
     return {
@@ -44,7 +48,28 @@ export function mapHubEventForPolice(event: VerifiedEvent) {
 }
 
 /**
- * The public-safety connector: a police system sends signals about minors (`POST /v1/signals`), guidance on a
+ * A batch's signals in parts whose sealed numbers and notes stay below the hub's limit for one event: JSON of 500
+ * notes of 2,000 Chinese characters is ~3 MB, a number and a short note ~100 bytes. Base64url and the JWE add ~35%.
+ */
+function sealablePartsOf<T extends { secret: { residentId: string; note?: string } }>(items: readonly T[]): T[][] {
+  const budget = Math.floor((SIGNAL_BATCH_SEALED_MAX - 2_000) / 1.4);
+  const parts: T[][] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item.secret)) + 1;
+    if (parts.length === 0 || bytes + size > budget) {
+      parts.push([]);
+      bytes = 0;
+    }
+    parts.at(-1)!.push(item);
+    bytes += size;
+  }
+  return parts;
+}
+
+/**
+ * The public-safety connector: a police system sends signals about minors (`POST /v1/signals`, or up to 500 at once
+ * with `POST /v1/signals/batch`), guidance on a
  * school's intervention (`POST /v1/signals/guidance`) and acknowledgements of schools' reports
  * (`POST /v1/school-reports/acknowledge`); each leaves signed with the bureau's key, the child's number and the
  * note sealed to the hub. Status of its signals and schools' reports arrive in its inbox.
@@ -61,7 +86,48 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
     ...options,
     kind: 'public-safety',
     mapInbound: mapHubEventForPolice,
+    largeBodies: { '/v1/signals/batch': SIGNAL_BATCH_BODY_LIMIT },
     routes(app) {
+      app.post('/v1/signals/batch', async (c) => {
+        const body = await readJsonBody(c, signalBatchRequest);
+        if (!body.ok) return body.response;
+        const now = options.clock.now();
+        const today = now.toISOString().slice(0, 10);
+        const rejected: Array<{ line: number; field: string; reason: string }> = [];
+        const accepted: Array<{ signal: SignalBatchData['signals'][number]; secret: { residentId: string; note?: string } }> = [];
+        body.value.signals.forEach((raw, i) => {
+          const line = i + 1;
+          const parsed = signalRequest.safeParse(raw);
+          // The reason names the rule and the field, never the value (it may be a resident identity number).
+          if (!parsed.success)
+            return void rejected.push({ line, field: parsed.error.issues[0]?.path.join('.') ?? '', reason: parsed.error.issues[0]?.message ?? 'not a signal' });
+          const s = parsed.data;
+          const problem = residentIdIssue(s.child.residentId, today);
+          if (problem) return void rejected.push({ line, field: 'child.residentId', reason: problem });
+          if (new Date(s.observedAt).getTime() > now.getTime() + 5 * 60_000)
+            return void rejected.push({ line, field: 'observedAt', reason: 'observedAt lies in the future' });
+          accepted.push({
+            signal: {
+              sourceId: s.sourceId,
+              category: s.category,
+              severity: s.severity,
+              observedAt: s.observedAt,
+              officer: s.officer,
+              localId: s.child.localId,
+            },
+            secret: { residentId: s.child.residentId.trim().toUpperCase(), ...(s.note ? { note: s.note } : {}) },
+          });
+        });
+        const eventIds: string[] = [];
+        for (const part of sealablePartsOf(accepted)) {
+          const sealed = await envelopes.seal(JSON.stringify(part.map((a) => a.secret)), SIGNAL_BATCH_PURPOSE);
+          eventIds.push(
+            await send(SIGNAL_EVENT_TYPES.batchRaised, part[0]!.signal.sourceId, { signals: part.map((a) => a.signal), sealed } satisfies SignalBatchData),
+          );
+        }
+        log.info({ eventIds, accepted: accepted.length, rejected: rejected.length }, 'signal batch sent to hub');
+        return c.json({ accepted: accepted.length, rejected }, 202);
+      });
       app.post('/v1/signals', async (c) => {
         const body = await readJsonBody(c, signalRequest);
         if (!body.ok) return body.response;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkResidentId, RESIDENT_ID_PROBLEMS } from '../../core/enrolment/resident-id.js';
 import { identifier, safeText } from '../../core/safe-text.js';
 import { SIGNAL_CATEGORIES, SIGNAL_SEVERITIES } from '../../core/signal/signal.js';
-import { guidanceText, observedInstant } from '../../core/signal/signal-events.js';
+import { guidanceText, observedInstant, SIGNAL_BATCH_MAX } from '../../core/signal/signal-events.js';
 
 /**
  * The police system's JSON API on its connector (README "Signals from public safety"). The resident identity
@@ -17,6 +17,12 @@ export const signalRequest = z.object({
   note: safeText({ max: 2000, what: 'note' }).optional(),
   child: z.object({ residentId: z.string().max(32), localId: identifier }),
 });
+
+/** A batch from a police system's export: each signal checked on its own, so one bad signal costs only itself. */
+export const signalBatchRequest = z.object({ signals: z.array(z.unknown()).min(1).max(SIGNAL_BATCH_MAX) });
+
+/** The largest batch body the connector reads: 500 signals with notes of 2,000 characters of Chinese fit. */
+export const SIGNAL_BATCH_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** The check of the number, as a refinement whose message names the rule, never the number. */
 export function residentIdIssue(residentId: string, today: string): string | null {

@@ -6,7 +6,7 @@ import {
   type EnrolmentTransferCompletedData,
   type EnrolmentTransferRequestedData,
 } from '../../core/enrolment/enrolment-events.js';
-import { SIGNAL_EVENT_TYPES, type SignalGuidanceForwardedData, type SignalNoticeData } from '../../core/signal/signal-events.js';
+import { SIGNAL_EVENT_TYPES, type SignalGuidanceForwardedData, type SignalNoticeData, type SignalNoticesData } from '../../core/signal/signal-events.js';
 import { SCREENING_EVENT_TYPES, type ScreeningBatchAppliedData } from '../../core/warning/screening-events.js';
 
 /** What the hub did with one batch of an import, for the school system's inbox (README "Screening import"). */
@@ -54,20 +54,20 @@ export function mapEnrolmentEventForSchool(event: VerifiedEvent) {
 
 /** A police signal routed to the school ("handle with care": category, severity, deadline), and police guidance. */
 export function mapSignalEventForSchool(event: VerifiedEvent) {
-  if (event.type === SIGNAL_EVENT_TYPES.notice) {
-    const d = event.data as SignalNoticeData;
-    return {
-      kind: 'signal-notice',
-      payload: {
-        signalId: d.signalId,
-        subjectId: d.subjectId,
-        category: d.category,
-        severity: d.severity,
-        episodeId: d.episodeId,
-        acknowledgeBy: d.acknowledgeBy,
-      },
-    };
-  }
+  const noticeItem = (d: SignalNoticeData) => ({
+    kind: 'signal-notice',
+    payload: {
+      signalId: d.signalId,
+      subjectId: d.subjectId,
+      category: d.category,
+      severity: d.severity,
+      episodeId: d.episodeId,
+      acknowledgeBy: d.acknowledgeBy,
+    },
+  });
+  if (event.type === SIGNAL_EVENT_TYPES.notice) return noticeItem(event.data as SignalNoticeData);
+  // A batch's notices for this school arrive in one event and become one inbox item each.
+  if (event.type === SIGNAL_EVENT_TYPES.notices) return (event.data as SignalNoticesData).notices.map(noticeItem);
   if (event.type === SIGNAL_EVENT_TYPES.guidanceForwarded) {
     const d = event.data as SignalGuidanceForwardedData;
     return { kind: 'signal-guidance', payload: { signalId: d.signalId, subjectId: d.subjectId, text: d.text, givenAt: d.givenAt } };

@@ -8,8 +8,8 @@ export interface InboxItem {
 }
 
 export interface ConnectorInbox {
-  /** Stores an item once; false when an item with that id is already there (a redelivered message). */
-  add(item: InboxItem): Promise<boolean>;
+  /** Stores items once each, in one write; returns how many were new (0 for a redelivered message). */
+  add(items: readonly InboxItem[]): Promise<number>;
   pending(limit: number): Promise<InboxItem[]>;
   acknowledge(ids: string[], at: Date): Promise<number>;
   /** The correlation id the hub gave the case, so what the agency sends back is traceable with it in logs. */

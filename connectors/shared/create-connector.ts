@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createVerifiedHandler } from '../../adapters/messaging/verified-handler.js';
@@ -17,8 +17,13 @@ import type { EventBus, Subscription } from '../../core/ports/event-bus.js';
 import type { AgencyDirectory } from '../../core/ports/keys.js';
 import type { ConnectorInbox } from './connector-inbox.js';
 
-/** Translates one hub event into what the agency's system understands; null means "not for this agency type". */
-export type InboundMapping = (event: VerifiedEvent) => { kind: string; payload: Record<string, unknown> } | null;
+/**
+ * Translates one hub event into what the agency's system understands: one inbox item, or several for an event that
+ * carries a batch (one per signal); null means "not for this agency type".
+ */
+export type InboundMapping = (
+  event: VerifiedEvent,
+) => { kind: string; payload: Record<string, unknown> } | Array<{ kind: string; payload: Record<string, unknown> }> | null;
 
 export interface ConnectorOptions {
   kind: 'school' | 'hospital' | 'public-safety';
@@ -47,12 +52,14 @@ export interface ConnectorOptions {
   refusals: RefusedEvents;
   /** Largest request body the JSON API reads (413 above it). */
   bodyLimitBytes?: number;
+  /** Routes of the JSON API that take more (a police system's batch of signals), by path from `/v1/` on (the hub mounts connectors under a prefix). */
+  largeBodies?: Record<string, number>;
   /** Largest file an import under `/imports/*` takes (413 above it); imports are streamed, never held whole. */
   importLimitBytes?: number;
 }
 
 /** What every agency's connector is built from; the agency type adds its mapping and routes. */
-export type ConnectorBaseOptions = Omit<ConnectorOptions, 'kind' | 'mapInbound' | 'applyInbound' | 'routes'>;
+export type ConnectorBaseOptions = Omit<ConnectorOptions, 'kind' | 'mapInbound' | 'applyInbound' | 'routes' | 'largeBodies'>;
 
 const ackBody = z.object({ ids: z.array(z.string().min(1)).min(1).max(500) });
 
@@ -119,8 +126,13 @@ export function createConnector(options: ConnectorOptions) {
     logger: log,
     throttle: options.throttle,
   });
+  const usualLimit: MiddlewareHandler<ConnectorEnv> = limitBody(options.bodyLimitBytes ?? 100_000);
+  const largeLimits = new Map(
+    Object.entries(options.largeBodies ?? {}).map(([path, bytes]): [string, MiddlewareHandler<ConnectorEnv>] => [path, limitBody(bytes)]),
+  );
+  const bodyLimitFor: MiddlewareHandler<ConnectorEnv> = (c, next) => (largeLimits.get(c.req.path.slice(c.req.path.indexOf('/v1/'))) ?? usualLimit)(c, next);
   for (const path of ['/v1/*', '/fhir/*']) {
-    app.use(path, limitBody(options.bodyLimitBytes ?? 100_000));
+    app.use(path, bodyLimitFor);
     app.use(path, auth);
     app.use(path, requireMediaType(/^application\/(fhir\+)?json\s*(;|$)/i));
   }
@@ -170,9 +182,15 @@ export function createConnector(options: ConnectorOptions) {
         return;
       }
       const mapped = options.mapInbound?.(event);
-      if (!mapped) throw new MalformedEventError(`A ${options.kind} connector does not take ${event.type}.`);
-      const fresh = await options.inbox.add({ id: event.id, ...mapped, correlationId: event.correlationId, receivedAt: options.clock.now() });
-      if (!fresh) log.info({ eventId: event.id }, 'duplicate delivery ignored');
+      if (!mapped || (Array.isArray(mapped) && mapped.length === 0)) throw new MalformedEventError(`A ${options.kind} connector does not take ${event.type}.`);
+      const receivedAt = options.clock.now();
+      // An event carrying a batch becomes one item per entry, each with an id of its own for the agency to acknowledge
+      // (numbered so that the inbox, ordered by id within an instant, keeps the batch's order).
+      const items = Array.isArray(mapped)
+        ? mapped.map((m, i) => ({ id: `${event.id}/${String(i + 1).padStart(3, '0')}`, ...m, correlationId: event.correlationId, receivedAt }))
+        : [{ id: event.id, ...mapped, correlationId: event.correlationId, receivedAt }];
+      const fresh = await options.inbox.add(items);
+      if (fresh === 0) log.info({ eventId: event.id }, 'duplicate delivery ignored');
       else arrivals.emit('item');
     },
   });

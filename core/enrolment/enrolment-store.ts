@@ -2,10 +2,17 @@ import type { IdentityLink } from '../ports/identity-linkage.js';
 import type { Transaction } from '../ports/unit-of-work.js';
 import type { CompletedTransfer, Enrolment, EnrolOutcome } from './enrolment.js';
 
+/** How a link is named in a map: its key id and digest together. */
+export const linkKey = (link: IdentityLink) => `${link.keyId}:${link.digest}`;
+
 /** The enrolment register and the identity links behind it (migration set `hub`, 0008). */
 export interface EnrolmentStore {
   /** The child linked to any of `links`, if the hub has seen the number before. */
   subjectByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<string | null>;
+  /** The children linked to any of `links`, keyed by `linkKey` of the link that matched (a batch's lookups in one). */
+  subjectsByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<Map<string, string>>;
+  /** Where each of these children is enrolled now, by child; a child who has left school is absent. */
+  currentSchools(tx: Transaction, subjectIds: readonly string[]): Promise<Map<string, string>>;
   /** Where the child is enrolled now; null when the child has left school or was never enrolled. */
   currentSchool(tx: Transaction, subjectId: string): Promise<{ subjectId: string; schoolAgencyId: string } | null>;
   /**
@@ -23,6 +30,8 @@ export interface EnrolmentStore {
   ): Promise<{ subjectId: string; transfer: CompletedTransfer | null } | null>;
   /** Links an agency's own id for the child (a police record number) to the child. */
   linkLocalId(tx: Transaction, link: { agencyId: string; localId: string; subjectId: string; at: Date }): Promise<void>;
+  /** Links several local ids in one write; for a local id given twice, the last link holds. */
+  linkLocalIds(tx: Transaction, links: readonly { agencyId: string; localId: string; subjectId: string; at: Date }[]): Promise<void>;
   /** Every stay of the child, oldest first. */
   history(subjectId: string): Promise<Enrolment[]>;
   /** How many students each class of a school has enrolled, for the mentor grid (R11). */

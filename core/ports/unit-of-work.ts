@@ -16,6 +16,8 @@ export interface UnitOfWork {
   claimEvent(tx: Transaction, consumer: string, eventId: string): Promise<boolean>;
   /** Queues an event for the outbox relay, unsigned; it is signed and published only if the transaction commits. */
   enqueueEvent(tx: Transaction, topic: string, draft: EventDraft): Promise<void>;
+  /** Queues several events in one write, in the order given (a batch's notices and statuses). */
+  enqueueEvents(tx: Transaction, events: readonly { topic: string; draft: EventDraft }[]): Promise<void>;
   /** Forgets which bus events were applied before `at` (retention: older events are refused as stale anyway). */
   purgeProcessedEventsBefore(at: Date): Promise<number>;
 }

@@ -6,10 +6,16 @@ import { SCHOOL_REPORT_KINDS, SCHOOL_SIGNAL_ACTIONS, SIGNAL_CATEGORIES, SIGNAL_S
 export const SIGNAL_EVENT_TYPES = {
   /** Police → hub: a signal, the child's number and the note each in an envelope sealed to the hub. */
   raised: 'org.careloop.signal.raised.v1',
+  /** Police → hub: up to 500 signals at once, every child's number and note together in one envelope sealed to the hub. */
+  batchRaised: 'org.careloop.signal.batch-raised.v1',
   /** Hub → school: a "handle with care" notice: category, severity and the deadline, never the note. */
   notice: 'org.careloop.signal.notice.v1',
   /** Hub → police: where their signal stands: unmatched, with the school, acknowledged (and what was done), overdue. */
   status: 'org.careloop.signal.status.v1',
+  /** Hub → school: the notices of one batch of signals for the school's children, in one event. */
+  notices: 'org.careloop.signal.notices.v1',
+  /** Hub → police: where each signal of one batch stands, in one event. */
+  statuses: 'org.careloop.signal.statuses.v1',
   /** Police → hub: guidance on the school's intervention (R53). */
   guidance: 'org.careloop.signal.guidance.v1',
   /** Hub → school: the police guidance on a signal. */
@@ -23,6 +29,16 @@ export const SIGNAL_EVENT_TYPES = {
 /** Envelope purposes: an envelope made for one field does not open as another. */
 export const SIGNAL_IDENTITY_PURPOSE = 'signal.identity';
 export const SIGNAL_NOTE_PURPOSE = 'signal.note';
+export const SIGNAL_BATCH_PURPOSE = 'signal.batch';
+
+/** Signals in one batch: a police system's export is cut into batches of this many (README "Signals from public safety"). */
+export const SIGNAL_BATCH_MAX = 500;
+/**
+ * The sealed part of a batch event at most: 500 numbers and 500 notes of 2,000 characters (up to 6,000 bytes of
+ * UTF-8 each) do not fit, so the connector cuts a batch into events below this; a broker's default message limit
+ * (1 MB) still holds with room to spare.
+ */
+export const SIGNAL_BATCH_SEALED_MAX = 700_000;
 
 const envelope = z.string().min(1).max(16_384);
 const instant = z.iso.datetime({ offset: true });
@@ -41,6 +57,24 @@ export const signalRaisedData = z.object({
 });
 export type SignalRaisedData = z.infer<typeof signalRaisedData>;
 
+/** One signal of a batch, as it crosses the bus: everything but the child's number and the note. */
+export const batchedSignal = z.object({
+  sourceId: identifier,
+  category: z.enum(SIGNAL_CATEGORIES),
+  severity: z.enum(SIGNAL_SEVERITIES),
+  observedAt: observedInstant,
+  officer: identifier,
+  localId: identifier,
+});
+export const signalBatchData = z.object({
+  signals: z.array(batchedSignal).min(1).max(SIGNAL_BATCH_MAX),
+  /** JSON `[{ residentId, note? }]` in the order of `signals`, sealed to the hub (purpose `signal.batch`). */
+  sealed: z.string().min(1).max(SIGNAL_BATCH_SEALED_MAX),
+});
+export type SignalBatchData = z.infer<typeof signalBatchData>;
+/** What the batch's envelope holds, once opened: one entry per signal, in order. */
+export const signalBatchSecrets = z.array(z.object({ residentId: z.string().max(32), note: z.string().max(2000).optional() })).max(SIGNAL_BATCH_MAX);
+
 export const signalNoticeData = z.object({
   signalId: identifier,
   subjectId: identifier,
@@ -50,6 +84,8 @@ export const signalNoticeData = z.object({
   acknowledgeBy: instant,
 });
 export type SignalNoticeData = z.infer<typeof signalNoticeData>;
+export const signalNoticesData = z.object({ notices: z.array(signalNoticeData).min(1).max(SIGNAL_BATCH_MAX) });
+export type SignalNoticesData = z.infer<typeof signalNoticesData>;
 
 export const signalStatusData = z.object({
   sourceId: identifier,
@@ -65,6 +101,8 @@ export const signalStatusData = z.object({
   at: instant,
 });
 export type SignalStatusData = z.infer<typeof signalStatusData>;
+export const signalStatusesData = z.object({ statuses: z.array(signalStatusData).min(1).max(SIGNAL_BATCH_MAX) });
+export type SignalStatusesData = z.infer<typeof signalStatusesData>;
 
 export const guidanceText = safeText({ max: 2000, what: 'guidance' });
 
@@ -89,8 +127,11 @@ export type ReportAcknowledgedData = z.infer<typeof reportAcknowledgedData>;
 
 export const SIGNAL_EVENT_SCHEMAS = {
   [SIGNAL_EVENT_TYPES.raised]: signalRaisedData,
+  [SIGNAL_EVENT_TYPES.batchRaised]: signalBatchData,
   [SIGNAL_EVENT_TYPES.notice]: signalNoticeData,
+  [SIGNAL_EVENT_TYPES.notices]: signalNoticesData,
   [SIGNAL_EVENT_TYPES.status]: signalStatusData,
+  [SIGNAL_EVENT_TYPES.statuses]: signalStatusesData,
   [SIGNAL_EVENT_TYPES.guidance]: signalGuidanceData,
   [SIGNAL_EVENT_TYPES.guidanceForwarded]: signalGuidanceForwardedData,
   [SIGNAL_EVENT_TYPES.schoolReport]: schoolReportData,

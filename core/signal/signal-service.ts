@@ -4,30 +4,53 @@ import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
 import { checkResidentId } from '../enrolment/resident-id.js';
 import type { EnrolledChild } from '../enrolment/enrolment-service.js';
-import type { EnrolmentStore } from '../enrolment/enrolment-store.js';
+import { linkKey, type EnrolmentStore } from '../enrolment/enrolment-store.js';
 import { BadUserInputError, InvalidTransitionError, MalformedEventError, NotFoundError } from '../errors.js';
+import type { EventType } from '../messages/event-types.js';
 import { agencyTopic } from '../messages/topics.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
-import type { IdentityPseudonymiser } from '../ports/identity-linkage.js';
+import type { IdentityLink, IdentityPseudonymiser } from '../ports/identity-linkage.js';
 import type { EnvelopeOpener } from '../ports/keys.js';
 import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { identifier, safeText } from '../safe-text.js';
 import { parseInput } from '../validation/parse-input.js';
 import { DEFAULT_SIGNAL_POLICY, NOTE_BASES, SCHOOL_REPORT_KINDS, SCHOOL_SIGNAL_ACTIONS, type SchoolReport, type Signal, type SignalPolicy } from './signal.js';
+import { createEpisodeFinder } from './episodes.js';
 import {
   guidanceText,
+  signalBatchSecrets,
+  SIGNAL_BATCH_PURPOSE,
   SIGNAL_EVENT_TYPES,
   SIGNAL_IDENTITY_PURPOSE,
   SIGNAL_NOTE_PURPOSE,
+  type SignalBatchData,
+  type SignalNoticeData,
+  type SignalNoticesData,
   type SignalRaisedData,
   type SignalStatusData,
+  type SignalStatusesData,
 } from './signal-events.js';
-import type { SignalStore } from './signal-store.js';
+import type { NewSignal, SignalStore } from './signal-store.js';
 
 /** Identifies the appliers of police events in `processed_events`. */
 const SIGNAL_CONSUMER = 'hub.signal';
+
+/** The hub allows five minutes of clock difference with a police system. */
+const FUTURE_SLACK_MS = 5 * 60_000;
+
+/** One signal as the hub takes it in: its envelopes opened, the child's number checked and turned into links. */
+interface IncomingSignal {
+  sourceId: string;
+  category: Signal['category'];
+  severity: Signal['severity'];
+  observedAt: Date;
+  officer: string;
+  localId: string;
+  links: IdentityLink[];
+  note: string | null;
+}
 
 /** Ids that sort by creation time, so the newest signal comes first in a list ordered by id. */
 export const newTimeOrderedId = (prefix: string, at: Date) => `${prefix}-${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
@@ -122,53 +145,164 @@ export function createSignalService(deps: {
     return dueAt;
   }
 
+  const intakeResource = (principal: Principal): PolicyResource => ({ type: 'signal-intake', policeAgencyId: principal.agencyId });
+
+  /**
+   * Takes signals in, in one transaction: each source id once, routed to the school the child is enrolled in or
+   * held for the district bureau, placed in its episode; the schools told in one event each and the bureau in one.
+   * False when the event was applied before; otherwise how many signals were new.
+   */
+  async function intake(
+    principal: Principal,
+    incoming: readonly IncomingSignal[],
+    refused: ReadonlyArray<{ sourceId: string; reason: string }>,
+    ctx: { eventId: string; correlationId?: string },
+    now: Date,
+  ): Promise<number | false> {
+    const policeDistrictId = (await districtOf(principal.agencyId)) || null;
+    return deps.uow.withTransaction(async (tx) => {
+      if (!(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return false;
+      // The same source id twice is one signal (a police system resending after a timeout, or a second export).
+      const known = await deps.signals.knownSources(
+        tx,
+        principal.agencyId,
+        incoming.map((s) => s.sourceId),
+      );
+      const fresh = incoming.filter((s) => !known.has(s.sourceId) && (known.add(s.sourceId), true));
+      const subjects = await deps.enrolments.subjectsByLinks(
+        tx,
+        fresh.flatMap((s) => s.links),
+      );
+      const subjectOf = (s: IncomingSignal) => s.links.map((l) => subjects.get(linkKey(l))).find((id) => id !== undefined) ?? null;
+      const schools = await deps.enrolments.currentSchools(tx, [...new Set(fresh.map(subjectOf).filter((id) => id !== null))]);
+      const placed = fresh.map((s) => {
+        const subjectId = subjectOf(s);
+        const schoolAgencyId = subjectId ? schools.get(subjectId) : undefined;
+        return { ...s, enrolled: subjectId && schoolAgencyId ? { subjectId, schoolAgencyId } : null };
+      });
+      const episodes = createEpisodeFinder(policy.episodeWindowMs, await nearbySignals(tx, placed));
+      const rows: NewSignal[] = [];
+      const notices = new Map<string, SignalNoticeData[]>();
+      const statuses: SignalStatusData[] = refused.map((r) => ({
+        sourceId: r.sourceId,
+        status: 'REFUSED',
+        reason: r.reason,
+        actions: [],
+        at: now.toISOString(),
+      }));
+      for (const s of placed) {
+        const id = newTimeOrderedId('sig', now);
+        const episodeId = episodes.place(childKeys(s), s.observedAt, () => newTimeOrderedId('ep', now));
+        const dueAt = new Date(now.getTime() + policy.acknowledgeWithinMs[s.severity]);
+        rows.push({
+          id,
+          sourceId: s.sourceId,
+          policeAgencyId: principal.agencyId,
+          policeDistrictId,
+          policeLocalId: s.localId,
+          category: s.category,
+          severity: s.severity,
+          observedAt: s.observedAt,
+          receivedAt: now,
+          officer: s.officer,
+          note: s.note,
+          episodeId,
+          route: s.enrolled ? { ...s.enrolled, dueAt } : { waitingFor: s.links[0]! },
+        });
+        if (s.enrolled) {
+          const notice = {
+            signalId: id,
+            subjectId: s.enrolled.subjectId,
+            category: s.category,
+            severity: s.severity,
+            episodeId,
+            acknowledgeBy: dueAt.toISOString(),
+          };
+          notices.set(s.enrolled.schoolAgencyId, [...(notices.get(s.enrolled.schoolAgencyId) ?? []), notice]);
+        }
+        statuses.push({ sourceId: s.sourceId, signalId: id, status: s.enrolled ? 'ROUTED' : 'UNMATCHED', actions: [], at: now.toISOString() });
+      }
+      await deps.signals.insertMany(tx, rows);
+      await deps.enrolments.linkLocalIds(
+        tx,
+        placed.flatMap((s) => (s.enrolled ? [{ agencyId: principal.agencyId, localId: s.localId, subjectId: s.enrolled.subjectId, at: now }] : [])),
+      );
+      const event = (recipient: string, type: EventType, data: unknown) => ({
+        topic: agencyTopic(recipient),
+        draft: { id: randomUUID(), type, subject: ctx.eventId, recipient, data, time: now, ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}) },
+      });
+      await deps.uow.enqueueEvents(tx, [
+        ...[...notices].map(([school, list]) => event(school, SIGNAL_EVENT_TYPES.notices, { notices: list } satisfies SignalNoticesData)),
+        ...(statuses.length ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.statuses, { statuses } satisfies SignalStatusesData)] : []),
+      ]);
+      return rows.length;
+    });
+  }
+
+  /** How a child is known while placing episodes: by pseudonym once enrolled, by every link while unmatched. */
+  const childKeys = (s: { links: readonly IdentityLink[]; enrolled: { subjectId: string } | null }) =>
+    s.enrolled ? [`s:${s.enrolled.subjectId}`] : s.links.map((l) => `l:${linkKey(l)}`);
+
+  /** The signals on record that a batch's episodes may join: about its children, within the window of its span. */
+  async function nearbySignals(tx: Transaction, placed: ReadonlyArray<IncomingSignal & { enrolled: { subjectId: string } | null }>) {
+    if (placed.length === 0) return [];
+    const times = placed.map((s) => s.observedAt.getTime());
+    const near = await deps.signals.episodesNear(
+      tx,
+      {
+        subjectIds: [...new Set(placed.flatMap((s) => (s.enrolled ? [s.enrolled.subjectId] : [])))],
+        links: placed.flatMap((s) => (s.enrolled ? [] : s.links)),
+      },
+      new Date(Math.min(...times) - policy.episodeWindowMs),
+      new Date(Math.max(...times) + policy.episodeWindowMs),
+    );
+    return near.map((n) => ({ ...n, keys: ['subjectId' in n.child ? `s:${n.child.subjectId}` : `l:${linkKey(n.child.link)}`] }));
+  }
+
   return {
     /** A signal from a police bureau's system, signed by that bureau. Once per source id, however often it is sent. */
     async receive(principal: Principal, data: SignalRaisedData, ctx: { eventId: string; correlationId?: string }): Promise<void> {
-      await gateFor(ctx.correlationId).require(principal, 'signal.raise', { type: 'signal-intake', policeAgencyId: principal.agencyId }, data.sourceId);
+      await gateFor(ctx.correlationId).require(principal, 'signal.raise', intakeResource(principal), data.sourceId);
       const now = deps.clock.now();
       const checked = checkResidentId(await deps.opener.open(data.child.identity, SIGNAL_IDENTITY_PURPOSE), now.toISOString().slice(0, 10));
       // The reason names the rule broken, never the number.
       if (!checked.ok) throw new MalformedEventError("The child's resident identity number does not check.", { details: { problem: checked.problem } });
-      // The note stays sealed as the police sealed it; only its envelope is checked to be one the hub can open.
-      if (data.note) await deps.opener.open(data.note, SIGNAL_NOTE_PURPOSE);
-      const links = deps.pseudonymiser.linksOf(checked.residentId);
+      const note = data.note ? await deps.opener.open(data.note, SIGNAL_NOTE_PURPOSE) : null;
       const observedAt = new Date(data.observedAt);
-      if (observedAt.getTime() > now.getTime() + 5 * 60_000) throw new MalformedEventError('The signal is dated in the future.');
-      const policeDistrictId = (await districtOf(principal.agencyId)) || null;
-      const done = await deps.uow.withTransaction(async (tx) => {
-        if (!(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return false;
-        // The same source id twice is one signal (a police system resending after a timeout, or a second export).
-        if (await deps.signals.findBySource(tx, principal.agencyId, data.sourceId)) return false;
-        const subjectId = await deps.enrolments.subjectByLinks(tx, links);
-        const enrolled = subjectId ? await deps.enrolments.currentSchool(tx, subjectId) : null;
-        const episodeId =
-          (await deps.signals.episodeOf(tx, enrolled ? { subjectId: enrolled.subjectId } : { links }, observedAt, policy.episodeWindowMs)) ??
-          newTimeOrderedId('ep', now);
-        const id = newTimeOrderedId('sig', now);
-        const base = { id, sourceId: data.sourceId, policeAgencyId: principal.agencyId, category: data.category, severity: data.severity, observedAt };
-        const route = enrolled ? { ...enrolled, dueAt: await routeTo(tx, base, enrolled, episodeId, now) } : { waitingFor: links[0]! };
-        await deps.signals.insert(tx, {
-          ...base,
-          policeDistrictId,
-          policeLocalId: data.child.localId,
-          receivedAt: now,
-          officer: data.officer,
-          noteEnvelope: data.note ?? null,
-          episodeId,
-          route,
-        });
-        if (enrolled)
-          await deps.enrolments.linkLocalId(tx, { agencyId: principal.agencyId, localId: data.child.localId, subjectId: enrolled.subjectId, at: now });
-        else
-          await deps.uow.enqueueEvent(
-            tx,
-            agencyTopic(principal.agencyId),
-            status({ id, sourceId: data.sourceId, policeAgencyId: principal.agencyId }, 'UNMATCHED', now),
-          );
-        return true;
+      if (observedAt.getTime() > now.getTime() + FUTURE_SLACK_MS) throw new MalformedEventError('The signal is dated in the future.');
+      const signal = { ...data, observedAt, localId: data.child.localId, links: deps.pseudonymiser.linksOf(checked.residentId), note };
+      if (await intake(principal, [signal], [], ctx, now)) deps.onOutgoing?.();
+    },
+
+    /**
+     * A batch of signals from a police bureau's system (up to 500, every number and note in one envelope): one policy
+     * decision, one transaction and one event to each school and to the bureau, so a bureau's export arrives at
+     * thousands a second. A signal whose number does not check is refused on its own (the bureau hears REFUSED for
+     * it); the rest are kept. Returns how many were new and how many refused.
+     */
+    async receiveBatch(
+      principal: Principal,
+      data: SignalBatchData,
+      ctx: { eventId: string; correlationId?: string },
+    ): Promise<{ received: number; refused: number }> {
+      await gateFor(ctx.correlationId).require(principal, 'signal.raise', intakeResource(principal), ctx.eventId);
+      const now = deps.clock.now();
+      const today = now.toISOString().slice(0, 10);
+      const secrets = signalBatchSecrets.safeParse(parseJson(await deps.opener.open(data.sealed, SIGNAL_BATCH_PURPOSE)));
+      if (!secrets.success || secrets.data.length !== data.signals.length)
+        throw new MalformedEventError("The batch's envelope does not hold one number per signal.");
+      const incoming: IncomingSignal[] = [];
+      const refused: Array<{ sourceId: string; reason: string }> = [];
+      data.signals.forEach((s, i) => {
+        const secret = secrets.data[i]!;
+        const checked = checkResidentId(secret.residentId, today);
+        const observedAt = new Date(s.observedAt);
+        if (!checked.ok || observedAt.getTime() > now.getTime() + FUTURE_SLACK_MS) refused.push({ sourceId: s.sourceId, reason: 'MALFORMED_EVENT' });
+        else incoming.push({ ...s, observedAt, links: deps.pseudonymiser.linksOf(checked.residentId), note: secret.note ?? null });
       });
-      if (done) deps.onOutgoing?.();
+      const received = await intake(principal, incoming, refused, ctx, now);
+      if (received !== false) deps.onOutgoing?.();
+      return { received: received === false ? 0 : received, refused: received === false ? 0 : refused.length };
     },
 
     /** In an enrolment's transaction: signals that waited for these children go to their schools now. */
@@ -266,9 +400,9 @@ export function createSignalService(deps: {
       const decision = await gateFor(correlationId).require(principal, 'signal.open-note', await resourceOf(signal, input.basis), id, { concealAs: 'signal' });
       // The policy says whether the reason must be written down; it is kept with the opening either way.
       if (decision.obligations.includes('require-justification') && !input.justification) throw new JustificationRequiredError();
-      const envelope = await deps.signals.noteEnvelope(id);
-      if (!envelope) throw new NotFoundError('signal note');
-      const text = await deps.opener.open(envelope, SIGNAL_NOTE_PURPOSE);
+      const note = await deps.signals.note(id);
+      if (!note) throw new NotFoundError('signal note');
+      const text = 'text' in note ? note.text : await deps.opener.open(note.envelope, SIGNAL_NOTE_PURPOSE);
       await deps.uow.withTransaction((tx) =>
         deps.signals.recordNoteOpening(tx, {
           signalId: id,
@@ -359,18 +493,21 @@ export function createSignalService(deps: {
     },
 
     /**
-     * A police event the hub refused for good (a number that does not check, a source id it does not know): the
-     * bureau's system hears it in its inbox with the error code, so nothing it sent vanishes without an answer.
+     * A police event the hub refused for good (a number that does not check, a source id it does not know, a batch
+     * whose envelope does not open): the bureau's system hears it in its inbox with the error code, for every signal
+     * the event carried, so nothing it sent vanishes without an answer.
      */
-    async tellPoliceRefused(policeAgencyId: string, sourceId: string, reason: string): Promise<void> {
+    async tellPoliceRefused(policeAgencyId: string, sourceIds: readonly string[], reason: string): Promise<void> {
       const now = deps.clock.now();
       await deps.uow.withTransaction((tx) =>
         deps.uow.enqueueEvent(tx, agencyTopic(policeAgencyId), {
           id: randomUUID(),
-          type: SIGNAL_EVENT_TYPES.status,
-          subject: sourceId,
+          type: SIGNAL_EVENT_TYPES.statuses,
+          subject: sourceIds[0] ?? '',
           recipient: policeAgencyId,
-          data: { sourceId, status: 'REFUSED', reason, actions: [], at: now.toISOString() } satisfies SignalStatusData,
+          data: {
+            statuses: sourceIds.map((sourceId) => ({ sourceId, status: 'REFUSED', reason, actions: [], at: now.toISOString() })),
+          } satisfies SignalStatusesData,
           time: now,
         }),
       );
@@ -407,3 +544,11 @@ class JustificationRequiredError extends BadUserInputError {
 }
 
 export type SignalService = ReturnType<typeof createSignalService>;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -13,7 +13,8 @@ export interface NewSignal {
   observedAt: Date;
   receivedAt: Date;
   officer: string;
-  noteEnvelope: string | null;
+  /** The police note in clear; the store seals it at rest. */
+  note: string | null;
   episodeId: string;
   /** Routed at once when the child is enrolled; otherwise it waits under the active key's link. */
   route: { subjectId: string; schoolAgencyId: string; dueAt: Date } | { waitingFor: IdentityLink };
@@ -25,7 +26,19 @@ type PageArgs = { first: number; after?: string };
 /** Signals, their guidance and note openings, and schools' reports to the police (migration set `signal`). */
 export interface SignalStore {
   findBySource(tx: Transaction, policeAgencyId: string, sourceId: string): Promise<Signal | null>;
-  insert(tx: Transaction, signal: NewSignal): Promise<void>;
+  /** Which of these source ids the bureau has sent before. */
+  knownSources(tx: Transaction, policeAgencyId: string, sourceIds: readonly string[]): Promise<Set<string>>;
+  insertMany(tx: Transaction, signals: readonly NewSignal[]): Promise<void>;
+  /**
+   * Signals about these children (by pseudonym, or by link while unmatched) observed between `from` and `to`: what
+   * a batch's episodes are found among.
+   */
+  episodesNear(
+    tx: Transaction,
+    children: { subjectIds: readonly string[]; links: readonly IdentityLink[] },
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ child: { subjectId: string } | { link: IdentityLink }; observedAt: Date; episodeId: string }>>;
   /** The episode of the newest signal about the child (by pseudonym, or by link while unmatched) observed within the window. */
   episodeOf(tx: Transaction, child: { subjectId: string } | { links: readonly IdentityLink[] }, observedAt: Date, windowMs: number): Promise<string | null>;
   /** Unmatched signals waiting for a child with any of these links. */
@@ -38,7 +51,8 @@ export interface SignalStore {
   overdue(now: Date, limit: number): Promise<Signal[]>;
   markEscalated(tx: Transaction, id: string, at: Date): Promise<boolean>;
   addGuidance(tx: Transaction, id: string, guidance: Omit<SignalGuidance, 'sequence'>): Promise<SignalGuidance>;
-  noteEnvelope(id: string): Promise<string | null>;
+  /** The police note: in clear (sealed at rest by the store), or the police's envelope for a note kept before. */
+  note(id: string): Promise<{ text: string } | { envelope: string } | null>;
   recordNoteOpening(
     tx: Transaction,
     opening: { signalId: string; at: Date; agencyId: string; userId: string; basis: NoteBasis; justification: string },

@@ -10,7 +10,13 @@ import type { EnvelopeOpener } from '../../core/ports/keys.js';
 import type { PolicyEngine, Principal } from '../../core/ports/policy-engine.js';
 import type { UnitOfWork } from '../../core/ports/unit-of-work.js';
 import type { SignalPolicy } from '../../core/signal/signal.js';
-import { SIGNAL_EVENT_TYPES, type ReportAcknowledgedData, type SignalGuidanceData, type SignalRaisedData } from '../../core/signal/signal-events.js';
+import {
+  SIGNAL_EVENT_TYPES,
+  type ReportAcknowledgedData,
+  type SignalBatchData,
+  type SignalGuidanceData,
+  type SignalRaisedData,
+} from '../../core/signal/signal-events.js';
 import { createSignalReader } from '../../core/signal/signal-reader.js';
 import { createSignalService, type SignalService } from '../../core/signal/signal-service.js';
 import type { SignalStore } from '../../core/signal/signal-store.js';
@@ -46,12 +52,12 @@ export function createSignalModule(options: SignalModuleOptions): GatewayModule 
     signingSystem(options.directory.agencies, event, 'public-safety', 'Only a police bureau sends signals, guidance and report acknowledgements.');
   const ctxOf = appliedEventContext;
   /** Runs a police event's handler; a refusal for good is told to the bureau's inbox before it is dead-lettered. */
-  async function answering(event: VerifiedEvent, sourceId: string, apply: (principal: Principal) => Promise<unknown>) {
+  async function answering(event: VerifiedEvent, sourceIds: readonly string[], apply: (principal: Principal) => Promise<unknown>) {
     const principal = await policeSystem(event);
     try {
       await apply(principal);
     } catch (error) {
-      if (error instanceof CareloopError && !error.retriable) await service.tellPoliceRefused(principal.agencyId, sourceId, error.code);
+      if (error instanceof CareloopError && !error.retriable) await service.tellPoliceRefused(principal.agencyId, sourceIds, error.code);
       throw error;
     }
   }
@@ -71,11 +77,22 @@ export function createSignalModule(options: SignalModuleOptions): GatewayModule 
     inbound: {
       [SIGNAL_EVENT_TYPES.raised]: async (event) => {
         const data = event.data as SignalRaisedData;
-        await answering(event, data.sourceId, (principal) => service.receive(principal, data, ctxOf(event)));
+        await answering(event, [data.sourceId], (principal) => service.receive(principal, data, ctxOf(event)));
+      },
+      [SIGNAL_EVENT_TYPES.batchRaised]: async (event) => {
+        const data = event.data as SignalBatchData;
+        await answering(
+          event,
+          data.signals.map((s) => s.sourceId),
+          async (principal) => {
+            const { received, refused } = await service.receiveBatch(principal, data, ctxOf(event));
+            log.info({ eventId: event.id, signals: data.signals.length, received, refused }, 'signal batch received');
+          },
+        );
       },
       [SIGNAL_EVENT_TYPES.guidance]: async (event) => {
         const data = event.data as SignalGuidanceData;
-        await answering(event, data.sourceId, (principal) =>
+        await answering(event, [data.sourceId], (principal) =>
           service.addGuidance({ ...principal, userId: data.givenBy }, { sourceId: data.sourceId }, data.text, ctxOf(event)),
         );
       },

@@ -6,6 +6,10 @@ import { createLogger } from '../../adapters/logging/create-logger.js';
 import type { Hub, HubOptions } from '../create-hub.js';
 import { errorCode, eventually, gql, tokenFor } from '../../test/support/hub-client.js';
 import { inventedResidentId, withWrongCheckCharacter } from '../../test/support/resident-ids.js';
+import { createEnvelopeSealer, encryptionKeyOf } from '../../adapters/crypto/envelope.js';
+import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
+import { HUB_AGENCY_ID } from '../../core/development-seed.js';
+import { SIGNAL_BATCH_PURPOSE, SIGNAL_EVENT_TYPES } from '../../core/signal/signal-events.js';
 
 const SCHOOL_SIGNAL_FIELDS =
   'id sourceId policeAgencyId subjectId schoolAgencyId category severity episodeId state acknowledgeBy overdue escalatedAt hasNote actions acknowledgement { actions note } guidance { text }';
@@ -589,6 +593,164 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect(schoolAsPolice.data!.policeSignals.items).toEqual([]);
         const policeAsSchool = await gql<{ signals: { items: unknown[] } }>(hub.fetch, police, '{ signals { items { id } } }');
         expect(policeAsSchool.data!.signals.items).toEqual([]);
+      });
+    });
+
+    describe('batches of signals', () => {
+      /** One signal as a police system's export carries it. */
+      const exported = (residentId: string, fields: Record<string, unknown> = {}) => {
+        numbersUsed.push(residentId);
+        return {
+          sourceId: `PB-${Date.now().toString(36)}-${++sourceCounter}`,
+          category: 'ONLINE_SELF_HARM_RISK',
+          severity: 'HIGH',
+          observedAt: new Date(clock.now().getTime() - 3600_000).toISOString(),
+          officer: 'PC-0417',
+          note: 'Searched for ways to hurt herself late at night.',
+          child: { residentId, localId: `HZ-b${sourceCounter}` },
+          ...fields,
+        };
+      };
+      const sendBatch = async (signals: unknown[]) => {
+        const res = await post('police-haishu', '/v1/signals/batch', { signals });
+        return { status: res.status, text: await res.text() };
+      };
+      const statusesOf = async (sourceIds: string[]) => {
+        const found = await fromInbox('police-haishu', 'signal-status', (p) => sourceIds.includes(p.sourceId as string), sourceIds.length);
+        return new Map(found.map((f) => [f.sourceId as string, f]));
+      };
+
+      it('takes a police export in one call: each signal routed, queued, deduplicated and placed in its episode as if sent alone; bad ones answered by line', async () => {
+        const a = await enrol();
+        const b = await enrol();
+        const unknownChild = inventedResidentId();
+        const earlier = await raise(a.residentId, { severity: 'MEDIUM' });
+        const wrong = withWrongCheckCharacter(inventedResidentId());
+        const signals = [
+          exported(a.residentId, { note: 'First of two about this child.' }),
+          exported(a.residentId, { severity: 'MEDIUM', observedAt: new Date(clock.now().getTime() - 1800_000).toISOString() }),
+          exported(b.residentId, { severity: 'CRITICAL', category: 'BULLYING_OR_CRIME_VICTIM' }),
+          exported(unknownChild, { category: 'MISSING_CHILD', severity: 'LOW' }),
+          exported(wrong),
+          exported(inventedResidentId(), { observedAt: new Date(clock.now().getTime() + 3600_000).toISOString() }),
+          exported(inventedResidentId(), { category: 'SOMETHING' }),
+          exported(a.residentId, { sourceId: earlier }),
+        ];
+        signals.push({ ...signals[2]!, severity: 'LOW' });
+        const sent = await sendBatch(signals);
+        expect(sent.status).toBe(202);
+        expect(JSON.parse(sent.text)).toEqual({
+          accepted: 6,
+          rejected: [
+            { line: 5, field: 'child.residentId', reason: 'the check character of the resident identity number is wrong' },
+            { line: 6, field: 'observedAt', reason: 'observedAt lies in the future' },
+            { line: 7, field: 'category', reason: expect.any(String) as string },
+          ],
+        });
+        expect(sent.text).not.toContain(wrong);
+
+        const ids = (i: number) => (signals[i] as { sourceId: string }).sourceId;
+        const statuses = await statusesOf([ids(0), ids(1), ids(2), ids(3)]);
+        expect([0, 1, 2, 3].map((i) => statuses.get(ids(i))?.status)).toEqual(['ROUTED', 'ROUTED', 'ROUTED', 'UNMATCHED']);
+        const notices = await fromInbox('school-east', 'signal-notice', (p) => [a.subjectId, b.subjectId].includes(p.subjectId as string), 3);
+        const atSchool = await eventually(async () => {
+          const all = (await schoolSignals(teacher)).filter((s) => [a.subjectId, b.subjectId].includes(s.subjectId as string));
+          return all.length >= 4 && all;
+        });
+        // The earlier signal, the resent source id (ignored) and two new ones for child a; the second line about b ignored.
+        const ofA = atSchool.filter((s) => s.subjectId === a.subjectId);
+        expect(ofA).toHaveLength(3);
+        expect(new Set(ofA.map((s) => s.episodeId)).size).toBe(1);
+        const ofB = atSchool.filter((s) => s.subjectId === b.subjectId);
+        expect(ofB).toMatchObject([{ category: 'BULLYING_OR_CRIME_VICTIM', severity: 'CRITICAL', state: 'ROUTED', hasNote: true }]);
+        const due = new Date(ofB[0]!.acknowledgeBy as string).getTime() - clock.now().getTime();
+        expect(due).toBeLessThanOrEqual(3600_000);
+        expect(notices.map((n) => n.signalId).sort()).toEqual([...ofA.filter((s) => s.sourceId !== earlier), ...ofB].map((s) => s.id).sort());
+        const queued = await gql<{ unmatchedSignals: { items: Array<Record<string, unknown>> } }>(
+          hub.fetch,
+          bureau,
+          '{ unmatchedSignals(first: 100) { items { id category severity } } }',
+        );
+        expect(queued.data!.unmatchedSignals.items.find((s) => s.id === statuses.get(ids(3))!.signalId)).toMatchObject({
+          category: 'MISSING_CHILD',
+        });
+
+        // The note is sealed at rest with the data keys and opens on a lawful basis, like a note sent alone.
+        const first = ofA.find((s) => s.id === statuses.get(ids(0))!.signalId)!;
+        const [row] = await hub.sql.query<{ note: string }>('SELECT note FROM signals WHERE id = $1', [first.id]);
+        expect(row!.note).toMatch(/^enc:v1:/);
+        const opened = await gql<{ openSignalNote: { text: string } }>(
+          hub.fetch,
+          teacher,
+          'mutation($id: ID!) { openSignalNote(id: $id, input: { basis: STATUTORY_DUTY, justification: "Planning the talk with the class teacher." }) { text } }',
+          { id: ofB[0]!.id },
+        );
+        expect(opened.data!.openSignalNote.text).toBe('Searched for ways to hurt herself late at night.');
+
+        // The same export again: nothing new, and no new status for the police.
+        expect((await sendBatch(signals)).status).toBe(202);
+        await new Promise((r) => setTimeout(r, 500));
+        expect((await schoolSignals(teacher)).filter((s) => [a.subjectId, b.subjectId].includes(s.subjectId as string))).toHaveLength(4);
+      });
+
+      it('refuses one signal whose number does not check inside a batch that reached the hub, keeps the rest, and tells the police which', async () => {
+        // A police system that signs its own batches and skipped the connector's check.
+        const child = await enrol();
+        const wrong = withWrongCheckCharacter(inventedResidentId());
+        const good = exported(child.residentId);
+        const bad = exported(wrong);
+        const hubRecord = hub.keyRing.directory().find((a) => a.id === HUB_AGENCY_ID)!;
+        const sealed = await (
+          await createEnvelopeSealer(encryptionKeyOf(hubRecord)!)
+        ).seal(JSON.stringify([good, bad].map((s) => ({ residentId: s.child.residentId, note: s.note }))), SIGNAL_BATCH_PURPOSE);
+        const event = await createSignedEvent({
+          signer: await hub.keyRing.signer('police-haishu'),
+          type: SIGNAL_EVENT_TYPES.batchRaised,
+          subject: good.sourceId,
+          recipient: HUB_AGENCY_ID,
+          data: { signals: [good, bad].map(({ child: c, note: _note, ...s }) => ({ ...s, localId: c.localId })), sealed },
+          time: clock.now(),
+        });
+        await hub.bus.publish(TOPICS.hubInbound, [event]);
+        const statuses = await statusesOf([good.sourceId, bad.sourceId]);
+        expect(statuses.get(good.sourceId)).toMatchObject({ status: 'ROUTED' });
+        expect(statuses.get(bad.sourceId)).toEqual({
+          sourceId: bad.sourceId,
+          signalId: null,
+          status: 'REFUSED',
+          reason: 'MALFORMED_EVENT',
+          actions: [],
+          at: expect.any(String) as string,
+        });
+        await routedTo(teacher, (s) => s.subjectId === child.subjectId);
+        expect(logLines.join('\n')).not.toContain(wrong);
+      });
+
+      it('refuses the batch door without a credential, with another agency’s, and with hostile bodies, never echoing a number', async () => {
+        const one = exported(inventedResidentId());
+        expect((await post('police-haishu', '/v1/signals/batch', { signals: [one] }, null)).status).toBe(401);
+        expect((await post('police-haishu', '/v1/signals/batch', { signals: [one] }, connectorKeys.get('school-east'))).status).toBe(401);
+        expect((await post('school-east', '/v1/signals/batch', { signals: [one] })).status).toBe(404);
+        expect((await post('police-haishu', '/v1/signals/batch', '{"signals": [')).status).toBe(400);
+        expect((await sendBatch([])).status).toBe(400);
+        expect((await post('police-haishu', '/v1/signals/batch', { signals: one })).status).toBe(400);
+        expect((await sendBatch(Array.from({ length: 501 }, () => one))).status).toBe(400);
+        const huge = await post('police-haishu', '/v1/signals/batch', { signals: [{ ...one, note: 'x'.repeat(5 * 1024 * 1024) }] });
+        expect(huge.status).toBe(413);
+        // Larger than the JSON API's usual 100 KB: a full export with notes fits.
+        const notes = Array.from({ length: 300 }, () => exported(inventedResidentId(), { note: '孩子深夜在网上搜索伤害自己的方法，家长不知情。'.repeat(10) }));
+        const big = await sendBatch(notes);
+        expect(big.status).toBe(202);
+        expect(JSON.parse(big.text)).toEqual({ accepted: 300, rejected: [] });
+        // Each one taken in (none of these children is enrolled: each waits in the bureau's queue), none refused.
+        const taken = await statusesOf(notes.map((n) => n.sourceId));
+        expect(new Set([...taken.values()].map((t) => t.status))).toEqual(new Set(['UNMATCHED']));
+        // Every refusal names the rule and the field, never the value.
+        const smuggled = inventedResidentId();
+        const refused = await sendBatch([{ ...one, officer: smuggled.slice(0, 17) }, { ...one, note: 'a\u202Eb' }, 42]);
+        expect(refused.status).toBe(202);
+        expect(JSON.parse(refused.text)).toMatchObject({ accepted: 0, rejected: [{ line: 1, field: 'officer' }, { line: 2, field: 'note' }, { line: 3 }] });
+        expect(refused.text).not.toContain(smuggled.slice(0, 17));
       });
     });
 
