@@ -10,6 +10,7 @@ import { SIGNAL_EVENT_TYPES, SIGNAL_IDENTITY_PURPOSE, SIGNAL_NOTE_PURPOSE } from
 import type { Hub } from '../gateway/create-hub.js';
 import { createBenchHub } from './bench-hub.js';
 import { startKafkaBroker, type KafkaBroker } from '../test/harness/kafka-broker.js';
+import { startPostgresServer } from '../test/harness/postgres-server.js';
 import { describeMachine } from './machine.js';
 import { summariseWithP95 } from './stats.js';
 
@@ -33,10 +34,18 @@ const BATCH = Number(process.env.BENCH_SIGNAL_BATCH ?? 500);
 const BATCH_CONCURRENCY = Number(process.env.BENCH_SIGNAL_BATCH_CONCURRENCY ?? 4);
 const CHILDREN = Number(process.env.BENCH_SIGNAL_CHILDREN ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_SIGNAL_CONCURRENCY ?? 32);
-const DEPLOYMENTS = (process.env.BENCH_SIGNAL_DEPLOYMENTS ?? 'embedded,kafka').split(',').filter(Boolean) as Array<'embedded' | 'kafka'>;
+type Deployment = 'embedded' | 'kafka' | 'kafka-postgresql';
+const DEPLOYMENTS = (process.env.BENCH_SIGNAL_DEPLOYMENTS ?? 'embedded,kafka,kafka-postgresql').split(',').filter(Boolean) as Deployment[];
+const DEPLOYMENT_NAMES: Record<Deployment, string> = {
+  embedded: 'Embedded bus + PGlite',
+  kafka: 'Kafka + PGlite',
+  'kafka-postgresql': 'Kafka + PostgreSQL',
+};
 const WARMUP = 100;
 /** How often the routed rows are polled: the resolution of "stored". */
 const POLL_MS = 10;
+/** In batches, rows arrive 500 at a time and each poll re-reads its overlap: polled less often, so as not to load the store. */
+const BATCH_POLL_MS = 25;
 /** Rows committed a little out of order (Kafka partitions) are still picked up: each poll looks this far back. */
 const POLL_OVERLAP_MS = 250;
 const CRYPTO_SAMPLES = 300;
@@ -149,7 +158,7 @@ async function sendSignals(
       if (stored.size < count) {
         if (!sending && Date.now() > giveUpAt) throw new Error(`Only ${stored.size} of ${count} signals were stored.`);
         if (rows.length > 0) giveUpAt = deadline();
-        await sleep(POLL_MS);
+        await sleep(batching ? BATCH_POLL_MS : POLL_MS);
       }
     }
   })();
@@ -250,11 +259,13 @@ async function sendSignals(
   };
 }
 
-async function measureDeployment(deployment: 'embedded' | 'kafka', broker: KafkaBroker | null) {
+async function measureDeployment(deployment: Deployment, broker: KafkaBroker | null) {
+  const postgres = deployment === 'kafka-postgresql' ? await startPostgresServer() : null;
   const beforeHub = await settledMemory();
   const { hub, connectorKey } = await createBenchHub({
     logger,
     ...(broker ? { kafkaBrokers: broker.brokers, kafkaSasl: { ...broker.sasl }, kafkaNamespace: `benchsig${Date.now().toString(36)}.` } : {}),
+    ...(postgres ? { databaseUrl: postgres.url } : {}),
   });
   try {
     const schoolKey = connectorKey(SCHOOL);
@@ -286,8 +297,8 @@ async function measureDeployment(deployment: 'embedded' | 'kafka', broker: Kafka
     );
     return {
       deployment,
-      bus: deployment === 'kafka' ? 'kafka (one broker, harness)' : 'embedded (in the store)',
-      store: 'pglite (in memory)',
+      bus: deployment === 'embedded' ? 'embedded (in the store)' : 'kafka (one broker, harness)',
+      store: postgres ? 'postgresql (harness server, its own process)' : 'pglite (in memory)',
       enrolSeconds,
       single,
       run,
@@ -304,6 +315,7 @@ async function measureDeployment(deployment: 'embedded' | 'kafka', broker: Kafka
     };
   } finally {
     await hub.stop();
+    await postgres?.stop();
   }
 }
 
@@ -352,10 +364,10 @@ async function cryptoAlone(keyRing: KeyRing) {
   };
 }
 
-const broker = DEPLOYMENTS.includes('kafka') ? await startKafkaBroker() : null;
+const broker = DEPLOYMENTS.some((d) => d !== 'embedded') ? await startKafkaBroker() : null;
 const deployments: Array<Awaited<ReturnType<typeof measureDeployment>>> = [];
 try {
-  for (const d of DEPLOYMENTS) deployments.push(await measureDeployment(d, d === 'kafka' ? broker : null));
+  for (const d of DEPLOYMENTS) deployments.push(await measureDeployment(d, d === 'embedded' ? null : broker));
 } finally {
   await broker?.stop();
 }
@@ -404,7 +416,7 @@ const lines = [
   '# Signal routing: police signals to the child’s school, throughput and latency',
   '',
   `Measured ${results.measuredAt} on ${m.platform}, ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb, 0)} GB, Node ${m.node}; one run per deployment.`,
-  `One hub process with embedded connectors and PGlite in memory, once on the embedded bus and once on a Kafka broker (the test harness's, on this machine). ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals. Then, side by side in one run: ${SIGNALS} signals sent **one at a time** (\`POST /connectors/${POLICE}/v1/signals\`, ${CONCURRENCY} in flight), and ${BATCHED_SIGNALS} signals sent **in batches** of ${BATCH} (\`POST /connectors/${POLICE}/v1/signals/batch\`, ${BATCH_CONCURRENCY} in flight, after ${2 * BATCH} warm-up), all \`ONLINE_SELF_HARM_RISK\`, HIGH, with a note, through the hub's fetch handler (no socket). Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost. A batched signal is *sent* when its batch was and *answered* when its batch was.`,
+  `One hub process with embedded connectors, on three deployments one after the other: the embedded bus with PGlite in memory, a Kafka broker with PGlite, and a Kafka broker with a PostgreSQL server (the test harness's broker and server, on this machine; PostgreSQL runs in its own process, outside the hub's RSS). ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals. Then, side by side in one run: ${SIGNALS} signals sent **one at a time** (\`POST /connectors/${POLICE}/v1/signals\`, ${CONCURRENCY} in flight), and ${BATCHED_SIGNALS} signals sent **in batches** of ${BATCH} (\`POST /connectors/${POLICE}/v1/signals/batch\`, ${BATCH_CONCURRENCY} in flight, after ${2 * BATCH} warm-up), all \`ONLINE_SELF_HARM_RISK\`, HIGH, with a note, through the hub's fetch handler (no socket). Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms one at a time, ${BATCH_POLL_MS} ms in batches, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost. A batched signal is *sent* when its batch was and *answered* when its batch was.`,
   '',
 ];
 const section = (r: (typeof results.deployments)[number]['run'], how: string) => [
@@ -421,7 +433,7 @@ const section = (r: (typeof results.deployments)[number]['run'], how: string) =>
 ];
 for (const d of results.deployments) {
   lines.push(
-    `## ${d.deployment === 'kafka' ? 'Kafka' : 'Embedded bus'} + PGlite`,
+    `## ${DEPLOYMENT_NAMES[d.deployment]}`,
     '',
     `### In batches of ${BATCH}`,
     '',
@@ -431,7 +443,7 @@ for (const d of results.deployments) {
     ...section(d.single, 'one at a time'),
     `Batched over one at a time, end to end: **${f(d.batchedOverSingle, 1)}×**.`,
     '',
-    `Memory (${m.exposeGc ? 'after a forced GC' : 'no forced GC'}): before the hub ${f(d.memory.beforeHub.rssMb, 0)} MB RSS; before the signals ${f(d.memory.before.rssMb, 0)} MB RSS / ${f(d.memory.before.heapUsedMb, 0)} MB heap; after ${f(d.memory.after.rssMb, 0)} MB RSS / ${f(d.memory.after.heapUsedMb, 0)} MB heap (Δ ${f(d.memory.rssDeltaMb, 0)} MB RSS, ${f(d.memory.rssDeltaKbPerSignal, 1)} KB a signal, Δ ${f(d.memory.heapDeltaMb, 1)} MB heap); peak seen while polling ${f(d.memory.peakDuringRun.rssMb, 0)} MB RSS / ${f(d.memory.peakDuringRun.heapUsedMb, 0)} MB heap. RSS includes the in-memory PGlite store, which keeps every signal.`,
+    `Memory (${m.exposeGc ? 'after a forced GC' : 'no forced GC'}): before the hub ${f(d.memory.beforeHub.rssMb, 0)} MB RSS; before the signals ${f(d.memory.before.rssMb, 0)} MB RSS / ${f(d.memory.before.heapUsedMb, 0)} MB heap; after ${f(d.memory.after.rssMb, 0)} MB RSS / ${f(d.memory.after.heapUsedMb, 0)} MB heap (Δ ${f(d.memory.rssDeltaMb, 0)} MB RSS, ${f(d.memory.rssDeltaKbPerSignal, 1)} KB a signal, Δ ${f(d.memory.heapDeltaMb, 1)} MB heap); peak seen while polling ${f(d.memory.peakDuringRun.rssMb, 0)} MB RSS / ${f(d.memory.peakDuringRun.heapUsedMb, 0)} MB heap. ${d.deployment === 'kafka-postgresql' ? 'The store is PostgreSQL, outside this process.' : 'RSS includes the in-memory PGlite store, which keeps every signal.'}`,
     '',
     `Memory is around the batched run. Crypto share, one at a time: the connector's two seals (${f(sealPerSignalMs, 2)} ms together) are ${pct(d.share.connectorSealingOfP50Answer)} of its p50 answer; the hub's two openings (${f(openPerSignalMs, 2)} ms) are ${pct(d.share.hubOpeningOfPerSignalTime)} of its time per signal at the measured intake rate. A batch seals and opens one envelope for all its signals.`,
     '',
@@ -453,16 +465,15 @@ lines.push(
   '',
 );
 for (const d of results.deployments) {
-  const name = d.deployment === 'kafka' ? 'Kafka' : 'embedded bus';
+  const name = DEPLOYMENT_NAMES[d.deployment];
   lines.push(
     `- ≥ ${TARGET_SIGNALS_PER_SECOND} signals/s per hub instance, ${name}, in batches: ${f(d.run.throughput.endToEndSignalsPerSecond, 0)} signals/s, ${yes(d.goals.throughput)} (one at a time: ${f(d.single.throughput.endToEndSignalsPerSecond, 0)}/s).`,
     `- Routing p99 < ${TARGET_ROUTING_P99_MS} ms excluding the bus (handler runs → row seen stored), ${name}, in batches: ${f(d.run.latencyMs.hubReceivedToStoredSeen.p99)} ms, ${yes(d.goals.routingP99)} (one at a time: ${f(d.single.latencyMs.hubReceivedToStoredSeen.p99)} ms).`,
   );
 }
-const kafka = results.deployments.find((d) => d.deployment === 'kafka');
-if (kafka)
+for (const d of results.deployments.filter((x) => x.deployment !== 'embedded'))
   lines.push(
-    `- Flat memory on Kafka: ${f(kafka.memory.rssDeltaMb, 0)} MB RSS and ${f(kafka.memory.heapDeltaMb, 1)} MB heap more after ${BATCHED_SIGNALS} batched signals (after a GC); the store is in memory, so some growth is its rows; judge by the heap.`,
+    `- Flat memory, ${DEPLOYMENT_NAMES[d.deployment]}: ${f(d.memory.rssDeltaMb, 0)} MB RSS and ${f(d.memory.heapDeltaMb, 1)} MB heap more after ${BATCHED_SIGNALS} batched signals (after a GC)${d.deployment === 'kafka' ? '; the store is in this process, so some growth is its rows: judge by the heap' : ''}.`,
   );
 lines.push('');
 const markdown = lines.join('\n');

@@ -9,9 +9,10 @@
 # (BENCH_LIST_SIZES=1000,10000,100000, BENCH_LIST_STORES=pglite,postgresql, BENCH_LIST_SAMPLES=200, see the file).
 # screening-import (issue 8: a 50,000-row census CSV streamed to the school connector, embedded hub on PGlite) needs
 # neither Kafka nor PostgreSQL; --expose-gc for its memory baseline; BENCH_SCREENING_STUDENTS=10000 (× 5 scales).
-# signal-routing (issue 10: police signals routed to the child's school, embedded bus and Kafka, PGlite both times)
-# needs Kafka; --expose-gc for memory before/after; BENCH_SIGNALS=5000, BENCH_SIGNAL_CHILDREN=2000,
-# BENCH_SIGNAL_CONCURRENCY=32, BENCH_SIGNAL_DEPLOYMENTS=embedded,kafka.
+# signal-routing (issue 10: police signals routed to the child's school, one at a time and in batches, on the embedded
+# bus, Kafka + PGlite and Kafka + PostgreSQL) needs Kafka and PostgreSQL; --expose-gc for memory before/after;
+# BENCH_SIGNALS=2000, BENCH_BATCHED_SIGNALS=20000, BENCH_SIGNAL_BATCH=500, BENCH_SIGNAL_CHILDREN=2000,
+# BENCH_SIGNAL_DEPLOYMENTS=embedded,kafka,kafka-postgresql (see the file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -33,6 +34,7 @@ if selected screening-import; then
 fi
 if selected signal-routing; then
   bash scripts/ensure-kafka.sh
+  bash scripts/ensure-postgres.sh
   NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/signal-routing.bench.ts "$@"
 fi
 if selected rest-memory; then

@@ -88,15 +88,16 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
       return new Set(rows.map((r) => String(r.source_id)));
     },
     async insertMany(tx, signals) {
-      if (signals.length === 0) return;
+      if (signals.length === 0) return new Set();
       const routed = (s: NewSignal) => ('subjectId' in s.route ? s.route : null);
       const waiting = (s: NewSignal) => ('waitingFor' in s.route ? s.route.waitingFor : null);
       const column = <T>(f: (s: NewSignal) => T) => signals.map(f);
-      await sqlOf(tx).query(
+      const inserted = await sqlOf(tx).query(
         `INSERT INTO signals (id, police_agency_id, source_id, police_district_id, police_local_id, subject_id, school_agency_id, link_key_id, link_digest,
            category, severity, observed_at, received_at, routed_at, due_at, note, officer, episode_id, state)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-           $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::text[])`,
+           $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::text[])
+         ON CONFLICT (police_agency_id, source_id) DO NOTHING RETURNING id`,
         [
           column((s) => s.id),
           column((s) => s.policeAgencyId),
@@ -119,6 +120,7 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
           column((s) => (routed(s) ? 'ROUTED' : 'UNMATCHED')),
         ],
       );
+      return new Set(inserted.map((r) => String(r.id)));
     },
     async episodesNear(tx, children, from, to) {
       // One index probe per child (signals_by_subject, signals_unmatched_links): PGlite keeps no statistics.

@@ -17,6 +17,7 @@ import { createSqlRefusedEvents } from '../../adapters/store/sql-refused-events.
 import { loadOrCreateConnectorApiKey } from './connector-api-keys.js';
 import { HUB_AGENCY_ID, SEED_AGENCIES } from '../../core/development-seed.js';
 import { REFERRAL_EVENT_TYPES } from '../../core/referral/referral-events.js';
+import { SIGNAL_EVENT_TYPES } from '../../core/signal/signal-events.js';
 import { agencyTopic, TOPICS } from '../../core/messages/topics.js';
 import type { EventBus } from '../../core/ports/event-bus.js';
 import { createSchoolConnector } from '../school/school-connector.js';
@@ -115,6 +116,33 @@ describe('a connector', () => {
       correlationId: 'corr-1',
       payload: { state: 'SCHEDULED', action: 'SCHEDULE', changedBy: 'hospital-kangning' },
     });
+  });
+
+  it('offers each notice of a batch as an inbox item of its own, in order, once however often the batch is delivered', async () => {
+    const notice = (n: number) => ({
+      signalId: `sig-batch-${n}`,
+      subjectId: `subj-${n}`,
+      category: 'ONLINE_SELF_HARM_RISK',
+      severity: 'HIGH',
+      episodeId: `ep-${n}`,
+      acknowledgeBy: clock.now().toISOString(),
+    });
+    const batch = await createSignedEvent({
+      signer: await keyRing.signer(HUB_AGENCY_ID),
+      type: SIGNAL_EVENT_TYPES.notices,
+      subject: 'batch-1',
+      recipient: SCHOOL,
+      data: { notices: Array.from({ length: 12 }, (_, i) => notice(i + 1)) },
+      time: clock.now(),
+    });
+    await bus.publish(agencyTopic(SCHOOL), [batch, batch]);
+    const marker = await hubEvent('r-batch-marker');
+    await bus.publish(agencyTopic(SCHOOL), [marker]);
+    await until(async () => (await inbox()).items.some((i) => i.payload.referralId === 'r-batch-marker'));
+    const items = (await inbox()).items.filter((i) => i.kind === 'signal-notice' && String(i.payload.signalId).startsWith('sig-batch-'));
+    expect(items.map((i) => i.payload.signalId)).toEqual(Array.from({ length: 12 }, (_, i) => `sig-batch-${i + 1}`));
+    expect(items.map((i) => i.id)).toEqual(Array.from({ length: 12 }, (_, i) => `${batch.id}/${String(i + 1).padStart(3, '0')}`));
+    expect(items[0]!.payload).toEqual(notice(1));
   });
 
   it('dead-letters an event on its topic that the hub did not sign', async () => {

@@ -181,20 +181,11 @@ export function createSignalService(deps: {
         return { ...s, enrolled: subjectId && schoolAgencyId ? { subjectId, schoolAgencyId } : null };
       });
       const episodes = createEpisodeFinder(policy.episodeWindowMs, await nearbySignals(tx, placed));
-      const rows: NewSignal[] = [];
-      const notices = new Map<string, SignalNoticeData[]>();
-      const statuses: SignalStatusData[] = refused.map((r) => ({
-        sourceId: r.sourceId,
-        status: 'REFUSED',
-        reason: r.reason,
-        actions: [],
-        at: now.toISOString(),
-      }));
-      for (const s of placed) {
+      const rows = placed.map((s) => {
         const id = newTimeOrderedId('sig', now);
         const episodeId = episodes.place(childKeys(s), s.observedAt, () => newTimeOrderedId('ep', now));
         const dueAt = new Date(now.getTime() + policy.acknowledgeWithinMs[s.severity]);
-        rows.push({
+        const row: NewSignal = {
           id,
           sourceId: s.sourceId,
           policeAgencyId: principal.agencyId,
@@ -208,24 +199,41 @@ export function createSignalService(deps: {
           note: s.note,
           episodeId,
           route: s.enrolled ? { ...s.enrolled, dueAt } : { waitingFor: s.links[0]! },
-        });
-        if (s.enrolled) {
+        };
+        return { row, enrolled: s.enrolled, dueAt };
+      });
+      const inserted = await deps.signals.insertMany(
+        tx,
+        rows.map((r) => r.row),
+      );
+      const kept = rows.filter((r) => inserted.has(r.row.id));
+      const notices = new Map<string, SignalNoticeData[]>();
+      const statuses: SignalStatusData[] = refused.map((r) => ({
+        sourceId: r.sourceId,
+        status: 'REFUSED',
+        reason: r.reason,
+        actions: [],
+        at: now.toISOString(),
+      }));
+      for (const { row, enrolled, dueAt } of kept) {
+        if (enrolled) {
           const notice = {
-            signalId: id,
-            subjectId: s.enrolled.subjectId,
-            category: s.category,
-            severity: s.severity,
-            episodeId,
+            signalId: row.id,
+            subjectId: enrolled.subjectId,
+            category: row.category,
+            severity: row.severity,
+            episodeId: row.episodeId,
             acknowledgeBy: dueAt.toISOString(),
           };
-          notices.set(s.enrolled.schoolAgencyId, [...(notices.get(s.enrolled.schoolAgencyId) ?? []), notice]);
+          const list = notices.get(enrolled.schoolAgencyId);
+          if (list) list.push(notice);
+          else notices.set(enrolled.schoolAgencyId, [notice]);
         }
-        statuses.push({ sourceId: s.sourceId, signalId: id, status: s.enrolled ? 'ROUTED' : 'UNMATCHED', actions: [], at: now.toISOString() });
+        statuses.push({ sourceId: row.sourceId, signalId: row.id, status: enrolled ? 'ROUTED' : 'UNMATCHED', actions: [], at: now.toISOString() });
       }
-      await deps.signals.insertMany(tx, rows);
       await deps.enrolments.linkLocalIds(
         tx,
-        placed.flatMap((s) => (s.enrolled ? [{ agencyId: principal.agencyId, localId: s.localId, subjectId: s.enrolled.subjectId, at: now }] : [])),
+        kept.flatMap((r) => (r.enrolled ? [{ agencyId: principal.agencyId, localId: r.row.policeLocalId, subjectId: r.enrolled.subjectId, at: now }] : [])),
       );
       const event = (recipient: string, type: EventType, data: unknown) => ({
         topic: agencyTopic(recipient),
@@ -235,7 +243,7 @@ export function createSignalService(deps: {
         ...[...notices].map(([school, list]) => event(school, SIGNAL_EVENT_TYPES.notices, { notices: list } satisfies SignalNoticesData)),
         ...(statuses.length ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.statuses, { statuses } satisfies SignalStatusesData)] : []),
       ]);
-      return rows.length;
+      return kept.length;
     });
   }
 

@@ -28,7 +28,11 @@ export interface SignalStore {
   findBySource(tx: Transaction, policeAgencyId: string, sourceId: string): Promise<Signal | null>;
   /** Which of these source ids the bureau has sent before. */
   knownSources(tx: Transaction, policeAgencyId: string, sourceIds: readonly string[]): Promise<Set<string>>;
-  insertMany(tx: Transaction, signals: readonly NewSignal[]): Promise<void>;
+  /**
+   * Inserts the signals whose source id the bureau has not sent before; the ids of those inserted. A source id that
+   * another transaction inserted meanwhile (two replicas, or two partitions consumed at once) is left out, not an error.
+   */
+  insertMany(tx: Transaction, signals: readonly NewSignal[]): Promise<Set<string>>;
   /**
    * Signals about these children (by pseudonym, or by link while unmatched) observed between `from` and `to`: what
    * a batch's episodes are found among.
