@@ -83,9 +83,6 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
       await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
       const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
       await consumer.run({
-        // Each partition of a topic is worked on at once (order holds per key, within a partition), as several
-        // replicas would: one batch of signals is applied while the next one is verified and opened.
-        partitionsConsumedConcurrently: options.partitions ?? 3,
         eachMessage: async ({ topic, message }) => {
           const incoming: IncomingMessage = {
             topic: logical(topic),

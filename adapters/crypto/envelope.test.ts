@@ -1,3 +1,4 @@
+import jose from 'node-jose';
 import { CompactEncrypt, compactDecrypt, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { HUB_AGENCY_ID, SEED_AGENCIES } from '../../core/development-seed.js';
@@ -29,6 +30,26 @@ describe('envelopes sealed to the hub', () => {
     await expect(opener.open(parts.join('.'), 'signal.note')).rejects.toMatchObject({ code: 'MALFORMED_EVENT' });
     for (const junk of ['', 'a.b.c', 'x'.repeat(20_000), 'a.b.c.d.e'])
       await expect(opener.open(junk, 'signal.note')).rejects.toMatchObject({ code: 'MALFORMED_EVENT' });
+  });
+
+  it('refuse unopened an envelope that asks to be decompressed, one too long for its caller, and one for another field', async () => {
+    const hubKey = await generateAgencyEncryptionKey(HUB_AGENCY_ID);
+    const opener = await createEnvelopeOpener([hubKey]);
+    // Deflated, a megabyte of one letter is ~1 kB: opened, it would inflate in the hub's memory.
+    const key = await jose.JWK.asKey(await publicJwk(hubKey));
+    const bomb = await jose.JWE.createEncrypt({ format: 'compact', zip: true, fields: { 'careloop-purpose': 'signal.batch' } }, key)
+      .update(Buffer.from('a'.repeat(1_000_000)))
+      .final();
+    expect(bomb.length).toBeLessThan(16_384);
+    await expect(opener.open(bomb, 'signal.batch', { maxChars: 700_000 })).rejects.toMatchObject({
+      code: 'MALFORMED_EVENT',
+      message: 'An envelope may not be compressed.',
+    });
+    const sealer = await createEnvelopeSealer(await publicJwk(hubKey));
+    const long = await sealer.seal('x'.repeat(20_000), 'signal.batch');
+    await expect(opener.open(long, 'signal.batch')).rejects.toMatchObject({ code: 'MALFORMED_EVENT' });
+    expect(await opener.open(long, 'signal.batch', { maxChars: 700_000 })).toHaveLength(20_000);
+    await expect(opener.open(long, 'signal.note', { maxChars: 700_000 })).rejects.toMatchObject({ message: 'An envelope was sealed for another field.' });
   });
 
   it('interoperate: node-jose opens what jose seals, and jose opens what the hub’s key would take from any JOSE library', async () => {

@@ -8,11 +8,24 @@ export const ENVELOPE_ALGORITHM = 'ECDH-ES+A256KW';
 export const ENVELOPE_ENCRYPTION = 'A256GCM';
 /** The protected-header parameter that binds an envelope to the field it was made for. */
 const PURPOSE_HEADER = 'careloop-purpose';
+/** A resident identity number or a note of a few hundred characters seals to well under this; a batch names its own cap. */
+const DEFAULT_MAX_ENVELOPE_CHARS = 16_384;
+
 /**
- * A batch of 500 signals with their notes seals to at most ~700 kB (the connector cuts larger ones); each event
- * schema caps its own envelopes tighter (a single number or note: 16 kB).
+ * The protected header, read before anything is decrypted: an envelope for another field, or one that asks to be
+ * decompressed (`zip`: a small envelope could inflate to hundreds of megabytes), is refused unopened.
  */
-const MAX_ENVELOPE_CHARS = 1_000_000;
+function checkedHeader(envelope: string, purpose: string) {
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(Buffer.from(envelope.slice(0, envelope.indexOf('.')), 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new MalformedEventError('An envelope is not a compact JWE.');
+  }
+  if (header === null || typeof header !== 'object') throw new MalformedEventError('An envelope is not a compact JWE.');
+  if ('zip' in header) throw new MalformedEventError('An envelope may not be compressed.');
+  if (header[PURPOSE_HEADER] !== purpose) throw new MalformedEventError('An envelope was sealed for another field.');
+}
 
 /** Generates an agency's P-256 encryption key (private JWK); its public half is published beside its signing keys. */
 export async function generateAgencyEncryptionKey(agencyId: string, createdAt: Date = new Date()): Promise<Jwk> {
@@ -50,10 +63,11 @@ export async function createEnvelopeOpener(privateKeys: readonly Jwk[]): Promise
   for (const key of privateKeys) await store.add(key);
   const decrypter = jose.JWE.createDecrypt(store, { algorithms: [ENVELOPE_ALGORITHM, ENVELOPE_ENCRYPTION] });
   return {
-    async open(envelope, purpose) {
-      if (typeof envelope !== 'string' || envelope.length > MAX_ENVELOPE_CHARS || envelope.split('.').length !== 5) {
+    async open(envelope, purpose, options = {}) {
+      if (typeof envelope !== 'string' || envelope.length > (options.maxChars ?? DEFAULT_MAX_ENVELOPE_CHARS) || envelope.split('.').length !== 5) {
         throw new MalformedEventError('An envelope is not a compact JWE.');
       }
+      checkedHeader(envelope, purpose);
       let opened: { header: Record<string, unknown>; payload: Buffer };
       try {
         opened = (await decrypter.decrypt(envelope)) as unknown as { header: Record<string, unknown>; payload: Buffer };

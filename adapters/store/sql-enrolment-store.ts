@@ -154,7 +154,10 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
     },
     async linkLocalIds(tx, links) {
       // One row per local id: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
-      const last = [...new Map(links.map((l) => [`${l.agencyId}\u0000${l.localId}`, l])).values()];
+      // In key order, so that two transactions linking overlapping ids cannot deadlock.
+      const last = [...new Map(links.map((l) => [`${l.agencyId}\u0000${l.localId}`, l])).entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, l]) => l);
       if (last.length === 0) return;
       await sqlOf(tx).query(
         `INSERT INTO agency_local_ids (agency_id, local_id, subject_id, linked_at)

@@ -1,5 +1,7 @@
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
+
+type SignedEvent = Awaited<ReturnType<typeof createSignedEvent>>;
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
 import { httpErrorBody } from '../../core/errors.js';
 import type { EventType } from '../../core/messages/event-types.js';
@@ -10,7 +12,6 @@ import {
   SIGNAL_IDENTITY_PURPOSE,
   SIGNAL_NOTE_PURPOSE,
   SIGNAL_BATCH_PURPOSE,
-  SIGNAL_BATCH_SEALED_MAX,
   type SchoolReportData,
   type SignalBatchData,
   type SignalStatusData,
@@ -48,15 +49,23 @@ export function mapHubEventForPolice(event: VerifiedEvent) {
 }
 
 /**
- * A batch's signals in parts whose sealed numbers and notes stay below the hub's limit for one event: JSON of 500
- * notes of 2,000 Chinese characters is ~3 MB, a number and a short note ~100 bytes. Base64url and the JWE add ~35%.
+ * The largest batch event the connector publishes. A broker takes 1 MB a message by default, and an event the hub
+ * refuses is dead-lettered whole with its reason, which must fit too.
  */
-function sealablePartsOf<T extends { secret: { residentId: string; note?: string } }>(items: readonly T[]): T[][] {
-  const budget = Math.floor((SIGNAL_BATCH_SEALED_MAX - 2_000) / 1.4);
+export const SIGNAL_BATCH_EVENT_MAX_BYTES = 600_000;
+
+/**
+ * A batch's signals in parts whose sealed numbers and notes, cheaply estimated, fit one event: JSON of 500 notes of
+ * 2,000 Chinese characters is ~3 MB, a number and a short note ~100 bytes. The event is signed as base64url over the
+ * envelope (itself base64url over the JSON) and the signals' list, so each JSON byte costs ~1.8 in the event. The
+ * connector then measures each event and halves a part that is still too large.
+ */
+function sealablePartsOf<T extends { signal: unknown; secret: unknown }>(items: readonly T[]): T[][] {
+  const budget = Math.floor(SIGNAL_BATCH_EVENT_MAX_BYTES / 1.9);
   const parts: T[][] = [];
   let bytes = 0;
   for (const item of items) {
-    const size = Buffer.byteLength(JSON.stringify(item.secret)) + 1;
+    const size = Buffer.byteLength(JSON.stringify(item.secret)) + Buffer.byteLength(JSON.stringify(item.signal)) + 2;
     if (parts.length === 0 || bytes + size > budget) {
       parts.push([]);
       bytes = 0;
@@ -81,6 +90,21 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
     const event = await createSignedEvent({ signer: options.signer, type, subject, recipient: HUB_AGENCY_ID, data, time: options.clock.now() });
     await options.bus.publish(TOPICS.hubInbound, [event]);
     return event.id;
+  };
+  /** A part of a batch as signed events: one, or two halves' when the one would be too large for the bus. */
+  const batchEvents = async (part: ReadonlyArray<{ signal: SignalBatchData['signals'][number]; secret: unknown }>): Promise<SignedEvent[]> => {
+    const sealed = await envelopes.seal(JSON.stringify(part.map((a) => a.secret)), SIGNAL_BATCH_PURPOSE);
+    const event = await createSignedEvent({
+      signer: options.signer,
+      type: SIGNAL_EVENT_TYPES.batchRaised,
+      subject: part[0]!.signal.sourceId,
+      recipient: HUB_AGENCY_ID,
+      data: { signals: part.map((a) => a.signal), sealed } satisfies SignalBatchData,
+      time: options.clock.now(),
+    });
+    if (part.length === 1 || Buffer.byteLength(event.value) <= SIGNAL_BATCH_EVENT_MAX_BYTES) return [event];
+    const half = Math.ceil(part.length / 2);
+    return [...(await batchEvents(part.slice(0, half))), ...(await batchEvents(part.slice(half)))];
   };
   return createConnector({
     ...options,
@@ -118,13 +142,10 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
             secret: { residentId: s.child.residentId.trim().toUpperCase(), ...(s.note ? { note: s.note } : {}) },
           });
         });
-        const eventIds: string[] = [];
-        for (const part of sealablePartsOf(accepted)) {
-          const sealed = await envelopes.seal(JSON.stringify(part.map((a) => a.secret)), SIGNAL_BATCH_PURPOSE);
-          eventIds.push(
-            await send(SIGNAL_EVENT_TYPES.batchRaised, part[0]!.signal.sourceId, { signals: part.map((a) => a.signal), sealed } satisfies SignalBatchData),
-          );
-        }
+        const events = (await Promise.all(sealablePartsOf(accepted).map(batchEvents))).flat();
+        // Published together once every part is sealed and signed: a part that cannot be made sends nothing.
+        await options.bus.publish(TOPICS.hubInbound, events);
+        const eventIds = events.map((e) => e.id);
         log.info({ eventIds, accepted: accepted.length, rejected: rejected.length }, 'signal batch sent to hub');
         return c.json({ accepted: accepted.length, rejected }, 202);
       });

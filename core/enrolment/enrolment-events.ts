@@ -18,6 +18,8 @@ export const ENROLMENT_BATCH_SIZE = 500;
 
 /** The purpose bound into the envelope of a batch's numbers. */
 export const ENROLMENT_IDENTITIES_PURPOSE = 'enrolment.identities';
+/** The sealed numbers of one register batch at most (500 numbers seal to ~25 kB). */
+export const ENROLMENT_IDENTITIES_MAX = 200_000;
 
 export const enrolmentChange = z.object({
   line: z.number().int().min(1),
@@ -37,7 +39,7 @@ export const enrolmentChangesData = z.object({
   batch: z.number().int().min(1),
   changes: z.array(enrolmentChange).min(1).max(ENROLMENT_BATCH_SIZE),
   /** A JWE sealed to the hub: a JSON array with each change's resident identity number, in order ("" for LEFT). */
-  identities: z.string().min(1).max(200_000),
+  identities: z.string().min(1).max(ENROLMENT_IDENTITIES_MAX),
 });
 export type EnrolmentChangesData = z.infer<typeof enrolmentChangesData>;
 

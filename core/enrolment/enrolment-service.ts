@@ -12,6 +12,7 @@ import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import {
   ENROLMENT_EVENT_TYPES,
+  ENROLMENT_IDENTITIES_MAX,
   ENROLMENT_IDENTITIES_PURPOSE,
   enrolmentIdentities,
   type EnrolmentAppliedData,
@@ -66,7 +67,9 @@ export function createEnrolmentService(deps: {
     });
     const school = principal.agencyId;
     await gate.require(principal, 'enrolment.apply', { type: 'enrolment', schoolAgencyId: school }, batch.batchId);
-    const opened = enrolmentIdentities.safeParse(parseJson(await deps.opener.open(batch.identities, ENROLMENT_IDENTITIES_PURPOSE)));
+    const opened = enrolmentIdentities.safeParse(
+      parseJson(await deps.opener.open(batch.identities, ENROLMENT_IDENTITIES_PURPOSE, { maxChars: ENROLMENT_IDENTITIES_MAX })),
+    );
     if (!opened.success || opened.data.length !== batch.changes.length)
       throw new MalformedEventError('The envelope does not hold one resident identity number per change.');
     const today = deps.clock.now().toISOString().slice(0, 10);

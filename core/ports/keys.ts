@@ -35,7 +35,10 @@ export interface EnvelopeSealer {
   seal(plain: string, purpose: string): Promise<string>;
 }
 
-/** Opens envelopes sealed to this agency's encryption key; throws MALFORMED_EVENT when one does not open. */
+/**
+ * Opens envelopes sealed to this agency's encryption key; throws MALFORMED_EVENT when one does not open. An envelope
+ * longer than `maxChars` (default 16 kB: a number or a note) is refused unopened; a batch's caller names its own.
+ */
 export interface EnvelopeOpener {
-  open(envelope: string, purpose: string): Promise<string>;
+  open(envelope: string, purpose: string, options?: { maxChars?: number }): Promise<string>;
 }

@@ -34,11 +34,11 @@ export const SIGNAL_BATCH_PURPOSE = 'signal.batch';
 /** Signals in one batch: a police system's export is cut into batches of this many (README "Signals from public safety"). */
 export const SIGNAL_BATCH_MAX = 500;
 /**
- * The sealed part of a batch event at most: 500 numbers and 500 notes of 2,000 characters (up to 6,000 bytes of
- * UTF-8 each) do not fit, so the connector cuts a batch into events below this; a broker's default message limit
- * (1 MB) still holds with room to spare.
+ * The sealed part of a batch event at most. The connector keeps a whole batch event under 600 kB (a broker's default
+ * limit is 1 MB, and a refused event is dead-lettered whole), cutting an export into several events when its notes
+ * are long; the hub refuses anything larger unopened.
  */
-export const SIGNAL_BATCH_SEALED_MAX = 700_000;
+export const SIGNAL_BATCH_SEALED_MAX = 600_000;
 
 const envelope = z.string().min(1).max(16_384);
 const instant = z.iso.datetime({ offset: true });
@@ -73,7 +73,9 @@ export const signalBatchData = z.object({
 });
 export type SignalBatchData = z.infer<typeof signalBatchData>;
 /** What the batch's envelope holds, once opened: one entry per signal, in order. */
-export const signalBatchSecrets = z.array(z.object({ residentId: z.string().max(32), note: z.string().max(2000).optional() })).max(SIGNAL_BATCH_MAX);
+export const signalBatchSecrets = z.array(z.unknown()).max(SIGNAL_BATCH_MAX);
+/** One entry of it, checked on its own so that a bad entry costs only its signal; the note as the police API takes it. */
+export const signalBatchSecret = z.object({ residentId: z.string().max(32), note: safeText({ max: 2000, what: 'note' }).optional() });
 
 export const signalNoticeData = z.object({
   signalId: identifier,

@@ -20,8 +20,10 @@ import { DEFAULT_SIGNAL_POLICY, NOTE_BASES, SCHOOL_REPORT_KINDS, SCHOOL_SIGNAL_A
 import { createEpisodeFinder } from './episodes.js';
 import {
   guidanceText,
+  signalBatchSecret,
   signalBatchSecrets,
   SIGNAL_BATCH_PURPOSE,
+  SIGNAL_BATCH_SEALED_MAX,
   SIGNAL_EVENT_TYPES,
   SIGNAL_IDENTITY_PURPOSE,
   SIGNAL_NOTE_PURPOSE,
@@ -169,6 +171,8 @@ export function createSignalService(deps: {
         incoming.map((s) => s.sourceId),
       );
       const fresh = incoming.filter((s) => !known.has(s.sourceId) && (known.add(s.sourceId), true));
+      // A source id the bureau sent before (or sends valid in this batch too) is that signal: not refused again.
+      const refusedNow = refused.filter((r) => !known.has(r.sourceId));
       const subjects = await deps.enrolments.subjectsByLinks(
         tx,
         fresh.flatMap((s) => s.links),
@@ -202,13 +206,14 @@ export function createSignalService(deps: {
         };
         return { row, enrolled: s.enrolled, dueAt };
       });
+      // In source-id order, as every writer of these rows: two batches overlapping in another order cannot deadlock.
       const inserted = await deps.signals.insertMany(
         tx,
-        rows.map((r) => r.row),
+        rows.map((r) => r.row).sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0)),
       );
       const kept = rows.filter((r) => inserted.has(r.row.id));
       const notices = new Map<string, SignalNoticeData[]>();
-      const statuses: SignalStatusData[] = refused.map((r) => ({
+      const statuses: SignalStatusData[] = refusedNow.map((r) => ({
         sourceId: r.sourceId,
         status: 'REFUSED',
         reason: r.reason,
@@ -239,9 +244,18 @@ export function createSignalService(deps: {
         topic: agencyTopic(recipient),
         draft: { id: randomUUID(), type, subject: ctx.eventId, recipient, data, time: now, ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}) },
       });
+      // A list of one travels as the single event it always was, so a connector not yet upgraded still takes it.
       await deps.uow.enqueueEvents(tx, [
-        ...[...notices].map(([school, list]) => event(school, SIGNAL_EVENT_TYPES.notices, { notices: list } satisfies SignalNoticesData)),
-        ...(statuses.length ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.statuses, { statuses } satisfies SignalStatusesData)] : []),
+        ...[...notices].map(([school, list]) =>
+          list.length === 1
+            ? event(school, SIGNAL_EVENT_TYPES.notice, list[0]!)
+            : event(school, SIGNAL_EVENT_TYPES.notices, { notices: list } satisfies SignalNoticesData),
+        ),
+        ...(statuses.length === 1
+          ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.status, statuses[0]!)]
+          : statuses.length > 1
+            ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.statuses, { statuses } satisfies SignalStatusesData)]
+            : []),
       ]);
       return kept.length;
     });
@@ -275,7 +289,7 @@ export function createSignalService(deps: {
       const checked = checkResidentId(await deps.opener.open(data.child.identity, SIGNAL_IDENTITY_PURPOSE), now.toISOString().slice(0, 10));
       // The reason names the rule broken, never the number.
       if (!checked.ok) throw new MalformedEventError("The child's resident identity number does not check.", { details: { problem: checked.problem } });
-      const note = data.note ? await deps.opener.open(data.note, SIGNAL_NOTE_PURPOSE) : null;
+      const note = data.note ? parseNote(await deps.opener.open(data.note, SIGNAL_NOTE_PURPOSE)) : null;
       const observedAt = new Date(data.observedAt);
       if (observedAt.getTime() > now.getTime() + FUTURE_SLACK_MS) throw new MalformedEventError('The signal is dated in the future.');
       const signal = { ...data, observedAt, localId: data.child.localId, links: deps.pseudonymiser.linksOf(checked.residentId), note };
@@ -296,17 +310,18 @@ export function createSignalService(deps: {
       await gateFor(ctx.correlationId).require(principal, 'signal.raise', intakeResource(principal), ctx.eventId);
       const now = deps.clock.now();
       const today = now.toISOString().slice(0, 10);
-      const secrets = signalBatchSecrets.safeParse(parseJson(await deps.opener.open(data.sealed, SIGNAL_BATCH_PURPOSE)));
+      const secrets = signalBatchSecrets.safeParse(parseJson(await deps.opener.open(data.sealed, SIGNAL_BATCH_PURPOSE, { maxChars: SIGNAL_BATCH_SEALED_MAX })));
       if (!secrets.success || secrets.data.length !== data.signals.length)
         throw new MalformedEventError("The batch's envelope does not hold one number per signal.");
       const incoming: IncomingSignal[] = [];
       const refused: Array<{ sourceId: string; reason: string }> = [];
       data.signals.forEach((s, i) => {
-        const secret = secrets.data[i]!;
-        const checked = checkResidentId(secret.residentId, today);
+        const secret = signalBatchSecret.safeParse(secrets.data[i]);
+        const checked = secret.success ? checkResidentId(secret.data.residentId, today) : null;
         const observedAt = new Date(s.observedAt);
-        if (!checked.ok || observedAt.getTime() > now.getTime() + FUTURE_SLACK_MS) refused.push({ sourceId: s.sourceId, reason: 'MALFORMED_EVENT' });
-        else incoming.push({ ...s, observedAt, links: deps.pseudonymiser.linksOf(checked.residentId), note: secret.note ?? null });
+        if (!secret.success || !checked?.ok || observedAt.getTime() > now.getTime() + FUTURE_SLACK_MS)
+          refused.push({ sourceId: s.sourceId, reason: 'MALFORMED_EVENT' });
+        else incoming.push({ ...s, observedAt, links: deps.pseudonymiser.linksOf(checked.residentId), note: secret.data.note ?? null });
       });
       const received = await intake(principal, incoming, refused, ctx, now);
       if (received !== false) deps.onOutgoing?.();
@@ -507,16 +522,16 @@ export function createSignalService(deps: {
      */
     async tellPoliceRefused(policeAgencyId: string, sourceIds: readonly string[], reason: string): Promise<void> {
       const now = deps.clock.now();
+      const refusal = (sourceId: string): SignalStatusData => ({ sourceId, status: 'REFUSED', reason, actions: [], at: now.toISOString() });
       await deps.uow.withTransaction((tx) =>
         deps.uow.enqueueEvent(tx, agencyTopic(policeAgencyId), {
           id: randomUUID(),
-          type: SIGNAL_EVENT_TYPES.statuses,
           subject: sourceIds[0] ?? '',
           recipient: policeAgencyId,
-          data: {
-            statuses: sourceIds.map((sourceId) => ({ sourceId, status: 'REFUSED', reason, actions: [], at: now.toISOString() })),
-          } satisfies SignalStatusesData,
           time: now,
+          ...(sourceIds.length === 1
+            ? { type: SIGNAL_EVENT_TYPES.status, data: refusal(sourceIds[0]!) }
+            : { type: SIGNAL_EVENT_TYPES.statuses, data: { statuses: sourceIds.map(refusal) } satisfies SignalStatusesData }),
         }),
       );
       deps.onOutgoing?.();
@@ -559,4 +574,11 @@ function parseJson(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+/** The police note as opened: held to the rules of the police API's own note (length, no control or bidi characters). */
+function parseNote(text: string): string {
+  const parsed = signalBatchSecret.shape.note.safeParse(text);
+  if (!parsed.success || parsed.data === undefined) throw new MalformedEventError('The police note is not a note the police API takes.');
+  return parsed.data;
 }

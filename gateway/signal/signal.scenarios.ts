@@ -10,6 +10,7 @@ import { createEnvelopeSealer, encryptionKeyOf } from '../../adapters/crypto/env
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
 import { SIGNAL_BATCH_PURPOSE, SIGNAL_EVENT_TYPES } from '../../core/signal/signal-events.js';
+import { SIGNAL_BATCH_EVENT_MAX_BYTES } from '../../connectors/public-safety/public-safety-connector.js';
 
 const SCHOOL_SIGNAL_FIELDS =
   'id sourceId policeAgencyId subjectId schoolAgencyId category severity episodeId state acknowledgeBy overdue escalatedAt hasNote actions acknowledgement { actions note } guidance { text }';
@@ -89,6 +90,16 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
       return found;
     }
 
+    /** Inbox items matching now, without waiting (what has not arrived is not there). */
+    async function fromInboxNow(agencyId: string, match: (payload: Record<string, unknown>) => boolean) {
+      const res = await hub.fetch(
+        new Request(`http://hub/connectors/${agencyId}/v1/inbox?limit=500`, { headers: { authorization: `Bearer ${connectorKeys.get(agencyId)!}` } }),
+      );
+      return ((await res.json()) as { items: InboxItem[] }).items.filter((i) => match(i.payload));
+    }
+
+    let largestOnTheBus = 0;
+    let batchEventsOnTheBus = 0;
     /** Every message every topic carried, read by a consumer group of its own from the start, as the bus holds it. */
     async function everythingOnTheBus(): Promise<string> {
       const agencies = await hub.sql.query<{ id: string }>("SELECT id FROM agencies WHERE type <> 'hub'");
@@ -96,7 +107,11 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
       const subscription = await hub.bus.subscribe({
         groupId: `careloop-test-scan-${randomUUID().slice(0, 8)}`,
         topics: [TOPICS.hubInbound, TOPICS.deadLetter, ...agencies.map((a) => agencyTopic(a.id))],
-        handler: async (m) => void seen.push(`${m.key ?? ''} ${m.value} ${JSON.stringify(m.headers)}`),
+        handler: async (m) => {
+          seen.push(`${m.key ?? ''} ${m.value} ${JSON.stringify(m.headers)}`);
+          largestOnTheBus = Math.max(largestOnTheBus, Buffer.byteLength(m.value));
+          if (m.value.includes(SIGNAL_EVENT_TYPES.batchRaised)) batchEventsOnTheBus++;
+        },
       });
       let before = -1;
       await eventually(
@@ -699,20 +714,25 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         const wrong = withWrongCheckCharacter(inventedResidentId());
         const good = exported(child.residentId);
         const bad = exported(wrong);
+        // A note the police API would refuse (a bidi override), and the good signal's source id again with a bad number.
+        const hostileNote = { ...exported(inventedResidentId()), note: 'a\u202Eb' };
+        const again = { ...exported(wrong), sourceId: good.sourceId };
+        const all = [good, bad, hostileNote, again];
         const hubRecord = hub.keyRing.directory().find((a) => a.id === HUB_AGENCY_ID)!;
         const sealed = await (
           await createEnvelopeSealer(encryptionKeyOf(hubRecord)!)
-        ).seal(JSON.stringify([good, bad].map((s) => ({ residentId: s.child.residentId, note: s.note }))), SIGNAL_BATCH_PURPOSE);
+        ).seal(JSON.stringify(all.map((s) => ({ residentId: s.child.residentId, note: s.note }))), SIGNAL_BATCH_PURPOSE);
         const event = await createSignedEvent({
           signer: await hub.keyRing.signer('police-haishu'),
           type: SIGNAL_EVENT_TYPES.batchRaised,
           subject: good.sourceId,
           recipient: HUB_AGENCY_ID,
-          data: { signals: [good, bad].map(({ child: c, note: _note, ...s }) => ({ ...s, localId: c.localId })), sealed },
+          data: { signals: all.map(({ child: c, note: _note, ...s }) => ({ ...s, localId: c.localId })), sealed },
           time: clock.now(),
         });
         await hub.bus.publish(TOPICS.hubInbound, [event]);
-        const statuses = await statusesOf([good.sourceId, bad.sourceId]);
+        const statuses = await statusesOf([good.sourceId, bad.sourceId, hostileNote.sourceId]);
+        expect(statuses.get(hostileNote.sourceId)).toMatchObject({ status: 'REFUSED', reason: 'MALFORMED_EVENT' });
         expect(statuses.get(good.sourceId)).toMatchObject({ status: 'ROUTED' });
         expect(statuses.get(bad.sourceId)).toEqual({
           sourceId: bad.sourceId,
@@ -724,6 +744,10 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         });
         await routedTo(teacher, (s) => s.subjectId === child.subjectId);
         expect(logLines.join('\n')).not.toContain(wrong);
+        // The good signal's source id, sent again with a bad number, is that signal: the police were not told REFUSED.
+        const marker = await raise(inventedResidentId());
+        await fromInbox('police-haishu', 'signal-status', (p) => p.sourceId === marker);
+        expect(await fromInboxNow('police-haishu', (p) => p.sourceId === good.sourceId)).toEqual([]);
       });
 
       it('refuses the batch door without a credential, with another agency’s, and with hostile bodies, never echoing a number', async () => {
@@ -738,10 +762,13 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         const huge = await post('police-haishu', '/v1/signals/batch', { signals: [{ ...one, note: 'x'.repeat(5 * 1024 * 1024) }] });
         expect(huge.status).toBe(413);
         // Larger than the JSON API's usual 100 KB: a full export with notes fits.
-        const notes = Array.from({ length: 300 }, () => exported(inventedResidentId(), { note: '孩子深夜在网上搜索伤害自己的方法，家长不知情。'.repeat(10) }));
+        // 500 notes of 2,000 Chinese characters (~3 MB): more than one event may carry, so the connector cuts it.
+        const notes = Array.from({ length: 500 }, () =>
+          exported(inventedResidentId(), { note: '孩子深夜在网上搜索伤害自己的方法，家长不知情。'.repeat(100).slice(0, 2000) }),
+        );
         const big = await sendBatch(notes);
         expect(big.status).toBe(202);
-        expect(JSON.parse(big.text)).toEqual({ accepted: 300, rejected: [] });
+        expect(JSON.parse(big.text)).toEqual({ accepted: 500, rejected: [] });
         // Each one taken in (none of these children is enrolled: each waits in the bureau's queue), none refused.
         const taken = await statusesOf(notes.map((n) => n.sourceId));
         expect(new Set([...taken.values()].map((t) => t.status))).toEqual(new Set(['UNMATCHED']));
@@ -874,6 +901,9 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect(dump.length).toBeGreaterThan(10_000);
         const bus = await everythingOnTheBus();
         expect(bus.length).toBeGreaterThan(10_000);
+        // The batch of 500 long notes left as several events, each small enough for a broker's default limit.
+        expect(batchEventsOnTheBus).toBeGreaterThan(4);
+        expect(largestOnTheBus).toBeLessThanOrEqual(SIGNAL_BATCH_EVENT_MAX_BYTES);
         const logs = logLines.join('\n');
         expect(logs.length).toBeGreaterThan(1000);
         for (const number of numbersUsed) {
