@@ -17,6 +17,25 @@ export interface KafkaEventBusOptions {
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
+/** Below a broker's default message.max.bytes (1,048,588), with room for the record batch's own overhead. */
+const MAX_REQUEST_BYTES = 900_000;
+
+/** Consecutive runs of messages whose keys and values together stay under `limit`; a larger message goes alone. */
+export function bySize<T extends { key: string | null; value: string }>(messages: readonly T[], limit: number): T[][] {
+  const chunks: T[][] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.value) + (m.key ? Buffer.byteLength(m.key) : 0);
+    if (chunks.length === 0 || bytes + size > limit) {
+      chunks.push([]);
+      bytes = 0;
+    }
+    chunks.at(-1)!.push(m);
+    bytes += size;
+  }
+  return chunks;
+}
+
 const toKafkaLevel = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
   level === logLevel.ERROR || level === logLevel.NOTHING ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
 
@@ -69,7 +88,10 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
     async publish(topic, messages) {
       if (messages.length === 0) return;
       const p = await getProducer();
-      await p.send({ topic: physical(topic), acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
+      // A request's messages for one partition travel as one record batch, which the broker's message.max.bytes
+      // (1 MB by default) caps: a backlog of large events (a batch's notices) is sent in requests below it.
+      for (const chunk of bySize(messages, MAX_REQUEST_BYTES))
+        await p.send({ topic: physical(topic), acks: -1, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
     },
 
     async subscribe({ groupId, topics, handler }) {

@@ -30,6 +30,15 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
       );
       return row ? String(row.subject_id) : null;
     },
+    async lockLinks(tx, links) {
+      if (links.length === 0) return;
+      // Transaction-scoped advisory locks, taken in one order by every caller so that two callers cannot deadlock.
+      await sqlOf(tx).query(
+        `SELECT count(pg_advisory_xact_lock(k)) FROM (
+           SELECT DISTINCT hashtextextended(key_id || ':' || digest, 0) AS k FROM unnest($1::text[], $2::text[]) AS l(key_id, digest) ORDER BY k) x`,
+        [links.map((l) => l.keyId), links.map((l) => l.digest)],
+      );
+    },
     async subjectsByLinks(tx, links) {
       if (links.length === 0) return new Map();
       const rows = await sqlOf(tx).query(

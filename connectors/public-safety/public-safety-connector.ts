@@ -143,8 +143,9 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
           });
         });
         const events = (await Promise.all(sealablePartsOf(accepted).map(batchEvents))).flat();
-        // Published together once every part is sealed and signed: a part that cannot be made sends nothing.
-        await options.bus.publish(TOPICS.hubInbound, events);
+        // Published once every part is sealed and signed (a part that cannot be made sends nothing), one event a
+        // request: Kafka takes a partition's messages of one request as one record batch, which its size limit caps.
+        for (const event of events) await options.bus.publish(TOPICS.hubInbound, [event]);
         const eventIds = events.map((e) => e.id);
         log.info({ eventIds, accepted: accepted.length, rejected: rejected.length }, 'signal batch sent to hub');
         return c.json({ accepted: accepted.length, rejected }, 202);

@@ -85,6 +85,10 @@ export function createEnrolmentService(deps: {
     const now = deps.clock.now();
     const result = await deps.uow.withTransaction(async (tx) => {
       if (!(await deps.uow.claimEvent(tx, ENROLMENT_CONSUMER, ctx.eventId))) return null;
+      await deps.enrolments.lockLinks(
+        tx,
+        work.flatMap((w) => w.links),
+      );
       const applied: EnrolmentAppliedData = { batchId: batch.batchId, batch: batch.batch, enrolled: [], pending: [], left: 0, unchanged: 0, rejected };
       const children: EnrolledChild[] = [];
       const send = (schoolAgencyId: string, type: EnrolmentEventType, subject: string, data: unknown) =>

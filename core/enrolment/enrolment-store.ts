@@ -9,6 +9,12 @@ export const linkKey = (link: IdentityLink) => `${link.keyId}:${link.digest}`;
 export interface EnrolmentStore {
   /** The child linked to any of `links`, if the hub has seen the number before. */
   subjectByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<string | null>;
+  /**
+   * Holds these numbers' links until `tx` ends, across every replica: an enrolment and a police signal about one child
+   * then never commit unseen by each other (the signal would wait UNMATCHED for a child already enrolled), and two
+   * batches about one child place their episodes one after the other.
+   */
+  lockLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<void>;
   /** The children linked to any of `links`, keyed by `linkKey` of the link that matched (a batch's lookups in one). */
   subjectsByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<Map<string, string>>;
   /** Where each of these children is enrolled now, by child; a child who has left school is absent. */

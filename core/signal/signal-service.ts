@@ -171,6 +171,11 @@ export function createSignalService(deps: {
         incoming.map((s) => s.sourceId),
       );
       const fresh = incoming.filter((s) => !known.has(s.sourceId) && (known.add(s.sourceId), true));
+      // Before the register is read: an enrolment of one of these children commits before this, or waits for it.
+      await deps.enrolments.lockLinks(
+        tx,
+        fresh.flatMap((s) => s.links),
+      );
       // A source id the bureau sent before (or sends valid in this batch too) is that signal: not refused again.
       const refusedNow = refused.filter((r) => !known.has(r.sourceId));
       const subjects = await deps.enrolments.subjectsByLinks(
