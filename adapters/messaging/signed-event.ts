@@ -74,7 +74,7 @@ export async function createSignedEvent(
   const event = new CloudEvent({ ...attributes, data: jws });
   return {
     id: attributes.id,
-    key: options.subject,
+    key: options.key ?? options.subject,
     value: JSON.stringify(event.toJSON()),
     headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
   };

@@ -33,7 +33,7 @@ export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): Unit
     async enqueueEvent(tx, topic, draft) {
       await sqlOf(tx).query('INSERT INTO outbox (topic, message_key, message_value, draft) VALUES ($1, $2, $3, true)', [
         topic,
-        draft.subject,
+        draft.key ?? draft.subject,
         outbox.seal(JSON.stringify(draft)),
       ]);
     },
@@ -44,7 +44,7 @@ export function createSqlUnitOfWork(client: SqlClient, cipher: DataCipher): Unit
         `INSERT INTO outbox (topic, message_key, message_value, draft)
          SELECT e.topic, e.message_key, e.message_value, true FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(topic, message_key, message_value, n)
          ORDER BY e.n`,
-        [events.map((e) => e.topic), events.map((e) => e.draft.subject), events.map((e) => outbox.seal(JSON.stringify(e.draft)))],
+        [events.map((e) => e.topic), events.map((e) => e.draft.key ?? e.draft.subject), events.map((e) => outbox.seal(JSON.stringify(e.draft)))],
       );
     },
     async purgeProcessedEventsBefore(at) {

@@ -10,6 +10,11 @@ export interface EventDraft {
   id: string;
   type: EventType;
   subject: string;
+  /**
+   * The bus's partition key when it is not the subject: events that must stay in order although they are about
+   * different subjects share one (a batch's statuses and a later status of one of its signals).
+   */
+  key?: string;
   /** The one agency this event is for. */
   recipient: string;
   data: unknown;

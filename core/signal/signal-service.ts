@@ -39,6 +39,12 @@ import type { NewSignal, SignalStore } from './signal-store.js';
 /** Identifies the appliers of police events in `processed_events`. */
 const SIGNAL_CONSUMER = 'hub.signal';
 
+/**
+ * The bus key of every signal event to one agency: a batch's notices or statuses and a later event about one of its
+ * signals (a status, guidance) are about different subjects but must arrive in order, so they share the agency's key.
+ */
+const signalKey = (agencyId: string) => `signals:${agencyId}`;
+
 /** The hub allows five minutes of clock difference with a police system. */
 const FUTURE_SLACK_MS = 5 * 60_000;
 
@@ -114,6 +120,7 @@ export function createSignalService(deps: {
     id: randomUUID(),
     type: SIGNAL_EVENT_TYPES.status,
     subject: signal.sourceId,
+    key: signalKey(signal.policeAgencyId),
     recipient: signal.policeAgencyId,
     data: { sourceId: signal.sourceId, signalId: signal.id, status: value, actions, at: at.toISOString() } satisfies SignalStatusData,
     time: at,
@@ -132,6 +139,7 @@ export function createSignalService(deps: {
       id: randomUUID(),
       type: SIGNAL_EVENT_TYPES.notice,
       subject: signal.id,
+      key: signalKey(child.schoolAgencyId),
       recipient: child.schoolAgencyId,
       data: {
         signalId: signal.id,
@@ -247,7 +255,16 @@ export function createSignalService(deps: {
       );
       const event = (recipient: string, type: EventType, data: unknown) => ({
         topic: agencyTopic(recipient),
-        draft: { id: randomUUID(), type, subject: ctx.eventId, recipient, data, time: now, ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}) },
+        draft: {
+          id: randomUUID(),
+          type,
+          subject: ctx.eventId,
+          key: signalKey(recipient),
+          recipient,
+          data,
+          time: now,
+          ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+        },
       });
       // A list of one travels as the single event it always was, so a connector not yet upgraded still takes it.
       await deps.uow.enqueueEvents(tx, [
@@ -389,6 +406,7 @@ export function createSignalService(deps: {
             id: randomUUID(),
             type: SIGNAL_EVENT_TYPES.guidanceForwarded,
             subject: found.id,
+            key: signalKey(found.schoolAgencyId),
             recipient: found.schoolAgencyId,
             data: { signalId: found.id, subjectId: found.subjectId, text: guidance.text, givenAt: now.toISOString() },
             time: now,
@@ -532,6 +550,7 @@ export function createSignalService(deps: {
         deps.uow.enqueueEvent(tx, agencyTopic(policeAgencyId), {
           id: randomUUID(),
           subject: sourceIds[0] ?? '',
+          key: signalKey(policeAgencyId),
           recipient: policeAgencyId,
           time: now,
           ...(sourceIds.length === 1

@@ -100,6 +100,8 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
 
     let largestOnTheBus = 0;
     let batchEventsOnTheBus = 0;
+    /** The topic and key of every signal event the hub sent an agency. */
+    const signalEventKeys: Array<{ topic: string; key: string }> = [];
     /** Every message every topic carried, read by a consumer group of its own from the start, as the bus holds it. */
     async function everythingOnTheBus(): Promise<string> {
       const agencies = await hub.sql.query<{ id: string }>("SELECT id FROM agencies WHERE type <> 'hub'");
@@ -111,6 +113,9 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
           seen.push(`${m.key ?? ''} ${m.value} ${JSON.stringify(m.headers)}`);
           largestOnTheBus = Math.max(largestOnTheBus, Buffer.byteLength(m.value));
           if (m.value.includes(SIGNAL_EVENT_TYPES.batchRaised)) batchEventsOnTheBus++;
+          const type = /"type":"(org\.careloop\.signal\.[a-z-]+\.v1)"/.exec(m.value)?.[1];
+          if (type && type !== SIGNAL_EVENT_TYPES.schoolReport && m.topic !== TOPICS.hubInbound && m.topic !== TOPICS.deadLetter)
+            signalEventKeys.push({ topic: m.topic, key: m.key ?? '' });
         },
       });
       let before = -1;
@@ -904,6 +909,9 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         // The batch of 500 long notes left as several events, each small enough for a broker's default limit.
         expect(batchEventsOnTheBus).toBeGreaterThan(4);
         expect(largestOnTheBus).toBeLessThanOrEqual(SIGNAL_BATCH_EVENT_MAX_BYTES);
+        // Every signal event to an agency (notices, statuses, guidance) is keyed by that agency, so they arrive in order.
+        expect(signalEventKeys.length).toBeGreaterThan(20);
+        for (const { topic, key } of signalEventKeys) expect(`${topic} ${key}`).toBe(`${topic} signals:${topic.slice(agencyTopic('').length)}`);
         const logs = logLines.join('\n');
         expect(logs.length).toBeGreaterThan(1000);
         for (const number of numbersUsed) {
