@@ -25,6 +25,12 @@ import { enrolmentRequest } from './enrolment-api.js';
 export function createSchoolConnector(options: ConnectorBaseOptions & { signer: AgencySigner }) {
   const log = options.logger.child({ connector: 'school', agencyId: options.agencyId });
   const envelopes = hubEnvelopes(options.directory);
+  /**
+   * The bus key of every register change and census batch the school sends: one school's events are applied in the
+   * order it sent them ("left" before "enrolled" for one student number; enrolment before the census that names the
+   * child), also when the hub works on several partitions at once.
+   */
+  const schoolKey = `school:${options.agencyId}`;
   return createConnector({
     ...options,
     kind: 'school',
@@ -57,6 +63,7 @@ export function createSchoolConnector(options: ConnectorBaseOptions & { signer: 
             signer: options.signer,
             type: ENROLMENT_EVENT_TYPES.changes,
             subject: batchId,
+            key: schoolKey,
             recipient: HUB_AGENCY_ID,
             data: {
               batchId,
@@ -91,6 +98,7 @@ export function createSchoolConnector(options: ConnectorBaseOptions & { signer: 
                 signer: options.signer,
                 type: SCREENING_EVENT_TYPES.results,
                 subject: importId,
+                key: schoolKey,
                 recipient: HUB_AGENCY_ID,
                 data: { importId, batch: ++batches, rows },
                 time: options.clock.now(),

@@ -102,6 +102,8 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
     let batchEventsOnTheBus = 0;
     /** The topic and key of every signal event the hub sent an agency. */
     const signalEventKeys: Array<{ topic: string; key: string }> = [];
+    /** The sending school and key of every register change on the bus. */
+    const registerKeys: string[] = [];
     /** Every message every topic carried, read by a consumer group of its own from the start, as the bus holds it. */
     async function everythingOnTheBus(): Promise<string> {
       const agencies = await hub.sql.query<{ id: string }>("SELECT id FROM agencies WHERE type <> 'hub'");
@@ -113,6 +115,8 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
           seen.push(`${m.key ?? ''} ${m.value} ${JSON.stringify(m.headers)}`);
           largestOnTheBus = Math.max(largestOnTheBus, Buffer.byteLength(m.value));
           if (m.value.includes(SIGNAL_EVENT_TYPES.batchRaised)) batchEventsOnTheBus++;
+          if (m.topic === TOPICS.hubInbound && m.value.includes('"type":"org.careloop.enrolment.changes.v1"'))
+            registerKeys.push(`${/"source":"urn:careloop:agency:([a-z0-9-]+)"/.exec(m.value)?.[1] ?? '?'} ${m.key ?? ''}`);
           const type = /"type":"(org\.careloop\.signal\.[a-z-]+\.v1)"/.exec(m.value)?.[1];
           if (type && type !== SIGNAL_EVENT_TYPES.schoolReport && m.topic !== TOPICS.hubInbound && m.topic !== TOPICS.deadLetter)
             signalEventKeys.push({ topic: m.topic, key: m.key ?? '' });
@@ -911,6 +915,9 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect(largestOnTheBus).toBeLessThanOrEqual(SIGNAL_BATCH_EVENT_MAX_BYTES);
         // Every signal event to an agency (notices, statuses, guidance) is keyed by that agency, so they arrive in order.
         expect(signalEventKeys.length).toBeGreaterThan(20);
+        // A school's register changes share its key, so they are applied in the order it sent them.
+        expect(registerKeys.length).toBeGreaterThan(10);
+        for (const entry of registerKeys) expect(entry).toMatch(/^(school-[a-z]+) school:\1$/);
         for (const { topic, key } of signalEventKeys) expect(`${topic} ${key}`).toBe(`${topic} signals:${topic.slice(agencyTopic('').length)}`);
         const logs = logLines.join('\n');
         expect(logs.length).toBeGreaterThan(1000);
