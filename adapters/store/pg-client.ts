@@ -12,10 +12,16 @@ import type { SqlClient } from './sql-client.js';
 const CONNECTION_SQLSTATES = new Set(['08000', '08001', '08003', '08004', '08006', '08007', '57P01', '57P02', '57P03']);
 const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
+/**
+ * SQLSTATEs of a transaction that lost a race, not of a wrong statement: a deadlock (40P01), a serialisation
+ * failure (40001), a lock table full (53200). The same work succeeds when tried again.
+ */
+const TRANSIENT_SQLSTATES = new Set(['40P01', '40001', '53200']);
+
 function isConnectionLoss(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || SOCKET_ERRORS.has(code))) return true;
+  if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || SOCKET_ERRORS.has(code) || TRANSIENT_SQLSTATES.has(code))) return true;
   // node-postgres reports a connection cut mid-query, and its own connect and query timeouts, with these messages
   // and no code.
   return /Connection terminated|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect|Query read timeout/.test(
@@ -23,7 +29,10 @@ function isConnectionLoss(error: unknown): boolean {
   );
 }
 
-/** Connection loss becomes the hub's retriable SERVICE_UNAVAILABLE; every other error passes unchanged. */
+/**
+ * Connection loss and a lost race become the hub's retriable SERVICE_UNAVAILABLE (an event goes back to the bus and
+ * is applied again, never dead-lettered for it); every other error passes unchanged.
+ */
 async function translated<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();

@@ -353,14 +353,17 @@ export function createSignalService(deps: {
     /** In an enrolment's transaction: signals that waited for these children go to their schools now. */
     async matchWaiting(tx: Transaction, children: readonly EnrolledChild[]): Promise<void> {
       const now = deps.clock.now();
+      const localIds: Array<{ agencyId: string; localId: string; subjectId: string; at: Date }> = [];
       for (const child of children) {
         for (const signal of await deps.signals.waitingFor(tx, child.links)) {
           const episodeId = (await deps.signals.episodeOf(tx, { subjectId: child.subjectId }, signal.observedAt, policy.episodeWindowMs)) ?? signal.episodeId;
           const dueAt = await routeTo(tx, signal, child, episodeId, now);
           await deps.signals.route(tx, signal.id, { subjectId: child.subjectId, schoolAgencyId: child.schoolAgencyId, routedAt: now, dueAt, episodeId });
-          await deps.enrolments.linkLocalId(tx, { agencyId: signal.policeAgencyId, localId: signal.policeLocalId, subjectId: child.subjectId, at: now });
+          localIds.push({ agencyId: signal.policeAgencyId, localId: signal.policeLocalId, subjectId: child.subjectId, at: now });
         }
       }
+      // In one write, in key order like the signal intake's, so the two cannot deadlock on the police's local ids.
+      await deps.enrolments.linkLocalIds(tx, localIds);
     },
 
     /** The school acknowledges and records what it did; the police hear the categories. */

@@ -46,4 +46,39 @@ describe('links held across connections (PostgreSQL)', () => {
       await sql.close();
     }
   });
+
+  it('takes overlapping links in one order, so two batches naming the same children the other way round do not deadlock', async () => {
+    const sql = createPgClient({ connectionString: inject('databaseUrl') });
+    const store = createSqlEnrolmentStore(sql);
+    try {
+      const names = Array.from({ length: 40 }, (_, i) => `child-${i}`);
+      const run = (order: string[]) =>
+        sql.transaction(async (tx) => {
+          await store.lockLinks(tx as unknown as Transaction, order.map(link));
+          await tick(5);
+        });
+      await Promise.all(Array.from({ length: 6 }, (_, i) => run(i % 2 === 0 ? names : [...names].reverse())));
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('answers a transaction that lost a deadlock as SERVICE_UNAVAILABLE, so the event is tried again rather than dead-lettered', async () => {
+    const sql = createPgClient({ connectionString: inject('databaseUrl') });
+    try {
+      // Two transactions take two locks in opposite orders: PostgreSQL aborts one of them (40P01).
+      const both = (first: number, second: number) =>
+        sql.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [first]);
+          await tick(200);
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [second]);
+        });
+      const outcomes = await Promise.allSettled([both(91_001, 91_002), both(91_002, 91_001)]);
+      const failed = outcomes.filter((o) => o.status === 'rejected');
+      expect(failed).toHaveLength(1);
+      expect((failed[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retriable: true });
+    } finally {
+      await sql.close();
+    }
+  });
 });
