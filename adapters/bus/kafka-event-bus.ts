@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Consumer, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, Subscription } from '../../core/ports/event-bus.js';
+import { chunkBySize } from '../messaging/chunk-by-size.js';
 
 export interface KafkaEventBusOptions {
   brokers: string[];
@@ -19,22 +20,6 @@ export interface KafkaEventBusOptions {
 
 /** Below a broker's default message.max.bytes (1,048,588), with room for the record batch's own overhead. */
 const MAX_REQUEST_BYTES = 900_000;
-
-/** Consecutive runs of messages whose keys and values together stay under `limit`; a larger message goes alone. */
-export function bySize<T extends { key: string | null; value: string }>(messages: readonly T[], limit: number): T[][] {
-  const chunks: T[][] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = Buffer.byteLength(m.value) + (m.key ? Buffer.byteLength(m.key) : 0);
-    if (chunks.length === 0 || bytes + size > limit) {
-      chunks.push([]);
-      bytes = 0;
-    }
-    chunks.at(-1)!.push(m);
-    bytes += size;
-  }
-  return chunks;
-}
 
 const toKafkaLevel = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
   level === logLevel.ERROR || level === logLevel.NOTHING ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
@@ -90,7 +75,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
       const p = await getProducer();
       // A request's messages for one partition travel as one record batch, which the broker's message.max.bytes
       // (1 MB by default) caps: a backlog of large events (a batch's notices) is sent in requests below it.
-      for (const chunk of bySize(messages, MAX_REQUEST_BYTES))
+      for (const chunk of chunkBySize(messages, MAX_REQUEST_BYTES, (m) => Buffer.byteLength(m.value) + (m.key ? Buffer.byteLength(m.key) : 0)))
         await p.send({ topic: physical(topic), acks: -1, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
     },
 

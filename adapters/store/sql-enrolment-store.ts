@@ -54,10 +54,6 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
       const rows = await sqlOf(tx).query('SELECT id, school_agency_id FROM subjects WHERE id = ANY($1::text[]) AND left_on IS NULL', [[...subjectIds]]);
       return new Map(rows.map((r) => [String(r.id), String(r.school_agency_id)]));
     },
-    async currentSchool(tx, subjectId) {
-      const [row] = await sqlOf(tx).query('SELECT school_agency_id FROM subjects WHERE id = $1 AND left_on IS NULL', [subjectId]);
-      return row ? { subjectId, schoolAgencyId: String(row.school_agency_id) } : null;
-    },
     async enrol(tx, e) {
       const sql = sqlOf(tx);
       const [taken] = await sql.query('SELECT 1 FROM subjects WHERE school_agency_id = $1 AND local_ref = $2 AND left_on IS NULL AND id <> $3 LIMIT 1', [
@@ -153,13 +149,6 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
         subjectId,
         transfer: { subjectId, toSchoolAgencyId: String(pending.to_school_agency_id), localRef: String(pending.local_ref), since },
       };
-    },
-    async linkLocalId(tx, link) {
-      await sqlOf(tx).query(
-        `INSERT INTO agency_local_ids (agency_id, local_id, subject_id, linked_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (agency_id, local_id) DO UPDATE SET subject_id = EXCLUDED.subject_id, linked_at = EXCLUDED.linked_at`,
-        [link.agencyId, link.localId, link.subjectId, link.at],
-      );
     },
     async linkLocalIds(tx, links) {
       // One row per local id: ON CONFLICT DO UPDATE may not touch a row twice in one statement.

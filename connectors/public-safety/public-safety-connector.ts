@@ -1,4 +1,5 @@
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
+import { chunkBySize } from '../../adapters/messaging/chunk-by-size.js';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 
 type SignedEvent = Awaited<ReturnType<typeof createSignedEvent>>;
@@ -61,19 +62,8 @@ export const SIGNAL_BATCH_EVENT_MAX_BYTES = 600_000;
  * connector then measures each event and halves a part that is still too large.
  */
 function sealablePartsOf<T extends { signal: unknown; secret: unknown }>(items: readonly T[]): T[][] {
-  const budget = Math.floor(SIGNAL_BATCH_EVENT_MAX_BYTES / 1.9);
-  const parts: T[][] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = Buffer.byteLength(JSON.stringify(item.secret)) + Buffer.byteLength(JSON.stringify(item.signal)) + 2;
-    if (parts.length === 0 || bytes + size > budget) {
-      parts.push([]);
-      bytes = 0;
-    }
-    parts.at(-1)!.push(item);
-    bytes += size;
-  }
-  return parts;
+  const jsonBytes = (item: T) => Buffer.byteLength(JSON.stringify(item.secret)) + Buffer.byteLength(JSON.stringify(item.signal)) + 2;
+  return chunkBySize(items, Math.floor(SIGNAL_BATCH_EVENT_MAX_BYTES / 1.9), jsonBytes);
 }
 
 /**
@@ -143,9 +133,8 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
           });
         });
         const events = (await Promise.all(sealablePartsOf(accepted).map(batchEvents))).flat();
-        // Published once every part is sealed and signed (a part that cannot be made sends nothing), one event a
-        // request: Kafka takes a partition's messages of one request as one record batch, which its size limit caps.
-        for (const event of events) await options.bus.publish(TOPICS.hubInbound, [event]);
+        // Published once every part is sealed and signed: a part that cannot be made sends nothing.
+        await options.bus.publish(TOPICS.hubInbound, events);
         const eventIds = events.map((e) => e.id);
         log.info({ eventIds, accepted: accepted.length, rejected: rejected.length }, 'signal batch sent to hub');
         return c.json({ accepted: accepted.length, rejected }, 202);

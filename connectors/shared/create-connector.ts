@@ -52,7 +52,7 @@ export interface ConnectorOptions {
   refusals: RefusedEvents;
   /** Largest request body the JSON API reads (413 above it). */
   bodyLimitBytes?: number;
-  /** Routes of the JSON API that take more (a police system's batch of signals), by path from `/v1/` on (the hub mounts connectors under a prefix). */
+  /** Routes of the JSON API that take more (a police system's batch of signals), by path (`/v1/...`). */
   largeBodies?: Record<string, number>;
   /** Largest file an import under `/imports/*` takes (413 above it); imports are streamed, never held whole. */
   importLimitBytes?: number;
@@ -127,12 +127,14 @@ export function createConnector(options: ConnectorOptions) {
     throttle: options.throttle,
   });
   const usualLimit: MiddlewareHandler<ConnectorEnv> = limitBody(options.bodyLimitBytes ?? 100_000);
-  const largeLimits = new Map(
-    Object.entries(options.largeBodies ?? {}).map(([path, bytes]): [string, MiddlewareHandler<ConnectorEnv>] => [path, limitBody(bytes)]),
-  );
-  const bodyLimitFor: MiddlewareHandler<ConnectorEnv> = (c, next) => (largeLimits.get(c.req.path.slice(c.req.path.indexOf('/v1/'))) ?? usualLimit)(c, next);
-  for (const path of ['/v1/*', '/fhir/*']) {
-    app.use(path, bodyLimitFor);
+  const largeLimits = Object.entries(options.largeBodies ?? {}).map(([path, bytes]) => ({ path, limit: limitBody(bytes) as MiddlewareHandler<ConnectorEnv> }));
+  // The hub mounts a connector under `/connectors/<agencyId>`, so a route is recognised by how the path ends.
+  const jsonApiLimit: MiddlewareHandler<ConnectorEnv> = (c, next) => (largeLimits.find((l) => c.req.path.endsWith(l.path))?.limit ?? usualLimit)(c, next);
+  for (const [path, limit] of [
+    ['/v1/*', jsonApiLimit],
+    ['/fhir/*', usualLimit],
+  ] as const) {
+    app.use(path, limit);
     app.use(path, auth);
     app.use(path, requireMediaType(/^application\/(fhir\+)?json\s*(;|$)/i));
   }

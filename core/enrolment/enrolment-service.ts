@@ -1,3 +1,4 @@
+import { parseJson } from '../validation/parse-json.js';
 import { randomUUID } from 'node:crypto';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
@@ -174,14 +175,6 @@ export function createEnrolmentService(deps: {
   }
 
   return { applyBatch, history };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
 
 export type EnrolmentService = ReturnType<typeof createEnrolmentService>;

@@ -19,8 +19,6 @@ export interface EnrolmentStore {
   subjectsByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<Map<string, string>>;
   /** Where each of these children is enrolled now, by child; a child who has left school is absent. */
   currentSchools(tx: Transaction, subjectIds: readonly string[]): Promise<Map<string, string>>;
-  /** Where the child is enrolled now; null when the child has left school or was never enrolled. */
-  currentSchool(tx: Transaction, subjectId: string): Promise<{ subjectId: string; schoolAgencyId: string } | null>;
   /**
    * Enrols the child at the school (a new child, a new grade or class, a child who left another school) and links
    * every given digest; a child enrolled at another school is held as a pending transfer instead.
@@ -34,9 +32,7 @@ export interface EnrolmentStore {
     tx: Transaction,
     change: { schoolAgencyId: string; localRef: string; on: string; at: Date },
   ): Promise<{ subjectId: string; transfer: CompletedTransfer | null } | null>;
-  /** Links an agency's own id for the child (a police record number) to the child. */
-  linkLocalId(tx: Transaction, link: { agencyId: string; localId: string; subjectId: string; at: Date }): Promise<void>;
-  /** Links several local ids in one write; for a local id given twice, the last link holds. */
+  /** Links agencies' own ids for children (police record numbers), in one write; for an id given twice, the last holds. */
   linkLocalIds(tx: Transaction, links: readonly { agencyId: string; localId: string; subjectId: string; at: Date }[]): Promise<void>;
   /** Every stay of the child, oldest first. */
   history(subjectId: string): Promise<Enrolment[]>;

@@ -16,6 +16,7 @@ import type { PolicyEngine, PolicyResource, Principal } from '../ports/policy-en
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { identifier, safeText } from '../safe-text.js';
 import { parseInput } from '../validation/parse-input.js';
+import { parseJson } from '../validation/parse-json.js';
 import { DEFAULT_SIGNAL_POLICY, NOTE_BASES, SCHOOL_REPORT_KINDS, SCHOOL_SIGNAL_ACTIONS, type SchoolReport, type Signal, type SignalPolicy } from './signal.js';
 import { createEpisodeFinder } from './episodes.js';
 import {
@@ -594,14 +595,6 @@ class JustificationRequiredError extends BadUserInputError {
 }
 
 export type SignalService = ReturnType<typeof createSignalService>;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
 
 /** The police note as opened: held to the rules of the police API's own note (length, no control or bidi characters). */
 function parseNote(text: string): string {

@@ -764,6 +764,23 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect((await post('police-haishu', '/v1/signals/batch', { signals: [one] }, null)).status).toBe(401);
         expect((await post('police-haishu', '/v1/signals/batch', { signals: [one] }, connectorKeys.get('school-east'))).status).toBe(401);
         expect((await post('school-east', '/v1/signals/batch', { signals: [one] })).status).toBe(404);
+        // A form or plain text, as a page on another site could make a browser send without a preflight.
+        for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+          const res = await hub.fetch(
+            new Request('http://hub/connectors/police-haishu/v1/signals/batch', {
+              method: 'POST',
+              headers: { 'content-type': type, authorization: `Bearer ${connectorKeys.get('police-haishu')!}` },
+              body: JSON.stringify({ signals: [one] }),
+            }),
+          );
+          expect(res.status).toBe(415);
+          expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+        }
+        // The larger limit is this route's alone: the single signal, another connector's same path and FHIR keep 100 KB.
+        const padded = { ...one, note: 'x'.repeat(150_000) };
+        expect((await post('police-haishu', '/v1/signals', padded)).status).toBe(413);
+        expect((await post('school-east', '/v1/signals/batch', { signals: [padded] })).status).toBe(413);
+        expect((await post('police-haishu', '/fhir/r4/v1/signals/batch', { signals: [padded] })).status).toBe(413);
         expect((await post('police-haishu', '/v1/signals/batch', '{"signals": [')).status).toBe(400);
         expect((await sendBatch([])).status).toBe(400);
         expect((await post('police-haishu', '/v1/signals/batch', { signals: one })).status).toBe(400);
