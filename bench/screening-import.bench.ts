@@ -1,325 +1,185 @@
-import { gc, mb, settledMemory, sleep } from './memory.js';
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { describeMachine } from './machine.js';
-import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
-import { createLogger } from '../adapters/logging/create-logger.js';
-import { createSignedEvent } from '../adapters/messaging/signed-event.js';
-import { parseScreeningCsv } from '../connectors/school/screening-csv.js';
-import { HUB_AGENCY_ID } from '../core/development-seed.js';
-import { SCREENING_EVENT_TYPES } from '../core/warning/screening-events.js';
-import type { Hub } from '../gateway/create-hub.js';
-import { createBenchHub } from './bench-hub.js';
+import { fileURLToPath } from 'node:url';
+import { bundle } from '../scripts/build.mjs';
+import { startKafkaBroker } from '../test/harness/kafka-broker.js';
+import { startPostgresServer } from '../test/harness/postgres-server.js';
+import pg from 'pg';
+import { mb } from './memory.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=screening-import npm run bench`): issue 8's target, a large district's screening
- * census (default 10,000 students × 5 scales = 50,000 good rows, plus ~0.5% bad rows) posted in one go as a
- * streamed CSV to the embedded school connector (`POST /connectors/school-east/imports/screenings`) of a hub on
- * PGlite with the embedded bus. Measures the connector's answer (parse, validate, sign, publish every batch) and
- * the time until the hub has applied every batch (the batch reports in the school's inbox add up to the good
- * rows), samples RSS and heap every 50 ms, then sends the same file again (nothing applied). Besides, the
- * connector's part alone in-process: parse + validate only, and parse + validate + sign. Writes
- * bench/results/screening-import.{json,md}.
+ * census streamed to the school connector in one go, on two deployments side by side in one run: the embedded
+ * defaults (PGlite in a data directory, the embedded bus) and production's (a Kafka broker and a PostgreSQL server,
+ * each in its own process). Each run is a fresh process started from an esbuild bundle of
+ * bench/screening-import-run.ts, as `npm start` runs the hub, so that its memory is its own: per deployment, once as
+ * started, once with V8's old generation capped (BENCH_SCREENING_HEAP_CAP_MB, 96) and once capped with a file four
+ * times larger, to show what the import holds and that it does not grow with the file.
+ * BENCH_SCREENING_DEPLOYMENTS=embedded,kafka-postgresql picks them. Writes bench/results/screening-import.{json,md}.
  */
-const STUDENTS = Number(process.env.BENCH_SCREENING_STUDENTS ?? 10_000);
-const SCALES = ['PHQ-9', 'GAD-7', 'CES-D', 'SCARED', 'MHT'] as const;
-/** One bad row every 200 good ones: ~0.5%. */
-const BAD_EVERY = 200;
-const SCHOOL = 'school-east';
-const SAMPLE_MS = 50;
+type Deployment = 'embedded' | 'kafka-postgresql';
+const DEPLOYMENTS = (process.env.BENCH_SCREENING_DEPLOYMENTS ?? 'embedded,kafka-postgresql').split(',').filter(Boolean) as Deployment[];
+const NAMES: Record<Deployment, string> = { embedded: 'embedded bus + PGlite', 'kafka-postgresql': 'Kafka + PostgreSQL' };
 /** Issue 8's targets. */
 const TARGET_ROWS_PER_SECOND = 16_000;
 const TARGET_PEAK_RSS_MB = 256;
-const logger = createLogger({ name: 'bench', level: 'silent' });
-const studentNumber = (i: number) => `BENCH-${String(i).padStart(6, '0')}`;
-const GOOD_ROWS = STUDENTS * SCALES.length;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RUNNER = fileURLToPath(new URL('../.cache/bench/screening-import-run.mjs', import.meta.url));
+const SCHOOL = 'school-east';
 
-/** The bad rows, in turn: each is refused by the connector's validation with its own reason. */
-const BAD_ROWS = [
-  (n: string) => `${n},PHQ-9,99,2026-09-15,t-bench`, // score out of range
-  (n: string) => `${n},NOT-A-SCALE,3,2026-09-15,t-bench`, // unknown scale
-  (n: string) => `${n},GAD-7,4,15/09/2026,t-bench`, // not a date
-  (n: string) => `${n},CES-D,12,2026-09-15,`, // no assessor
-  (n: string) => `${n},MHT,40,2099-09-15,t-bench`, // in the future
-];
-
-/** The census file, line by line: header, then for each scale every student, a bad row after every 200th good one. */
-function* censusLines(): Generator<string> {
-  yield 'student_number,scale,score,taken_on,assessor\n';
-  let good = 0;
-  let bad = 0;
-  for (const scale of SCALES)
-    for (let i = 0; i < STUDENTS; i++) {
-      yield `${studentNumber(i)},${scale},${(i * 7 + scale.length) % 21},2026-09-15,t-bench-${i % 50}\n`;
-      if (++good % BAD_EVERY === 0) yield `${BAD_ROWS[bad++ % BAD_ROWS.length]!(studentNumber(i))}\n`;
-    }
+interface Memory {
+  rssMb: number;
+  heapUsedMb: number;
 }
-const BAD_COUNT = Math.floor(GOOD_ROWS / BAD_EVERY);
+interface Pass {
+  fileBytes: number;
+  answer: { rows: number; accepted: number; rejectedCount: number; batches: number };
+  connector: { seconds: number; rowsPerSecond: number };
+  endToEnd: { seconds: number; rowsPerSecond: number };
+  reports: { count: number; applied: number; unchanged: number };
+}
+interface Peak {
+  peakRssMb: number;
+  peakRssDeltaMb: number;
+  peakHeapUsedMb: number;
+  mainThreadSamples: number;
+  workerSamples: number;
+}
+interface Run {
+  measuredAt: string;
+  machine: { platform: string; cpus: number; cpuModel: string; memoryGb: number; node: string; exposeGc: boolean };
+  settings: { students: number; scales: string[]; goodRows: number; badRows: number; sampleMs: number; deployment: Deployment; store: string; bus: string };
+  enrolSeconds: number;
+  first: Pass;
+  again: Pass;
+  connectorAlone: { parseValidate: { seconds: number; rowsPerSecond: number }; parseValidateSign: { seconds: number; rowsPerSecond: number } };
+  memory: { beforeHub: Memory; baseline: Memory; afterFirstGc: Memory; first: Peak; again: Peak };
+  checks: Record<string, boolean>;
+}
 
-/** The file as a byte stream, built as it is read (chunks of ~64 KiB), never held whole. */
-function censusStream(): ReadableStream<Uint8Array> {
-  const lines = censusLines();
-  const encoder = new TextEncoder();
-  let bytes = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      let chunk = '';
-      while (chunk.length < 64 * 1024) {
-        const next = lines.next();
-        if (next.done) break;
-        chunk += next.value;
-      }
-      if (chunk) {
-        const encoded = encoder.encode(chunk);
-        bytes += encoded.byteLength;
-        controller.enqueue(encoded);
-      } else controller.close();
-    },
+await bundle(['bench/screening-import-run.ts'], fileURLToPath(new URL('../.cache/bench/', import.meta.url)));
+
+/** One run: a deployment, a file of `students` × 5 scales, and optionally a cap on V8's old generation. */
+interface Plan {
+  deployment: Deployment;
+  students: number;
+  heapCapMb: number | null;
+}
+const STUDENTS = Number(process.env.BENCH_SCREENING_STUDENTS ?? 10_000);
+/** The cap of the bounded runs: what a deployment gives a hub's heap when it wants its memory predictable. */
+const HEAP_CAP_MB = Number(process.env.BENCH_SCREENING_HEAP_CAP_MB ?? 96);
+/** The bounded runs are also made with a file this many times larger: flat memory means the same peak. */
+const LARGER = 4;
+const plans: Plan[] = DEPLOYMENTS.flatMap((deployment) => [
+  { deployment, students: STUDENTS, heapCapMb: null },
+  { deployment, students: STUDENTS, heapCapMb: HEAP_CAP_MB },
+  { deployment, students: STUDENTS * LARGER, heapCapMb: HEAP_CAP_MB },
+]);
+
+function measure(plan: Plan, env: Record<string, string>): Run & { plan: Plan } {
+  // BENCH_SCREENING_NODE_ARGS: extra flags for each run's node (a profiler, say), space-separated.
+  const extra = (process.env.BENCH_SCREENING_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const cap = plan.heapCapMb === null ? [] : [`--max-old-space-size=${plan.heapCapMb}`];
+  const run = spawnSync(process.execPath, ['--expose-gc', '--enable-source-maps', ...cap, ...extra, RUNNER], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '', SCREENING_DEPLOYMENT: plan.deployment, BENCH_SCREENING_STUDENTS: String(plan.students), ...env },
   });
-  return Object.assign(stream, { bytes: () => bytes });
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 && !last.startsWith('{'))
+    throw new Error(`screening-import run (${plan.deployment}, ${plan.students} students) failed with status ${run.status}`);
+  return { ...(JSON.parse(last) as Run), plan };
 }
 
-/** Enrols the students at the school, 1,000 a statement (not timed). */
-async function enrol(hub: Hub) {
-  for (let from = 0; from < STUDENTS; from += 1000) {
-    const n = Array.from({ length: Math.min(1000, STUDENTS - from) }, (_, k) => from + k);
-    await hub.sql.query(
-      `INSERT INTO subjects (id, school_agency_id, grade, local_ref) SELECT id, $1, 8, ref FROM unnest($2::text[], $3::text[]) AS s(id, ref)`,
-      [SCHOOL, n.map((i) => `subj-bench-scr-${i}`), n.map(studentNumber)],
-    );
-  }
-}
-
-/**
- * RSS and heap every 50 ms: on this thread (RSS and this isolate's heap), and RSS from a worker thread as well,
- * since PGlite runs on this thread synchronously and may keep its timers from firing on time.
- */
-function startSampler() {
-  let peakRss = 0;
-  let peakHeap = 0;
-  let samples = 0;
-  const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    samples++;
-  }, SAMPLE_MS);
-  const worker = new Worker(
-    `const { parentPort } = require('node:worker_threads');
-     let peak = 0, samples = 0;
-     const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); samples++; }, ${SAMPLE_MS});
-     parentPort.on('message', () => { clearInterval(t); peak = Math.max(peak, process.memoryUsage.rss()); parentPort.postMessage({ peak, samples }); });`,
-    { eval: true },
-  );
-  return async () => {
-    clearInterval(timer);
-    const answer = new Promise<{ peak: number; samples: number }>((resolve) => worker.once('message', resolve));
-    worker.postMessage('stop');
-    const fromWorker = await answer;
-    await worker.terminate();
-    const m = process.memoryUsage();
-    return {
-      peakRssMb: mb(Math.max(peakRss, fromWorker.peak, m.rss)),
-      peakHeapUsedMb: mb(Math.max(peakHeap, m.heapUsed)),
-      mainThreadSamples: samples,
-      workerSamples: fromWorker.samples,
-    };
-  };
-}
-
-interface BatchReport {
-  importId: string;
-  batch: number;
-  applied: number;
-  unchanged: number;
-  rejected: unknown[];
-}
-
-/** Reads and acknowledges the school's inbox until every batch of `importId` has been reported. */
-async function awaitReports(hub: Hub, key: string, importId: string, batches: number, timeoutMs = 600_000) {
-  const reports = new Map<number, BatchReport>();
-  const deadline = Date.now() + timeoutMs;
-  const auth = { authorization: `Bearer ${key}` };
-  while (reports.size < batches) {
-    if (Date.now() > deadline) throw new Error(`Only ${reports.size} of ${batches} batch reports arrived for ${importId}.`);
-    const res = await hub.fetch(new Request(`http://hub/connectors/${SCHOOL}/v1/inbox?limit=500`, { headers: auth }));
-    const items = ((await res.json()) as { items: Array<{ id: string; kind: string; payload: BatchReport }> }).items;
-    const mine = items.filter((i) => i.kind === 'screening-batch-applied' && i.payload.importId === importId);
-    for (const i of mine) reports.set(i.payload.batch, i.payload);
-    if (items.length > 0)
-      await hub.fetch(
-        new Request(`http://hub/connectors/${SCHOOL}/v1/inbox/ack`, {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ ids: items.map((i) => i.id) }),
-        }),
-      );
-    if (reports.size < batches) await sleep(mine.length > 0 ? 10 : 50);
-  }
-  return [...reports.values()];
-}
-
-interface ImportAnswer {
-  importId: string;
-  batches: number;
-  rows: number;
-  accepted: number;
-  rejectedCount: number;
-}
-
-/** One upload, timed: the connector's answer, then the last batch report. */
-async function importOnce(hub: Hub, key: string) {
-  const body = censusStream();
-  const started = performance.now();
-  const response = await hub.fetch(
-    new Request(`http://hub/connectors/${SCHOOL}/imports/screenings`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
-      body,
-      duplex: 'half',
-    } as RequestInit & { duplex: 'half' }),
-  );
-  const answer = (await response.json()) as ImportAnswer;
-  const answeredMs = performance.now() - started;
-  if (response.status !== 202) throw new Error(`The import was refused: ${response.status} ${JSON.stringify(answer)}`);
-  const reports = await awaitReports(hub, key, answer.importId, answer.batches);
-  const appliedMs = performance.now() - started;
-  const sum = (k: 'applied' | 'unchanged') => reports.reduce((n, r) => n + r[k], 0);
-  return {
-    fileBytes: (body as unknown as { bytes(): number }).bytes(),
-    answer: { importId: answer.importId, batches: answer.batches, rows: answer.rows, accepted: answer.accepted, rejectedCount: answer.rejectedCount },
-    connector: { seconds: answeredMs / 1000, rowsPerSecond: answer.rows / (answeredMs / 1000) },
-    endToEnd: { seconds: appliedMs / 1000, rowsPerSecond: answer.rows / (appliedMs / 1000) },
-    reports: { count: reports.length, applied: sum('applied'), unchanged: sum('unchanged'), hubRejected: reports.reduce((n, r) => n + r.rejected.length, 0) },
-  };
-}
-
-/** The connector's own work without the bus: parse + validate only, then parse + validate + sign every batch. */
-async function connectorParts(hub: Hub) {
-  const signer = await hub.keyRing.signer(SCHOOL);
-  const time = async (sign: boolean) => {
-    let batches = 0;
-    const started = performance.now();
-    const report = await parseScreeningCsv(Readable.from(censusLines()), {
-      today: new Date().toISOString().slice(0, 10),
-      async send(rows) {
-        batches++;
-        if (sign)
-          await createSignedEvent({
-            signer,
-            type: SCREENING_EVENT_TYPES.results,
-            subject: 'bench',
-            recipient: HUB_AGENCY_ID,
-            data: { importId: 'bench', batch: batches, rows },
-            time: new Date(),
-          });
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    return { seconds, rowsPerSecond: report.rows / seconds, batches };
-  };
-  await time(false); // warm-up
-  return { parseValidate: await time(false), parseValidateSign: await time(true) };
-}
-
-const beforeHub = await settledMemory();
-const { hub, connectorKey } = await createBenchHub({ logger });
-let results;
+const runs: Array<Run & { plan: Plan }> = [];
+const needsServers = DEPLOYMENTS.includes('kafka-postgresql');
+const broker = needsServers ? await startKafkaBroker() : null;
+const postgres = needsServers ? await startPostgresServer() : null;
 try {
-  const key = connectorKey(SCHOOL);
-  const enrolStarted = performance.now();
-  await enrol(hub);
-  const enrolSeconds = (performance.now() - enrolStarted) / 1000;
-  await sleep(500);
-  const baseline = await settledMemory();
-  const stopSampler = startSampler();
-  const first = await importOnce(hub, key);
-  const peak = await stopSampler();
-  const afterFirst = await settledMemory();
-  console.log(
-    `first: answer ${first.connector.seconds.toFixed(2)} s (${first.connector.rowsPerSecond.toFixed(0)} rows/s), applied ${first.endToEnd.seconds.toFixed(2)} s (${first.endToEnd.rowsPerSecond.toFixed(0)} rows/s), peak RSS ${peak.peakRssMb.toFixed(0)} MB`,
-  );
-  const stopSampler2 = startSampler();
-  const again = await importOnce(hub, key);
-  const peakAgain = await stopSampler2();
-  console.log(`again: answer ${again.connector.seconds.toFixed(2)} s, applied ${again.endToEnd.seconds.toFixed(2)} s, applied rows ${again.reports.applied}`);
-  const parts = await connectorParts(hub);
-  console.log(
-    `connector alone: parse ${parts.parseValidate.rowsPerSecond.toFixed(0)} rows/s, parse+sign ${parts.parseValidateSign.rowsPerSecond.toFixed(0)} rows/s`,
-  );
-
-  const checks = {
-    firstAccepted: first.answer.accepted === GOOD_ROWS && first.answer.rejectedCount === BAD_COUNT,
-    firstAppliedAll: first.reports.applied === GOOD_ROWS && first.reports.count === first.answer.batches,
-    againAppliedNothing: again.reports.applied === 0 && again.reports.unchanged === GOOD_ROWS,
-  };
-  results = {
-    measuredAt: new Date().toISOString(),
-    machine: describeMachine(Boolean(gc)),
-    settings: {
-      students: STUDENTS,
-      scales: SCALES,
-      goodRows: GOOD_ROWS,
-      badRows: BAD_COUNT,
-      sampleMs: SAMPLE_MS,
-      store: 'pglite (in memory)',
-      bus: 'embedded',
-    },
-    enrolSeconds,
-    first,
-    again,
-    connectorAlone: parts,
-    memory: {
-      beforeHub,
-      baseline,
-      afterFirstGc: afterFirst,
-      first: { ...peak, peakRssDeltaMb: peak.peakRssMb - baseline.rssMb },
-      again: { ...peakAgain, peakRssDeltaMb: peakAgain.peakRssMb - baseline.rssMb },
-    },
-    checks,
-    targets: { rowsPerSecond: TARGET_ROWS_PER_SECOND, peakRssMb: TARGET_PEAK_RSS_MB },
-    goals: {
-      connectorRowsPerSecond: first.connector.rowsPerSecond >= TARGET_ROWS_PER_SECOND,
-      endToEndRowsPerSecond: first.endToEnd.rowsPerSecond >= TARGET_ROWS_PER_SECOND,
-      peakRssUnder256Mb: peak.peakRssMb < TARGET_PEAK_RSS_MB,
-      peakRssDeltaUnder256Mb: peak.peakRssMb - baseline.rssMb < TARGET_PEAK_RSS_MB,
-    },
-  };
+  for (const [i, plan] of plans.entries()) {
+    const env: Record<string, string> = {};
+    if (plan.deployment === 'kafka-postgresql') {
+      // Every run starts from an empty store, as the embedded one does from a fresh directory.
+      const database = `screening_${i}`;
+      const admin = new pg.Client({ connectionString: postgres!.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      await admin.end();
+      const url = new URL(postgres!.url);
+      url.pathname = `/${database}`;
+      env.SCREENING_DATABASE_URL = url.toString();
+      env.SCREENING_KAFKA = JSON.stringify({ brokers: broker!.brokers, sasl: broker!.sasl, namespace: `benchscr${i}${Date.now().toString(36)}.` });
+    }
+    runs.push(measure(plan, env));
+  }
 } finally {
-  await hub.stop();
+  await broker?.stop();
+  await postgres?.stop();
 }
 
-const r = results;
+const goalsOf = (r: Run) => ({
+  connectorRowsPerSecond: r.first.connector.rowsPerSecond >= TARGET_ROWS_PER_SECOND,
+  endToEndRowsPerSecond: r.first.endToEnd.rowsPerSecond >= TARGET_ROWS_PER_SECOND,
+  peakRssUnder256Mb: r.memory.first.peakRssMb < TARGET_PEAK_RSS_MB,
+  peakRssDeltaUnder256Mb: r.memory.first.peakRssDeltaMb < TARGET_PEAK_RSS_MB,
+});
+const results = {
+  measuredAt: new Date().toISOString(),
+  targets: { rowsPerSecond: TARGET_ROWS_PER_SECOND, peakRssMb: TARGET_PEAK_RSS_MB },
+  runner: 'an esbuild bundle of bench/screening-import-run.ts, one fresh process per run, --expose-gc',
+  heapCapMb: HEAP_CAP_MB,
+  runs: runs.map((r) => ({ ...r, goals: goalsOf(r) })),
+};
 const f = (n: number, digits = 1) => n.toFixed(digits);
 const yes = (b: boolean) => (b ? 'met' : '**missed**');
-const row = (what: string, x: typeof r.first, m: typeof r.memory.first) =>
-  `| ${what} | ${x.answer.rows} | ${f(x.connector.seconds, 2)} | ${f(x.connector.rowsPerSecond, 0)} | ${f(x.endToEnd.seconds, 2)} | ${f(x.endToEnd.rowsPerSecond, 0)} | ${x.reports.count} | ${x.reports.applied} | ${x.reports.unchanged} | ${f(m.peakRssMb, 0)} | ${f(m.peakRssDeltaMb, 0)} | ${f(m.peakHeapUsedMb, 0)} |`;
+type Measured = (typeof results.runs)[number];
+const r0 = results.runs[0]!;
+const m = r0.machine;
+const capOf = (r: Measured) => (r.plan.heapCapMb === null ? 'none' : `${r.plan.heapCapMb} MB`);
+const row = (r: Measured, what: string, x: Pass, p: Peak) =>
+  `| ${NAMES[r.plan.deployment]} | ${capOf(r)} | ${what} | ${x.answer.rows} | ${f(x.connector.seconds, 2)} | ${f(x.connector.rowsPerSecond, 0)} | ${f(x.endToEnd.seconds, 2)} | ${f(x.endToEnd.rowsPerSecond, 0)} | ${x.reports.count} | ${x.reports.applied} | ${x.reports.unchanged} | ${f(r.memory.baseline.rssMb, 0)} | ${f(p.peakRssMb, 0)} | ${f(p.peakRssDeltaMb, 0)} | ${f(p.peakHeapUsedMb, 0)} |`;
+const find = (d: Deployment, students: number, capped: boolean) =>
+  results.runs.find((r) => r.plan.deployment === d && r.plan.students === students && (r.plan.heapCapMb !== null) === capped);
 const lines = [
   '# Screening import: a 50,000-row census file in one go, streamed',
   '',
-  `Measured ${r.measuredAt} on ${r.machine.platform}, ${r.machine.cpus} × ${r.machine.cpuModel}, ${f(r.machine.memoryGb, 0)} GB, Node ${r.machine.node}; one run.`,
-  `The hub on PGlite in memory with the embedded bus and embedded connectors, all in this process. ${r.settings.students} students enrolled at ${SCHOOL} (${f(r.enrolSeconds, 1)} s, not timed); the file (${f(mb(r.first.fileBytes), 1)} MB) is ${r.settings.goodRows} good rows (${r.settings.scales.length} scales × ${r.settings.students} students) and ${r.settings.badRows} bad ones (score out of range, unknown scale, bad date, no assessor, future date: one in 200), generated as it is read and posted as a streamed body to \`POST /connectors/${SCHOOL}/imports/screenings\` through the hub's fetch handler (no socket). *Answer*: until the connector's 202 (parse, validate, sign and publish every batch of 500). *Applied*: until the school's inbox holds a \`screening-batch-applied\` report for every batch (read and acknowledged as they come, 500 a read). Rows/s count every row of the file.`,
+  `Measured ${results.measuredAt} on ${m.platform}, ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb, 0)} GB, Node ${m.node}; one run per row.`,
+  `Two deployments side by side, each run a whole hub with embedded connectors in a fresh process loaded from an esbuild bundle (as \`npm start\` runs the hub), on an empty store: **${NAMES.embedded}** (PGlite in a fresh data directory, as \`npm start\` keeps it, and the bus, in the hub's process) and **${NAMES['kafka-postgresql']}** (the test harness's broker and server on this machine, each in its own process, outside the hub's RSS; a new database for each run). ${STUDENTS} students enrolled at ${SCHOOL} (not timed); the file (${f(mb(r0.first.fileBytes), 1)} MB) is ${r0.settings.goodRows} good rows (${r0.settings.scales.length} scales × ${r0.settings.students} students) and ${r0.settings.badRows} bad ones (score out of range, unknown scale, bad date, no assessor, future date: one in 200), generated as it is read and posted as a streamed body to \`POST /connectors/${SCHOOL}/imports/screenings\` through the hub's fetch handler (no socket). *Answer*: until the connector's 202 (parse, validate, sign and publish every batch of up to 2,000 rows). *Applied*: until the school's inbox holds a \`screening-batch-applied\` report for every batch (read and acknowledged as they come, 500 a read). Rows/s count every row of the file.`,
   '',
-  '| run | rows | answer (s) | answer rows/s | applied (s) | applied rows/s | batch reports | applied | unchanged | peak RSS (MB) | peak RSS − baseline (MB) | peak heap used (MB) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  row('first import', r.first, r.memory.first),
-  row('same file again', r.again, r.memory.again),
+  `Each deployment runs three times: as started (V8 sizes its heap itself), with the old generation capped at ${HEAP_CAP_MB} MB (\`--max-old-space-size=${HEAP_CAP_MB}\`, as a deployment that wants its memory predictable sets it), and capped with a file ${LARGER} times larger (${STUDENTS * LARGER} students). Uncapped, V8 lets garbage pile up before it collects, so the peak follows the allocation rate; capped, the import must fit, so the run shows what it really holds, and the larger file shows whether that grows with the file.`,
   '',
-  `Memory: baseline before the import ${f(r.memory.baseline.rssMb, 0)} MB RSS, ${f(r.memory.baseline.heapUsedMb, 0)} MB heap used (${r.machine.exposeGc ? 'after a forced GC' : 'no forced GC'}; before the hub: ${f(r.memory.beforeHub.rssMb, 0)} MB RSS); after the first import and a GC ${f(r.memory.afterFirstGc.rssMb, 0)} MB RSS. Sampled every ${SAMPLE_MS} ms, RSS on this thread and from a worker thread (${r.memory.first.mainThreadSamples} and ${r.memory.first.workerSamples} samples in the first import: PGlite works on this thread, so its timers can be late${r.memory.first.mainThreadSamples === 0 ? '; none fired here during the import, so the event loop was held the whole time and the peak heap is only the value at the end' : ''}). RSS includes the in-memory PGlite store, which grows with the ${r.settings.goodRows} results it keeps.`,
-  '',
-  `The connector alone, in-process without bus or hub (csv-parse and zod over the same generated file): parse + validate ${f(r.connectorAlone.parseValidate.rowsPerSecond, 0)} rows/s (${f(r.connectorAlone.parseValidate.seconds, 2)} s); parse + validate + sign each batch ${f(r.connectorAlone.parseValidateSign.rowsPerSecond, 0)} rows/s (${f(r.connectorAlone.parseValidateSign.seconds, 2)} s).`,
-  '',
-  '## Goals (issue 8)',
-  '',
-  `- ≥ ${TARGET_ROWS_PER_SECOND} rows/s, connector answer: ${f(r.first.connector.rowsPerSecond, 0)} rows/s, ${yes(r.goals.connectorRowsPerSecond)}.`,
-  `- ≥ ${TARGET_ROWS_PER_SECOND} rows/s, until every batch is applied: ${f(r.first.endToEnd.rowsPerSecond, 0)} rows/s, ${yes(r.goals.endToEndRowsPerSecond)}.`,
-  `- Peak RSS under ${TARGET_PEAK_RSS_MB} MB: ${f(r.memory.first.peakRssMb, 0)} MB absolute, ${yes(r.goals.peakRssUnder256Mb)}; the import's own growth (peak − baseline) ${f(r.memory.first.peakRssDeltaMb, 0)} MB, ${yes(r.goals.peakRssDeltaUnder256Mb)}.`,
-  `- Checks: connector accepted ${r.first.answer.accepted} and refused ${r.first.answer.rejectedCount} (${r.checks.firstAccepted ? 'as generated' : '**not as generated**'}); the reports add up to ${r.first.reports.applied} applied (${r.checks.firstAppliedAll ? 'every good row' : '**not every good row**'}); sent again, ${r.again.reports.applied} applied and ${r.again.reports.unchanged} unchanged (${r.checks.againAppliedNothing ? 'idempotent' : '**not idempotent**'}).`,
-  '',
+  '| deployment | heap cap | run | rows | answer (s) | answer rows/s | applied (s) | applied rows/s | batch reports | applied | unchanged | RSS before (MB) | peak RSS (MB) | peak − before (MB) | peak heap used (MB) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
+for (const r of results.runs) lines.push(row(r, 'first import', r.first, r.memory.first), row(r, 'same file again', r.again, r.memory.again));
+lines.push('');
+for (const d of DEPLOYMENTS) {
+  const r = find(d, STUDENTS, false)!;
+  lines.push(
+    `- ${NAMES[d]}, as started: before the hub ${f(r.memory.beforeHub.rssMb, 0)} MB RSS; before the import ${f(r.memory.baseline.rssMb, 0)} MB RSS, ${f(r.memory.baseline.heapUsedMb, 0)} MB heap used; after the first import and a GC ${f(r.memory.afterFirstGc.rssMb, 0)} MB RSS, ${f(r.memory.afterFirstGc.heapUsedMb, 0)} MB heap used (memory after forced GCs). Sampled every ${r.settings.sampleMs} ms on the hub's thread and from a worker thread (${r.memory.first.mainThreadSamples} and ${r.memory.first.workerSamples} samples in the first import${r.memory.first.mainThreadSamples === 0 ? ': the event loop was held the whole time, so the peak heap is only the value at the end' : ''}). ${d === 'embedded' ? 'RSS includes the PGlite store: its WebAssembly engine asks for 128 MB at least, and its caches and the pages it reads grow with the results it keeps.' : 'The store and the broker are outside this RSS.'} The connector alone (csv-parse and zod over the same generated file, no bus or hub): parse + validate ${f(r.connectorAlone.parseValidate.rowsPerSecond, 0)} rows/s; with signing each batch ${f(r.connectorAlone.parseValidateSign.rowsPerSecond, 0)} rows/s.`,
+  );
+}
+lines.push('', '## Goals (issue 8)', '');
+for (const d of DEPLOYMENTS) {
+  const name = NAMES[d];
+  const free = find(d, STUDENTS, false)!;
+  const capped = find(d, STUDENTS, true)!;
+  const larger = find(d, STUDENTS * LARGER, true)!;
+  lines.push(
+    `- ${name}: ≥ ${TARGET_ROWS_PER_SECOND} rows/s until every batch is applied: ${f(free.first.endToEnd.rowsPerSecond, 0)} rows/s as started, ${f(capped.first.endToEnd.rowsPerSecond, 0)} capped, ${f(larger.first.endToEnd.rowsPerSecond, 0)} with the larger file, ${yes(free.goals.endToEndRowsPerSecond && capped.goals.endToEndRowsPerSecond && larger.goals.endToEndRowsPerSecond)} (connector answer ${f(free.first.connector.rowsPerSecond, 0)} rows/s).`,
+    `- ${name}: peak RSS under ${TARGET_PEAK_RSS_MB} MB: ${f(free.memory.first.peakRssMb, 0)} MB as started, ${yes(free.goals.peakRssUnder256Mb)}; ${f(capped.memory.first.peakRssMb, 0)} MB capped, ${yes(capped.goals.peakRssUnder256Mb)}. The import's own growth (peak − before): ${f(free.memory.first.peakRssDeltaMb, 0)} MB as started, ${f(capped.memory.first.peakRssDeltaMb, 0)} MB capped.`,
+    `- ${name}: flat: capped, ${LARGER}× the rows peaked at ${f(larger.memory.first.peakRssMb, 0)} MB RSS against ${f(capped.memory.first.peakRssMb, 0)} MB (growth ${f(larger.memory.first.peakRssDeltaMb, 0)} against ${f(capped.memory.first.peakRssDeltaMb, 0)} MB).`,
+  );
+}
+for (const r of results.runs)
+  lines.push(
+    `- Checks, ${NAMES[r.plan.deployment]}, heap cap ${capOf(r)}, ${r.plan.students} students: connector accepted ${r.first.answer.accepted} and refused ${r.first.answer.rejectedCount} (${r.checks.firstAccepted ? 'as generated' : '**not as generated**'}); the reports add up to ${r.first.reports.applied} applied (${r.checks.firstAppliedAll ? 'every good row' : '**not every good row**'}); sent again, ${r.again.reports.applied} applied and ${r.again.reports.unchanged} unchanged (${r.checks.againAppliedNothing ? 'idempotent' : '**not idempotent**'}).`,
+  );
+lines.push('');
 const markdown = lines.join('\n');
 await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/screening-import.json', `${JSON.stringify(r, null, 2)}\n`);
+await writeFile('bench/results/screening-import.json', `${JSON.stringify(results, null, 2)}\n`);
 await writeFile('bench/results/screening-import.md', markdown);
 console.log(markdown);
-if (!Object.values(r.checks).every(Boolean)) process.exitCode = 1;
+if (!results.runs.every((r) => Object.values(r.checks).every(Boolean))) process.exitCode = 1;

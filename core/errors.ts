@@ -74,6 +74,13 @@ export class BadUserInputError extends CareloopError {
   }
 }
 
+/** A body read as a stream (an import) went past its door's limit part-way: what was read before it stands. */
+export class PayloadTooLargeError extends CareloopError {
+  constructor(details?: Record<string, unknown>) {
+    super('PAYLOAD_TOO_LARGE', undefined, { details });
+  }
+}
+
 export class InvalidTransitionError extends CareloopError {
   constructor(from: string, action: string, what = 'referral') {
     super('INVALID_TRANSITION', `A ${what} in state ${from} does not allow ${action}.`, { details: { from, action } });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../adapters/crypto/agency-token.js';
@@ -42,7 +41,8 @@ export function createGateway(options: GatewayOptions) {
     schema: buildGatewaySchema(options.modules),
     graphqlEndpoint: '/graphql',
     graphiql: development ? { title: 'Careloop (development)' } : false,
-    renderGraphiQL,
+    // GraphiQL's bundle is ~27 MB of strings once loaded: only a development hub that is asked for the page pays for it.
+    renderGraphiQL: async (graphiql) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiql),
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },

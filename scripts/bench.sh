@@ -7,8 +7,9 @@
 #   npm run bench -- <args>                   passed on to each benchmark that runs
 # list-scale runs with --expose-gc (memory after a forced GC); its sizes and sample counts are env variables
 # (BENCH_LIST_SIZES=1000,10000,100000, BENCH_LIST_STORES=pglite,postgresql, BENCH_LIST_SAMPLES=200, see the file).
-# screening-import (issue 8: a 50,000-row census CSV streamed to the school connector, embedded hub on PGlite) needs
-# neither Kafka nor PostgreSQL; --expose-gc for its memory baseline; BENCH_SCREENING_STUDENTS=10000 (× 5 scales).
+# screening-import (issue 8: a 50,000-row census CSV streamed to the school connector, on the embedded defaults and on
+# Kafka + PostgreSQL, each in a fresh process from a bundle) needs Kafka and PostgreSQL; BENCH_SCREENING_STUDENTS=10000
+# (× 5 scales), BENCH_SCREENING_DEPLOYMENTS=embedded,kafka-postgresql.
 # signal-routing (issue 10: police signals routed to the child's school, one at a time and in batches, on the embedded
 # bus, Kafka + PGlite and Kafka + PostgreSQL) needs Kafka and PostgreSQL; --expose-gc for memory before/after;
 # BENCH_SIGNALS=2000, BENCH_BATCHED_SIGNALS=20000, BENCH_SIGNAL_BATCH=500, BENCH_SIGNAL_CHILDREN=2000,
@@ -30,7 +31,9 @@ if selected list-scale; then
   NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/list-scale.bench.ts "$@"
 fi
 if selected screening-import; then
-  NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/screening-import.bench.ts "$@"
+  bash scripts/ensure-kafka.sh
+  bash scripts/ensure-postgres.sh
+  npx tsx bench/screening-import.bench.ts "$@"
 fi
 if selected signal-routing; then
   bash scripts/ensure-kafka.sh

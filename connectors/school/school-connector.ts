@@ -109,10 +109,10 @@ export function createSchoolConnector(options: ConnectorBaseOptions & { signer: 
           log.info({ importId, rows: report.rows, accepted: report.accepted, rejected: report.rejectedCount, batches }, 'screening import sent to hub');
           return c.json({ importId, batches, ...report }, 202);
         } catch (error) {
-          if (error instanceof CareloopError && error.code === 'BAD_USER_INPUT') {
+          if (error instanceof CareloopError && (error.code === 'BAD_USER_INPUT' || error.code === 'PAYLOAD_TOO_LARGE')) {
             // Batches already sent stand: the hub applies them, and the inbox reports them under this import id.
-            log.warn({ importId, batches }, 'screening import refused');
-            return c.json(httpErrorBody('BAD_USER_INPUT', error.message, { importId, batches, ...error.details }), ERROR_CODES.BAD_USER_INPUT.status);
+            log.warn({ importId, batches, code: error.code }, 'screening import refused');
+            return c.json(httpErrorBody(error.code, error.message, { importId, batches, ...error.details }), ERROR_CODES[error.code].status);
           }
           throw error;
         }

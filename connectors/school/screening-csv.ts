@@ -1,6 +1,6 @@
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
-import { BadUserInputError } from '../../core/errors.js';
+import { BadUserInputError, CareloopError } from '../../core/errors.js';
 import { SCREENING_BATCH_BYTES, SCREENING_BATCH_SIZE, screeningRowData, type ScreeningRowData } from '../../core/warning/screening-events.js';
 import { SCREENING_SCALE_NAMES, type ScreeningScale } from '../../core/warning/screening-scales.js';
 
@@ -81,16 +81,17 @@ export async function parseScreeningCsv(
   const skipped: number[] = [];
   let lines = 0;
   let endsWithNewline = true;
-  const counted = source.pipe(
-    new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-        if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === 10;
-        done(null, chunk);
-      },
-    }),
-  );
-  const parser = counted.pipe(
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === 10;
+      done(null, chunk);
+    },
+  });
+  // pipeline, not pipe: a source that fails (a body over the door's limit, a dropped upload) fails the loop below.
+  const parser = pipeline(
+    source,
+    counter,
     parse({
       bom: true,
       columns: (header: string[]) => {
@@ -114,6 +115,7 @@ export async function parseScreeningCsv(
         skipped.push(Number((error as { lines?: number } | undefined)?.lines ?? 0));
       },
     }),
+    () => undefined,
   );
   let batch: ScreeningRowData[] = [];
   let batchBytes = 0;
@@ -164,8 +166,10 @@ export async function parseScreeningCsv(
         batchBytes = 0;
       }
     }
-  } catch {
-    // The parser's own message may quote the file: the caller hears only what kind of failure it was.
+  } catch (error) {
+    // The body's own failure (too large) is the caller's to answer; the parser's message may quote the file, so the
+    // caller hears only what kind of failure it was.
+    if (error instanceof CareloopError && error.code !== 'BAD_USER_INPUT') throw error;
     throw headerError ?? new BadUserInputError('The file could not be read as CSV.');
   }
   if (!sawHeader) throw new BadUserInputError('The file is empty: a census file starts with its header row.');

@@ -8,6 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
 import { httpErrorBody, MalformedEventError, WrongSignerError } from '../../core/errors.js';
 import { connectorAudience, createTokenVerifier } from '../../adapters/crypto/agency-token.js';
+import { limitStreamedBody } from '../../adapters/http/limit-streamed-body.js';
 import { limitBody } from '../../adapters/http/limit-body.js';
 import type { RefusedEvents } from '../../core/ports/refused-events.js';
 import type { ConnectorApiKeys } from './connector-api-keys.js';
@@ -138,7 +139,7 @@ export function createConnector(options: ConnectorOptions) {
     app.use(path, auth);
     app.use(path, requireMediaType(/^application\/(fhir\+)?json\s*(;|$)/i));
   }
-  app.use('/imports/*', limitBody(options.importLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES));
+  app.use('/imports/*', limitStreamedBody(options.importLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES));
   app.use('/imports/*', auth);
   app.use('/imports/*', requireMediaType(/^text\/csv\s*(;|$)/i));
   app.get('/health', (c) => c.json({ status: subscription ? 'up' : 'starting', agencyId: options.agencyId, kind: options.kind }));

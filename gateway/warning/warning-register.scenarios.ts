@@ -519,7 +519,8 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
               method: 'POST',
               headers: { 'content-type': options.type ?? 'text/csv', ...(key ? { authorization: `Bearer ${key}` } : {}) },
               body,
-            }),
+              duplex: 'half',
+            } as RequestInit),
           ),
         );
       };
@@ -630,6 +631,49 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         expect(report).toMatchObject({ accepted: 4800, batches: 3 });
         const applied = await batchReports(report.importId, 3);
         expect(applied.reduce((n, b) => n + b.applied, 0)).toBe(4800);
+      });
+
+      it('applies the first batches while the file is still arriving, and keeps them when the file then runs over the limit', { timeout: 60_000 }, async () => {
+        const students = await enrolNumbered(50);
+        // 100 rows a day (50 students × 2 scales), each day its own result: 20 days are the first batch of 2,000.
+        const day = (d: number) => new Date(Date.UTC(2026, 5, 1) + d * 86_400_000).toISOString().slice(0, 10);
+        const rowsOf = (d: number) => students.flatMap((s) => ['PHQ-9', 'GAD-7'].map((scale) => `${s.number},${scale},${d % 22},${day(d)},t1\n`)).join('');
+        const ids = students.map((s) => s.id);
+        const onRecord = async () =>
+          Number((await hub.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM screening_results WHERE subject_id = ANY($1::text[])', [ids]))[0]?.n);
+        let next = 0;
+        let appliedWhileSending = -1;
+        const encoder = new TextEncoder();
+        const body = new ReadableStream<Uint8Array>(
+          {
+            async pull(controller) {
+              if (next === 0)
+                controller.enqueue(encoder.encode(`student_number,scale,score,taken_on,assessor\n${Array.from({ length: 20 }, (_, d) => rowsOf(d)).join('')}`));
+              else if (next === 30) {
+                // Ten days past the first batch (a parser looks a little ahead), the school's system holds the rest of
+                // the file until the hub has applied that batch (or 20 s).
+                const until = Date.now() + 20_000;
+                while ((appliedWhileSending = await onRecord()) < 2000 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+                controller.enqueue(encoder.encode(rowsOf(next)));
+              } else if (next < 160) controller.enqueue(encoder.encode(rowsOf(next)));
+              else controller.close();
+              next = next === 0 ? 20 : next + 1;
+            },
+          },
+          { highWaterMark: 0 },
+        );
+        const response = await upload('school-east', body);
+        // The whole file (16,000 rows, ~530 kB) is over this hub's 256 kB import limit.
+        expect(response.status).toBe(413);
+        const answer = (await response.json()) as { error: { code: string; importId: string; batches: number } };
+        expect(answer.error.code).toBe('PAYLOAD_TOO_LARGE');
+        expect(appliedWhileSending).toBe(2000);
+        // What was read before the limit went to the hub in whole batches, and stays applied.
+        const { importId, batches } = answer.error;
+        expect(batches).toBeGreaterThanOrEqual(1);
+        const reports = await batchReports(importId, batches);
+        expect(reports.reduce((n, r) => n + r.applied, 0)).toBe(2000 * batches);
+        expect(await onRecord()).toBe(2000 * batches);
       });
 
       it("shows a student's results to nobody but the school's psychology staff, answering as for an unknown child", async () => {
