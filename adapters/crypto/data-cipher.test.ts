@@ -14,6 +14,17 @@ describe('the data cipher', () => {
     expect(cipher.open(sealed, 'referrals.reason')).toBe('PHQ-9 score 24, suicidal ideation');
   });
 
+  it('never uses an IV twice, across many seals and both ciphers of one process (AES-GCM fails open on a repeat)', () => {
+    const ciphers = [createDataCipher({ keys: { k1 }, activeKeyId: 'k1' }), createDataCipher({ keys: { k2 }, activeKeyId: 'k2' })];
+    const ivs = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const sealed = ciphers[i % 2]!.seal('same text', 'signals.note');
+      ivs.add(Buffer.from(sealed.split(':')[3]!, 'base64url').subarray(0, 12).toString('hex'));
+    }
+    expect(ivs.size).toBe(3000);
+    expect(ciphers.map((c, i) => c.open(c.seal(`x${i}`, 'p'), 'p'))).toEqual(['x0', 'x1']);
+  });
+
   it('refuses a value moved to another purpose or tampered with', () => {
     const cipher = createDataCipher({ keys: { k1 }, activeKeyId: 'k1' });
     const sealed = cipher.seal('note', 'referrals.reason');

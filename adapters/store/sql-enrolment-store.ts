@@ -39,20 +39,25 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
         [links.map((l) => l.keyId), links.map((l) => l.digest)],
       );
     },
-    async subjectsByLinks(tx, links) {
+    async childrenByLinks(tx, links) {
       if (links.length === 0) return new Map();
       const rows = await sqlOf(tx).query(
-        // A primary-key probe per link: PGlite keeps no statistics, and a plain join may hash every link on record.
-        `SELECT l.* FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
-           CROSS JOIN LATERAL (SELECT key_id, digest, subject_id FROM identity_links WHERE key_id = k.key_id AND digest = k.digest OFFSET 0) l`,
+        // Primary-key probes per link, then per child: PGlite keeps no statistics, and a plain join may hash every
+        // link on record.
+        `SELECT l.key_id, l.digest, l.subject_id, s.school_agency_id FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
+           CROSS JOIN LATERAL (SELECT key_id, digest, subject_id FROM identity_links WHERE key_id = k.key_id AND digest = k.digest OFFSET 0) l
+           LEFT JOIN LATERAL (SELECT school_agency_id FROM subjects WHERE id = l.subject_id AND left_on IS NULL OFFSET 0) s ON true`,
         [links.map((l) => l.keyId), links.map((l) => l.digest)],
       );
-      return new Map(rows.map((r) => [linkKey({ keyId: String(r.key_id), digest: String(r.digest) }), String(r.subject_id)]));
-    },
-    async currentSchools(tx, subjectIds) {
-      if (subjectIds.length === 0) return new Map();
-      const rows = await sqlOf(tx).query('SELECT id, school_agency_id FROM subjects WHERE id = ANY($1::text[]) AND left_on IS NULL', [[...subjectIds]]);
-      return new Map(rows.map((r) => [String(r.id), String(r.school_agency_id)]));
+      return new Map(
+        rows.map((r) => [
+          linkKey({ keyId: String(r.key_id), digest: String(r.digest) }),
+          {
+            subjectId: String(r.subject_id),
+            schoolAgencyId: typeof r.school_agency_id === 'string' ? r.school_agency_id : null,
+          },
+        ]),
+      );
     },
     async enrol(tx, e) {
       const sql = sqlOf(tx);

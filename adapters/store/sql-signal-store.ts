@@ -122,28 +122,40 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
       );
       return new Set(inserted.map((r) => String(r.id)));
     },
-    async episodesNear(tx, children, from, to) {
-      // One index probe per child (signals_by_subject, signals_unmatched_links): PGlite keeps no statistics.
-      const bySubject = children.subjectIds.length
+    async latestNear(tx, probes, windowMs) {
+      // One probe a distinct child and time, each an index scan that stops at its first row (signals_by_subject;
+      // signals_unmatched_links holds few rows a child). OFFSET 0: PGlite keeps no statistics to plan a join by.
+      const distinct = <T>(items: T[], key: (t: T) => string) => [...new Map(items.map((t) => [key(t), t])).values()];
+      const span = (at: Date) => [new Date(at.getTime() - windowMs), new Date(at.getTime() + windowMs)] as const;
+      const bySubject = distinct(
+        probes.flatMap((p) => ('subjectId' in p.child ? [{ subjectId: p.child.subjectId, at: p.at }] : [])),
+        (p) => `${p.subjectId}\u0000${p.at.getTime()}`,
+      );
+      const byLink = distinct(
+        probes.flatMap((p) => ('link' in p.child ? [{ link: p.child.link, at: p.at }] : [])),
+        (p) => `${p.link.keyId}\u0000${p.link.digest}\u0000${p.at.getTime()}`,
+      );
+      const subjectRows = bySubject.length
         ? await sqlOf(tx).query(
-            `SELECT s.* FROM unnest($1::text[]) AS k(subject_id)
-               CROSS JOIN LATERAL (SELECT subject_id, observed_at, episode_id FROM signals
-                 WHERE subject_id = k.subject_id AND observed_at BETWEEN $2 AND $3 OFFSET 0) s`,
-            [[...children.subjectIds], from, to],
+            `SELECT k.subject_id, s.observed_at, s.episode_id FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS k(subject_id, lo, hi)
+               CROSS JOIN LATERAL (SELECT observed_at, episode_id FROM signals
+                 WHERE subject_id = k.subject_id AND observed_at BETWEEN k.lo AND k.hi ORDER BY observed_at DESC LIMIT 1 OFFSET 0) s`,
+            [bySubject.map((p) => p.subjectId), bySubject.map((p) => span(p.at)[0]), bySubject.map((p) => span(p.at)[1])],
           )
         : [];
-      const byLink = children.links.length
+      const linkRows = byLink.length
         ? await sqlOf(tx).query(
-            `SELECT s.* FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
-               CROSS JOIN LATERAL (SELECT link_key_id, link_digest, observed_at, episode_id FROM signals
-                 WHERE state = 'UNMATCHED' AND link_key_id = k.key_id AND link_digest = k.digest AND observed_at BETWEEN $3 AND $4 OFFSET 0) s`,
-            [children.links.map((l) => l.keyId), children.links.map((l) => l.digest), from, to],
+            `SELECT k.key_id, k.digest, s.observed_at, s.episode_id FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS k(key_id, digest, lo, hi)
+               CROSS JOIN LATERAL (SELECT observed_at, episode_id FROM signals
+                 WHERE state = 'UNMATCHED' AND link_key_id = k.key_id AND link_digest = k.digest AND observed_at BETWEEN k.lo AND k.hi
+                 ORDER BY observed_at DESC LIMIT 1 OFFSET 0) s`,
+            [byLink.map((p) => p.link.keyId), byLink.map((p) => p.link.digest), byLink.map((p) => span(p.at)[0]), byLink.map((p) => span(p.at)[1])],
           )
         : [];
       return [
-        ...bySubject.map((r) => ({ child: { subjectId: String(r.subject_id) }, observedAt: asDate(r.observed_at), episodeId: String(r.episode_id) })),
-        ...byLink.map((r) => ({
-          child: { link: { keyId: String(r.link_key_id), digest: String(r.link_digest) } },
+        ...subjectRows.map((r) => ({ child: { subjectId: String(r.subject_id) }, observedAt: asDate(r.observed_at), episodeId: String(r.episode_id) })),
+        ...linkRows.map((r) => ({
+          child: { link: { keyId: String(r.key_id), digest: String(r.digest) } },
           observedAt: asDate(r.observed_at),
           episodeId: String(r.episode_id),
         })),

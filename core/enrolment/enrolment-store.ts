@@ -15,10 +15,11 @@ export interface EnrolmentStore {
    * batches about one child place their episodes one after the other.
    */
   lockLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<void>;
-  /** The children linked to any of `links`, keyed by `linkKey` of the link that matched (a batch's lookups in one). */
-  subjectsByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<Map<string, string>>;
-  /** Where each of these children is enrolled now, by child; a child who has left school is absent. */
-  currentSchools(tx: Transaction, subjectIds: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The children linked to any of `links`, keyed by `linkKey` of the link that matched, each with the school it is
+   * enrolled at now (null once it has left school): a batch's lookups in one statement.
+   */
+  childrenByLinks(tx: Transaction, links: readonly IdentityLink[]): Promise<Map<string, { subjectId: string; schoolAgencyId: string | null }>>;
   /**
    * Enrols the child at the school (a new child, a new grade or class, a child who left another school) and links
    * every given digest; a child enrolled at another school is held as a pending transfer instead.

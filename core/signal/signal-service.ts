@@ -187,16 +187,13 @@ export function createSignalService(deps: {
       );
       // A source id the bureau sent before (or sends valid in this batch too) is that signal: not refused again.
       const refusedNow = refused.filter((r) => !known.has(r.sourceId));
-      const subjects = await deps.enrolments.subjectsByLinks(
+      const children = await deps.enrolments.childrenByLinks(
         tx,
         fresh.flatMap((s) => s.links),
       );
-      const subjectOf = (s: IncomingSignal) => s.links.map((l) => subjects.get(linkKey(l))).find((id) => id !== undefined) ?? null;
-      const schools = await deps.enrolments.currentSchools(tx, [...new Set(fresh.map(subjectOf).filter((id) => id !== null))]);
       const placed = fresh.map((s) => {
-        const subjectId = subjectOf(s);
-        const schoolAgencyId = subjectId ? schools.get(subjectId) : undefined;
-        return { ...s, enrolled: subjectId && schoolAgencyId ? { subjectId, schoolAgencyId } : null };
+        const child = s.links.map((l) => children.get(linkKey(l))).find((c) => c !== undefined);
+        return { ...s, enrolled: child?.schoolAgencyId ? { subjectId: child.subjectId, schoolAgencyId: child.schoolAgencyId } : null };
       });
       const episodes = createEpisodeFinder(policy.episodeWindowMs, await nearbySignals(tx, placed));
       const rows = placed.map((s) => {
@@ -288,18 +285,15 @@ export function createSignalService(deps: {
   const childKeys = (s: { links: readonly IdentityLink[]; enrolled: { subjectId: string } | null }) =>
     s.enrolled ? [`s:${s.enrolled.subjectId}`] : s.links.map((l) => `l:${linkKey(l)}`);
 
-  /** The signals on record that a batch's episodes may join: about its children, within the window of its span. */
+  /** The signals on record that a batch's episodes may join: for each of its signals, the child's newest within the window. */
   async function nearbySignals(tx: Transaction, placed: ReadonlyArray<IncomingSignal & { enrolled: { subjectId: string } | null }>) {
     if (placed.length === 0) return [];
-    const times = placed.map((s) => s.observedAt.getTime());
-    const near = await deps.signals.episodesNear(
+    const near = await deps.signals.latestNear(
       tx,
-      {
-        subjectIds: [...new Set(placed.flatMap((s) => (s.enrolled ? [s.enrolled.subjectId] : [])))],
-        links: placed.flatMap((s) => (s.enrolled ? [] : s.links)),
-      },
-      new Date(Math.min(...times) - policy.episodeWindowMs),
-      new Date(Math.max(...times) + policy.episodeWindowMs),
+      placed.flatMap((s): Array<{ child: { subjectId: string } | { link: IdentityLink }; at: Date }> =>
+        s.enrolled ? [{ child: { subjectId: s.enrolled.subjectId }, at: s.observedAt }] : s.links.map((link) => ({ child: { link }, at: s.observedAt })),
+      ),
+      policy.episodeWindowMs,
     );
     return near.map((n) => ({ ...n, keys: ['subjectId' in n.child ? `s:${n.child.subjectId}` : `l:${linkKey(n.child.link)}`] }));
   }

@@ -34,14 +34,14 @@ export interface SignalStore {
    */
   insertMany(tx: Transaction, signals: readonly NewSignal[]): Promise<Set<string>>;
   /**
-   * Signals about these children (by pseudonym, or by link while unmatched) observed between `from` and `to`: what
-   * a batch's episodes are found among.
+   * For each probe, the newest signal about the child (by pseudonym, or by link while unmatched) observed within
+   * `windowMs` either side of `at`: at most one row a probe, however long the child's history. What a batch's
+   * episodes are found among: a signal joins the newest within its window, and no other signal on record can be newer.
    */
-  episodesNear(
+  latestNear(
     tx: Transaction,
-    children: { subjectIds: readonly string[]; links: readonly IdentityLink[] },
-    from: Date,
-    to: Date,
+    probes: ReadonlyArray<{ child: { subjectId: string } | { link: IdentityLink }; at: Date }>,
+    windowMs: number,
   ): Promise<Array<{ child: { subjectId: string } | { link: IdentityLink }; observedAt: Date; episodeId: string }>>;
   /** The episode of the newest signal about the child (by pseudonym, or by link while unmatched) observed within the window. */
   episodeOf(tx: Transaction, child: { subjectId: string } | { links: readonly IdentityLink[] }, observedAt: Date, windowMs: number): Promise<string | null>;

@@ -717,6 +717,44 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect((await schoolSignals(teacher)).filter((s) => [a.subjectId, b.subjectId].includes(s.subjectId as string))).toHaveLength(4);
       });
 
+      it("places a batch's signals among a child's older episodes by their own time: each joins the newest signal within its window, not the child's newest", async () => {
+        const DAY = 86_400_000;
+        const daysAgo = (d: number) => new Date(clock.now().getTime() - d * DAY).toISOString();
+        const enrolled = await enrol();
+        const unknownChild = inventedResidentId();
+        // Two episodes on record for each child, four weeks apart (the window is 14 days either side).
+        const history: string[] = [];
+        for (const residentId of [enrolled.residentId, unknownChild])
+          history.push(await raise(residentId, { observedAt: daysAgo(40) }), await raise(residentId, { observedAt: daysAgo(12) }));
+        const episodesOf = async (sourceIds: string[]) =>
+          new Map(
+            (
+              await hub.sql.query<{ source_id: string; episode_id: string }>('SELECT source_id, episode_id FROM signals WHERE source_id = ANY($1::text[])', [
+                sourceIds,
+              ])
+            ).map((r) => [r.source_id, r.episode_id]),
+          );
+        await eventually(async () => (await episodesOf(history)).size === 4, { what: 'the signals on record' });
+        const signals = [enrolled.residentId, unknownChild].flatMap((residentId) => [
+          exported(residentId, { observedAt: daysAgo(33) }),
+          exported(residentId, { observedAt: daysAgo(14) }),
+        ]);
+        expect((await sendBatch(signals)).status).toBe(202);
+        const batch = signals.map((s) => s.sourceId);
+        const episodes = await eventually(async () => {
+          const found = await episodesOf([...history, ...batch]);
+          return found.size === 8 && found;
+        });
+        for (const child of [0, 1]) {
+          const [older, newer] = [episodes.get(history[2 * child]!)!, episodes.get(history[2 * child + 1]!)!];
+          expect(older).not.toBe(newer);
+          // 7 days after the older episode and 21 before the newer one: the older.
+          expect(episodes.get(batch[2 * child]!)).toBe(older);
+          // 2 days before the newer one (19 after the first of the batch): the newer.
+          expect(episodes.get(batch[2 * child + 1]!)).toBe(newer);
+        }
+      });
+
       it('refuses one signal whose number does not check inside a batch that reached the hub, keeps the rest, and tells the police which', async () => {
         // A police system that signs its own batches and skipped the connector's check.
         const child = await enrol();
