@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type Consumer, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { createRequire } from 'node:module';
+import type { Consumer, LogEntry, Producer, SASLOptions } from 'kafkajs';
+import type * as kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventBus, IncomingMessage, Subscription } from '../../core/ports/event-bus.js';
 import { chunkBySize } from '../messaging/chunk-by-size.js';
@@ -21,8 +23,11 @@ export interface KafkaEventBusOptions {
 /** Below a broker's default message.max.bytes (1,048,588), with room for the record batch's own overhead. */
 const MAX_REQUEST_BYTES = 900_000;
 
-const toKafkaLevel = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
-  level === logLevel.ERROR || level === logLevel.NOTHING ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+/** kafkajs, loaded when a Kafka bus is made: a hub on the embedded bus never holds it in memory. */
+const loadKafkajs = () => createRequire(import.meta.url)('kafkajs') as typeof kafkajs;
+
+const toKafkaLevel = (levels: typeof kafkajs.logLevel, level: kafkajs.logLevel): 'error' | 'warn' | 'info' | 'debug' =>
+  level === levels.ERROR || level === levels.NOTHING ? 'error' : level === levels.WARN ? 'warn' : level === levels.INFO ? 'info' : 'debug';
 
 function headersToStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -40,6 +45,7 @@ function headersToStrings(headers: Record<string, unknown> | undefined): Record<
  */
 export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
   const log = options.logger.child({ component: 'kafka' });
+  const { Kafka, logLevel } = loadKafkajs();
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -49,7 +55,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
-      log[toKafkaLevel(entry.level)]({ namespace: entry.namespace, ...extra }, message);
+      log[toKafkaLevel(logLevel, entry.level)]({ namespace: entry.namespace, ...extra }, message);
     },
   });
   let producer: Producer | null = null;

@@ -1,8 +1,12 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { ServiceUnavailableError } from '../../core/errors.js';
 import { workCounters } from '../metrics/work-counters.js';
 import type { SqlClient } from './sql-client.js';
+
+/** node-postgres, loaded when a PostgreSQL store is made: a hub on the embedded store never holds it in memory. */
+const loadPg = () => createRequire(import.meta.url)('pg') as typeof pg;
 
 /**
  * SQLSTATEs and socket errors that mean "the server is gone", not "the statement is wrong". Listed one by one:
@@ -61,7 +65,7 @@ export const DEFAULT_PG_TIMEOUTS: PgTimeouts = { connectMs: 5_000, keepAliveMs: 
  */
 export function createPgClient(options: { connectionString: string; max?: number; logger?: Logger; timeouts?: Partial<PgTimeouts> }): SqlClient {
   const t = { ...DEFAULT_PG_TIMEOUTS, ...options.timeouts };
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: options.connectionString,
     max: options.max ?? 10,
     // A server that vanished without closing its sockets (a partition, a dead VM) would otherwise hold every
@@ -143,7 +147,7 @@ async function listenOn(
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;
   const open = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: t.connectMs, keepAlive: true });
+    const c = new (loadPg().Client)({ connectionString: options.connectionString, connectionTimeoutMillis: t.connectMs, keepAlive: true });
     c.on('notification', (n) => {
       if (n.channel === channel && n.payload !== undefined) handlers.onNotify(n.payload);
     });
