@@ -131,17 +131,17 @@ export function createConnector(options: ConnectorOptions) {
   const largeLimits = Object.entries(options.largeBodies ?? {}).map(([path, bytes]) => ({ path, limit: limitBody(bytes) as MiddlewareHandler<ConnectorEnv> }));
   // The hub mounts a connector under `/connectors/<agencyId>`, so a route is recognised by how the path ends.
   const jsonApiLimit: MiddlewareHandler<ConnectorEnv> = (c, next) => (largeLimits.find((l) => c.req.path.endsWith(l.path))?.limit ?? usualLimit)(c, next);
-  for (const [path, limit] of [
-    ['/v1/*', jsonApiLimit],
-    ['/fhir/*', usualLimit],
+  // The credential and the media type are read from the headers first: a body limit may read the body (hono's reads
+  // one without Content-Length whole), and a caller without a key must not make a door hold a byte of it.
+  for (const [path, limit, type] of [
+    ['/v1/*', jsonApiLimit, /^application\/(fhir\+)?json\s*(;|$)/i],
+    ['/fhir/*', usualLimit, /^application\/(fhir\+)?json\s*(;|$)/i],
+    ['/imports/*', limitStreamedBody(options.importLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES), /^text\/csv\s*(;|$)/i],
   ] as const) {
-    app.use(path, limit);
     app.use(path, auth);
-    app.use(path, requireMediaType(/^application\/(fhir\+)?json\s*(;|$)/i));
+    app.use(path, requireMediaType(type));
+    app.use(path, limit);
   }
-  app.use('/imports/*', limitStreamedBody(options.importLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES));
-  app.use('/imports/*', auth);
-  app.use('/imports/*', requireMediaType(/^text\/csv\s*(;|$)/i));
   app.get('/health', (c) => c.json({ status: subscription ? 'up' : 'starting', agencyId: options.agencyId, kind: options.kind }));
   app.get('/v1/inbox', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 500);

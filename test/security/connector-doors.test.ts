@@ -85,6 +85,34 @@ describe('the bulk connector doors', () => {
     expect(await traces()).toBe(before);
   });
 
+  it('reads not a byte of a body sent without a credential or with the wrong type, even a chunked one of 4 MB', async () => {
+    const doorsToTry = [
+      { agency: POLICE, path: '/v1/signals/batch', type: 'application/json' },
+      { agency: 'hospital-kangning', path: '/fhir/Task/x', type: 'application/fhir+json' },
+      { agency: SCHOOL, path: '/imports/screenings', type: 'text/csv' },
+    ];
+    for (const door of doorsToTry)
+      for (const [key, type, status] of [
+        [null, door.type, 401],
+        [t.connectorKeys.get(door.agency === POLICE ? SCHOOL : POLICE), door.type, 401],
+        [undefined, 'text/plain', 415],
+      ] as const) {
+        let pulled = 0;
+        const body = new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              if (++pulled > 64) return controller.close();
+              controller.enqueue(new Uint8Array(64 * 1024).fill(123));
+            },
+          },
+          { highWaterMark: 0 },
+        );
+        const response = await post(door.agency, door.path, body, type, key);
+        expect(response.status, `${door.path} ${status}`).toBe(status);
+        expect(pulled, `${door.path} ${status}`).toBeLessThanOrEqual(1);
+      }
+  });
+
   it('refuses the content types a browser sends cross-site without a preflight, and a missing one, before reading', async () => {
     const before = await traces();
     for (const door of doors)
