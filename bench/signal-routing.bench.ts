@@ -16,8 +16,8 @@ import { summariseWithP95 } from './stats.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=signal-routing npm run bench`): issue 10's performance goal, police signals routed
- * to the child's school. A hub with embedded connectors, once on the embedded bus and once on a real Kafka broker
- * (PGlite in memory both times), enrols BENCH_SIGNAL_CHILDREN children at school-east through the school
+ * to the child's school. A hub with embedded connectors, on each of BENCH_SIGNAL_DEPLOYMENTS in turn (the embedded
+ * bus with PGlite in memory, a real Kafka broker with PGlite, a Kafka broker with a PostgreSQL server), enrols BENCH_SIGNAL_CHILDREN children at school-east through the school
  * connector. Then the police system sends signals about them two ways, side by side in one run: BENCH_SIGNALS one
  * at a time to `POST /connectors/police-haishu/v1/signals` with BENCH_SIGNAL_CONCURRENCY requests in flight, and
  * BENCH_BATCHED_SIGNALS in batches of BENCH_SIGNAL_BATCH to `POST .../v1/signals/batch` with

@@ -9,10 +9,12 @@
 # (BENCH_LIST_SIZES=1000,10000,100000, BENCH_LIST_STORES=pglite,postgresql, BENCH_LIST_SAMPLES=200, see the file).
 # screening-import (issue 8: a 50,000-row census CSV streamed to the school connector, on the embedded defaults and on
 # Kafka + PostgreSQL, each in a fresh process from a bundle) needs Kafka and PostgreSQL; BENCH_SCREENING_STUDENTS=10000
-# (× 5 scales), BENCH_SCREENING_DEPLOYMENTS=embedded,kafka-postgresql.
+# (× 5 scales), BENCH_SCREENING_DEPLOYMENTS=embedded,kafka-postgresql, BENCH_SCREENING_HEAP_CAP_MB=96 (the capped
+# runs), BENCH_SCREENING_NODE_ARGS (extra node flags for each run, a profiler say).
 # signal-routing (issue 10: police signals routed to the child's school, one at a time and in batches, on the embedded
 # bus, Kafka + PGlite and Kafka + PostgreSQL) needs Kafka and PostgreSQL; --expose-gc for memory before/after;
-# BENCH_SIGNALS=2000, BENCH_BATCHED_SIGNALS=20000, BENCH_SIGNAL_BATCH=500, BENCH_SIGNAL_CHILDREN=2000,
+# BENCH_SIGNALS=2000 (BENCH_SIGNAL_CONCURRENCY=32 in flight), BENCH_BATCHED_SIGNALS=20000, BENCH_SIGNAL_BATCH=500
+# (BENCH_SIGNAL_BATCH_CONCURRENCY=4 in flight), BENCH_SIGNAL_CHILDREN=2000,
 # BENCH_SIGNAL_DEPLOYMENTS=embedded,kafka,kafka-postgresql (see the file).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,6 @@
-import type { Context, MiddlewareHandler } from 'hono';
-import { ERROR_CODES, httpErrorBody, PayloadTooLargeError } from '../../core/errors.js';
-
-const tooLarge = (c: Context) => c.json(httpErrorBody('PAYLOAD_TOO_LARGE'), ERROR_CODES.PAYLOAD_TOO_LARGE.status);
+import type { MiddlewareHandler } from 'hono';
+import { ERROR_CODES, PayloadTooLargeError } from '../../core/errors.js';
+import { payloadTooLarge as tooLarge } from './limit-body.js';
 
 /**
  * The body limit of a door that reads its body as a stream (an import): the bytes are counted as the handler reads

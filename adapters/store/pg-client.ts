@@ -22,7 +22,7 @@ const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
  */
 const TRANSIENT_SQLSTATES = new Set(['40P01', '40001', '53200']);
 
-function isConnectionLoss(error: unknown): boolean {
+function isRetriable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || SOCKET_ERRORS.has(code) || TRANSIENT_SQLSTATES.has(code))) return true;
@@ -41,7 +41,7 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw isConnectionLoss(error) ? new ServiceUnavailableError({ cause: error }) : error;
+    throw isRetriable(error) ? new ServiceUnavailableError({ cause: error }) : error;
   }
 }
 

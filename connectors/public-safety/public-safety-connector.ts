@@ -12,6 +12,7 @@ import {
   SIGNAL_EVENT_TYPES,
   SIGNAL_IDENTITY_PURPOSE,
   SIGNAL_NOTE_PURPOSE,
+  SIGNAL_BATCH_EVENT_MAX_BYTES,
   SIGNAL_BATCH_PURPOSE,
   type SchoolReportData,
   type SignalBatchData,
@@ -21,7 +22,15 @@ import {
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { hubEnvelopes } from '../shared/hub-envelopes.js';
 import { readJsonBody } from '../shared/json-body.js';
-import { guidanceRequest, reportAcknowledgementRequest, residentIdIssue, SIGNAL_BATCH_BODY_LIMIT, signalBatchRequest, signalRequest } from './signal-api.js';
+import {
+  guidanceRequest,
+  normalisedResidentId,
+  reportAcknowledgementRequest,
+  SIGNAL_BATCH_BODY_LIMIT,
+  signalBatchRequest,
+  signalIssue,
+  signalRequest,
+} from './signal-api.js';
 
 /** What the hub tells a police bureau, for its system's inbox: its signals' status, and schools' reports. */
 export function mapHubEventForPolice(event: VerifiedEvent) {
@@ -48,12 +57,6 @@ export function mapHubEventForPolice(event: VerifiedEvent) {
   }
   return null;
 }
-
-/**
- * The largest batch event the connector publishes. A broker takes 1 MB a message by default, and an event the hub
- * refuses is dead-lettered whole with its reason, which must fit too.
- */
-export const SIGNAL_BATCH_EVENT_MAX_BYTES = 600_000;
 
 /**
  * A batch's signals in parts whose sealed numbers and notes, cheaply estimated, fit one event: JSON of 500 notes of
@@ -106,7 +109,6 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
         const body = await readJsonBody(c, signalBatchRequest);
         if (!body.ok) return body.response;
         const now = options.clock.now();
-        const today = now.toISOString().slice(0, 10);
         const rejected: Array<{ line: number; field: string; reason: string }> = [];
         const accepted: Array<{ signal: SignalBatchData['signals'][number]; secret: { residentId: string; note?: string } }> = [];
         body.value.signals.forEach((raw, i) => {
@@ -116,10 +118,8 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
           if (!parsed.success)
             return void rejected.push({ line, field: parsed.error.issues[0]?.path.join('.') ?? '', reason: parsed.error.issues[0]?.message ?? 'not a signal' });
           const s = parsed.data;
-          const problem = residentIdIssue(s.child.residentId, today);
-          if (problem) return void rejected.push({ line, field: 'child.residentId', reason: problem });
-          if (new Date(s.observedAt).getTime() > now.getTime() + 5 * 60_000)
-            return void rejected.push({ line, field: 'observedAt', reason: 'observedAt lies in the future' });
+          const issue = signalIssue(s, now);
+          if (issue) return void rejected.push({ line, ...issue });
           accepted.push({
             signal: {
               sourceId: s.sourceId,
@@ -129,7 +129,7 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
               officer: s.officer,
               localId: s.child.localId,
             },
-            secret: { residentId: s.child.residentId.trim().toUpperCase(), ...(s.note ? { note: s.note } : {}) },
+            secret: { residentId: normalisedResidentId(s), ...(s.note ? { note: s.note } : {}) },
           });
         });
         const events = (await Promise.all(sealablePartsOf(accepted).map(batchEvents))).flat();
@@ -144,18 +144,15 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
         if (!body.ok) return body.response;
         const s = body.value;
         const now = options.clock.now();
-        const problem = residentIdIssue(s.child.residentId, now.toISOString().slice(0, 10));
-        if (problem) return c.json(httpErrorBody('BAD_USER_INPUT', problem, { field: 'child.residentId' }), 400);
-        // The hub allows five minutes of clock difference; a signal from further ahead would only be dead-lettered.
-        if (new Date(s.observedAt).getTime() > now.getTime() + 5 * 60_000)
-          return c.json(httpErrorBody('BAD_USER_INPUT', 'observedAt lies in the future', { field: 'observedAt' }), 400);
+        const issue = signalIssue(s, now);
+        if (issue) return c.json(httpErrorBody('BAD_USER_INPUT', issue.reason, { field: issue.field }), 400);
         const eventId = await send(SIGNAL_EVENT_TYPES.raised, s.sourceId, {
           sourceId: s.sourceId,
           category: s.category,
           severity: s.severity,
           observedAt: s.observedAt,
           officer: s.officer,
-          child: { identity: await envelopes.seal(s.child.residentId.trim().toUpperCase(), SIGNAL_IDENTITY_PURPOSE), localId: s.child.localId },
+          child: { identity: await envelopes.seal(normalisedResidentId(s), SIGNAL_IDENTITY_PURPOSE), localId: s.child.localId },
           ...(s.note ? { note: await envelopes.seal(s.note, SIGNAL_NOTE_PURPOSE) } : {}),
         });
         // The bureau's own case reference is a value it sent: the event's id is what the log may carry.

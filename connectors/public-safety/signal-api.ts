@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { checkResidentId, RESIDENT_ID_PROBLEMS } from '../../core/enrolment/resident-id.js';
-import { identifier, safeText } from '../../core/safe-text.js';
+import { identifier } from '../../core/safe-text.js';
 import { SIGNAL_CATEGORIES, SIGNAL_SEVERITIES } from '../../core/signal/signal.js';
-import { guidanceText, observedInstant, SIGNAL_BATCH_MAX } from '../../core/signal/signal-events.js';
+import { guidanceText, observedInstant, policeNote, SIGNAL_BATCH_MAX, SIGNAL_FUTURE_SLACK_MS } from '../../core/signal/signal-events.js';
 
 /**
  * The police system's JSON API on its connector (README "Signals from public safety"). The resident identity
@@ -14,9 +14,11 @@ export const signalRequest = z.object({
   severity: z.enum(SIGNAL_SEVERITIES),
   observedAt: observedInstant,
   officer: identifier,
-  note: safeText({ max: 2000, what: 'note' }).optional(),
+  note: policeNote.optional(),
   child: z.object({ residentId: z.string().max(32), localId: identifier }),
 });
+
+export type SignalRequest = z.infer<typeof signalRequest>;
 
 /** A batch from a police system's export: each signal checked on its own, so one bad signal costs only itself. */
 export const signalBatchRequest = z.object({ signals: z.array(z.unknown()).min(1).max(SIGNAL_BATCH_MAX) });
@@ -24,10 +26,19 @@ export const signalBatchRequest = z.object({ signals: z.array(z.unknown()).min(1
 /** The largest batch body the connector reads: 500 signals with notes of 2,000 characters of Chinese fit. */
 export const SIGNAL_BATCH_BODY_LIMIT = 4 * 1024 * 1024;
 
-/** The check of the number, as a refinement whose message names the rule, never the number. */
-export function residentIdIssue(residentId: string, today: string): string | null {
-  const checked = checkResidentId(residentId, today);
-  return checked.ok ? null : RESIDENT_ID_PROBLEMS[checked.problem];
+/** A signal's number as it is sealed to the hub: the check character upper-case, no surrounding space. */
+export const normalisedResidentId = (s: SignalRequest) => s.child.residentId.trim().toUpperCase();
+
+/**
+ * What the schema cannot check of a signal, the same for one sent alone (a 400) and one line of a batch (a refused
+ * line): the number's check character and birth date, and a time not ahead of the hub's clock (it would only be
+ * dead-lettered). The reason names the rule, never the number.
+ */
+export function signalIssue(s: SignalRequest, now: Date): { field: string; reason: string } | null {
+  const checked = checkResidentId(s.child.residentId, now.toISOString().slice(0, 10));
+  if (!checked.ok) return { field: 'child.residentId', reason: RESIDENT_ID_PROBLEMS[checked.problem] };
+  if (new Date(s.observedAt).getTime() > now.getTime() + SIGNAL_FUTURE_SLACK_MS) return { field: 'observedAt', reason: 'observedAt lies in the future' };
+  return null;
 }
 
 export const guidanceRequest = z.object({ sourceId: identifier, text: guidanceText, givenBy: identifier });

@@ -28,7 +28,7 @@ export function createSchoolConnector(options: ConnectorBaseOptions & { signer: 
   /**
    * The bus key of every register change and census batch the school sends: one school's events are applied in the
    * order it sent them ("left" before "enrolled" for one student number; enrolment before the census that names the
-   * child), also when the hub works on several partitions at once.
+   * child), also when several hub replicas share the topic.
    */
   const schoolKey = `school:${options.agencyId}`;
   return createConnector({

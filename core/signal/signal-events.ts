@@ -34,11 +34,17 @@ export const SIGNAL_BATCH_PURPOSE = 'signal.batch';
 /** Signals in one batch: a police system's export is cut into batches of this many (README "Signals from public safety"). */
 export const SIGNAL_BATCH_MAX = 500;
 /**
- * The sealed part of a batch event at most. The connector keeps a whole batch event under 600 kB (a broker's default
- * limit is 1 MB, and a refused event is dead-lettered whole), cutting an export into several events when its notes
- * are long; the hub refuses anything larger unopened.
+ * The largest batch event a connector publishes: a broker takes 1 MB a message by default, and an event the hub
+ * refuses is dead-lettered whole with its reason, which must fit too. A connector cuts an export into several events
+ * when its notes are long.
  */
-export const SIGNAL_BATCH_SEALED_MAX = 600_000;
+export const SIGNAL_BATCH_EVENT_MAX_BYTES = 600_000;
+
+/** The sealed part of a batch event at most: it travels inside the event, so the hub refuses anything larger unopened. */
+export const SIGNAL_BATCH_SEALED_MAX = SIGNAL_BATCH_EVENT_MAX_BYTES;
+
+/** The clock difference the hub allows a police system: a signal observed further ahead is refused. */
+export const SIGNAL_FUTURE_SLACK_MS = 5 * 60_000;
 
 const envelope = z.string().min(1).max(16_384);
 const instant = z.iso.datetime({ offset: true });
@@ -75,7 +81,10 @@ export type SignalBatchData = z.infer<typeof signalBatchData>;
 /** What the batch's envelope holds, once opened: one entry per signal, in order. */
 export const signalBatchSecrets = z.array(z.unknown()).max(SIGNAL_BATCH_MAX);
 /** One entry of it, checked on its own so that a bad entry costs only its signal; the note as the police API takes it. */
-export const signalBatchSecret = z.object({ residentId: z.string().max(32), note: safeText({ max: 2000, what: 'note' }).optional() });
+/** The officer's short note on a signal, at the connector's door and in the sealed batch alike. */
+export const policeNote = safeText({ max: 2000, what: 'note' });
+
+export const signalBatchSecret = z.object({ residentId: z.string().max(32), note: policeNote.optional() });
 
 export const signalNoticeData = z.object({
   signalId: identifier,

@@ -25,6 +25,7 @@ import {
   signalBatchSecrets,
   SIGNAL_BATCH_PURPOSE,
   SIGNAL_BATCH_SEALED_MAX,
+  SIGNAL_FUTURE_SLACK_MS,
   SIGNAL_EVENT_TYPES,
   SIGNAL_IDENTITY_PURPOSE,
   SIGNAL_NOTE_PURPOSE,
@@ -45,9 +46,6 @@ const SIGNAL_CONSUMER = 'hub.signal';
  * signals (a status, guidance) are about different subjects but must arrive in order, so they share the agency's key.
  */
 const signalKey = (agencyId: string) => `signals:${agencyId}`;
-
-/** The hub allows five minutes of clock difference with a police system. */
-const FUTURE_SLACK_MS = 5 * 60_000;
 
 /** One signal as the hub takes it in: its envelopes opened, the child's number checked and turned into links. */
 interface IncomingSignal {
@@ -169,17 +167,24 @@ export function createSignalService(deps: {
     refused: ReadonlyArray<{ sourceId: string; reason: string }>,
     ctx: { eventId: string; correlationId?: string },
     now: Date,
-  ): Promise<number | false> {
+  ): Promise<{ kept: number; refused: number } | null> {
     const policeDistrictId = (await districtOf(principal.agencyId)) || null;
     return deps.uow.withTransaction(async (tx) => {
-      if (!(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return false;
+      if (!(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return null;
       // The same source id twice is one signal (a police system resending after a timeout, or a second export).
       const known = await deps.signals.knownSources(
         tx,
         principal.agencyId,
         incoming.map((s) => s.sourceId),
       );
-      const fresh = incoming.filter((s) => !known.has(s.sourceId) && (known.add(s.sourceId), true));
+      // A source id twice in the batch: its first line is the signal. `known` then holds every source id on record or
+      // taken here, which is what a refused line is checked against below.
+      const fresh: IncomingSignal[] = [];
+      for (const s of incoming)
+        if (!known.has(s.sourceId)) {
+          known.add(s.sourceId);
+          fresh.push(s);
+        }
       // Before the register is read: an enrolment of one of these children commits before this, or waits for it.
       await deps.enrolments.lockLinks(
         tx,
@@ -277,7 +282,7 @@ export function createSignalService(deps: {
             ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.statuses, { statuses } satisfies SignalStatusesData)]
             : []),
       ]);
-      return kept.length;
+      return { kept: kept.length, refused: refusedNow.length };
     });
   }
 
@@ -308,9 +313,9 @@ export function createSignalService(deps: {
       if (!checked.ok) throw new MalformedEventError("The child's resident identity number does not check.", { details: { problem: checked.problem } });
       const note = data.note ? parseNote(await deps.opener.open(data.note, SIGNAL_NOTE_PURPOSE)) : null;
       const observedAt = new Date(data.observedAt);
-      if (observedAt.getTime() > now.getTime() + FUTURE_SLACK_MS) throw new MalformedEventError('The signal is dated in the future.');
+      if (observedAt.getTime() > now.getTime() + SIGNAL_FUTURE_SLACK_MS) throw new MalformedEventError('The signal is dated in the future.');
       const signal = { ...data, observedAt, localId: data.child.localId, links: deps.pseudonymiser.linksOf(checked.residentId), note };
-      if (await intake(principal, [signal], [], ctx, now)) deps.onOutgoing?.();
+      if ((await intake(principal, [signal], [], ctx, now))?.kept) deps.onOutgoing?.();
     },
 
     /**
@@ -336,13 +341,14 @@ export function createSignalService(deps: {
         const secret = signalBatchSecret.safeParse(secrets.data[i]);
         const checked = secret.success ? checkResidentId(secret.data.residentId, today) : null;
         const observedAt = new Date(s.observedAt);
-        if (!secret.success || !checked?.ok || observedAt.getTime() > now.getTime() + FUTURE_SLACK_MS)
+        if (!secret.success || !checked?.ok || observedAt.getTime() > now.getTime() + SIGNAL_FUTURE_SLACK_MS)
           refused.push({ sourceId: s.sourceId, reason: 'MALFORMED_EVENT' });
         else incoming.push({ ...s, observedAt, links: deps.pseudonymiser.linksOf(checked.residentId), note: secret.data.note ?? null });
       });
-      const received = await intake(principal, incoming, refused, ctx, now);
-      if (received !== false) deps.onOutgoing?.();
-      return { received: received === false ? 0 : received, refused: received === false ? 0 : refused.length };
+      const outcome = await intake(principal, incoming, refused, ctx, now);
+      if (outcome) deps.onOutgoing?.();
+      // What was told to the police: a refused line whose source id is on record already is not answered again.
+      return { received: outcome?.kept ?? 0, refused: outcome?.refused ?? 0 };
     },
 
     /** In an enrolment's transaction: signals that waited for these children go to their schools now. */

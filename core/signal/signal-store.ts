@@ -30,7 +30,7 @@ export interface SignalStore {
   knownSources(tx: Transaction, policeAgencyId: string, sourceIds: readonly string[]): Promise<Set<string>>;
   /**
    * Inserts the signals whose source id the bureau has not sent before; the ids of those inserted. A source id that
-   * another transaction inserted meanwhile (two replicas, or two partitions consumed at once) is left out, not an error.
+   * another transaction inserted meanwhile (another replica) is left out, not an error.
    */
   insertMany(tx: Transaction, signals: readonly NewSignal[]): Promise<Set<string>>;
   /**

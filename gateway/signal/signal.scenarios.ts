@@ -9,8 +9,7 @@ import { inventedResidentId, withWrongCheckCharacter } from '../../test/support/
 import { createEnvelopeSealer, encryptionKeyOf } from '../../adapters/crypto/envelope.js';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
-import { SIGNAL_BATCH_PURPOSE, SIGNAL_EVENT_TYPES } from '../../core/signal/signal-events.js';
-import { SIGNAL_BATCH_EVENT_MAX_BYTES } from '../../connectors/public-safety/public-safety-connector.js';
+import { SIGNAL_BATCH_EVENT_MAX_BYTES, SIGNAL_BATCH_PURPOSE, SIGNAL_EVENT_TYPES } from '../../core/signal/signal-events.js';
 
 const SCHOOL_SIGNAL_FIELDS =
   'id sourceId policeAgencyId subjectId schoolAgencyId category severity episodeId state acknowledgeBy overdue escalatedAt hasNote actions acknowledgement { actions note } guidance { text }';
