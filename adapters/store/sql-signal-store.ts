@@ -161,24 +161,6 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
         })),
       ];
     },
-    async episodeOf(tx, child, observedAt, windowMs) {
-      const from = new Date(observedAt.getTime() - windowMs);
-      const to = new Date(observedAt.getTime() + windowMs);
-      const [row] =
-        'subjectId' in child
-          ? await sqlOf(tx).query('SELECT episode_id FROM signals WHERE subject_id = $1 AND observed_at BETWEEN $2 AND $3 ORDER BY observed_at DESC LIMIT 1', [
-              child.subjectId,
-              from,
-              to,
-            ])
-          : await sqlOf(tx).query(
-              `SELECT s.episode_id FROM unnest($1::text[], $2::text[]) AS k(key_id, digest)
-                 JOIN signals s ON s.state = 'UNMATCHED' AND s.link_key_id = k.key_id AND s.link_digest = k.digest
-               WHERE s.observed_at BETWEEN $3 AND $4 ORDER BY s.observed_at DESC LIMIT 1`,
-              [child.links.map((l) => l.keyId), child.links.map((l) => l.digest), from, to],
-            );
-      return row ? String(row.episode_id) : null;
-    },
     async waitingFor(tx, links) {
       if (links.length === 0) return [];
       const rows = await sqlOf(tx).query(

@@ -19,6 +19,7 @@ import { parseInput } from '../validation/parse-input.js';
 import { parseJson } from '../validation/parse-json.js';
 import { DEFAULT_SIGNAL_POLICY, NOTE_BASES, SCHOOL_REPORT_KINDS, SCHOOL_SIGNAL_ACTIONS, type SchoolReport, type Signal, type SignalPolicy } from './signal.js';
 import { createEpisodeFinder } from './episodes.js';
+import { noticeOf, noticesMessage, statusesMessage, statusOf } from './signal-messages.js';
 import {
   guidanceText,
   signalBatchSecret,
@@ -31,10 +32,8 @@ import {
   SIGNAL_NOTE_PURPOSE,
   type SignalBatchData,
   type SignalNoticeData,
-  type SignalNoticesData,
   type SignalRaisedData,
   type SignalStatusData,
-  type SignalStatusesData,
 } from './signal-events.js';
 import type { NewSignal, SignalStore } from './signal-store.js';
 
@@ -121,7 +120,7 @@ export function createSignalService(deps: {
     subject: signal.sourceId,
     key: signalKey(signal.policeAgencyId),
     recipient: signal.policeAgencyId,
-    data: { sourceId: signal.sourceId, signalId: signal.id, status: value, actions, at: at.toISOString() } satisfies SignalStatusData,
+    data: statusOf(signal.sourceId, value, at, { signalId: signal.id, actions }),
     time: at,
   });
 
@@ -140,14 +139,7 @@ export function createSignalService(deps: {
       subject: signal.id,
       key: signalKey(child.schoolAgencyId),
       recipient: child.schoolAgencyId,
-      data: {
-        signalId: signal.id,
-        subjectId: child.subjectId,
-        category: signal.category,
-        severity: signal.severity,
-        episodeId,
-        acknowledgeBy: dueAt.toISOString(),
-      },
+      data: noticeOf(signal, child.subjectId, episodeId, dueAt),
       time: now,
     });
     await deps.uow.enqueueEvent(tx, agencyTopic(signal.policeAgencyId), status(signal, 'ROUTED', now));
@@ -229,58 +221,40 @@ export function createSignalService(deps: {
       );
       const kept = rows.filter((r) => inserted.has(r.row.id));
       const notices = new Map<string, SignalNoticeData[]>();
-      const statuses: SignalStatusData[] = refusedNow.map((r) => ({
-        sourceId: r.sourceId,
-        status: 'REFUSED',
-        reason: r.reason,
-        actions: [],
-        at: now.toISOString(),
-      }));
+      const statuses = refusedNow.map((r) => statusOf(r.sourceId, 'REFUSED', now, { reason: r.reason }));
       for (const { row, enrolled, dueAt } of kept) {
         if (enrolled) {
-          const notice = {
-            signalId: row.id,
-            subjectId: enrolled.subjectId,
-            category: row.category,
-            severity: row.severity,
-            episodeId: row.episodeId,
-            acknowledgeBy: dueAt.toISOString(),
-          };
+          const notice = noticeOf(row, enrolled.subjectId, row.episodeId, dueAt);
           const list = notices.get(enrolled.schoolAgencyId);
           if (list) list.push(notice);
           else notices.set(enrolled.schoolAgencyId, [notice]);
         }
-        statuses.push({ sourceId: row.sourceId, signalId: row.id, status: enrolled ? 'ROUTED' : 'UNMATCHED', actions: [], at: now.toISOString() });
+        statuses.push(statusOf(row.sourceId, enrolled ? 'ROUTED' : 'UNMATCHED', now, { signalId: row.id }));
       }
       await deps.enrolments.linkLocalIds(
         tx,
         kept.flatMap((r) => (r.enrolled ? [{ agencyId: principal.agencyId, localId: r.row.policeLocalId, subjectId: r.enrolled.subjectId, at: now }] : [])),
       );
-      const event = (recipient: string, type: EventType, data: unknown) => ({
-        topic: agencyTopic(recipient),
-        draft: {
-          id: randomUUID(),
-          type,
-          subject: ctx.eventId,
-          key: signalKey(recipient),
-          recipient,
-          data,
-          time: now,
-          ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-        },
-      });
-      // A list of one travels as the single event it always was, so a connector not yet upgraded still takes it.
+      const event = (recipient: string, message: { type: EventType; data: unknown } | null) =>
+        message
+          ? [
+              {
+                topic: agencyTopic(recipient),
+                draft: {
+                  id: randomUUID(),
+                  ...message,
+                  subject: ctx.eventId,
+                  key: signalKey(recipient),
+                  recipient,
+                  time: now,
+                  ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+                },
+              },
+            ]
+          : [];
       await deps.uow.enqueueEvents(tx, [
-        ...[...notices].map(([school, list]) =>
-          list.length === 1
-            ? event(school, SIGNAL_EVENT_TYPES.notice, list[0]!)
-            : event(school, SIGNAL_EVENT_TYPES.notices, { notices: list } satisfies SignalNoticesData),
-        ),
-        ...(statuses.length === 1
-          ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.status, statuses[0]!)]
-          : statuses.length > 1
-            ? [event(principal.agencyId, SIGNAL_EVENT_TYPES.statuses, { statuses } satisfies SignalStatusesData)]
-            : []),
+        ...[...notices].flatMap(([school, list]) => event(school, noticesMessage(list))),
+        ...event(principal.agencyId, statusesMessage(statuses)),
       ]);
       return { kept: kept.length, refused: refusedNow.length };
     });
@@ -356,8 +330,22 @@ export function createSignalService(deps: {
       const now = deps.clock.now();
       const localIds: Array<{ agencyId: string; localId: string; subjectId: string; at: Date }> = [];
       for (const child of children) {
-        for (const signal of await deps.signals.waitingFor(tx, child.links)) {
-          const episodeId = (await deps.signals.episodeOf(tx, { subjectId: child.subjectId }, signal.observedAt, policy.episodeWindowMs)) ?? signal.episodeId;
+        const waiting = await deps.signals.waitingFor(tx, child.links);
+        if (waiting.length === 0) continue;
+        // Each joins the newest signal about the child within its window (the ones routed just before it included),
+        // or keeps the episode it had while it waited.
+        const keys = [`s:${child.subjectId}`];
+        const near = await deps.signals.latestNear(
+          tx,
+          waiting.map((w) => ({ child: { subjectId: child.subjectId }, at: w.observedAt })),
+          policy.episodeWindowMs,
+        );
+        const episodes = createEpisodeFinder(
+          policy.episodeWindowMs,
+          near.map((n) => ({ ...n, keys })),
+        );
+        for (const signal of waiting) {
+          const episodeId = episodes.place(keys, signal.observedAt, () => signal.episodeId);
           const dueAt = await routeTo(tx, signal, child, episodeId, now);
           await deps.signals.route(tx, signal.id, { subjectId: child.subjectId, schoolAgencyId: child.schoolAgencyId, routedAt: now, dueAt, episodeId });
           localIds.push({ agencyId: signal.policeAgencyId, localId: signal.policeLocalId, subjectId: child.subjectId, at: now });
@@ -549,17 +537,16 @@ export function createSignalService(deps: {
      */
     async tellPoliceRefused(policeAgencyId: string, sourceIds: readonly string[], reason: string): Promise<void> {
       const now = deps.clock.now();
-      const refusal = (sourceId: string): SignalStatusData => ({ sourceId, status: 'REFUSED', reason, actions: [], at: now.toISOString() });
+      const message = statusesMessage(sourceIds.map((sourceId) => statusOf(sourceId, 'REFUSED', now, { reason })));
+      if (!message) return;
       await deps.uow.withTransaction((tx) =>
         deps.uow.enqueueEvent(tx, agencyTopic(policeAgencyId), {
           id: randomUUID(),
+          ...message,
           subject: sourceIds[0] ?? '',
           key: signalKey(policeAgencyId),
           recipient: policeAgencyId,
           time: now,
-          ...(sourceIds.length === 1
-            ? { type: SIGNAL_EVENT_TYPES.status, data: refusal(sourceIds[0]!) }
-            : { type: SIGNAL_EVENT_TYPES.statuses, data: { statuses: sourceIds.map(refusal) } satisfies SignalStatusesData }),
         }),
       );
       deps.onOutgoing?.();

@@ -43,8 +43,6 @@ export interface SignalStore {
     probes: ReadonlyArray<{ child: { subjectId: string } | { link: IdentityLink }; at: Date }>,
     windowMs: number,
   ): Promise<Array<{ child: { subjectId: string } | { link: IdentityLink }; observedAt: Date; episodeId: string }>>;
-  /** The episode of the newest signal about the child (by pseudonym, or by link while unmatched) observed within the window. */
-  episodeOf(tx: Transaction, child: { subjectId: string } | { links: readonly IdentityLink[] }, observedAt: Date, windowMs: number): Promise<string | null>;
   /** Unmatched signals waiting for a child with any of these links. */
   waitingFor(tx: Transaction, links: readonly IdentityLink[]): Promise<Signal[]>;
   route(tx: Transaction, id: string, routing: { subjectId: string; schoolAgencyId: string; routedAt: Date; dueAt: Date; episodeId: string }): Promise<void>;

@@ -418,6 +418,39 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect((await schoolSignals(teacher)).filter((s) => s.subjectId === child.subjectId)).toEqual([]);
       });
 
+      it('puts the signals that waited while a child was out of school into the child’s episode once the child is enrolled again', async () => {
+        const daysAgo = (d: number) => new Date(clock.now().getTime() - d * 86_400_000).toISOString();
+        const episodesOf = async (sourceIds: string[]) =>
+          new Map(
+            (
+              await hub.sql.query<{ source_id: string; episode_id: string; state: string }>(
+                'SELECT source_id, episode_id, state FROM signals WHERE source_id = ANY($1::text[])',
+                [sourceIds],
+              )
+            ).map((r) => [r.source_id, r]),
+          );
+        const child = await enrol('school-east');
+        const before = await raise(child.residentId, { observedAt: daysAgo(3) });
+        await routedTo(teacher, (s) => s.subjectId === child.subjectId);
+        await release(child);
+        const waited = [await raise(child.residentId, { observedAt: daysAgo(1) }), await raise(child.residentId, { observedAt: daysAgo(0.1) })];
+        const queued = await eventually(async () => {
+          const found = await episodesOf(waited);
+          return found.size === 2 && [...found.values()].every((r) => r.state === 'UNMATCHED') && found;
+        });
+        // Waiting, they share an episode of their own: the child's earlier signal is not in the queue.
+        const first = (await episodesOf([before])).get(before)!.episode_id;
+        expect(queued.get(waited[0]!)!.episode_id).toBe(queued.get(waited[1]!)!.episode_id);
+        expect(queued.get(waited[0]!)!.episode_id).not.toBe(first);
+
+        await enrol('school-west', child.residentId);
+        const routed = await eventually(async () => {
+          const found = await episodesOf(waited);
+          return [...found.values()].every((r) => r.state === 'ROUTED') && found;
+        });
+        for (const sourceId of waited) expect(routed.get(sourceId)!.episode_id).toBe(first);
+      });
+
       it('lets the school acknowledge with what it did, shows the police only the categories, and carries police guidance back to the school', async () => {
         const child = await enrol();
         const sourceId = await raise(child.residentId);
