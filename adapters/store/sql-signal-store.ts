@@ -114,13 +114,16 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
           column((s) => s.receivedAt),
           column((s) => (routed(s) ? s.receivedAt : null)),
           column((s) => routed(s)?.dueAt ?? null),
-          column((s) => note.seal(s.note)),
-          column((s) => officer.seal(s.officer)),
+          column((s) => s.text.sealed.note),
+          column((s) => s.text.sealed.officer),
           column((s) => s.episodeId),
           column((s) => (routed(s) ? 'ROUTED' : 'UNMATCHED')),
         ],
       );
       return new Set(inserted.map((r) => String(r.id)));
+    },
+    sealText(signal) {
+      return { sealed: { officer: officer.seal(signal.officer) ?? '', note: note.seal(signal.note) } };
     },
     async latestNear(tx, probes, windowMs) {
       // One probe a distinct child and time, each an index scan that stops at its first row (signals_by_subject;

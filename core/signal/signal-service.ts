@@ -35,7 +35,7 @@ import {
   type SignalRaisedData,
   type SignalStatusData,
 } from './signal-events.js';
-import type { NewSignal, SignalStore } from './signal-store.js';
+import type { NewSignal, SealedSignalText, SignalStore } from './signal-store.js';
 
 /** Identifies the appliers of police events in `processed_events`. */
 const SIGNAL_CONSUMER = 'hub.signal';
@@ -161,6 +161,9 @@ export function createSignalService(deps: {
     now: Date,
   ): Promise<{ kept: number; refused: number } | null> {
     const policeDistrictId = (await districtOf(principal.agencyId)) || null;
+    // Sealed before the transaction, by source id (a source id's first line is the signal).
+    const texts = new Map<string, SealedSignalText>();
+    for (const s of incoming) if (!texts.has(s.sourceId)) texts.set(s.sourceId, deps.signals.sealText(s));
     return deps.uow.withTransaction(async (tx) => {
       if (!(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return null;
       // The same source id twice is one signal (a police system resending after a timeout, or a second export).
@@ -207,8 +210,7 @@ export function createSignalService(deps: {
           severity: s.severity,
           observedAt: s.observedAt,
           receivedAt: now,
-          officer: s.officer,
-          note: s.note,
+          text: texts.get(s.sourceId)!,
           episodeId,
           route: s.enrolled ? { ...s.enrolled, dueAt } : { waitingFor: s.links[0]! },
         };

@@ -12,12 +12,16 @@ export interface NewSignal {
   severity: SignalSeverity;
   observedAt: Date;
   receivedAt: Date;
-  officer: string;
-  /** The police note in clear; the store seals it at rest. */
-  note: string | null;
+  /** The officer and the police note as the store keeps them at rest (`SignalStore.sealText`). */
+  text: SealedSignalText;
   episodeId: string;
   /** Routed at once when the child is enrolled; otherwise it waits under the active key's link. */
   route: { subjectId: string; schoolAgencyId: string; dueAt: Date } | { waitingFor: IdentityLink };
+}
+
+/** A signal's officer and note, sealed at rest by the store; only the store makes one, and only the store reads it. */
+export interface SealedSignalText {
+  readonly sealed: { readonly officer: string; readonly note: string | null };
 }
 
 type Page<T> = { items: T[]; hasMore: boolean };
@@ -33,6 +37,8 @@ export interface SignalStore {
    * another transaction inserted meanwhile (another replica) is left out, not an error.
    */
   insertMany(tx: Transaction, signals: readonly NewSignal[]): Promise<Set<string>>;
+  /** Seals a signal's officer and note for `insertMany`, before its transaction: no crypto while one holds the store. */
+  sealText(signal: { officer: string; note: string | null }): SealedSignalText;
   /**
    * For each probe, the newest signal about the child (by pseudonym, or by link while unmatched) observed within
    * `windowMs` either side of `at`: at most one row a probe, however long the child's history. What a batch's
