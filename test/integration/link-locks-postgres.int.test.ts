@@ -2,6 +2,9 @@ import { describe, expect, inject, it } from 'vitest';
 import { createPgClient } from '../../adapters/store/pg-client.js';
 import { createSqlEnrolmentStore } from '../../adapters/store/sql-enrolment-store.js';
 import type { Transaction } from '../../core/ports/unit-of-work.js';
+import { eventually } from '../support/hub-client.js';
+import { startKafkaPostgresHub } from '../support/kafka-postgres-hub.js';
+import { inventedResidentId } from '../support/resident-ids.js';
 
 const link = (digest: string) => ({ keyId: 'k1', digest });
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,6 +82,95 @@ describe('links held across connections (PostgreSQL)', () => {
       expect((failed[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retriable: true });
     } finally {
       await sql.close();
+    }
+  });
+
+  it("makes the hub's signal intake and enrolment wait while another transaction holds a child's links", { timeout: 120_000 }, async () => {
+    const keys = new Map<string, string>();
+    const { hub, stop } = await startKafkaPostgresHub(
+      { embedConnectors: true, relayIntervalMs: 50, retentionIntervalMs: 0, onConnectorKeyCreated: (agency, key) => void keys.set(agency, key) },
+      'locks',
+    );
+    const post = (agency: string, path: string, body: unknown) =>
+      Promise.resolve(
+        hub.fetch(
+          new Request(`http://hub/connectors/${agency}${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${keys.get(agency)}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          }),
+        ),
+      );
+    const store = createSqlEnrolmentStore(hub.sql);
+    /** Holds the child's links in a transaction of its own until `release` is called. */
+    const hold = async (links: Array<{ keyId: string; digest: string }>) => {
+      let release = () => undefined as void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked = () => undefined as void;
+      const taken = new Promise<void>((resolve) => (locked = resolve));
+      const holder = hub.sql.transaction(async (tx) => {
+        await store.lockLinks(tx as unknown as Transaction, links);
+        locked();
+        await released;
+      });
+      await taken;
+      return async () => {
+        release();
+        await holder;
+      };
+    };
+    // A failed expectation must not leave the links held: the hub could not stop.
+    let releaseLinks: () => Promise<void> = () => Promise.resolve();
+    try {
+      const residentId = inventedResidentId();
+      const today = new Date().toISOString().slice(0, 10);
+      expect(
+        (
+          await post('school-east', '/v1/enrolments', {
+            changes: [{ studentNumber: 'L-1', residentId, change: 'ENROLLED', grade: 8, classRef: '8-1', on: today }],
+          })
+        ).status,
+      ).toBe(202);
+      const subjectId = await eventually(async () => {
+        const [row] = await hub.sql.query<{ id: string }>(`SELECT id FROM subjects WHERE school_agency_id = 'school-east' AND local_ref = 'L-1'`);
+        return row?.id;
+      });
+      const links = await hub.sql.query<{ keyId: string; digest: string }>('SELECT key_id AS "keyId", digest FROM identity_links WHERE subject_id = $1', [
+        subjectId,
+      ]);
+      expect(links.length).toBeGreaterThan(0);
+
+      // A signal about the held child is not taken in until the holder commits.
+      releaseLinks = await hold(links);
+      const signal = {
+        sourceId: 'LOCK-1',
+        category: 'ONLINE_SELF_HARM_RISK',
+        severity: 'HIGH',
+        observedAt: new Date(Date.now() - 3600_000).toISOString(),
+        officer: 'PC-1',
+        child: { residentId, localId: 'HZ-1' },
+      };
+      expect((await post('police-haishu', '/v1/signals/batch', { signals: [signal] })).status).toBe(202);
+      const stored = () => hub.sql.query<{ state: string }>(`SELECT state FROM signals WHERE source_id = 'LOCK-1'`);
+      await tick(1500);
+      expect(await stored()).toEqual([]);
+      await releaseLinks();
+      expect(await eventually(async () => (await stored())[0]?.state)).toBe('ROUTED');
+
+      // Nor is the school's register change about the child (a new grade and class) applied while its links are held.
+      releaseLinks = await hold(links);
+      const moved = await post('school-east', '/v1/enrolments', {
+        changes: [{ studentNumber: 'L-1', residentId, change: 'ENROLLED', grade: 9, classRef: '9-1', on: today }],
+      });
+      expect(moved.status).toBe(202);
+      const grade = async () => Number((await hub.sql.query<{ grade: number }>('SELECT grade FROM subjects WHERE id = $1', [subjectId]))[0]?.grade);
+      await tick(1500);
+      expect(await grade()).toBe(8);
+      await releaseLinks();
+      expect(await eventually(async () => (await grade()) === 9)).toBe(true);
+    } finally {
+      await releaseLinks();
+      await stop();
     }
   });
 });
