@@ -15,7 +15,7 @@ const SCHOOL_SIGNAL_FIELDS =
   'id sourceId policeAgencyId subjectId schoolAgencyId category severity episodeId state acknowledgeBy overdue escalatedAt hasNote actions acknowledgement { actions note } guidance { text }';
 const POLICE_FIELDS = 'id sourceId state overdue acknowledgedAt actions category severity subjectId schoolAgencyId';
 
-type InboxItem = { id: string; kind: string; payload: Record<string, unknown> };
+type InboxItem = { id: string; kind: string; payload: Record<string, unknown>; receivedAt: string };
 
 /**
  * Police signals and the enrolment register through the doors agencies use: school and police systems through
@@ -743,9 +743,20 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         );
         expect(opened.data!.openSignalNote.text).toBe('Searched for ways to hurt herself late at night.');
 
-        // The same export again: nothing new, and no new status for the police.
+        // The same export again: nothing new, and no new status for the police. Known to be applied once the hub has
+        // claimed its event; a later signal's status then arrives after any status it could have sent (one bus key).
+        const claimed = async () =>
+          Number((await hub.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM processed_events WHERE consumer = 'hub.signal'`))[0]?.n);
+        const claimedBefore = await claimed();
+        const resentAt = new Date().toISOString();
         expect((await sendBatch(signals)).status).toBe(202);
-        await new Promise((r) => setTimeout(r, 500));
+        await eventually(async () => (await claimed()) > claimedBefore, { what: 'the export sent again, applied' });
+        const marker = exported(inventedResidentId());
+        expect((await sendBatch([marker])).status).toBe(202);
+        await statusesOf([marker.sourceId]);
+        const sentIds = signals.map((s) => (s as { sourceId: string }).sourceId);
+        const since = (await fromInboxNow('police-haishu', (p) => sentIds.includes(p.sourceId as string))).filter((i) => i.receivedAt >= resentAt);
+        expect(since).toEqual([]);
         expect((await schoolSignals(teacher)).filter((s) => [a.subjectId, b.subjectId].includes(s.subjectId as string))).toHaveLength(4);
       });
 

@@ -87,10 +87,11 @@ describe('links held across connections (PostgreSQL)', () => {
 
   it("makes the hub's signal intake and enrolment wait while another transaction holds a child's links", { timeout: 120_000 }, async () => {
     const keys = new Map<string, string>();
-    const { hub, stop } = await startKafkaPostgresHub(
+    const started = await startKafkaPostgresHub(
       { embedConnectors: true, relayIntervalMs: 50, retentionIntervalMs: 0, onConnectorKeyCreated: (agency, key) => void keys.set(agency, key) },
       'locks',
     );
+    const hub = started.hub;
     const post = (agency: string, path: string, body: unknown) =>
       Promise.resolve(
         hub.fetch(
@@ -170,7 +171,7 @@ describe('links held across connections (PostgreSQL)', () => {
       expect(await eventually(async () => (await grade()) === 9)).toBe(true);
     } finally {
       await releaseLinks();
-      await stop();
+      await started.stop();
     }
   });
 });
