@@ -74,6 +74,7 @@ export async function createEnvelopeOpener(privateKeys: readonly Jwk[]): Promise
       } catch (cause) {
         throw new MalformedEventError("An envelope does not open with the hub's key.", { cause });
       }
+      // Checked before decrypting too (checkedHeader); again on what the library decrypted, so the two cannot disagree.
       if (opened.header[PURPOSE_HEADER] !== purpose) throw new MalformedEventError('An envelope was sealed for another field.');
       return opened.payload.toString('utf8');
     },

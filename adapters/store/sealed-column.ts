@@ -1,5 +1,8 @@
 import type { DataCipher } from '../crypto/data-cipher.js';
 
+/** True for a value sealed with the data keys (`enc:v1:...`); anything else in a sealed column predates them. */
+export const isSealed = (text: string) => text.startsWith('enc:v1:');
+
 /**
  * Reads and writes one encrypted text column. Rows written before encryption at rest existed are plain; they are
  * still read (so an upgrade loses nothing) and age out with retention.
@@ -10,7 +13,7 @@ export function sealedColumn(cipher: DataCipher, purpose: string) {
     open: (stored: unknown): string | null => {
       if (stored === null || stored === undefined) return null;
       const text = typeof stored === 'string' ? stored : JSON.stringify(stored);
-      return text.startsWith('enc:v1:') ? cipher.open(text, purpose) : text;
+      return isSealed(text) ? cipher.open(text, purpose) : text;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { NewSignal, SignalStore } from '../../core/signal/signal-store.js';
 import type { SchoolReport, Signal, SignalGuidance } from '../../core/signal/signal.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
-import { sealedColumn } from './sealed-column.js';
+import { isSealed, sealedColumn } from './sealed-column.js';
 import type { SqlClient } from './sql-client.js';
 import { runnerFor, sqlOf } from './sql-unit-of-work.js';
 import { asDate, optDate, optText } from './sql-values.js';
@@ -15,7 +15,8 @@ const SIGNAL_COLUMNS = `s.*, s.note IS NOT NULL AS has_note,
 /** Signals and schools' reports to the police on SQL (migration set `signal`). */
 export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): SignalStore {
   const officer = sealedColumn(cipher, 'signals.officer');
-  const note = sealedColumn(cipher, 'signals.note');
+  const NOTE = 'signals.note';
+  const note = sealedColumn(cipher, NOTE);
   const ackNote = sealedColumn(cipher, 'signals.acknowledgement_note');
   const guidanceText = sealedColumn(cipher, 'signal_guidance.text');
   const justification = sealedColumn(cipher, 'signal_note_openings.justification');
@@ -221,7 +222,7 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
       const stored = optText(row?.note);
       if (stored === null) return null;
       // Sealed with the data keys since the hub opens the envelope on arrival; a JWE is a note stored before that.
-      return stored.startsWith('enc:v1:') ? { text: note.open(stored) ?? '' } : { envelope: stored };
+      return isSealed(stored) ? { text: cipher.open(stored, NOTE) } : { envelope: stored };
     },
     async recordNoteOpening(tx, o) {
       await sqlOf(tx).query(

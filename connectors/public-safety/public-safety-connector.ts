@@ -1,8 +1,6 @@
 import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import { chunkBySize } from '../../adapters/messaging/chunk-by-size.js';
 import { createSignedEvent } from '../../adapters/messaging/signed-event.js';
-
-type SignedEvent = Awaited<ReturnType<typeof createSignedEvent>>;
 import { HUB_AGENCY_ID } from '../../core/development-seed.js';
 import { httpErrorBody } from '../../core/errors.js';
 import type { EventType } from '../../core/messages/event-types.js';
@@ -68,6 +66,8 @@ function sealablePartsOf<T extends { signal: unknown; secret: unknown }>(items: 
   const jsonBytes = (item: T) => Buffer.byteLength(JSON.stringify(item.secret)) + Buffer.byteLength(JSON.stringify(item.signal)) + 2;
   return chunkBySize(items, Math.floor(SIGNAL_BATCH_EVENT_MAX_BYTES / 1.9), jsonBytes);
 }
+
+type SignedEvent = Awaited<ReturnType<typeof createSignedEvent>>;
 
 /**
  * The public-safety connector: a police system sends signals about minors (`POST /v1/signals`, or up to 500 at once

@@ -1,4 +1,3 @@
-import { parseJson } from '../validation/parse-json.js';
 import { randomUUID } from 'node:crypto';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
@@ -11,6 +10,7 @@ import type { IdentityLink, IdentityPseudonymiser } from '../ports/identity-link
 import type { EnvelopeOpener } from '../ports/keys.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
+import { parseJson } from '../validation/parse-json.js';
 import {
   ENROLMENT_EVENT_TYPES,
   ENROLMENT_IDENTITIES_MAX,
