@@ -92,34 +92,37 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
       if (signals.length === 0) return new Set();
       const routed = (s: NewSignal) => ('subjectId' in s.route ? s.route : null);
       const waiting = (s: NewSignal) => ('waitingFor' in s.route ? s.route.waitingFor : null);
-      const column = <T>(f: (s: NewSignal) => T) => signals.map(f);
+      // The rows travel as one JSON array: node-postgres writes an array parameter element by element, escaping each,
+      // which for 19 columns of 500 signals cost more of the hub's time than the INSERT's round trip.
+      const rows = signals.map((s) => ({
+        id: s.id,
+        police_agency_id: s.policeAgencyId,
+        source_id: s.sourceId,
+        police_district_id: s.policeDistrictId,
+        police_local_id: s.policeLocalId,
+        subject_id: routed(s)?.subjectId ?? null,
+        school_agency_id: routed(s)?.schoolAgencyId ?? null,
+        link_key_id: waiting(s)?.keyId ?? null,
+        link_digest: waiting(s)?.digest ?? null,
+        category: s.category,
+        severity: s.severity,
+        observed_at: s.observedAt,
+        received_at: s.receivedAt,
+        routed_at: routed(s) ? s.receivedAt : null,
+        due_at: routed(s)?.dueAt ?? null,
+        note: s.text.sealed.note,
+        officer: s.text.sealed.officer,
+        episode_id: s.episodeId,
+        state: routed(s) ? 'ROUTED' : 'UNMATCHED',
+      }));
       const inserted = await sqlOf(tx).query(
         `INSERT INTO signals (id, police_agency_id, source_id, police_district_id, police_local_id, subject_id, school_agency_id, link_key_id, link_digest,
            category, severity, observed_at, received_at, routed_at, due_at, note, officer, episode_id, state)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-           $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::text[])
+         SELECT * FROM json_to_recordset($1::json) AS r(id text, police_agency_id text, source_id text, police_district_id text, police_local_id text,
+           subject_id text, school_agency_id text, link_key_id text, link_digest text, category text, severity text, observed_at timestamptz,
+           received_at timestamptz, routed_at timestamptz, due_at timestamptz, note text, officer text, episode_id text, state text)
          ON CONFLICT (police_agency_id, source_id) DO NOTHING RETURNING id`,
-        [
-          column((s) => s.id),
-          column((s) => s.policeAgencyId),
-          column((s) => s.sourceId),
-          column((s) => s.policeDistrictId),
-          column((s) => s.policeLocalId),
-          column((s) => routed(s)?.subjectId ?? null),
-          column((s) => routed(s)?.schoolAgencyId ?? null),
-          column((s) => waiting(s)?.keyId ?? null),
-          column((s) => waiting(s)?.digest ?? null),
-          column((s) => s.category),
-          column((s) => s.severity),
-          column((s) => s.observedAt),
-          column((s) => s.receivedAt),
-          column((s) => (routed(s) ? s.receivedAt : null)),
-          column((s) => routed(s)?.dueAt ?? null),
-          column((s) => s.text.sealed.note),
-          column((s) => s.text.sealed.officer),
-          column((s) => s.episodeId),
-          column((s) => (routed(s) ? 'ROUTED' : 'UNMATCHED')),
-        ],
+        [JSON.stringify(rows)],
       );
       return new Set(inserted.map((r) => String(r.id)));
     },

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
@@ -58,8 +58,13 @@ interface IncomingSignal {
   note: string | null;
 }
 
-/** Ids that sort by creation time, so the newest signal comes first in a list ordered by id. */
-export const newTimeOrderedId = (prefix: string, at: Date) => `${prefix}-${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
+/**
+ * Ids that sort by creation time, so the newest signal comes first in a list ordered by id, then 48 random bits: a
+ * v4 UUID's first twelve hex digits (all random), since node:crypto draws UUIDs from a buffered pool where a
+ * randomBytes call goes to the CSPRNG each time (two ids a signal).
+ */
+export const newTimeOrderedId = (prefix: string, at: Date) =>
+  `${prefix}-${at.getTime().toString(36).padStart(9, '0')}-${randomUUID().replace('-', '').slice(0, 12)}`;
 
 const acknowledgeInput = z.object({
   actions: z.array(z.enum(SCHOOL_SIGNAL_ACTIONS)).min(1, 'name at least one thing the school did').max(SCHOOL_SIGNAL_ACTIONS.length),
