@@ -21,6 +21,8 @@ const envSchema = z.object({
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_USERNAME: z.string().optional(),
   KAFKA_PASSWORD: z.string().optional(),
+  // Partitions of the hub's inbound topic one hub process applies at once (README "Configuration").
+  HUB_INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   CONNECTORS: z.enum(['embedded', 'none']).optional(),
   CONNECTOR_AGENCY_ID: z.string().optional(),
   CONNECTOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     kafkaBrokers,
     kafkaSasl:
       e.KAFKA_USERNAME && e.KAFKA_PASSWORD ? { mechanism: 'scram-sha-256' as const, username: e.KAFKA_USERNAME, password: e.KAFKA_PASSWORD } : undefined,
+    inboundConcurrency: e.HUB_INBOUND_CONCURRENCY,
     // On Kafka the connectors normally run as their own processes; embedded, they live inside the hub.
     embedConnectors: (e.CONNECTORS ?? (kafkaBrokers ? 'none' : 'embedded')) === 'embedded',
     connectorAgencyId: e.CONNECTOR_AGENCY_ID,

@@ -50,6 +50,8 @@ export async function startHubInbound(options: {
   logger: Logger;
   handlers: InboundHandlers;
   groupId?: string;
+  /** Events with different keys applied at once (see `SubscribeOptions.concurrency`). */
+  concurrency?: number;
 }): Promise<Subscription> {
   const handler = createVerifiedHandler({
     // Names kept from when the referral ledger was the only consumer: its committed offsets and dedup marks stay valid.
@@ -67,5 +69,5 @@ export async function startHubInbound(options: {
       await apply(event);
     },
   });
-  return options.bus.subscribe({ groupId: options.groupId ?? 'careloop-hub-ledger', topics: [TOPICS.hubInbound], handler });
+  return options.bus.subscribe({ groupId: options.groupId ?? 'careloop-hub-ledger', topics: [TOPICS.hubInbound], handler, concurrency: options.concurrency });
 }

@@ -33,6 +33,7 @@ const hub = await createHub({
   pgliteSharedBuffers: config.pgliteSharedBuffers,
   kafkaBrokers: config.kafkaBrokers,
   kafkaSasl: config.kafkaSasl,
+  inboundConcurrency: config.inboundConcurrency,
   keyRing: deployment.keyRing,
   agencies: deployment.agencies,
   cipher: deployment.cipher,

@@ -20,6 +20,9 @@ export interface KafkaEventBusOptions {
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
+/** Partitions of the topics this bus creates, unless told otherwise. */
+export const DEFAULT_KAFKA_PARTITIONS = 3;
+
 /** Below a broker's default message.max.bytes (1,048,588), with room for the record batch's own overhead. */
 const MAX_REQUEST_BYTES = 900_000;
 
@@ -85,7 +88,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
         await p.send({ topic: physical(topic), acks: -1, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
     },
 
-    async subscribe({ groupId, topics, handler }) {
+    async subscribe({ groupId, topics, handler, concurrency }) {
       const consumer = kafka.consumer({
         groupId: physical(groupId),
         allowAutoTopicCreation: true,
@@ -96,6 +99,8 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
       await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
       const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
       await consumer.run({
+        // kafkajs hands each partition's messages over one at a time, in order, and up to this many partitions at once.
+        partitionsConsumedConcurrently: Math.max(1, Math.floor(concurrency ?? 1)),
         eachMessage: async ({ topic, message }) => {
           const incoming: IncomingMessage = {
             topic: logical(topic),
@@ -125,7 +130,10 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
         const existing = new Set(await admin.listTopics());
         const missing = topics.map(physical).filter((t) => !existing.has(t));
         if (missing.length > 0) {
-          await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 3 })) });
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? DEFAULT_KAFKA_PARTITIONS })),
+          });
         }
       } finally {
         await admin.disconnect();

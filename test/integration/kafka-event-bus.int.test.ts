@@ -48,3 +48,68 @@ describe('the Kafka bus with large messages', () => {
     }
   });
 });
+
+describe('the Kafka bus handling several partitions at once', () => {
+  it('handles a message of another partition while one is still being handled, and keeps each key in order', async () => {
+    const logger = createLogger({ name: 'kafka-concurrency', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    const bus = createKafkaEventBus({
+      brokers: inject('kafkaBrokers'),
+      sasl: inject('kafkaSasl'),
+      clientId: 'concurrency-test',
+      namespace: `p${randomUUID().slice(0, 8)}.`,
+      logger,
+    });
+    try {
+      const topic = `concurrent.${randomUUID()}`;
+      await bus.ensureTopics([topic]);
+      // key-0's first message and the other keys' messages wait for each other: key-0#1 holds its handler until a
+      // message of another key is handled, which waits until key-0#1 holds. Ten keys over the topic's three
+      // partitions, all sent before the group starts, so one fetch brings several partitions. Handled one partition
+      // at a time, whichever side comes first waits in vain.
+      const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
+      await bus.publish(
+        topic,
+        keys.flatMap((key) => [1, 2].map((n) => ({ key, value: `${key}#${n}` }))),
+      );
+      const handled: string[] = [];
+      let waitedInVain = false;
+      const waitFor = (what: Promise<void>) =>
+        Promise.race([
+          what,
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              waitedInVain = true;
+              resolve();
+            }, 10_000),
+          ),
+        ]);
+      let holding: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const subscription = await bus.subscribe({
+        groupId: `g-${randomUUID()}`,
+        topics: [topic],
+        concurrency: 3,
+        handler: async (m) => {
+          if (m.value === 'key-0#1') {
+            holding();
+            await waitFor(released);
+          } else if (!m.value.startsWith('key-0#')) {
+            await waitFor(held);
+            release();
+          }
+          handled.push(m.value);
+        },
+      });
+      const deadline = Date.now() + 60_000;
+      while (handled.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await subscription.close();
+      expect(waitedInVain).toBe(false);
+      expect(handled).toHaveLength(20);
+      for (const key of keys) expect(handled.indexOf(`${key}#1`)).toBeLessThan(handled.indexOf(`${key}#2`));
+    } finally {
+      await bus.close();
+    }
+  });
+});
