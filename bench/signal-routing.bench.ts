@@ -1,5 +1,14 @@
 import { gc, mb, settledMemory, sleep } from './memory.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { bundle } from '../scripts/build.mjs';
+import { loadConfig } from '../gateway/config.js';
+import { resolveDeployment } from '../gateway/deployment.js';
 import { createEnvelopeSealer, encryptionKeyOf } from '../adapters/crypto/envelope.js';
 import type { KeyRing } from '../adapters/crypto/key-ring.js';
 import { createLogger } from '../adapters/logging/create-logger.js';
@@ -33,6 +42,10 @@ const BATCHED_SIGNALS = Number(process.env.BENCH_BATCHED_SIGNALS ?? 20_000);
 const BATCH = Number(process.env.BENCH_SIGNAL_BATCH ?? 500);
 const BATCH_CONCURRENCY = Number(process.env.BENCH_SIGNAL_BATCH_CONCURRENCY ?? 4);
 const CHILDREN = Number(process.env.BENCH_SIGNAL_CHILDREN ?? 2000);
+/** On Kafka: `separate` runs the school and police connectors as their own processes (as production does), `embedded` in the hub's. */
+const CONNECTORS = process.env.BENCH_SIGNAL_CONNECTORS === 'embedded' ? 'embedded' : 'separate';
+/** On Kafka, partitions of the hub's inbound topic applied at once; unset: the hub's default. */
+const INBOUND_CONCURRENCY = Number(process.env.BENCH_SIGNAL_INBOUND_CONCURRENCY ?? 0);
 const CONCURRENCY = Number(process.env.BENCH_SIGNAL_CONCURRENCY ?? 32);
 type Deployment = 'embedded' | 'kafka' | 'kafka-postgresql';
 const DEPLOYMENTS = (process.env.BENCH_SIGNAL_DEPLOYMENTS ?? 'embedded,kafka,kafka-postgresql').split(',').filter(Boolean) as Deployment[];
@@ -42,6 +55,8 @@ const DEPLOYMENT_NAMES: Record<Deployment, string> = {
   'kafka-postgresql': 'Kafka + PostgreSQL',
 };
 const WARMUP = 100;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONNECTOR_RUNNER = fileURLToPath(new URL('../.cache/bench/standalone-connector-run.mjs', import.meta.url));
 /** How often the routed rows are polled: the resolution of "stored". */
 const POLL_MS = 10;
 /** In batches, rows arrive 500 at a time and each poll re-reads its overlap: polled less often, so as not to load the store. */
@@ -73,17 +88,26 @@ function residentId(k: number): string {
 const summary = summariseWithP95;
 type Summary = ReturnType<typeof summary>;
 
-const post = (hub: Hub, key: string, path: string, body: unknown) =>
-  hub.fetch(
-    new Request(`http://hub/connectors${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-  );
+/** How the bench reaches one agency's connector API: `path` is the connector's own (`/v1/signals`). */
+type Door = (path: string, body: unknown) => Promise<Response>;
+
+const request = (url: string, key: string, body: unknown) =>
+  new Request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** A connector embedded in the hub, through the hub's fetch handler (no socket). */
+const embeddedDoor =
+  (hub: Hub, agencyId: string, key: string): Door =>
+  (path, body) =>
+    Promise.resolve(hub.fetch(request(`http://hub/connectors/${agencyId}${path}`, key, body)));
+
+/** A connector in its own process, over HTTP on loopback. */
+const processDoor =
+  (port: number, key: string): Door =>
+  (path, body) =>
+    fetch(request(`http://127.0.0.1:${port}${path}`, key, body));
 
 /** Enrols every child through the school connector, 500 a call, and waits until the hub has them all (not timed in the results). */
-async function enrol(hub: Hub, key: string) {
+async function enrol(hub: Hub, school: Door) {
   const on = new Date().toISOString().slice(0, 10);
   for (let from = 0; from < CHILDREN; from += ENROL_BATCH) {
     const changes = Array.from({ length: Math.min(ENROL_BATCH, CHILDREN - from) }, (_, j) => ({
@@ -94,7 +118,7 @@ async function enrol(hub: Hub, key: string) {
       classRef: '8-1',
       on,
     }));
-    const response = await post(hub, key, `/${SCHOOL}/v1/enrolments`, { changes });
+    const response = await school('/v1/enrolments', { changes });
     const answer = (await response.json()) as { accepted?: number; rejected?: unknown[] };
     if (response.status !== 202 || answer.accepted !== changes.length) throw new Error(`Enrolment refused: ${response.status} ${JSON.stringify(answer)}`);
   }
@@ -109,8 +133,6 @@ async function enrol(hub: Hub, key: string) {
   }
 }
 
-const asMs = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).getTime();
-
 /**
  * Sends `count` signals with `CONCURRENCY` in flight and polls `signals` until every one is stored routed. Times
  * are wall-clock milliseconds (performance.now() anchored to Date.now() once), comparable with the hub's
@@ -118,7 +140,7 @@ const asMs = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).getTi
  */
 async function sendSignals(
   hub: Hub,
-  key: string,
+  police: Door,
   prefix: string,
   count: number,
   onPoll: () => void = () => undefined,
@@ -142,16 +164,18 @@ async function sendSignals(
     const deadline = () => Date.now() + 600_000;
     let giveUpAt = deadline();
     while (stored.size < count) {
-      const rows = await hub.sql.query<{ source_id: string; received_at: unknown; routed_at: unknown }>(
-        `SELECT source_id, received_at, routed_at FROM signals WHERE police_agency_id = $1 AND received_at >= $2 AND source_id LIKE $3`,
+      // Times as epoch milliseconds: parsing timestamps of every row polled was the bench's largest cost in the hub's process.
+      const rows = await hub.sql.query<{ source_id: string; received_ms: number; routed_ms: number | null }>(
+        `SELECT source_id, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, (extract(epoch FROM routed_at) * 1000)::float8 AS routed_ms
+           FROM signals WHERE police_agency_id = $1 AND received_at >= $2 AND source_id LIKE $3`,
         [POLICE, new Date(cursor - POLL_OVERLAP_MS), `${prefix}-%`],
       );
       const seen = now();
       for (const r of rows) {
         const i = index.get(r.source_id);
         if (i === undefined || stored.has(i)) continue;
-        const received = asMs(r.received_at);
-        stored.set(i, { received, routed: r.routed_at == null ? null : asMs(r.routed_at), seen });
+        const received = Number(r.received_ms);
+        stored.set(i, { received, routed: r.routed_ms == null ? null : Number(r.routed_ms), seen });
         cursor = Math.max(cursor, received);
       }
       onPoll();
@@ -183,7 +207,7 @@ async function sendSignals(
       const body = signalBody(i);
       sent[i] = now();
       if (Number.isNaN(firstSent)) firstSent = sent[i]!;
-      const response = await post(hub, key, `/${POLICE}/v1/signals`, body);
+      const response = await police('/v1/signals', body);
       answered[i] = now();
       if (response.status !== 202) throw new Error(`Signal ${body.sourceId} refused: ${response.status} ${await response.text()}`);
       await response.body?.cancel();
@@ -196,7 +220,7 @@ async function sendSignals(
       const signals = Array.from({ length: next - from }, (_, j) => signalBody(from + j));
       const at = now();
       if (Number.isNaN(firstSent)) firstSent = at;
-      const response = await post(hub, key, `/${POLICE}/v1/signals/batch`, { signals });
+      const response = await police('/v1/signals/batch', { signals });
       const done = now();
       const answer = (await response.json()) as { accepted?: number };
       if (response.status !== 202 || answer.accepted !== signals.length) throw new Error(`Batch refused: ${response.status} ${JSON.stringify(answer)}`);
@@ -259,26 +283,120 @@ async function sendSignals(
   };
 }
 
+/**
+ * What the batched run cost in CPU: the hub's process (with the bench's own client and polls, so an upper bound of
+ * the hub's share) and the connectors' processes when they run apart. `signalsPerHubCoreSecond` is how many signals
+ * one core spends on the hub at that cost: the rate a hub instance given a whole core would carry.
+ */
+function cpuOf(before: { hub: number; connectors: number }, after: { hub: number; connectors: number }, seconds: number, separate: boolean) {
+  const hubMs = after.hub - before.hub;
+  return {
+    hubMs,
+    hubCoreShare: hubMs / (seconds * 1000),
+    hubMsPerThousandSignals: (hubMs / BATCHED_SIGNALS) * 1000,
+    signalsPerHubCoreSecond: BATCHED_SIGNALS / (hubMs / 1000),
+    connectorsMs: separate ? after.connectors - before.connectors : null,
+  };
+}
+
+/** A new database on the bench's PostgreSQL server, for a hub or a connector's inbox. */
+async function newDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A connector started from the bundle as its own process; resolves once it serves its API. */
+async function startConnectorProcess(options: { agencyId: string; dataDir: string; kafka: object; databaseUrl?: string }) {
+  const child = spawn(process.execPath, ['--enable-source-maps', CONNECTOR_RUNNER], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '', BENCH_CONNECTOR: JSON.stringify(options) },
+  });
+  const ready = await new Promise<{ port: number; apiKey: string }>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve(JSON.parse(line) as { port: number; apiKey: string });
+    });
+    child.once('exit', (code) => reject(new Error(`The ${options.agencyId} connector exited with status ${code} before it was ready.`)));
+  });
+  return {
+    door: processDoor(ready.port, ready.apiKey),
+    pid: child.pid!,
+    stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+  };
+}
+
+/** CPU time (user + system) this process and, on Linux, the given children have used so far, in ms. */
+function cpuMs(pids: readonly number[]): { hub: number; connectors: number } {
+  const u = process.cpuUsage();
+  const ticks = (pid: number) => {
+    try {
+      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return NaN;
+    }
+  };
+  return { hub: (u.user + u.system) / 1000, connectors: pids.reduce((sum, pid) => sum + ticks(pid) * 10, 0) };
+}
+
 async function measureDeployment(deployment: Deployment, broker: KafkaBroker | null) {
   const postgres = deployment === 'kafka-postgresql' ? await startPostgresServer() : null;
+  // On Kafka the connectors run as their own processes, as production runs them (BENCH_SIGNAL_CONNECTORS=embedded: in the hub).
+  const separate = broker !== null && CONNECTORS === 'separate';
+  const dataDir = await mkdtemp(join(tmpdir(), 'careloop-bench-signals-'));
+  const stack: Array<() => Promise<void>> = [() => rm(dataDir, { recursive: true, force: true })];
+  const kafka = broker ? { brokers: broker.brokers, sasl: { ...broker.sasl }, namespace: `benchsig${Date.now().toString(36)}.` } : null;
   const beforeHub = await settledMemory();
+  // Development keys written to dataDir, so a connector process holds its agency's key and the hub's directory.
+  const keys = await resolveDeployment(loadConfig({ CARELOOP_MODE: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), () => []);
   const { hub, connectorKey } = await createBenchHub({
     logger,
-    ...(broker ? { kafkaBrokers: broker.brokers, kafkaSasl: { ...broker.sasl }, kafkaNamespace: `benchsig${Date.now().toString(36)}.` } : {}),
+    keyRing: keys.keyRing,
+    agencies: keys.agencies,
+    cipher: keys.cipher,
+    ...(keys.pseudonymiser ? { pseudonymiser: keys.pseudonymiser } : {}),
+    embedConnectors: !separate,
+    ...(kafka ? { kafkaBrokers: kafka.brokers, kafkaSasl: kafka.sasl, kafkaNamespace: kafka.namespace } : {}),
     ...(postgres ? { databaseUrl: postgres.url } : {}),
+    ...(INBOUND_CONCURRENCY ? { inboundConcurrency: INBOUND_CONCURRENCY } : {}),
   });
+  stack.push(() => hub.stop());
   try {
-    const schoolKey = connectorKey(SCHOOL);
-    const policeKey = connectorKey(POLICE);
+    let school: Door;
+    let police: Door;
+    const connectorPids: number[] = [];
+    if (separate) {
+      const started = [];
+      for (const agencyId of [SCHOOL, POLICE]) {
+        const databaseUrl = postgres ? await newDatabase(postgres.url, `inbox_${agencyId.replace(/\W/g, '_')}`) : undefined;
+        const connector = await startConnectorProcess({ agencyId, dataDir, kafka: kafka!, ...(databaseUrl ? { databaseUrl } : {}) });
+        stack.push(connector.stop);
+        connectorPids.push(connector.pid);
+        started.push(connector.door);
+      }
+      [school, police] = started as [Door, Door];
+    } else {
+      school = embeddedDoor(hub, SCHOOL, connectorKey(SCHOOL));
+      police = embeddedDoor(hub, POLICE, connectorKey(POLICE));
+    }
     const enrolStarted = performance.now();
-    await enrol(hub, schoolKey);
+    await enrol(hub, school);
     const enrolSeconds = (performance.now() - enrolStarted) / 1000;
-    await sendSignals(hub, policeKey, `W${deployment}`, Math.min(WARMUP, SIGNALS));
+    await sendSignals(hub, police, `W${deployment}`, Math.min(WARMUP, SIGNALS));
     await sleep(500);
-    const single = await sendSignals(hub, policeKey, `S${deployment}`, SIGNALS);
+    const single = await sendSignals(hub, police, `S${deployment}`, SIGNALS);
     console.log(`${deployment}: one at a time ${single.throughput.endToEndSignalsPerSecond.toFixed(0)} signals/s`);
     const batching = { size: BATCH, concurrency: BATCH_CONCURRENCY };
-    await sendSignals(hub, policeKey, `WB${deployment}`, Math.min(2 * BATCH, BATCHED_SIGNALS), undefined, batching);
+    await sendSignals(hub, police, `WB${deployment}`, Math.min(2 * BATCH, BATCHED_SIGNALS), undefined, batching);
     await sleep(500);
     const before = await settledMemory();
     let peakRss = 0;
@@ -288,7 +406,9 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
       peakRss = Math.max(peakRss, m.rss);
       peakHeap = Math.max(peakHeap, m.heapUsed);
     };
-    const run = await sendSignals(hub, policeKey, `B${deployment}`, BATCHED_SIGNALS, sample, batching);
+    const cpuBefore = cpuMs(connectorPids);
+    const run = await sendSignals(hub, police, `B${deployment}`, BATCHED_SIGNALS, sample, batching);
+    const cpuAfter = cpuMs(connectorPids);
     sample();
     await sleep(500);
     const after = await settledMemory();
@@ -299,6 +419,8 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
       deployment,
       bus: deployment === 'embedded' ? 'embedded (in the store)' : 'kafka (one broker, harness)',
       store: postgres ? 'postgresql (harness server, its own process)' : 'pglite (in memory)',
+      connectors: separate ? 'own processes (school, police)' : 'embedded in the hub process',
+      cpu: cpuOf(cpuBefore, cpuAfter, run.seconds, separate),
       enrolSeconds,
       single,
       run,
@@ -314,7 +436,7 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
       keyRing: hub.keyRing,
     };
   } finally {
-    await hub.stop();
+    for (const undo of stack.reverse()) await undo();
     await postgres?.stop();
   }
 }
@@ -365,6 +487,7 @@ async function cryptoAlone(keyRing: KeyRing) {
 }
 
 const broker = DEPLOYMENTS.some((d) => d !== 'embedded') ? await startKafkaBroker() : null;
+if (broker && CONNECTORS === 'separate') await bundle(['bench/standalone-connector-run.ts'], fileURLToPath(new URL('../.cache/bench/', import.meta.url)));
 const deployments: Array<Awaited<ReturnType<typeof measureDeployment>>> = [];
 try {
   for (const d of DEPLOYMENTS) deployments.push(await measureDeployment(d, d === 'embedded' ? null : broker));
