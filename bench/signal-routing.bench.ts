@@ -25,16 +25,20 @@ import { summariseWithP95 } from './stats.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=signal-routing npm run bench`): issue 10's performance goal, police signals routed
- * to the child's school. A hub with embedded connectors, on each of BENCH_SIGNAL_DEPLOYMENTS in turn (the embedded
- * bus with PGlite in memory, a real Kafka broker with PGlite, a Kafka broker with a PostgreSQL server), enrols BENCH_SIGNAL_CHILDREN children at school-east through the school
- * connector. Then the police system sends signals about them two ways, side by side in one run: BENCH_SIGNALS one
+ * to the child's school. A hub on each of BENCH_SIGNAL_DEPLOYMENTS in turn (the embedded bus with PGlite in memory,
+ * a real Kafka broker with PGlite, a Kafka broker with a PostgreSQL server) enrols BENCH_SIGNAL_CHILDREN children at
+ * school-east through the school connector. Embedded, the connectors live in the hub's process and are called
+ * through its fetch handler; on Kafka they run as their own processes (an esbuild bundle of
+ * bench/standalone-connector-run.ts each, as `npm run start:connector` runs them in production) and are called over
+ * HTTP on loopback, unless BENCH_SIGNAL_CONNECTORS=embedded. Then the police system sends signals about them two ways, side by side in one run: BENCH_SIGNALS one
  * at a time to `POST /connectors/police-haishu/v1/signals` with BENCH_SIGNAL_CONCURRENCY requests in flight, and
  * BENCH_BATCHED_SIGNALS in batches of BENCH_SIGNAL_BATCH to `POST .../v1/signals/batch` with
  * BENCH_SIGNAL_BATCH_CONCURRENCY in flight (a police system's export; the throughput goal is judged on this one).
- * All through the hub's fetch handler, no socket. Per signal: sent, the connector's 202, the hub's `received_at`
+ * Per signal: sent, the connector's 202, the hub's `received_at`
  * (its handler ran, also `routed_at` for an enrolled child) and when the routed row was first seen by polling
  * `signals`. Besides, the crypto a signal sent alone costs, timed on its own. Memory is taken around the batched
- * run. Writes bench/results/signal-routing.{json,md}.
+ * run, with the CPU time of the hub's process (and of the connectors' processes). Writes
+ * bench/results/signal-routing.{json,md}.
  */
 const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 2000);
 /** Signals sent in batches (`POST .../v1/signals/batch`): how a police system's export arrives. */
@@ -317,20 +321,39 @@ async function startConnectorProcess(options: { agencyId: string; dataDir: strin
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '', BENCH_CONNECTOR: JSON.stringify(options) },
   });
-  const ready = await new Promise<{ port: number; apiKey: string }>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve(JSON.parse(line) as { port: number; apiKey: string });
-    });
-    child.once('exit', (code) => reject(new Error(`The ${options.agencyId} connector exited with status ${code} before it was ready.`)));
-  });
-  return {
-    door: processDoor(ready.port, ready.apiKey),
-    pid: child.pid!,
-    stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
   };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ready = await new Promise<{ port: number; apiKey: string }>((resolve, reject) => {
+      let out = '';
+      timer = setTimeout(() => reject(new Error(`The ${options.agencyId} connector was not ready within 60 s.`)), 60_000);
+      child.once('error', reject);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        const line = out.split('\n')[0];
+        if (!out.includes('\n') || !line) return;
+        try {
+          resolve(JSON.parse(line) as { port: number; apiKey: string });
+        } catch {
+          reject(new Error(`The ${options.agencyId} connector did not say where it listens.`));
+        }
+      });
+      void exited.then(() => reject(new Error(`The ${options.agencyId} connector exited before it was ready.`)));
+    });
+    return { door: processDoor(ready.port, ready.apiKey), pid: child.pid!, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** CPU time (user + system) this process and, on Linux, the given children have used so far, in ms. */
@@ -338,7 +361,8 @@ function cpuMs(pids: readonly number[]): { hub: number; connectors: number } {
   const u = process.cpuUsage();
   const ticks = (pid: number) => {
     try {
-      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
+      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (USER_HZ, 100 a second on Linux's x86-64 and
+      // arm64), after the parenthesised command name.
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return Number(fields[11]) + Number(fields[12]);
     } catch {
@@ -511,8 +535,11 @@ const results = {
     warmupSignals: Math.min(WARMUP, SIGNALS),
     pollMs: POLL_MS,
     relayIntervalMs: 50,
-    transport: "the hub's fetch handler, in process (no socket)",
-    connectors: 'embedded in the hub process on both deployments',
+    transport:
+      CONNECTORS === 'separate'
+        ? "embedded: the hub's fetch handler (no socket); on Kafka: HTTP on loopback to each connector's process"
+        : "the hub's fetch handler (no socket)",
+    connectors: CONNECTORS === 'separate' ? 'embedded: in the hub process; on Kafka: their own processes' : 'in the hub process on every deployment',
   },
   targets: { signalsPerSecond: TARGET_SIGNALS_PER_SECOND, routingP99Ms: TARGET_ROUTING_P99_MS },
   deployments: deployments.map(({ keyRing: _keyRing, ...d }) => ({
@@ -539,7 +566,7 @@ const lines = [
   '# Signal routing: police signals to the child’s school, throughput and latency',
   '',
   `Measured ${results.measuredAt} on ${m.platform}, ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb, 0)} GB, Node ${m.node}; one run per deployment.`,
-  `One hub process with embedded connectors, on three deployments one after the other: the embedded bus with PGlite in memory, a Kafka broker with PGlite, and a Kafka broker with a PostgreSQL server (the test harness's broker and server, on this machine; PostgreSQL runs in its own process, outside the hub's RSS). ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals. Then, side by side in one run: ${SIGNALS} signals sent **one at a time** (\`POST /connectors/${POLICE}/v1/signals\`, ${CONCURRENCY} in flight), and ${BATCHED_SIGNALS} signals sent **in batches** of ${BATCH} (\`POST /connectors/${POLICE}/v1/signals/batch\`, ${BATCH_CONCURRENCY} in flight, after ${2 * BATCH} warm-up), all \`ONLINE_SELF_HARM_RISK\`, HIGH, with a note, through the hub's fetch handler (no socket). Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms one at a time, ${BATCH_POLL_MS} ms in batches, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost. A batched signal is *sent* when its batch was and *answered* when its batch was.`,
+  `One hub process, on three deployments one after the other: the embedded bus with PGlite in memory, a Kafka broker with PGlite, and a Kafka broker with a PostgreSQL server (the test harness's broker and server, on this machine; PostgreSQL runs in its own process, outside the hub's RSS). ${CONNECTORS === 'separate' ? "Embedded, the school and police connectors live in the hub's process and are called through its fetch handler (no socket); on Kafka each runs as its own process from a bundle, as production runs them (its inbox in PGlite in memory, or its own database on the PostgreSQL server), called over HTTP on loopback, so the hub's process does only the hub's work and the bench's client and polls." : "The school and police connectors live in the hub's process on every deployment and are called through its fetch handler (no socket)."} ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals. Then, side by side in one run: ${SIGNALS} signals sent **one at a time** (\`POST /connectors/${POLICE}/v1/signals\`, ${CONCURRENCY} in flight), and ${BATCHED_SIGNALS} signals sent **in batches** of ${BATCH} (\`POST /connectors/${POLICE}/v1/signals/batch\`, ${BATCH_CONCURRENCY} in flight, after ${2 * BATCH} warm-up), all \`ONLINE_SELF_HARM_RISK\`, HIGH, with a note. Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms one at a time, ${BATCH_POLL_MS} ms in batches, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost. A batched signal is *sent* when its batch was and *answered* when its batch was.`,
   '',
 ];
 const section = (r: (typeof results.deployments)[number]['run'], how: string) => [
@@ -568,6 +595,8 @@ for (const d of results.deployments) {
     '',
     `Memory (${m.exposeGc ? 'after a forced GC' : 'no forced GC'}): before the hub ${f(d.memory.beforeHub.rssMb, 0)} MB RSS; before the signals ${f(d.memory.before.rssMb, 0)} MB RSS / ${f(d.memory.before.heapUsedMb, 0)} MB heap; after ${f(d.memory.after.rssMb, 0)} MB RSS / ${f(d.memory.after.heapUsedMb, 0)} MB heap (Δ ${f(d.memory.rssDeltaMb, 0)} MB RSS, ${f(d.memory.rssDeltaKbPerSignal, 1)} KB a signal, Δ ${f(d.memory.heapDeltaMb, 1)} MB heap); peak seen while polling ${f(d.memory.peakDuringRun.rssMb, 0)} MB RSS / ${f(d.memory.peakDuringRun.heapUsedMb, 0)} MB heap. ${d.deployment === 'kafka-postgresql' ? 'The store is PostgreSQL, outside this process.' : 'RSS includes the in-memory PGlite store, which keeps every signal.'}`,
     '',
+    `CPU during the batched run: the hub's process ${f(d.cpu.hubMs / 1000, 2)} s (${pct(d.cpu.hubCoreShare)} of one core over the run; it also runs the bench's client and polls), **${f(d.cpu.hubMsPerThousandSignals, 0)} ms per 1,000 signals**, so one core given to the hub carries **${f(d.cpu.signalsPerHubCoreSecond, 0)} signals/s** at this cost${d.cpu.connectorsMs === null ? '; the connectors run in the same process' : `; the connectors' processes ${f(d.cpu.connectorsMs / 1000, 2)} s`}. PostgreSQL and the broker share the machine's ${m.cpus} cores with them.`,
+    '',
     `Memory is around the batched run. Crypto share, one at a time: the connector's two seals (${f(sealPerSignalMs, 2)} ms together) are ${pct(d.share.connectorSealingOfP50Answer)} of its p50 answer; the hub's two openings (${f(openPerSignalMs, 2)} ms) are ${pct(d.share.hubOpeningOfPerSignalTime)} of its time per signal at the measured intake rate. A batch seals and opens one envelope for all its signals.`,
     '',
   );
@@ -590,10 +619,14 @@ lines.push(
 for (const d of results.deployments) {
   const name = DEPLOYMENT_NAMES[d.deployment];
   lines.push(
-    `- ≥ ${TARGET_SIGNALS_PER_SECOND} signals/s per hub instance, ${name}, in batches: ${f(d.run.throughput.endToEndSignalsPerSecond, 0)} signals/s, ${yes(d.goals.throughput)} (one at a time: ${f(d.single.throughput.endToEndSignalsPerSecond, 0)}/s).`,
+    `- ≥ ${TARGET_SIGNALS_PER_SECOND} signals/s per hub instance, ${name}, in batches: ${f(d.run.throughput.endToEndSignalsPerSecond, 0)} signals/s end to end on this machine, ${yes(d.goals.throughput)} (one at a time: ${f(d.single.throughput.endToEndSignalsPerSecond, 0)}/s).`,
     `- Routing p99 < ${TARGET_ROUTING_P99_MS} ms excluding the bus (handler runs → row seen stored), ${name}, in batches: ${f(d.run.latencyMs.hubReceivedToStoredSeen.p99)} ms, ${yes(d.goals.routingP99)} (one at a time: ${f(d.single.latencyMs.hubReceivedToStoredSeen.p99)} ms).`,
   );
 }
+for (const d of results.deployments)
+  lines.push(
+    `- Derived from CPU time, not measured as throughput: ${DEPLOYMENT_NAMES[d.deployment]}, the hub's process spent ${f(d.cpu.hubMsPerThousandSignals, 0)} ms per 1,000 batched signals (${pct(d.cpu.hubCoreShare)} of one core over the run), so a core given to it alone would carry ~${f(d.cpu.signalsPerHubCoreSecond, 0)} signals/s at that cost, if the store and the broker kept up. ${d.deployment === 'kafka-postgresql' ? "PostgreSQL's and the broker's CPU are not counted." : "The PGlite store runs in the hub's process and is counted."}${d.cpu.connectorsMs === null ? " The connectors run in the hub's process and are counted." : ''}`,
+  );
 for (const d of results.deployments.filter((x) => x.deployment !== 'embedded'))
   lines.push(
     `- Flat memory, ${DEPLOYMENT_NAMES[d.deployment]}: ${f(d.memory.rssDeltaMb, 0)} MB RSS and ${f(d.memory.heapDeltaMb, 1)} MB heap more after ${BATCHED_SIGNALS} batched signals (after a GC)${d.deployment === 'kafka' ? '; the store is in this process, so some growth is its rows: judge by the heap' : ''}.`,

@@ -50,7 +50,7 @@ export async function startHubInbound(options: {
   logger: Logger;
   handlers: InboundHandlers;
   groupId?: string;
-  /** Events with different keys applied at once (see `SubscribeOptions.concurrency`). */
+  /** Partitions whose events are applied at once (see `SubscribeOptions.concurrency`). */
   concurrency?: number;
 }): Promise<Subscription> {
   const handler = createVerifiedHandler({

@@ -26,8 +26,9 @@ export interface SubscribeOptions {
   topics: string[];
   handler: MessageHandler;
   /**
-   * How many messages with different keys this subscription may handle at once (Kafka: partitions consumed
-   * concurrently; default one). Per-key order holds whatever the value; the handler must be safe to run beside
+   * How many partitions' messages this subscription may handle at once (Kafka: partitions consumed concurrently,
+   * among those one fetch brought; default one), so messages of different keys may overlap. Per-key order holds
+   * whatever the value; the handler must be safe to run beside
    * itself, as it is when several processes share the group. The embedded bus keeps one total order per topic and
    * handles one message at a time.
    */

@@ -73,16 +73,19 @@ describe('the Kafka bus handling several partitions at once', () => {
       );
       const handled: string[] = [];
       let waitedInVain = false;
-      const waitFor = (what: Promise<void>) =>
-        Promise.race([
+      const waitFor = async (what: Promise<void>) => {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
           what,
-          new Promise<void>((resolve) =>
-            setTimeout(() => {
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
               waitedInVain = true;
               resolve();
-            }, 10_000),
-          ),
+            }, 10_000);
+          }),
         ]);
+        clearTimeout(timer);
+      };
       let holding: () => void = () => undefined;
       const held = new Promise<void>((resolve) => (holding = resolve));
       let release: () => void = () => undefined;
