@@ -3,8 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/build.mjs';
 import { startKafkaBroker } from '../test/harness/kafka-broker.js';
-import { startPostgresServer } from '../test/harness/postgres-server.js';
-import pg from 'pg';
+import { createDatabase, startPostgresServer } from '../test/harness/postgres-server.js';
 import { mb } from './memory.js';
 
 /**
@@ -101,14 +100,7 @@ try {
     const env: Record<string, string> = {};
     if (plan.deployment === 'kafka-postgresql') {
       // Every run starts from an empty store, as the embedded one does from a fresh directory.
-      const database = `screening_${i}`;
-      const admin = new pg.Client({ connectionString: postgres!.url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${database}`);
-      await admin.end();
-      const url = new URL(postgres!.url);
-      url.pathname = `/${database}`;
-      env.SCREENING_DATABASE_URL = url.toString();
+      env.SCREENING_DATABASE_URL = await createDatabase(postgres!.url, `screening_${i}`);
       env.SCREENING_KAFKA = JSON.stringify({ brokers: broker!.brokers, sasl: broker!.sasl, namespace: `benchscr${i}${Date.now().toString(36)}.` });
     }
     runs.push(measure(plan, env));

@@ -5,7 +5,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { bundle } from '../scripts/build.mjs';
 import { loadConfig } from '../gateway/config.js';
 import { resolveDeployment } from '../gateway/deployment.js';
@@ -19,7 +18,7 @@ import { SIGNAL_EVENT_TYPES, SIGNAL_IDENTITY_PURPOSE, SIGNAL_NOTE_PURPOSE } from
 import type { Hub } from '../gateway/create-hub.js';
 import { createBenchHub } from './bench-hub.js';
 import { startKafkaBroker, type KafkaBroker } from '../test/harness/kafka-broker.js';
-import { startPostgresServer } from '../test/harness/postgres-server.js';
+import { createDatabase, startPostgresServer } from '../test/harness/postgres-server.js';
 import { describeMachine } from './machine.js';
 import { summariseWithP95 } from './stats.js';
 
@@ -303,17 +302,6 @@ function cpuOf(before: { hub: number; connectors: number }, after: { hub: number
   };
 }
 
-/** A new database on the bench's PostgreSQL server, for a hub or a connector's inbox. */
-async function newDatabase(serverUrl: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /** A connector started from the bundle as its own process; resolves once it serves its API. */
 async function startConnectorProcess(options: { agencyId: string; dataDir: string; kafka: object; databaseUrl?: string }) {
   const child = spawn(process.execPath, ['--enable-source-maps', CONNECTOR_RUNNER], {
@@ -401,7 +389,7 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
     if (separate) {
       const started = [];
       for (const agencyId of [SCHOOL, POLICE]) {
-        const databaseUrl = postgres ? await newDatabase(postgres.url, `inbox_${agencyId.replace(/\W/g, '_')}`) : undefined;
+        const databaseUrl = postgres ? await createDatabase(postgres.url, `inbox_${agencyId.replace(/\W/g, '_')}`) : undefined;
         const connector = await startConnectorProcess({ agencyId, dataDir, kafka: kafka!, ...(databaseUrl ? { databaseUrl } : {}) });
         stack.push(connector.stop);
         connectorPids.push(connector.pid);

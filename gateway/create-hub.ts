@@ -82,8 +82,8 @@ export interface HubOptions {
   /**
    * On Kafka, how many partitions of the hub's inbound topic this process applies at once (default 1). Each event
    * still runs in its own transaction, as when several replicas share the topic. On a machine with cores to spare
-   * a bureau's export (keyed by its batches' first source ids) spreads over them; on the bench's two cores, where
-   * the hub's thread is the bottleneck, 3 measured no gain and a higher batch p99.
+   * a bureau's export (keyed by its batches' first source ids) spreads over them; on the bench's two cores, shared
+   * by the hub, PostgreSQL, the broker and the connectors, 3 measured no gain and a higher batch p99.
    */
   inboundConcurrency?: number;
   /** Where development keys live; omitted means keys only in memory (tests). */
@@ -318,7 +318,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       clock,
       freshnessWindowMs,
       logger,
-      concurrency: options.inboundConcurrency ?? 1,
+      concurrency: options.inboundConcurrency,
       handlers: Object.assign({}, ...modules.map((m) => m.inbound ?? {})) as InboundHandlers,
     }),
   );

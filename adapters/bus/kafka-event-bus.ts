@@ -21,7 +21,7 @@ export interface KafkaEventBusOptions {
 }
 
 /** Partitions of the topics this bus creates, unless told otherwise. */
-export const DEFAULT_KAFKA_PARTITIONS = 3;
+const DEFAULT_KAFKA_PARTITIONS = 3;
 
 /** Below a broker's default message.max.bytes (1,048,588), with room for the record batch's own overhead. */
 const MAX_REQUEST_BYTES = 900_000;

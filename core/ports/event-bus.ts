@@ -28,9 +28,8 @@ export interface SubscribeOptions {
   /**
    * How many partitions' messages this subscription may handle at once (Kafka: partitions consumed concurrently,
    * among those one fetch brought; default one), so messages of different keys may overlap. Per-key order holds
-   * whatever the value; the handler must be safe to run beside
-   * itself, as it is when several processes share the group. The embedded bus keeps one total order per topic and
-   * handles one message at a time.
+   * whatever the value; the handler must be safe to run beside itself, as it is when several processes share the
+   * group. The embedded bus keeps one total order per topic and handles one message at a time.
    */
   concurrency?: number;
 }

@@ -80,10 +80,10 @@ export const signalBatchData = z.object({
 export type SignalBatchData = z.infer<typeof signalBatchData>;
 /** What the batch's envelope holds, once opened: one entry per signal, in order. */
 export const signalBatchSecrets = z.array(z.unknown()).max(SIGNAL_BATCH_MAX);
-/** One entry of it, checked on its own so that a bad entry costs only its signal; the note as the police API takes it. */
 /** The officer's short note on a signal, at the connector's door and in the sealed batch alike. */
 export const policeNote = safeText({ max: 2000, what: 'note' });
 
+/** One entry of it, checked on its own so that a bad entry costs only its signal; the note as the police API takes it. */
 export const signalBatchSecret = z.object({ residentId: z.string().max(32), note: policeNote.optional() });
 
 export const signalNoticeData = z.object({

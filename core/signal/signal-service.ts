@@ -272,7 +272,10 @@ export function createSignalService(deps: {
     s.enrolled ? [`s:${s.enrolled.subjectId}`] : s.links.map((l) => `l:${linkKey(l)}`);
 
   /** The signals on record that a batch's episodes may join: for each of its signals, the child's newest within the window. */
-  async function nearbySignals(tx: Transaction, placed: ReadonlyArray<IncomingSignal & { enrolled: { subjectId: string } | null }>) {
+  async function nearbySignals(
+    tx: Transaction,
+    placed: ReadonlyArray<{ observedAt: Date; links: readonly IdentityLink[]; enrolled: { subjectId: string } | null }>,
+  ) {
     if (placed.length === 0) return [];
     const near = await deps.signals.latestNear(
       tx,
@@ -341,16 +344,9 @@ export function createSignalService(deps: {
         if (waiting.length === 0) continue;
         // Each joins the newest signal about the child within its window (the ones routed just before it included),
         // or keeps the episode it had while it waited.
-        const keys = [`s:${child.subjectId}`];
-        const near = await deps.signals.latestNear(
-          tx,
-          waiting.map((w) => ({ child: { subjectId: child.subjectId }, at: w.observedAt })),
-          policy.episodeWindowMs,
-        );
-        const episodes = createEpisodeFinder(
-          policy.episodeWindowMs,
-          near.map((n) => ({ ...n, keys })),
-        );
+        const placed = waiting.map((w) => ({ observedAt: w.observedAt, links: child.links, enrolled: { subjectId: child.subjectId } }));
+        const keys = childKeys(placed[0]!);
+        const episodes = createEpisodeFinder(policy.episodeWindowMs, await nearbySignals(tx, placed));
         for (const signal of waiting) {
           const episodeId = episodes.place(keys, signal.observedAt, () => signal.episodeId);
           const dueAt = await routeTo(tx, signal, child, episodeId, now);

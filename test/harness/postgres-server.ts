@@ -31,6 +31,20 @@ function asServerUser(): { uid: number; gid: number } | null {
   return { uid: Number(uid.stdout.trim()), gid: Number(id('-g').stdout.trim()) };
 }
 
+/** Creates an empty database `name` on the server at `serverUrl` (any database's URL on it); the new database's URL. */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /**
  * Starts a throw-away PostgreSQL cluster on a free loopback port (trust auth, fsync off: test data only) and
  * creates the `careloop_test` database. Fails loudly, never skips, when no server is installed.

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createDatabase } from '../harness/postgres-server.js';
 import { expect, inject, it } from 'vitest';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub } from '../../gateway/create-hub.js';
@@ -21,12 +21,7 @@ function pgDump(): string {
 }
 
 it('a PostgreSQL dump of the hub holds no referral reason, decline reason or event in clear', async () => {
-  const database = `careloop_at_rest_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = inject('databaseUrl').replace(/\/careloop_test$/, `/${database}`);
+  const url = await createDatabase(inject('databaseUrl'), `careloop_at_rest_${randomUUID().slice(0, 8)}`);
   const keys = new Map<string, string>();
   const hub = await createHub({
     databaseUrl: url,

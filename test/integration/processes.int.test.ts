@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../harness/free-port.js';
+import { createDatabase } from '../harness/postgres-server.js';
 import { eventually, subscribeSse } from '../support/hub-client.js';
 import { referralInput } from '../support/referral-fixtures.js';
 
@@ -112,12 +112,9 @@ async function loop(hub: string, connector: string, keysDir: string, apiKey: str
   return referral.id;
 }
 
-/** Fresh databases on the suite's PostgreSQL server, and the URL of one of them. */
+/** Fresh databases on the suite's PostgreSQL server. */
 async function createDatabases(...names: string[]) {
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  for (const name of names) await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  for (const name of names) await createDatabase(inject('databaseUrl'), name);
 }
 const databaseUrl = (name: string) => inject('databaseUrl').replace(/\/careloop_test$/, `/${name}`);
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 import { createHub, type Hub, type HubOptions } from '../../gateway/create-hub.js';
+import { createDatabase } from '../harness/postgres-server.js';
 
 /**
  * A hub on the harness's Kafka broker and PostgreSQL server, in a database and topic namespace of its own, for the
@@ -11,15 +11,11 @@ import { createHub, type Hub, type HubOptions } from '../../gateway/create-hub.j
  */
 export async function startKafkaPostgresHub(hubOptions: HubOptions, name: string): Promise<{ hub: Hub; stop(): Promise<void> }> {
   const suffix = randomUUID().slice(0, 8);
-  const database = `careloop_${name}_${suffix}`;
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
+  const databaseUrl = await createDatabase(inject('databaseUrl'), `careloop_${name}_${suffix}`);
   const hub = await createHub({
     logger: createLogger({ name: `${name}-kafka-pg`, level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...hubOptions,
-    databaseUrl: inject('databaseUrl').replace(/\/careloop_test$/, `/${database}`),
+    databaseUrl,
     kafkaBrokers: inject('kafkaBrokers'),
     kafkaSasl: inject('kafkaSasl'),
     kafkaNamespace: `${name}-${suffix}.`,
