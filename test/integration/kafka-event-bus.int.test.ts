@@ -4,11 +4,20 @@ import { createKafkaEventBus } from '../../adapters/bus/kafka-event-bus.js';
 import { describeEventBusContract } from '../../adapters/bus/event-bus.contract.js';
 import { createLogger } from '../../adapters/logging/create-logger.js';
 
+/** A bus on the suite's broker, its topics and groups under `namespace` (a fresh one unless given). */
+const busOn = (name: string, namespace = `${name.slice(0, 1)}${randomUUID().slice(0, 8)}.`) =>
+  createKafkaEventBus({
+    brokers: inject('kafkaBrokers'),
+    sasl: inject('kafkaSasl'),
+    clientId: `${name}-test`,
+    namespace,
+    logger: createLogger({ name: `kafka-${name}`, level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
+
 describeEventBusContract('the Kafka bus on a real broker', async () => {
   // One namespace for the whole suite so a reopened bus sees the same topics and groups.
   const namespace = `c${randomUUID().slice(0, 8)}.`;
-  const logger = createLogger({ name: 'kafka-contract', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const build = () => createKafkaEventBus({ brokers: inject('kafkaBrokers'), sasl: inject('kafkaSasl'), clientId: 'contract-test', namespace, logger });
+  const build = () => busOn('contract', namespace);
   let bus = build();
   return {
     bus,
@@ -23,14 +32,7 @@ describeEventBusContract('the Kafka bus on a real broker', async () => {
 
 describe('the Kafka bus with large messages', () => {
   it('publishes a backlog of large messages whose total passes the broker’s message limit, in order', async () => {
-    const logger = createLogger({ name: 'kafka-large', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-    const bus = createKafkaEventBus({
-      brokers: inject('kafkaBrokers'),
-      sasl: inject('kafkaSasl'),
-      clientId: 'large-test',
-      namespace: `l${randomUUID().slice(0, 8)}.`,
-      logger,
-    });
+    const bus = busOn('large');
     try {
       const topic = `large.${randomUUID()}`;
       await bus.ensureTopics([topic]);
@@ -51,14 +53,7 @@ describe('the Kafka bus with large messages', () => {
 
 describe('the Kafka bus handling several partitions at once', () => {
   it('handles a message of another partition while one is still being handled, and keeps each key in order', async () => {
-    const logger = createLogger({ name: 'kafka-concurrency', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-    const bus = createKafkaEventBus({
-      brokers: inject('kafkaBrokers'),
-      sasl: inject('kafkaSasl'),
-      clientId: 'concurrency-test',
-      namespace: `p${randomUUID().slice(0, 8)}.`,
-      logger,
-    });
+    const bus = busOn('concurrency');
     try {
       const topic = `concurrent.${randomUUID()}`;
       await bus.ensureTopics([topic]);
