@@ -17,6 +17,7 @@ import {
   type SignalStatusData,
   type SignalStatusesData,
 } from '../../core/signal/signal-events.js';
+import { codeOfIssue, type RejectedLineCode, valueAtPath } from '../../core/validation/rejected-line.js';
 import { createConnector, type ConnectorBaseOptions } from '../shared/create-connector.js';
 import { hubEnvelopes } from '../shared/hub-envelopes.js';
 import { readJsonBody } from '../shared/json-body.js';
@@ -109,14 +110,21 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
         const body = await readJsonBody(c, signalBatchRequest);
         if (!body.ok) return body.response;
         const now = options.clock.now();
-        const rejected: Array<{ line: number; field: string; reason: string }> = [];
+        const rejected: Array<{ line: number; field: string; code: RejectedLineCode; reason: string }> = [];
         const accepted: Array<{ signal: SignalBatchData['signals'][number]; secret: { residentId: string; note?: string } }> = [];
         body.value.signals.forEach((raw, i) => {
           const line = i + 1;
           const parsed = signalRequest.safeParse(raw);
-          // The reason names the rule and the field, never the value (it may be a resident identity number).
-          if (!parsed.success)
-            return void rejected.push({ line, field: parsed.error.issues[0]?.path.join('.') ?? '', reason: parsed.error.issues[0]?.message ?? 'not a signal' });
+          // The code and the reason name the rule and the field, never the value (it may be a resident identity number).
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            return void rejected.push({
+              line,
+              field: issue?.path.join('.') ?? '',
+              code: codeOfIssue(issue, valueAtPath(raw, issue?.path ?? [])),
+              reason: issue?.message ?? 'not a signal',
+            });
+          }
           const s = parsed.data;
           const issue = signalIssue(s, now);
           if (issue) return void rejected.push({ line, ...issue });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkResidentId, RESIDENT_ID_PROBLEMS } from '../../core/enrolment/resident-id.js';
 import { identifier } from '../../core/safe-text.js';
 import { SIGNAL_CATEGORIES, SIGNAL_SEVERITIES } from '../../core/signal/signal.js';
+import type { RejectedLineCode } from '../../core/validation/rejected-line.js';
 import { guidanceText, observedInstant, policeNote, SIGNAL_BATCH_MAX, SIGNAL_FUTURE_SLACK_MS } from '../../core/signal/signal-events.js';
 
 /**
@@ -34,10 +35,11 @@ export const normalisedResidentId = (s: SignalRequest) => s.child.residentId.tri
  * line): the number's check character and birth date, and a time not ahead of the hub's clock (it would only be
  * dead-lettered). The reason names the rule, never the number.
  */
-export function signalIssue(s: SignalRequest, now: Date): { field: string; reason: string } | null {
+export function signalIssue(s: SignalRequest, now: Date): { field: string; code: RejectedLineCode; reason: string } | null {
   const checked = checkResidentId(s.child.residentId, now.toISOString().slice(0, 10));
-  if (!checked.ok) return { field: 'child.residentId', reason: RESIDENT_ID_PROBLEMS[checked.problem] };
-  if (new Date(s.observedAt).getTime() > now.getTime() + SIGNAL_FUTURE_SLACK_MS) return { field: 'observedAt', reason: 'observedAt lies in the future' };
+  if (!checked.ok) return { field: 'child.residentId', code: 'RESIDENT_ID_INVALID', reason: RESIDENT_ID_PROBLEMS[checked.problem] };
+  if (new Date(s.observedAt).getTime() > now.getTime() + SIGNAL_FUTURE_SLACK_MS)
+    return { field: 'observedAt', code: 'IN_THE_FUTURE', reason: 'observedAt lies in the future' };
   return null;
 }
 

@@ -13,6 +13,7 @@ import { parseScreeningCsv } from './screening-csv.js';
 import { mapCareEventForSchool, mapEnrolmentEventForSchool, mapScreeningEventForSchool, mapSignalEventForSchool } from './warning-mapping.js';
 import { ENROLMENT_EVENT_TYPES, ENROLMENT_IDENTITIES_PURPOSE } from '../../core/enrolment/enrolment-events.js';
 import { checkResidentId, RESIDENT_ID_PROBLEMS } from '../../core/enrolment/resident-id.js';
+import type { RejectedLine } from '../../core/validation/rejected-line.js';
 import { hubEnvelopes } from '../shared/hub-envelopes.js';
 import { readJsonBody } from '../shared/json-body.js';
 import { enrolmentRequest } from './enrolment-api.js';
@@ -47,13 +48,13 @@ export function createSchoolConnector(options: ConnectorBaseOptions & { signer: 
         const body = await readJsonBody(c, enrolmentRequest);
         if (!body.ok) return body.response;
         const today = options.clock.now().toISOString().slice(0, 10);
-        const rejected: Array<{ line: number; reason: string }> = [];
+        const rejected: RejectedLine[] = [];
         const accepted: Array<{ line: number; change: (typeof body.value.changes)[number]; residentId: string }> = [];
         body.value.changes.forEach((change, i) => {
           const line = i + 1;
           if (change.change === 'LEFT') return void accepted.push({ line, change, residentId: '' });
           const checked = checkResidentId(change.residentId ?? '', today);
-          if (!checked.ok) return void rejected.push({ line, reason: RESIDENT_ID_PROBLEMS[checked.problem] });
+          if (!checked.ok) return void rejected.push({ line, code: 'RESIDENT_ID_INVALID', reason: RESIDENT_ID_PROBLEMS[checked.problem] });
           accepted.push({ line, change, residentId: checked.residentId });
         });
         const batchId = randomUUID();

@@ -41,12 +41,13 @@ describe('the screening census parser', () => {
     ]);
     expect(rows[1]!.pseudonym).toBe('subj-7a');
     expect(report.rejected).toEqual([
-      { line: 4, reason: "score is not a number within the scale's range" },
-      { line: 5, reason: `scale is not one of ${SCREENING_SCALE_NAMES.join(', ')}` },
-      { line: 6, reason: "score is not a number within the scale's range" },
-      { line: 7, reason: 'taken_on is not a date (YYYY-MM-DD)' },
-      { line: 8, reason: 'taken_on is in the future' },
-      { line: 9, reason: 'the line does not have as many fields as the header' },
+      { line: 4, code: 'INVALID_VALUE', reason: "score is not a number within the scale's range" },
+      { line: 5, code: 'INVALID_VALUE', reason: `scale is not one of ${SCREENING_SCALE_NAMES.join(', ')}` },
+      // An empty cell is missing, not wrong: the same reason, a different code.
+      { line: 6, code: 'REQUIRED', reason: "score is not a number within the scale's range" },
+      { line: 7, code: 'INVALID_VALUE', reason: 'taken_on is not a date (YYYY-MM-DD)' },
+      { line: 8, code: 'IN_THE_FUTURE', reason: 'taken_on is in the future' },
+      { line: 9, code: 'MALFORMED_LINE', reason: 'the line does not have as many fields as the header' },
     ]);
   });
 
@@ -62,8 +63,21 @@ describe('the screening census parser', () => {
     const csv = `student_number,resident_id,scale,score,taken_on,assessor\nE1,11010520100307002X,PHQ-9,3,2026-09-15,t1\nE2,,PHQ-9,4,2026-09-15,t1\n`;
     const { report, rows } = await run(csv);
     expect(rows.map((r) => r.studentNumber)).toEqual(['E2']);
-    expect(report.rejected).toEqual([{ line: 2, reason: 'resident_id is not accepted: send the pseudonym or leave the column empty' }]);
+    expect(report.rejected).toEqual([
+      { line: 2, code: 'RESIDENT_ID_NOT_ACCEPTED', reason: 'resident_id is not accepted: send the pseudonym or leave the column empty' },
+    ]);
     expect(JSON.stringify({ report, rows })).not.toContain('11010520100307002X');
+  });
+
+  it('tells a missing cell (REQUIRED) from a wrong one (INVALID_VALUE)', async () => {
+    const csv = `${HEADER}\n,,PHQ-9,3,2026-09-15,t1\nE2,,PHQ-9,3,2026-09-15,\nE3,,PHQ-9,3,2026-09-15,t1 t2\nE4,,PHQ-9,3,,t1\n`;
+    const { report } = await run(csv);
+    expect(report.rejected.map((r) => [r.line, r.code])).toEqual([
+      [2, 'REQUIRED'],
+      [3, 'REQUIRED'],
+      [4, 'INVALID_VALUE'],
+      [5, 'REQUIRED'],
+    ]);
   });
 
   it('refuses a file whose header lacks a required column, or that is empty, as a whole', async () => {
@@ -80,6 +94,11 @@ describe('the screening census parser', () => {
     const { report, rows } = await run(csv);
     expect(rows).toEqual([]);
     expect(report.rejectedCount).toBe(3);
+    expect(report.rejected.map((r) => [r.line, r.code])).toEqual([
+      [2, 'INVALID_VALUE'],
+      [3, 'INVALID_VALUE'],
+      [4, 'INVALID_VALUE'],
+    ]);
     expect(JSON.stringify(report)).not.toContain('<script>');
   });
 
@@ -112,7 +131,9 @@ describe('the screening census parser', () => {
   it('says plainly which lines were not read when a quote is left open or a line is too long, instead of a short count', async () => {
     const open = await run(`${HEADER}\nE1,,PHQ-9,3,2026-09-15,t1\nE2,,"PHQ-9,3,2026-09-15,t1\nE3,,PHQ-9,3,2026-09-15,t1\nE4,,PHQ-9,3,2026-09-15,t1\n`);
     expect(open.rows.map((r) => r.studentNumber)).toEqual(['E1']);
-    expect(open.report.rejected).toEqual([{ line: 3, reason: 'lines 3 to 5 are one unreadable record (a quote left open?): none of them was imported' }]);
+    expect(open.report.rejected).toEqual([
+      { line: 3, code: 'MALFORMED_LINE', reason: 'lines 3 to 5 are one unreadable record (a quote left open?): none of them was imported' },
+    ]);
     const long = await run(
       `${HEADER}\nE1,,PHQ-9,3,2026-09-15,t1\nE2,,${'x'.repeat(5000)},3,2026-09-15,t1\nE3,,PHQ-9,3,2026-09-15,t1\nE4,,PHQ-9,3,2026-09-15,t1`,
     );
@@ -120,6 +141,7 @@ describe('the screening census parser', () => {
     expect(long.report.unreadFromLine).toBe(4);
     expect(long.report.rejected.at(-1)).toEqual({
       line: 4,
+      code: 'NOT_READ',
       reason: 'the file could not be read from this line on (a line over 4096 bytes?): lines 4 to 5 were not imported',
     });
   });

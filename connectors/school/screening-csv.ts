@@ -3,6 +3,7 @@ import { parse, type CsvError } from 'csv-parse';
 import { BadUserInputError, CareloopError } from '../../core/errors.js';
 import { SCREENING_BATCH_BYTES, SCREENING_BATCH_SIZE, screeningRowData, type ScreeningRowData } from '../../core/warning/screening-events.js';
 import { SCREENING_SCALE_NAMES, type ScreeningScale } from '../../core/warning/screening-scales.js';
+import { codeOfIssue, type RejectedLine, type RejectedLineCode } from '../../core/validation/rejected-line.js';
 
 /** The columns of a census file, in any order; header names are case-insensitive. */
 export const SCREENING_REQUIRED_COLUMNS = ['student_number', 'scale', 'score', 'taken_on', 'assessor'] as const;
@@ -12,17 +13,12 @@ export const SCREENING_OPTIONAL_COLUMNS = ['pseudonym', 'resident_id'] as const;
 export const MAX_LISTED_REJECTIONS = 1000;
 const MAX_RECORD_BYTES = 4096;
 
-export interface RejectedLine {
-  line: number;
-  reason: string;
-}
-
 export interface ScreeningParseReport {
   /** Data rows read (the header excluded). */
   rows: number;
   accepted: number;
   rejectedCount: number;
-  /** The first refused lines, with the reason; never the values they held. */
+  /** The first refused lines, with their code and reason; never the values they held. */
   rejected: RejectedLine[];
   /** Set when reading stopped before the end of the file: nothing from this line on was imported. */
   unreadFromLine?: number;
@@ -36,6 +32,16 @@ const REASONS: Record<string, string> = {
   score: "score is not a number within the scale's range",
   takenOn: 'taken_on is not a date (YYYY-MM-DD)',
   assessor: 'assessor is missing or not a valid staff id',
+};
+
+/** The file's column behind each field of a row, to read the cell a refused field came from. */
+const CSV_COLUMNS: Record<string, string> = {
+  studentNumber: 'student_number',
+  pseudonym: 'pseudonym',
+  scale: 'scale',
+  score: 'score',
+  takenOn: 'taken_on',
+  assessor: 'assessor',
 };
 
 const CANONICAL_SCALE = new Map<string, ScreeningScale>(SCREENING_SCALE_NAMES.map((s) => [s.toUpperCase(), s]));
@@ -68,9 +74,9 @@ export async function parseScreeningCsv(
   options: { today: string; send: (rows: ScreeningRowData[]) => Promise<void> },
 ): Promise<ScreeningParseReport> {
   const report: ScreeningParseReport = { rows: 0, accepted: 0, rejectedCount: 0, rejected: [] };
-  const reject = (line: number, reason: string) => {
+  const reject = (line: number, code: RejectedLineCode, reason: string) => {
     report.rejectedCount++;
-    if (report.rejected.length < MAX_LISTED_REJECTIONS) report.rejected.push({ line, reason });
+    if (report.rejected.length < MAX_LISTED_REJECTIONS) report.rejected.push({ line, code, reason });
   };
   let headerError: BadUserInputError | null = null;
   let sawHeader = false;
@@ -131,12 +137,12 @@ export async function parseScreeningCsv(
       recordLines.push(line);
       if (info.invalid_field_length !== invalidLengths) {
         invalidLengths = info.invalid_field_length;
-        reject(line, 'the line does not have as many fields as the header');
+        reject(line, 'MALFORMED_LINE', 'the line does not have as many fields as the header');
         continue;
       }
       if (record.resident_id) {
         // Never stored, never echoed: the hub links resident identity numbers only through its identity linkage.
-        reject(line, 'resident_id is not accepted: send the pseudonym or leave the column empty');
+        reject(line, 'RESIDENT_ID_NOT_ACCEPTED', 'resident_id is not accepted: send the pseudonym or leave the column empty');
         continue;
       }
       const takenOn = record.taken_on ?? '';
@@ -150,11 +156,14 @@ export async function parseScreeningCsv(
         assessor: record.assessor,
       });
       if (!parsed.success) {
-        reject(line, REASONS[String(parsed.error.issues[0]?.path[0])] ?? 'the row is not valid');
+        const issue = parsed.error.issues[0];
+        const column = String(issue?.path[0]);
+        // REQUIRED for an empty cell, judged on the file's cell (a missing score is read as NaN, not as nothing).
+        reject(line, codeOfIssue(issue, record[CSV_COLUMNS[column] ?? ''] ?? ''), REASONS[column] ?? 'the row is not valid');
         continue;
       }
       if (takenOn > options.today) {
-        reject(line, 'taken_on is in the future');
+        reject(line, 'IN_THE_FUTURE', 'taken_on is in the future');
         continue;
       }
       report.accepted++;
@@ -184,8 +193,9 @@ export async function parseScreeningCsv(
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (at - before > 1) reject(before + 1, `lines ${before + 1} to ${at} are one unreadable record (a quote left open?): none of them was imported`);
-    else reject(at, 'the line is not well-formed CSV (quotes or length)');
+    if (at - before > 1)
+      reject(before + 1, 'MALFORMED_LINE', `lines ${before + 1} to ${at} are one unreadable record (a quote left open?): none of them was imported`);
+    else reject(at, 'MALFORMED_LINE', 'the line is not well-formed CSV (quotes or length)');
     lastLine = Math.max(lastLine, at);
   }
   const total = lines + (endsWithNewline ? 0 : 1);
@@ -193,6 +203,7 @@ export async function parseScreeningCsv(
     report.unreadFromLine = lastLine + 1;
     reject(
       lastLine + 1,
+      'NOT_READ',
       `the file could not be read from this line on (a line over ${MAX_RECORD_BYTES} bytes?): lines ${lastLine + 1} to ${total} were not imported`,
     );
   }

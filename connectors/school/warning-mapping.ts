@@ -2,17 +2,18 @@ import type { VerifiedEvent } from '../../adapters/messaging/signed-event.js';
 import { CARE_EVENT_TYPES, type CareTaskOverdueData } from '../../core/warning/care-events.js';
 import {
   ENROLMENT_EVENT_TYPES,
-  type EnrolmentAppliedData,
+  type EnrolmentAppliedReceived,
   type EnrolmentTransferCompletedData,
   type EnrolmentTransferRequestedData,
 } from '../../core/enrolment/enrolment-events.js';
 import { SIGNAL_EVENT_TYPES, type SignalGuidanceForwardedData, type SignalNoticeData, type SignalNoticesData } from '../../core/signal/signal-events.js';
-import { SCREENING_EVENT_TYPES, type ScreeningBatchAppliedData } from '../../core/warning/screening-events.js';
+import { SCREENING_EVENT_TYPES, type ScreeningBatchAppliedReceived } from '../../core/warning/screening-events.js';
 
 /** What the hub did with one batch of an import, for the school system's inbox (README "Screening import"). */
 export function mapScreeningEventForSchool(event: VerifiedEvent) {
   if (event.type !== SCREENING_EVENT_TYPES.batchApplied) return null;
-  const d = event.data as ScreeningBatchAppliedData;
+  const d = event.data as ScreeningBatchAppliedReceived;
+  // Each refused row as the hub sent it, with its `code`; an event from a hub older than codes has rows without one.
   return {
     kind: 'screening-batch-applied',
     payload: { importId: d.importId, batch: d.batch, applied: d.applied, unchanged: d.unchanged, rejected: d.rejected },
@@ -32,7 +33,8 @@ export function mapCareEventForSchool(event: VerifiedEvent) {
 /** What the hub did with a batch of register changes, and transfers asked of the school or completed for it. */
 export function mapEnrolmentEventForSchool(event: VerifiedEvent) {
   if (event.type === ENROLMENT_EVENT_TYPES.applied) {
-    const d = event.data as EnrolmentAppliedData;
+    const d = event.data as EnrolmentAppliedReceived;
+    // Each refused line as the hub sent it, with its `code`; an event from a hub older than codes has lines without one.
     return {
       kind: 'enrolment-applied',
       payload: { batchId: d.batchId, batch: d.batch, enrolled: d.enrolled, pending: d.pending, left: d.left, unchanged: d.unchanged, rejected: d.rejected },

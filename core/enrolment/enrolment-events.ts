@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../safe-text.js';
+import { receivedRejectedLine, rejectedLine } from '../validation/rejected-line.js';
 
 /** Events of the enrolment register (README "Enrolment and identity linkage"). */
 export const ENROLMENT_EVENT_TYPES = {
@@ -46,8 +47,6 @@ export type EnrolmentChangesData = z.infer<typeof enrolmentChangesData>;
 /** What the envelope holds once opened: checked before any number is used. */
 export const enrolmentIdentities = z.array(z.string().max(32)).max(ENROLMENT_BATCH_SIZE);
 
-const rejected = z.object({ line: z.number().int().min(1), reason: z.string().max(200) });
-
 export const enrolmentAppliedData = z.object({
   batchId: z.uuid(),
   batch: z.number().int().min(1),
@@ -56,9 +55,14 @@ export const enrolmentAppliedData = z.object({
   pending: z.array(z.object({ line: z.number().int().min(1), studentNumber: identifier })).max(ENROLMENT_BATCH_SIZE),
   left: z.number().int().min(0),
   unchanged: z.number().int().min(0),
-  rejected: z.array(rejected).max(ENROLMENT_BATCH_SIZE),
+  /** Each refused line with its machine code (core/validation/rejected-line.ts) and its reason. */
+  rejected: z.array(rejectedLine).max(ENROLMENT_BATCH_SIZE),
 });
+/** As the hub emits it: every refused line carries its code. */
 export type EnrolmentAppliedData = z.infer<typeof enrolmentAppliedData>;
+/** As a connector parses it (the bus registry's schema): an event from a hub that predates codes has lines without one. */
+export const enrolmentAppliedReceived = enrolmentAppliedData.extend({ rejected: z.array(receivedRejectedLine).max(ENROLMENT_BATCH_SIZE) });
+export type EnrolmentAppliedReceived = z.infer<typeof enrolmentAppliedReceived>;
 
 export const enrolmentTransferRequestedData = z.object({
   pseudonym: identifier,
@@ -74,7 +78,7 @@ export type EnrolmentTransferCompletedData = z.infer<typeof enrolmentTransferCom
 
 export const ENROLMENT_EVENT_SCHEMAS = {
   [ENROLMENT_EVENT_TYPES.changes]: enrolmentChangesData,
-  [ENROLMENT_EVENT_TYPES.applied]: enrolmentAppliedData,
+  [ENROLMENT_EVENT_TYPES.applied]: enrolmentAppliedReceived,
   [ENROLMENT_EVENT_TYPES.transferRequested]: enrolmentTransferRequestedData,
   [ENROLMENT_EVENT_TYPES.transferCompleted]: enrolmentTransferCompletedData,
 } as const;

@@ -11,6 +11,7 @@ import type { EnvelopeOpener } from '../ports/keys.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { parseJson } from '../validation/parse-json.js';
+import type { RejectedLine } from '../validation/rejected-line.js';
 import {
   ENROLMENT_EVENT_TYPES,
   ENROLMENT_IDENTITIES_MAX,
@@ -74,13 +75,13 @@ export function createEnrolmentService(deps: {
     if (!opened.success || opened.data.length !== batch.changes.length)
       throw new MalformedEventError('The envelope does not hold one resident identity number per change.');
     const today = deps.clock.now().toISOString().slice(0, 10);
-    const rejected: EnrolmentAppliedData['rejected'] = [];
+    const rejected: RejectedLine[] = [];
     const work: Array<{ change: EnrolmentChangesData['changes'][number]; links: IdentityLink[] }> = [];
     batch.changes.forEach((change, i) => {
       if (change.change === 'LEFT') return void work.push({ change, links: [] });
-      if (change.on > today) return void rejected.push({ line: change.line, reason: 'the enrolment date lies in the future' });
+      if (change.on > today) return void rejected.push({ line: change.line, code: 'IN_THE_FUTURE', reason: 'the enrolment date lies in the future' });
       const checked = checkResidentId(opened.data[i] ?? '', today);
-      if (!checked.ok) return void rejected.push({ line: change.line, reason: RESIDENT_ID_PROBLEMS[checked.problem] });
+      if (!checked.ok) return void rejected.push({ line: change.line, code: 'RESIDENT_ID_INVALID', reason: RESIDENT_ID_PROBLEMS[checked.problem] });
       work.push({ change, links: deps.pseudonymiser.linksOf(checked.residentId) });
     });
     const now = deps.clock.now();
@@ -106,7 +107,7 @@ export function createEnrolmentService(deps: {
         if (change.change === 'LEFT') {
           const left = await deps.enrolments.leave(tx, { schoolAgencyId: school, localRef: change.studentNumber, on: change.on, at: now });
           if (!left) {
-            applied.rejected.push({ line: change.line, reason: 'no student with this number is enrolled at the school' });
+            applied.rejected.push({ line: change.line, code: 'UNKNOWN_STUDENT', reason: 'no student with this number is enrolled at the school' });
             continue;
           }
           applied.left++;
@@ -133,7 +134,11 @@ export function createEnrolmentService(deps: {
           at: now,
         });
         if (outcome.kind === 'NUMBER_TAKEN') {
-          applied.rejected.push({ line: change.line, reason: 'the student number belongs to another child enrolled at the school' });
+          applied.rejected.push({
+            line: change.line,
+            code: 'STUDENT_NUMBER_TAKEN',
+            reason: 'the student number belongs to another child enrolled at the school',
+          });
           continue;
         }
         if (outcome.kind === 'UNCHANGED') {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../safe-text.js';
+import { receivedRejectedLine, rejectedLine } from '../validation/rejected-line.js';
 import { SCREENING_SCALE_NAMES, SCREENING_SCALES } from './screening-scales.js';
 
 /** Events of the screening import (README "Screening import"). */
@@ -49,18 +50,21 @@ export const screeningResultsData = z.object({
 });
 export type ScreeningResultsData = z.infer<typeof screeningResultsData>;
 
-export const rejectedRow = z.object({ line: z.number().int().min(1), reason: z.string().max(200) });
-
 export const screeningBatchAppliedData = z.object({
   importId: z.uuid(),
   batch: z.number().int().min(1),
   applied: z.number().int().min(0),
   unchanged: z.number().int().min(0),
-  rejected: z.array(rejectedRow).max(SCREENING_BATCH_SIZE),
+  /** Each refused row with its machine code (core/validation/rejected-line.ts) and its reason. */
+  rejected: z.array(rejectedLine).max(SCREENING_BATCH_SIZE),
 });
+/** As the hub emits it: every refused row carries its code. */
 export type ScreeningBatchAppliedData = z.infer<typeof screeningBatchAppliedData>;
+/** As a connector parses it (the bus registry's schema): an event from a hub that predates codes has rows without one. */
+export const screeningBatchAppliedReceived = screeningBatchAppliedData.extend({ rejected: z.array(receivedRejectedLine).max(SCREENING_BATCH_SIZE) });
+export type ScreeningBatchAppliedReceived = z.infer<typeof screeningBatchAppliedReceived>;
 
 export const SCREENING_EVENT_SCHEMAS = {
   [SCREENING_EVENT_TYPES.results]: screeningResultsData,
-  [SCREENING_EVENT_TYPES.batchApplied]: screeningBatchAppliedData,
+  [SCREENING_EVENT_TYPES.batchApplied]: screeningBatchAppliedReceived,
 } as const;

@@ -6,6 +6,7 @@ import type { AuditLog } from '../ports/audit-log.js';
 import type { DirectoryStore } from '../ports/directory.js';
 import type { PolicyEngine, Principal } from '../ports/policy-engine.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
+import type { RejectedLine } from '../validation/rejected-line.js';
 import { SCREENING_EVENT_TYPES, type ScreeningBatchAppliedData, type ScreeningResultsData } from './screening-events.js';
 import type { ScreeningResult, ScreeningStore } from './screening-store.js';
 
@@ -37,12 +38,13 @@ export function createScreeningService(deps: {
     const numbers = [...new Set(batch.rows.map((r) => r.studentNumber))];
     const enrolled = new Map((await deps.directory.findSubjectsByLocalRef(school, numbers)).map((s) => [s.localRef, s]));
     const now = deps.clock.now();
-    const rejected: ScreeningBatchAppliedData['rejected'] = [];
+    const rejected: RejectedLine[] = [];
     const placed: ScreeningResult[] = [];
     for (const row of batch.rows) {
       const subject = enrolled.get(row.studentNumber);
-      if (!subject) rejected.push({ line: row.line, reason: 'no student with this number is enrolled at the school' });
-      else if (row.pseudonym && row.pseudonym !== subject.id) rejected.push({ line: row.line, reason: 'the pseudonym does not match the student number' });
+      if (!subject) rejected.push({ line: row.line, code: 'UNKNOWN_STUDENT', reason: 'no student with this number is enrolled at the school' });
+      else if (row.pseudonym && row.pseudonym !== subject.id)
+        rejected.push({ line: row.line, code: 'PSEUDONYM_MISMATCH', reason: 'the pseudonym does not match the student number' });
       else
         placed.push({
           subjectId: subject.id,

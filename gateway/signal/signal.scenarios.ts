@@ -217,13 +217,14 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         ];
         const res = await post('school-east', '/v1/enrolments', { changes });
         expect(res.status).toBe(202);
-        const answer = (await res.json()) as { batchId: string; accepted: number; rejected: Array<{ line: number; reason: string }> };
-        expect(answer).toMatchObject({
+        const answer = (await res.json()) as { batchId: string; accepted: number; rejected: Array<{ line: number; code: string; reason: string }> };
+        expect(answer).toEqual({
+          batchId: expect.any(String) as string,
           accepted: 2,
           rejected: [
-            { line: 3, reason: 'the check character of the resident identity number is wrong' },
-            { line: 4, reason: 'the birth date in the resident identity number is not a calendar date' },
-            { line: 5, reason: 'the resident identity number is not 18 characters long' },
+            { line: 3, code: 'RESIDENT_ID_INVALID', reason: 'the check character of the resident identity number is wrong' },
+            { line: 4, code: 'RESIDENT_ID_INVALID', reason: 'the birth date in the resident identity number is not a calendar date' },
+            { line: 5, code: 'RESIDENT_ID_INVALID', reason: 'the resident identity number is not 18 characters long' },
           ],
         });
         const [applied] = await fromInbox('school-east', 'enrolment-applied', (p) => p.batchId === answer.batchId);
@@ -242,6 +243,31 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         const again = (await (await post('school-east', '/v1/enrolments', { changes: changes.slice(0, 2) })).json()) as { batchId: string };
         const [unchanged] = await fromInbox('school-east', 'enrolment-applied', (p) => p.batchId === again.batchId);
         expect(unchanged).toMatchObject({ enrolled: [], unchanged: 2 });
+
+        // What only the hub can refuse, each line with its code: a leaver it does not know, a number another child
+        // holds, a date ahead of its clock.
+        const third = inventedResidentId();
+        const fourth = inventedResidentId();
+        numbersUsed.push(third, fourth);
+        const tomorrow = new Date(clock.now().getTime() + 86_400_000).toISOString().slice(0, 10);
+        const refused = await post('school-east', '/v1/enrolments', {
+          changes: [
+            { studentNumber: 'E-reg-none', change: 'LEFT', grade: 7, classRef: '7-3', on: today },
+            { studentNumber: 'E-reg-1', residentId: third, change: 'ENROLLED', grade: 7, classRef: '7-3', on: today },
+            { studentNumber: 'E-reg-6', residentId: fourth, change: 'ENROLLED', grade: 7, classRef: '7-3', on: tomorrow },
+          ],
+        });
+        const { batchId } = (await refused.json()) as { batchId: string };
+        const [byHub] = await fromInbox('school-east', 'enrolment-applied', (p) => p.batchId === batchId);
+        expect(byHub).toMatchObject({
+          enrolled: [],
+          left: 0,
+          rejected: [
+            { line: 1, code: 'UNKNOWN_STUDENT', reason: 'no student with this number is enrolled at the school' },
+            { line: 2, code: 'STUDENT_NUMBER_TAKEN', reason: 'the student number belongs to another child enrolled at the school' },
+            { line: 3, code: 'IN_THE_FUTURE', reason: 'the enrolment date lies in the future' },
+          ],
+        });
       });
 
       it('moves a child to another school (a new stage) only when the school they are enrolled at releases them, and keeps one history', async () => {
@@ -698,9 +724,9 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         expect(JSON.parse(sent.text)).toEqual({
           accepted: 6,
           rejected: [
-            { line: 5, field: 'child.residentId', reason: 'the check character of the resident identity number is wrong' },
-            { line: 6, field: 'observedAt', reason: 'observedAt lies in the future' },
-            { line: 7, field: 'category', reason: expect.any(String) as string },
+            { line: 5, field: 'child.residentId', code: 'RESIDENT_ID_INVALID', reason: 'the check character of the resident identity number is wrong' },
+            { line: 6, field: 'observedAt', code: 'IN_THE_FUTURE', reason: 'observedAt lies in the future' },
+            { line: 7, field: 'category', code: 'INVALID_VALUE', reason: expect.any(String) as string },
           ],
         });
         expect(sent.text).not.toContain(wrong);
@@ -883,7 +909,14 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
         const smuggled = inventedResidentId();
         const refused = await sendBatch([{ ...one, officer: smuggled.slice(0, 17) }, { ...one, note: 'a\u202Eb' }, 42]);
         expect(refused.status).toBe(202);
-        expect(JSON.parse(refused.text)).toMatchObject({ accepted: 0, rejected: [{ line: 1, field: 'officer' }, { line: 2, field: 'note' }, { line: 3 }] });
+        expect(JSON.parse(refused.text)).toMatchObject({
+          accepted: 0,
+          rejected: [
+            { line: 1, field: 'officer', code: 'INVALID_VALUE' },
+            { line: 2, field: 'note', code: 'INVALID_VALUE' },
+            { line: 3, code: 'INVALID_VALUE' },
+          ],
+        });
         expect(refused.text).not.toContain(smuggled.slice(0, 17));
       });
     });

@@ -534,7 +534,7 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
       /** The inbox items about one import, acknowledged so that they are read once. */
       async function batchReports(importId: string, batches: number) {
         const key = connectorKeys.get('school-east')!;
-        const seen: Array<{ batch: number; applied: number; unchanged: number; rejected: Array<{ line: number; reason: string }> }> = [];
+        const seen: Array<{ batch: number; applied: number; unchanged: number; rejected: Array<{ line: number; code: string; reason: string }> }> = [];
         await eventually(
           async () => {
             const res = await hub.fetch(new Request('http://hub/connectors/school-east/v1/inbox?limit=500', { headers: { authorization: `Bearer ${key}` } }));
@@ -580,14 +580,15 @@ export function describeWarningRegister(deployment: string, start: (options: Hub
         const first = await upload('school-east', csv);
         expect(first.status).toBe(202);
         const report = (await first.json()) as { importId: string; rows: number; accepted: number; rejected: unknown[]; batches: number };
-        expect(report).toMatchObject({ rows: 6, accepted: 5, batches: 1, rejected: [{ line: 7, reason: "score is not a number within the scale's range" }] });
+        expect(report).toMatchObject({ rows: 6, accepted: 5, batches: 1 });
+        expect(report.rejected).toEqual([{ line: 7, code: 'INVALID_VALUE', reason: "score is not a number within the scale's range" }]);
         const [applied] = await batchReports(report.importId, 1);
         expect(applied).toMatchObject({
           applied: 3,
           unchanged: 0,
           rejected: [
-            { line: 5, reason: 'no student with this number is enrolled at the school' },
-            { line: 6, reason: 'the pseudonym does not match the student number' },
+            { line: 5, code: 'UNKNOWN_STUDENT', reason: 'no student with this number is enrolled at the school' },
+            { line: 6, code: 'PSEUDONYM_MISMATCH', reason: 'the pseudonym does not match the student number' },
           ],
         });
         const record = await results(teacher, a!.id);

@@ -179,11 +179,11 @@ describe('the bulk connector doors', () => {
     expect(JSON.parse(answer)).toMatchObject({
       accepted: 1,
       rejected: [
-        { line: 1, field: 'child.residentId' },
-        { line: 2, field: 'note' },
+        { line: 1, field: 'child.residentId', code: 'RESIDENT_ID_INVALID' },
+        { line: 2, field: 'note', code: 'TOO_LONG' },
         // A resident identity number put where an identifier goes is refused, not carried.
-        { line: 3, field: 'officer' },
-        { line: 4, field: '' },
+        { line: 3, field: 'officer', code: 'INVALID_VALUE' },
+        { line: 4, field: '', code: 'INVALID_VALUE' },
       ],
     });
     expect(answer).not.toContain(planted.slice(0, 17));
