@@ -157,7 +157,9 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
     },
     async linkLocalIds(tx, links) {
       // One row per local id: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
-      // In key order, so that two transactions linking overlapping ids cannot deadlock.
+      // In key order, so that two transactions linking overlapping ids cannot deadlock. A link that holds already is
+      // not written again: every signal a bureau sends re-asserts its record number, and rewriting the row each time
+      // cost a batch of 500 a tenth of its transaction in PostgreSQL (a new row version and index entry per id).
       const last = [...new Map(links.map((l) => [`${l.agencyId}\u0000${l.localId}`, l])).entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([, l]) => l);
@@ -165,7 +167,8 @@ export function createSqlEnrolmentStore(client: SqlClient): EnrolmentStore {
       await sqlOf(tx).query(
         `INSERT INTO agency_local_ids (agency_id, local_id, subject_id, linked_at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
-         ON CONFLICT (agency_id, local_id) DO UPDATE SET subject_id = EXCLUDED.subject_id, linked_at = EXCLUDED.linked_at`,
+         ON CONFLICT (agency_id, local_id) DO UPDATE SET subject_id = EXCLUDED.subject_id, linked_at = EXCLUDED.linked_at
+         WHERE agency_local_ids.subject_id <> EXCLUDED.subject_id`,
         [last.map((l) => l.agencyId), last.map((l) => l.localId), last.map((l) => l.subjectId), last.map((l) => l.at)],
       );
     },

@@ -33,7 +33,10 @@ export interface EnrolmentStore {
     tx: Transaction,
     change: { schoolAgencyId: string; localRef: string; on: string; at: Date },
   ): Promise<{ subjectId: string; transfer: CompletedTransfer | null } | null>;
-  /** Links agencies' own ids for children (police record numbers), in one write; for an id given twice, the last holds. */
+  /**
+   * Links agencies' own ids for children (police record numbers), in one write; for an id given twice, the last holds.
+   * A link is stamped with the `at` it was made: an id linked again to the same child keeps its first time.
+   */
   linkLocalIds(tx: Transaction, links: readonly { agencyId: string; localId: string; subjectId: string; at: Date }[]): Promise<void>;
   /** Every stay of the child, oldest first. */
   history(subjectId: string): Promise<Enrolment[]>;
