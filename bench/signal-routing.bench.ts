@@ -1,8 +1,8 @@
 import { gc, mb, settledMemory, sleep } from './memory.js';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/build.mjs';
@@ -66,6 +66,8 @@ const POLL_MS = 10;
 const BATCH_POLL_MS = 25;
 /** Rows committed a little out of order (Kafka partitions) are still picked up: each poll looks this far back. */
 const POLL_OVERLAP_MS = 250;
+/** Every this many polls, one reads the whole overlap again (see the poller). */
+const POLL_FULL_EVERY = 8;
 const CRYPTO_SAMPLES = 300;
 const ENROL_BATCH = 500;
 const SCHOOL = 'school-east';
@@ -164,27 +166,43 @@ async function sendSignals(
 
   const poller = (async () => {
     let cursor = 0;
+    let polls = 0;
+    // Receipt times whose rows were seen. A transaction's signals share its receipt time and commit together, so a
+    // poll leaves those times out rather than ship the overlap's rows again on every poll. Every POLL_FULL_EVERY-th
+    // poll reads the whole overlap, for a second transaction that happened to start in the same millisecond.
+    const seenTimes = new Set<number>();
+    // Nothing of this run was received before it began: earlier runs' rows stay out of the window.
+    const began = Date.now();
     const deadline = () => Date.now() + 600_000;
     let giveUpAt = deadline();
     while (stored.size < count) {
-      // Times as epoch milliseconds: parsing timestamps of every row polled was the bench's largest cost in the hub's process.
+      const from = Math.max(began, cursor - POLL_OVERLAP_MS);
+      for (const t of seenTimes) if (t < from) seenTimes.delete(t);
+      const skip = ++polls % POLL_FULL_EVERY === 0 ? [] : [...seenTimes].map((t) => new Date(t));
+      // Times as epoch milliseconds: parsing timestamps of every row polled was the bench's largest cost in the hub's
+      // process. By receipt time alone, bounded on both sides, so that PostgreSQL plans an index range scan even
+      // before it has statistics: asked for the bureau and the run's prefix too, it scanned every row of the prefix
+      // on every poll, a quarter of its time during a batched run. Rows of other runs are not in `index`.
       const rows = await hub.sql.query<{ source_id: string; received_ms: number; routed_ms: number | null }>(
         `SELECT source_id, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, (extract(epoch FROM routed_at) * 1000)::float8 AS routed_ms
-           FROM signals WHERE police_agency_id = $1 AND received_at >= $2 AND source_id LIKE $3`,
-        [POLICE, new Date(cursor - POLL_OVERLAP_MS), `${prefix}-%`],
+           FROM signals WHERE received_at >= $1 AND received_at < $2 AND received_at <> ALL($3::timestamptz[])`,
+        [new Date(from), new Date(Date.now() + 86_400_000), skip],
       );
       const seen = now();
+      let fresh = 0;
       for (const r of rows) {
         const i = index.get(r.source_id);
-        if (i === undefined || stored.has(i)) continue;
         const received = Number(r.received_ms);
+        seenTimes.add(received);
+        if (i === undefined || stored.has(i)) continue;
+        fresh++;
         stored.set(i, { received, routed: r.routed_ms == null ? null : Number(r.routed_ms), seen });
         cursor = Math.max(cursor, received);
       }
       onPoll();
       if (stored.size < count) {
         if (!sending && Date.now() > giveUpAt) throw new Error(`Only ${stored.size} of ${count} signals were stored.`);
-        if (rows.length > 0) giveUpAt = deadline();
+        if (fresh > 0) giveUpAt = deadline();
         await sleep(batching ? BATCH_POLL_MS : POLL_MS);
       }
     }
@@ -288,17 +306,52 @@ async function sendSignals(
 
 /**
  * What the batched run cost in CPU: the hub's process (with the bench's own client and polls, so an upper bound of
- * the hub's share) and the connectors' processes when they run apart. `signalsPerHubCoreSecond` is how many signals
- * one core spends on the hub at that cost: the rate a hub instance given a whole core would carry.
+ * the hub's share), the connectors' processes when they run apart, PostgreSQL's and the broker's, and the machine's.
+ * `signalsPerHubCoreSecond` is how many signals one core spends on the hub at that cost: the rate a hub instance given
+ * a whole core would carry. `machineSignalsPerSecond` is the rate this machine's cores would carry, all busy, at
+ * what the whole deployment spent a signal: near the measured rate when the run kept the machine busy.
  */
-function cpuOf(before: { hub: number; connectors: number }, after: { hub: number; connectors: number }, seconds: number, separate: boolean) {
+function cpuOf(before: ReturnType<typeof cpuMs>, after: ReturnType<typeof cpuMs>, seconds: number, separate: boolean) {
+  const perThousand = (ms: number) => (ms / BATCHED_SIGNALS) * 1000;
   const hubMs = after.hub - before.hub;
+  const machineMs = after.machine - before.machine;
   return {
     hubMs,
     hubCoreShare: hubMs / (seconds * 1000),
-    hubMsPerThousandSignals: (hubMs / BATCHED_SIGNALS) * 1000,
+    hubMsPerThousandSignals: perThousand(hubMs),
     signalsPerHubCoreSecond: BATCHED_SIGNALS / (hubMs / 1000),
     connectorsMs: separate ? after.connectors - before.connectors : null,
+    postgresMs: after.postgres - before.postgres,
+    brokerMs: after.broker - before.broker,
+    machineMs,
+    machineBusyShare: machineMs / (seconds * 1000 * cpus().length),
+    machineMsPerThousandSignals: perThousand(machineMs),
+    machineSignalsPerSecond: (cpus().length * 1000 * BATCHED_SIGNALS) / machineMs,
+  };
+}
+
+/**
+ * What PostgreSQL ran since the last reset, in every database of the server (the hub's and the connectors' inboxes),
+ * from pg_stat_statements: statements counted once each however many rows, time spent executing inside the server
+ * (not parsing, planning or the round trip), constants shown as $n.
+ */
+async function statementStats(hub: Hub) {
+  const rows = await hub.sql.query<{ database: string; calls: string; ms: number; rows: string; query: string }>(
+    `SELECT d.datname AS database, s.calls::text AS calls, s.total_exec_time AS ms, s.rows::text AS rows, regexp_replace(s.query, '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE s.query NOT LIKE '%pg_stat_statements%' ORDER BY s.total_exec_time DESC`,
+  );
+  const statements = rows.map((r) => ({
+    database: r.database,
+    calls: Number(r.calls),
+    ms: Number(r.ms),
+    rows: Number(r.rows),
+    query: r.query.length > 110 ? `${r.query.slice(0, 110)}…` : r.query,
+  }));
+  return {
+    calls: statements.reduce((sum, r) => sum + r.calls, 0),
+    ms: statements.reduce((sum, r) => sum + r.ms, 0),
+    top: statements.slice(0, 12),
   };
 }
 
@@ -344,24 +397,54 @@ async function startConnectorProcess(options: { agencyId: string; dataDir: strin
   }
 }
 
-/** CPU time (user + system) this process and, on Linux, the given children have used so far, in ms. */
-function cpuMs(pids: readonly number[]): { hub: number; connectors: number } {
+/** Clock ticks a second in /proc (USER_HZ): 100 on Linux's x86-64 and arm64. */
+const MS_PER_TICK = 10;
+
+/** A process's CPU time (user + system) so far from /proc/<pid>/stat, in ms, with its command name; null once gone. */
+function processCpu(pid: string | number): { command: string; ms: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields 14 and 15 (utime, stime), counted after the parenthesised command name.
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    return { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time used so far, in ms: this process (the hub), the given connector processes, every PostgreSQL process
+ * (server and backends) and every JVM (the broker), and the whole machine's busy time from /proc/stat (every core,
+ * user, system and interrupts; not idle, I/O wait or time the host stole). Linux only: elsewhere the /proc figures
+ * are NaN.
+ */
+function cpuMs(pids: readonly number[]): { hub: number; connectors: number; postgres: number; broker: number; machine: number } {
   const u = process.cpuUsage();
-  const ticks = (pid: number) => {
-    try {
-      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (USER_HZ, 100 a second on Linux's x86-64 and
-      // arm64), after the parenthesised command name.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return NaN;
+  let postgres = 0;
+  let broker = 0;
+  let machine = NaN;
+  try {
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      const p = processCpu(pid);
+      if (p?.command === 'postgres') postgres += p.ms;
+      else if (p?.command === 'java') broker += p.ms;
     }
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    machine = (user! + nice! + system! + irq! + softirq!) * MS_PER_TICK;
+  } catch {
+    postgres = broker = NaN;
+  }
+  return {
+    hub: (u.user + u.system) / 1000,
+    connectors: pids.reduce((sum, pid) => sum + (processCpu(pid)?.ms ?? NaN), 0),
+    postgres,
+    broker,
+    machine,
   };
-  return { hub: (u.user + u.system) / 1000, connectors: pids.reduce((sum, pid) => sum + ticks(pid) * 10, 0) };
 }
 
 async function measureDeployment(deployment: Deployment, broker: KafkaBroker | null) {
-  const postgres = deployment === 'kafka-postgresql' ? await startPostgresServer() : null;
+  const postgres = deployment === 'kafka-postgresql' ? await startPostgresServer({ statementStats: true }) : null;
   // On Kafka the connectors run as their own processes, as production runs them (BENCH_SIGNAL_CONNECTORS=embedded: in the hub).
   const separate = broker !== null && CONNECTORS === 'separate';
   const dataDir = await mkdtemp(join(tmpdir(), 'careloop-bench-signals-'));
@@ -382,6 +465,7 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
     ...(INBOUND_CONCURRENCY ? { inboundConcurrency: INBOUND_CONCURRENCY } : {}),
   });
   stack.push(() => hub.stop());
+  if (postgres) await hub.sql.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   try {
     let school: Door;
     let police: Door;
@@ -418,9 +502,11 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
       peakRss = Math.max(peakRss, m.rss);
       peakHeap = Math.max(peakHeap, m.heapUsed);
     };
+    if (postgres) await hub.sql.query('SELECT pg_stat_statements_reset()');
     const cpuBefore = cpuMs(connectorPids);
     const run = await sendSignals(hub, police, `B${deployment}`, BATCHED_SIGNALS, sample, batching);
     const cpuAfter = cpuMs(connectorPids);
+    const statements = postgres ? await statementStats(hub) : null;
     sample();
     await sleep(500);
     const after = await settledMemory();
@@ -433,6 +519,7 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
       store: postgres ? 'postgresql (harness server, its own process)' : 'pglite (in memory)',
       connectors: separate ? 'own processes (school, police)' : 'embedded in the hub process',
       cpu: cpuOf(cpuBefore, cpuAfter, run.seconds, separate),
+      statements,
       enrolSeconds,
       single,
       run,
@@ -557,6 +644,29 @@ const lines = [
   `One hub process, on three deployments one after the other: the embedded bus with PGlite in memory, a Kafka broker with PGlite, and a Kafka broker with a PostgreSQL server (the test harness's broker and server, on this machine; PostgreSQL runs in its own process, outside the hub's RSS). ${CONNECTORS === 'separate' ? "Embedded, the school and police connectors live in the hub's process and are called through its fetch handler (no socket); on Kafka each runs as its own process from a bundle, as production runs them (its inbox in PGlite in memory, or its own database on the PostgreSQL server), called over HTTP on loopback, so the hub's process does only the hub's work and the bench's client and polls." : "The school and police connectors live in the hub's process on every deployment and are called through its fetch handler (no socket)."} ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals. Then, side by side in one run: ${SIGNALS} signals sent **one at a time** (\`POST /connectors/${POLICE}/v1/signals\`, ${CONCURRENCY} in flight), and ${BATCHED_SIGNALS} signals sent **in batches** of ${BATCH} (\`POST /connectors/${POLICE}/v1/signals/batch\`, ${BATCH_CONCURRENCY} in flight, after ${2 * BATCH} warm-up), all \`ONLINE_SELF_HARM_RISK\`, HIGH, with a note. Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms one at a time, ${BATCH_POLL_MS} ms in batches, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost. A batched signal is *sent* when its batch was and *answered* when its batch was.`,
   '',
 ];
+/** PostgreSQL's statements during the batched run, the costliest first. */
+const statementLines = (d: (typeof results.deployments)[number]) => {
+  const st = d.statements;
+  if (!st) return [];
+  const batches = BATCHED_SIGNALS / BATCH;
+  return [
+    `PostgreSQL during the batched run (pg_stat_statements, every database of the server; statements sent by a client, a trigger's own, such as a foreign key's check, counted in the statement that fired it; time executing inside the server, not parsing, planning or the round trip): ${st.calls} statements, ${f(st.calls / batches, 1)} a batch of ${BATCH}, ${f(st.ms, 0)} ms executing (${f(st.ms / batches, 1)} ms a batch). The costliest:`,
+    '',
+    '| database | statement | calls | rows | ms | ms a batch |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...st.top.map(
+      (r) =>
+        `| ${r.database} | \`${r.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${r.calls} | ${r.rows} | ${f(r.ms, 0)} | ${f(r.ms / batches, 2)} |`,
+    ),
+    '',
+  ];
+};
+/** Where the machine's CPU went during a batched run, per 1,000 signals. */
+const machineLine = (d: (typeof results.deployments)[number]) => {
+  const per = (ms: number) => f((ms / BATCHED_SIGNALS) * 1000, 0);
+  const rest = d.cpu.machineMs - d.cpu.hubMs - (d.cpu.connectorsMs ?? 0) - d.cpu.postgresMs - d.cpu.brokerMs;
+  return `The whole machine during the batched run: busy ${pct(d.cpu.machineBusyShare)} of its ${m.cpus} cores (${f(d.cpu.machineMs / 1000, 2)} s), **${per(d.cpu.machineMs)} ms per 1,000 signals**: the hub's process ${per(d.cpu.hubMs)}${d.cpu.connectorsMs === null ? '' : `, the connectors ${per(d.cpu.connectorsMs)}`}, PostgreSQL ${per(d.cpu.postgresMs)}, the broker ${per(d.cpu.brokerMs)}, the rest ${per(rest)} (the kernel's loopback traffic, the host's other work; /proc counts in 10 ms ticks, so near zero it may come out below). Read from /proc: the machine's busy time leaves out I/O wait and time the host stole.`;
+};
 const section = (r: (typeof results.deployments)[number]['run'], how: string) => [
   `${r.count} signals ${how} in ${f(r.seconds, 2)} s: **${f(r.throughput.endToEndSignalsPerSecond, 0)} signals/s** from the first send to the last stored; the connector answered ${f(r.throughput.connectorAnswersPerSecond, 0)}/s; the hub's handler took them in at ${f(r.throughput.hubIntakeSignalsPerSecond, 0)}/s (first to last \`received_at\`). Stored ${r.checks.stored}, in the table ${r.checks.inTable}, routed ${r.checks.routed} (${r.checks.routedAtReceipt} routed on receipt).`,
   '',
@@ -585,6 +695,9 @@ for (const d of results.deployments) {
     '',
     `CPU during the batched run: the hub's process ${f(d.cpu.hubMs / 1000, 2)} s (${pct(d.cpu.hubCoreShare)} of one core over the run; it also runs the bench's client and polls), **${f(d.cpu.hubMsPerThousandSignals, 0)} ms per 1,000 signals**, so one core given to the hub carries **${f(d.cpu.signalsPerHubCoreSecond, 0)} signals/s** at this cost${d.cpu.connectorsMs === null ? '; the connectors run in the same process' : `; the connectors' processes ${f(d.cpu.connectorsMs / 1000, 2)} s`}. PostgreSQL and the broker share the machine's ${m.cpus} cores with them.`,
     '',
+    machineLine(d),
+    '',
+    ...statementLines(d),
     `Memory is around the batched run. Crypto share, one at a time: the connector's two seals (${f(sealPerSignalMs, 2)} ms together) are ${pct(d.share.connectorSealingOfP50Answer)} of its p50 answer; the hub's two openings (${f(openPerSignalMs, 2)} ms) are ${pct(d.share.hubOpeningOfPerSignalTime)} of its time per signal at the measured intake rate. A batch seals and opens one envelope for all its signals.`,
     '',
   );
@@ -614,6 +727,10 @@ for (const d of results.deployments) {
 for (const d of results.deployments)
   lines.push(
     `- Derived from CPU time, not measured as throughput: ${DEPLOYMENT_NAMES[d.deployment]}, the hub's process spent ${f(d.cpu.hubMsPerThousandSignals, 0)} ms per 1,000 batched signals (${pct(d.cpu.hubCoreShare)} of one core over the run), so a core given to it alone would carry ~${f(d.cpu.signalsPerHubCoreSecond, 0)} signals/s at that cost, if the store and the broker kept up. ${d.deployment === 'kafka-postgresql' ? "PostgreSQL's and the broker's CPU are not counted." : "The PGlite store runs in the hub's process and is counted."}${d.cpu.connectorsMs === null ? " The connectors run in the hub's process and are counted." : ''}`,
+  );
+for (const d of results.deployments)
+  lines.push(
+    `- Derived from CPU time, not measured as throughput: ${DEPLOYMENT_NAMES[d.deployment]}, the whole deployment (hub, connectors, store, broker, the bench's client) spent ${f(d.cpu.machineMsPerThousandSignals, 0)} ms of this machine's CPU per 1,000 batched signals, so its ${m.cpus} cores, all busy, would carry ~${f(d.cpu.machineSignalsPerSecond, 0)} signals/s; they were ${pct(d.cpu.machineBusyShare)} busy over the run.`,
   );
 for (const d of results.deployments.filter((x) => x.deployment !== 'embedded'))
   lines.push(

@@ -49,7 +49,12 @@ export async function createDatabase(serverUrl: string, name: string): Promise<s
  * Starts a throw-away PostgreSQL cluster on a free loopback port (trust auth, fsync off: test data only) and
  * creates the `careloop_test` database. Fails loudly, never skips, when no server is installed.
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(
+  options: {
+    /** Loads pg_stat_statements (benches: PostgreSQL's time by statement); a database then runs `CREATE EXTENSION`. */
+    statementStats?: boolean;
+  } = {},
+): Promise<PostgresServer> {
   const bin = findBinDir();
   const user = asServerUser();
   const dir = await mkdtemp(join(tmpdir(), 'careloop-pg-'));
@@ -78,6 +83,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     'full_page_writes=off',
     '-c',
     'max_connections=100',
+    ...(options.statementStats ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top'] : []),
   ];
   let stderr = '';
   const launch = () => {
