@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../gateway/config.js';
 import { createPgliteClient, DEFAULT_SHARED_BUFFERS } from './pglite-client.js';
@@ -21,5 +24,34 @@ describe('the embedded store', () => {
     expect(loadConfig({ PGLITE_SHARED_BUFFERS: '64MB' }).pgliteSharedBuffers).toBe('64MB');
     expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: '64MB; fsync=off' })).toThrow();
     expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: 'lots' })).toThrow();
+  });
+});
+
+describe('a store on disk', () => {
+  it('is created on first start, opened with its settings, and keeps what was written for the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'careloop-pglite-'));
+    try {
+      const first = await createPgliteClient({ dataDir: join(dir, 'store'), sharedBuffers: '8MB' });
+      await first.exec('CREATE TABLE kept (n int)');
+      await first.query('INSERT INTO kept VALUES ($1)', [7]);
+      expect(await first.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '8MB' }]);
+      await first.close();
+      const next = await createPgliteClient({ dataDir: join(dir, 'store') });
+      expect(await next.query('SELECT n FROM kept')).toEqual([{ n: 7 }]);
+      await next.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says plainly that the store could not be created when its directory is not fit for one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'careloop-pglite-'));
+    try {
+      // A file where PostgreSQL's initdb must make its `base` directory.
+      await writeFile(join(dir, 'base'), 'not a directory');
+      await expect(createPgliteClient({ dataDir: dir })).rejects.toThrow('Creating the embedded store failed.');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
