@@ -82,10 +82,14 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
     },
     async knownSources(tx, policeAgencyId, sourceIds) {
       if (sourceIds.length === 0) return new Set();
-      const rows = await sqlOf(tx).query('SELECT source_id FROM signals WHERE police_agency_id = $1 AND source_id = ANY($2::text[])', [
-        policeAgencyId,
-        [...sourceIds],
-      ]);
+      // One probe of the unique index a source id. Asked with `= ANY`, a planner without statistics (PGlite never
+      // gathers them; a new PostgreSQL table has none) read every signal of the bureau instead, a cost that grew
+      // with its history: 7 ms of a 500-signal batch at 40,000 signals, against ~1 ms for the probes.
+      const rows = await sqlOf(tx).query(
+        `SELECT k.source_id FROM unnest($2::text[]) AS k(source_id)
+           CROSS JOIN LATERAL (SELECT 1 FROM signals s WHERE s.police_agency_id = $1 AND s.source_id = k.source_id LIMIT 1) found`,
+        [policeAgencyId, [...sourceIds]],
+      );
       return new Set(rows.map((r) => String(r.source_id)));
     },
     async insertMany(tx, signals) {
