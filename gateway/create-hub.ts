@@ -13,7 +13,7 @@ import { registerWorkCounters } from '../adapters/metrics/work-counters.js';
 import { createSignedEvent } from '../adapters/messaging/signed-event.js';
 import { DEFAULT_FRESHNESS_WINDOW_MS } from '../adapters/messaging/verified-handler.js';
 import { createOpaWasmPolicyEngine } from '../adapters/policy/opa-wasm-policy-engine.js';
-import { migrate } from '../adapters/store/migrate.js';
+import { migrate, type MigrationSet } from '../adapters/store/migrate.js';
 import { createPgClient } from '../adapters/store/pg-client.js';
 import { createPgliteClient } from '../adapters/store/pglite-client.js';
 import { createSqlConnectorInbox } from '../adapters/store/sql-connector-inbox.js';
@@ -175,23 +175,30 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'careloop-hub' });
   const development = options.development ?? true;
+  const embeddedBus = !options.kafkaBrokers?.length;
+  const embedConnectors = options.embedConnectors ?? embeddedBus;
+  const freshnessWindowMs = options.freshnessWindowMs ?? DEFAULT_FRESHNESS_WINDOW_MS;
+  const migrations: MigrationSet[] = [
+    'hub',
+    'referral',
+    'warning',
+    'signal',
+    'events',
+    ...(embeddedBus ? ['bus' as const] : []),
+    ...(embedConnectors ? ['connector' as const] : []),
+  ];
+  const migrateAll = async (client: SqlClient) => {
+    for (const set of migrations) await migrate(client, set);
+  };
   const sql = options.databaseUrl
     ? createPgClient({ connectionString: options.databaseUrl, logger })
     : await createPgliteClient({
         dataDir: options.dataDir && join(options.dataDir, 'pglite'),
         ...(options.pgliteSharedBuffers ? { sharedBuffers: options.pgliteSharedBuffers } : {}),
+        prepare: migrateAll,
       });
-  const embeddedBus = !options.kafkaBrokers?.length;
-  const embedConnectors = options.embedConnectors ?? embeddedBus;
-  const freshnessWindowMs = options.freshnessWindowMs ?? DEFAULT_FRESHNESS_WINDOW_MS;
-
-  await migrate(sql, 'hub');
-  await migrate(sql, 'referral');
-  await migrate(sql, 'warning');
-  await migrate(sql, 'signal');
-  await migrate(sql, 'events');
-  if (embeddedBus) await migrate(sql, 'bus');
-  if (embedConnectors) await migrate(sql, 'connector');
+  // On a store just created the migrations ran where it was made; here they find nothing left to do.
+  await migrateAll(sql);
 
   const cipher = options.cipher ?? (options.keysDir ? await loadOrCreateDevelopmentDataKeys(options.keysDir) : createEphemeralDataCipher());
   const uow = createSqlUnitOfWork(sql, cipher);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../gateway/config.js';
 import { createPgliteClient, DEFAULT_SHARED_BUFFERS } from './pglite-client.js';
+import type { SqlClient } from './sql-client.js';
 
 describe('the embedded store', () => {
   it('keeps a small buffer cache unless told otherwise, since it is resident in the hub process', async () => {
@@ -39,6 +40,46 @@ describe('a store on disk', () => {
       const next = await createPgliteClient({ dataDir: join(dir, 'store') });
       expect(await next.query('SELECT n FROM kept')).toEqual([{ n: 7 }]);
       await next.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs its preparation (the migrations) once, where the new store is made, and opens it with what they made', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'careloop-pglite-'));
+    try {
+      let prepared = 0;
+      const prepare = async (client: SqlClient) => {
+        prepared++;
+        await client.transaction(async (tx) => {
+          await tx.exec('CREATE TABLE made_apart (n int)');
+          await tx.query('INSERT INTO made_apart VALUES ($1)', [1]);
+        });
+        expect(await client.query('SELECT n FROM made_apart')).toEqual([{ n: 1 }]);
+      };
+      const first = await createPgliteClient({ dataDir: join(dir, 'store'), prepare });
+      expect(await first.query('SELECT n FROM made_apart')).toEqual([{ n: 1 }]);
+      await first.close();
+      const next = await createPgliteClient({ dataDir: join(dir, 'store'), prepare });
+      await next.close();
+      expect(prepared).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with a clear error when the preparation fails, and rolls back its unfinished transaction', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'careloop-pglite-'));
+    try {
+      const prepare = (client: SqlClient) =>
+        client.transaction(async (tx) => {
+          await tx.exec('CREATE TABLE half_made (n int)');
+          await tx.exec('SELECT no_such_function()');
+        });
+      await expect(createPgliteClient({ dataDir: join(dir, 'store'), prepare })).rejects.toThrow('Creating the embedded store failed.');
+      const reopened = await createPgliteClient({ dataDir: join(dir, 'store') });
+      expect(await reopened.query(`SELECT to_regclass('half_made') AS t`)).toEqual([{ t: null }]);
+      await reopened.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { workCounters } from '../metrics/work-counters.js';
 import type { SqlClient } from './sql-client.js';
@@ -13,13 +12,20 @@ export const DEFAULT_SHARED_BUFFERS = '16MB';
  * The embedded store: PostgreSQL compiled to WebAssembly, persisted in a directory (or in memory when `dataDir`
  * is omitted). One connection, so transactions are serialised; enough for one machine.
  */
-export async function createPgliteClient(options: { dataDir?: string; sharedBuffers?: string } = {}): Promise<SqlClient> {
+export async function createPgliteClient(
+  options: {
+    dataDir?: string;
+    sharedBuffers?: string;
+    /** Run once on a store this call creates, before it is opened here (the migrations): see `createStoreApart`. */
+    prepare?: (client: SqlClient) => Promise<void>;
+  } = {},
+): Promise<SqlClient> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   // PostgreSQL's default 128 MB of shared buffers is resident in this process for good (initdb of a fresh store
   // touches them all): 16 MB took a first start from ~970 to ~470 MB RSS, a restart from ~470 to ~390 MB. The pages
   // behind them stay in the operating system's cache (or in memory, for an in-memory store), so a miss costs a copy.
   const settings = { postgresqlconf: [`shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`] };
-  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) await createStoreApart(options.dataDir, settings);
+  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) await createStoreApart(options.dataDir, settings, options.prepare);
   const db = options.dataDir ? await PGlite.create(options.dataDir, settings) : await PGlite.create(settings);
   const wrap = (runner: PGlite | Transaction): SqlClient => ({
     async query(sql, params) {
@@ -48,20 +54,85 @@ export async function createPgliteClient(options: { dataDir?: string; sharedBuff
 }
 
 /**
- * Creates a new store in `dataDir` (PostgreSQL's initdb) in a short-lived child process, so that this process opens
- * it as it would on a restart. WebAssembly memory only grows, and a worker thread's is not handed back to the
- * operating system when it ends: initdb in this process left a first start ~150 MB larger at rest than every restart
- * after it, for the life of the process.
+ * Creates a new store in `dataDir` in a short-lived child process, and runs `prepare` (the migrations) on it there, so
+ * that this process opens it as it would on a restart. WebAssembly memory only grows: PostgreSQL's initdb and the
+ * first migrations in this process left a first start ~150 MB larger at rest than every restart after it, for the
+ * life of the process. (A worker thread would not do: its memory is not handed back to the operating system.) The
+ * child speaks to `prepare` through a SqlClient over its IPC channel; PGlite has one connection, so a transaction is
+ * BEGIN and COMMIT on it.
  */
-async function createStoreApart(dataDir: string, settings: { postgresqlconf: string[] }): Promise<void> {
+async function createStoreApart(dataDir: string, settings: { postgresqlconf: string[] }, prepare?: (client: SqlClient) => Promise<void>): Promise<void> {
   const code = `const [pglite, dir, settings] = JSON.parse(process.argv[1]);
     const { PGlite } = await import(pglite);
     const db = await PGlite.create(dir, settings);
-    await db.close();`;
+    process.on('message', async ({ id, op, sql, params }) => {
+      if (op === 'close') {
+        await db.close();
+        process.disconnect();
+        return;
+      }
+      try {
+        process.send({ id, rows: op === 'exec' ? (await db.exec(sql), []) : (await db.query(sql, params)).rows });
+      } catch (error) {
+        process.send({ id, error: String(error && error.message) });
+      }
+    });
+    process.send({ ready: true });`;
   const args = JSON.stringify([import.meta.resolve('@electric-sql/pglite'), dataDir, settings]);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code, args], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+  const pending = new Map<number, { resolve: (rows: never[]) => void; reject: (error: Error) => void }>();
+  let next = 0;
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const failed = exited.then((code) => {
+    const error = new Error(`The process creating the embedded store ended (exit code ${code}): ${stderr.trim()}`);
+    for (const { reject } of pending.values()) reject(error);
+    throw error;
+  });
+  child.on('message', (message: { ready?: true; id?: number; rows?: never[]; error?: string }) => {
+    if (message.ready) return ready();
+    const call = pending.get(message.id ?? -1);
+    pending.delete(message.id ?? -1);
+    if (message.error !== undefined) call?.reject(new Error(message.error));
+    else call?.resolve(message.rows ?? []);
+  });
+  const call = (op: 'query' | 'exec', sql: string, params?: unknown[]) =>
+    new Promise<never[]>((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      child.send({ id, op, sql, params });
+    });
+  const client: SqlClient = {
+    query: (sql, params) => call('query', sql, params),
+    exec: async (sql) => void (await call('exec', sql)),
+    async transaction(work) {
+      await call('exec', 'BEGIN');
+      try {
+        const result = await work(client);
+        await call('exec', 'COMMIT');
+        return result;
+      } catch (error) {
+        await call('exec', 'ROLLBACK');
+        throw error;
+      }
+    },
+    listen: () => Promise.reject(new Error('A store being created takes no listeners.')),
+    close: async () => undefined,
+  };
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
   try {
-    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code, args], { timeout: 120_000 });
+    await Promise.race([started, failed]);
+    await Promise.race([prepare?.(client), failed]);
+    child.send({ op: 'close' });
+    if ((await exited) !== 0) await failed;
   } catch (error) {
+    child.kill('SIGKILL');
     throw new Error('Creating the embedded store failed.', { cause: error });
+  } finally {
+    clearTimeout(timer);
+    failed.catch(() => undefined);
   }
 }
