@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { createEmbeddedEventBus, type EmbeddedEventBus } from '../adapters/bus/embedded-event-bus.js';
 import { createKafkaEventBus, type KafkaEventBusOptions } from '../adapters/bus/kafka-event-bus.js';
 import { createTokenVerifier } from '../adapters/crypto/agency-token.js';
-import { limitBody } from '../adapters/http/limit-body.js';
+import { limitStreamedBody } from '../adapters/http/limit-streamed-body.js';
 import { createEphemeralDataCipher, loadOrCreateDevelopmentDataKeys, type DataCipher } from '../adapters/crypto/data-cipher.js';
 import { loadOrCreateKeyRing, type KeyRing } from '../adapters/crypto/key-ring.js';
 import { createLogger } from '../adapters/logging/create-logger.js';
@@ -398,7 +398,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   const http = new Hono();
   http.get('/health', (c) => c.json({ status: 'up', store: options.databaseUrl ? 'postgresql' : 'pglite', bus: embeddedBus ? 'embedded' : 'kafka' }));
-  http.use('/graphql', limitBody(bodyLimitBytes));
+  // Counted as yoga reads it, after the token is checked (useAgencyAuth): hono's bodyLimit reads a body that declares
+  // no length before the handler runs, so a caller without a token could make the door hold up to the limit, or wait
+  // for a body that never ends.
+  http.use('/graphql', limitStreamedBody(bodyLimitBytes));
   http.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => gateway.fetch(c.req.raw));
   for (const [agencyId, connector] of connectors) http.route(`/connectors/${agencyId}`, connector.app);
 

@@ -3,10 +3,11 @@ import { ERROR_CODES, PayloadTooLargeError } from '../../core/errors.js';
 import { payloadTooLarge as tooLarge } from './limit-body.js';
 
 /**
- * The body limit of a door that reads its body as a stream (an import): the bytes are counted as the handler reads
- * them, and the stream fails with PayloadTooLargeError past `maxSize`. hono's bodyLimit reads a body that declares no
- * Content-Length whole into memory before the handler runs (right for small JSON bodies, limitBody), which would
- * hold a 32 MB census in memory and keep the handler from starting until the upload ends. A declared length over
+ * The body limit of a door that reads its body as a stream (an import), or checks its caller before reading it (the
+ * GraphQL door): the bytes are counted as the handler reads them, and the stream fails with PayloadTooLargeError past
+ * `maxSize`. hono's bodyLimit reads a body that declares no Content-Length whole into memory before the handler runs
+ * (right for small JSON bodies behind a door that checked its caller first, limitBody), which would hold a 32 MB
+ * census in memory, keep the handler from starting until the upload ends, and make a caller's credential wait for it. A declared length over
  * the limit is refused before anything is read. The handler answers for what it did with the part it read; if it
  * answers anything but 413, the answer becomes the usual 413.
  */

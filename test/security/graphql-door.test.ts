@@ -29,6 +29,42 @@ describe('the GraphQL door', () => {
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
   });
 
+  it('answers a caller without a token 401 without waiting for a body that declares no length and never ends', async () => {
+    // A stream that sends a little and stays open: a door that read the body before the token would wait for good.
+    const endless = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode('{"query": "{ me { userId } }"')) });
+    const request = new Request('http://hub/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: endless,
+      duplex: 'half',
+    } as RequestInit);
+    const response = await Promise.race([
+      Promise.resolve(t.hub.fetch(request)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the door waited for the body')), 5_000)),
+    ]);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
+
+  it('refuses a body that declares no length with 413 once it runs past the limit', async () => {
+    const big = new TextEncoder().encode(JSON.stringify({ query: `{ me { userId } } # ${'x'.repeat(60_000)}` }));
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < big.length; at += 8_192) controller.enqueue(big.subarray(at, at + 8_192));
+        controller.close();
+      },
+    });
+    const request = new Request('http://hub/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${teacher}` },
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
+    const response = await t.hub.fetch(request);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
   it('refuses a body over the limit with 413 before reading it', async () => {
     const big = JSON.stringify({ query: `{ me { userId } } # ${'x'.repeat(60_000)}` });
     const response = await post(t, big, { authorization: `Bearer ${teacher}` });
