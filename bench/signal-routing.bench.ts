@@ -173,8 +173,10 @@ async function sendSignals(
     let cursor = 0;
     let polls = 0;
     // Receipt times whose rows were seen. A transaction's signals share its receipt time and commit together, so a
-    // poll leaves those times out rather than ship the overlap's rows again on every poll. Every POLL_FULL_EVERY-th
-    // poll reads the whole overlap, for a second transaction that happened to start in the same millisecond.
+    // poll leaves those times out rather than ship the overlap's rows to this process again on every poll (the rows
+    // are still read inside PostgreSQL). Every POLL_FULL_EVERY-th poll reads the whole overlap, for a second
+    // transaction that started in the same millisecond and committed later; one that committed after the overlap
+    // had passed it would be missed, and the run would stop at its give-up time with a count that says so.
     const seenTimes = new Set<number>();
     // Nothing of this run was received before it began: earlier runs' rows stay out of the window.
     const began = Date.now();
@@ -262,6 +264,7 @@ async function sendSignals(
     for (let from = 0; from < count; from += batching!.size)
       batches.push(Array.from({ length: Math.min(batching!.size, count - from) }, (_, j) => signalBody(from + j)));
     const events = await backlog.prepare(batches);
+    backlog.beforePublish?.();
     firstSent = now();
     await backlog.publish(events);
     sent.fill(firstSent);
@@ -308,7 +311,9 @@ async function sendSignals(
     throughput: {
       endToEndSignalsPerSecond: count / seconds,
       connectorAnswersPerSecond: count / ((lastAnswered - firstSent) / 1000),
-      hubIntakeSignalsPerSecond: (count - 1) / ((lastReceived - firstReceived) / 1000),
+      // Signals taken in before the last receipt, over the span: a batch's signals share one receipt time, so counting
+      // the last batch too would credit its 500 to the span before it.
+      hubIntakeSignalsPerSecond: [...stored.values()].filter((s) => s.received < lastReceived).length / ((lastReceived - firstReceived) / 1000),
     },
     latencyMs: {
       connectorSendTo202: summary(connector),
@@ -359,15 +364,20 @@ async function statementStats(hub: Hub) {
       WHERE s.query NOT LIKE '%pg_stat_statements%' ORDER BY s.total_exec_time DESC`,
   );
   const statements = rows.map((r) => ({
+    // The bench's own polls of `signals` and its final count: listed, not counted in the totals.
+    bench: /AS received_ms|AS routed FROM signals/.test(r.query),
     database: r.database,
     calls: Number(r.calls),
     ms: Number(r.ms),
     rows: Number(r.rows),
     query: r.query.length > 110 ? `${r.query.slice(0, 110)}…` : r.query,
   }));
+  const hubAndConnectors = statements.filter((r) => !r.bench);
   return {
-    calls: statements.reduce((sum, r) => sum + r.calls, 0),
-    ms: statements.reduce((sum, r) => sum + r.ms, 0),
+    calls: hubAndConnectors.reduce((sum, r) => sum + r.calls, 0),
+    ms: hubAndConnectors.reduce((sum, r) => sum + r.ms, 0),
+    benchCalls: statements.filter((r) => r.bench).reduce((sum, r) => sum + r.calls, 0),
+    benchMs: statements.filter((r) => r.bench).reduce((sum, r) => sum + r.ms, 0),
     top: statements.slice(0, 12),
   };
 }
@@ -433,6 +443,8 @@ interface SignalBody {
 interface Backlog {
   prepare(batches: ReadonlyArray<readonly SignalBody[]>): Promise<OutgoingMessage[]>;
   publish(events: OutgoingMessage[]): Promise<void>;
+  /** Called once everything is prepared, just before the publish: where the drain's CPU time starts. */
+  beforePublish?(): void;
 }
 
 async function policeBacklog(hub: Hub, bus: EventBus): Promise<Backlog> {
@@ -485,9 +497,11 @@ function processCpu(pid: string | number): { command: string; ms: number } | nul
 
 /**
  * CPU time used so far, in ms: this process (the hub), the given connector processes, every PostgreSQL process
- * (server and backends) and every JVM (the broker), and the whole machine's busy time from /proc/stat (every core,
- * user, system and interrupts; not idle, I/O wait or time the host stole). Linux only: elsewhere the /proc figures
- * are NaN.
+ * (server and backends) and every JVM (the broker) on the machine, and the whole machine's busy time from /proc/stat
+ * (every core, user, system and interrupts; not idle, I/O wait or time the host stole). Only the harness's server and
+ * broker should be running (a broker left by an interrupted run would count); a backend that exits during the run
+ * takes its time with it (the hub's and the connectors' pools keep theirs open). Linux only: elsewhere the /proc
+ * figures are NaN.
  */
 function cpuMs(pids: readonly number[]): { hub: number; connectors: number; postgres: number; broker: number; machine: number } {
   const u = process.cpuUsage();
@@ -628,15 +642,30 @@ async function drainBacklog(
   const bus = createKafkaEventBus({ clientId: 'bench-police-backlog', brokers: kafka.brokers, sasl: kafka.sasl, namespace: kafka.namespace, logger });
   stack.push(() => bus.close());
   const source = await policeBacklog(hub, bus);
-  for (const pid of connectorPids) process.kill(pid, 'SIGSTOP');
+  let cpuBefore = cpuMs(connectorPids);
+  // Every connector is resumed whatever happens, each on its own (one that is gone does not keep the others stopped).
+  const resume = () => {
+    for (const pid of connectorPids)
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Already gone.
+      }
+  };
+  process.once('exit', resume);
   try {
-    const cpuBefore = cpuMs(connectorPids);
-    const run = await sendSignals(hub, police, `K${deployment}`, BACKLOG_SIGNALS, undefined, { size: BATCH, concurrency: 1, backlog: source });
+    for (const pid of connectorPids) process.kill(pid, 'SIGSTOP');
+    const run = await sendSignals(hub, police, `K${deployment}`, BACKLOG_SIGNALS, undefined, {
+      size: BATCH,
+      concurrency: 1,
+      backlog: { ...source, beforePublish: () => void (cpuBefore = cpuMs(connectorPids)) },
+    });
     const cpuAfter = cpuMs(connectorPids);
     console.log(`${deployment}: backlog drained at ${run.throughput.hubIntakeSignalsPerSecond.toFixed(0)} signals/s (first to last received)`);
     return { run, cpu: cpuOf(cpuBefore, cpuAfter, run.seconds, true, BACKLOG_SIGNALS) };
   } finally {
-    for (const pid of connectorPids) process.kill(pid, 'SIGCONT');
+    resume();
+    process.off('exit', resume);
   }
 }
 
@@ -764,13 +793,13 @@ const statementLines = (d: (typeof results.deployments)[number]) => {
   if (!st) return [];
   const batches = BATCHED_SIGNALS / BATCH;
   return [
-    `PostgreSQL during the batched run (pg_stat_statements, every database of the server; statements sent by a client, a trigger's own, such as a foreign key's check, counted in the statement that fired it; time executing inside the server, not parsing, planning or the round trip): ${st.calls} statements, ${f(st.calls / batches, 1)} a batch of ${BATCH}, ${f(st.ms, 0)} ms executing (${f(st.ms / batches, 1)} ms a batch). The costliest:`,
+    `PostgreSQL during the batched run (pg_stat_statements, every database of the server; statements sent by a client, a trigger's own, such as a foreign key's check, counted in the statement that fired it; time executing inside the server, not parsing, planning or the round trip): ${st.calls} statements from the hub and the connectors, ${f(st.calls / batches, 1)} a batch of ${BATCH}, ${f(st.ms, 0)} ms executing (${f(st.ms / batches, 1)} ms a batch); the bench's own polls, ${st.benchCalls} statements and ${f(st.benchMs, 0)} ms, are listed but not counted. The costliest:`,
     '',
     '| database | statement | calls | rows | ms | ms a batch |',
     '| --- | --- | --- | --- | --- | --- |',
     ...st.top.map(
       (r) =>
-        `| ${r.database} | \`${r.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${r.calls} | ${r.rows} | ${f(r.ms, 0)} | ${f(r.ms / batches, 2)} |`,
+        `| ${r.database}${r.bench ? " (the bench's poll)" : ''} | \`${r.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${r.calls} | ${r.rows} | ${f(r.ms, 0)} | ${f(r.ms / batches, 2)} |`,
     ),
     '',
   ];

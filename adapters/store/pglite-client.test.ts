@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,7 +68,7 @@ describe('a store on disk', () => {
     }
   });
 
-  it('stops with a clear error when the preparation fails, and rolls back its unfinished transaction', async () => {
+  it('stops with a clear error when the preparation fails, and leaves no store made by it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'careloop-pglite-'));
     try {
       const prepare = (client: SqlClient) =>
@@ -80,6 +80,26 @@ describe('a store on disk', () => {
       const reopened = await createPgliteClient({ dataDir: join(dir, 'store') });
       expect(await reopened.query(`SELECT to_regclass('half_made') AS t`)).toEqual([{ t: null }]);
       await reopened.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails cleanly when the process making the store ends mid-transaction, and leaves nothing half-made for the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'careloop-pglite-'));
+    try {
+      // The process is stopped at 1 s (the timeout) while the preparation holds a transaction open.
+      const prepare = (client: SqlClient) =>
+        client.transaction(async (tx) => {
+          await tx.exec('CREATE TABLE half_made (n int)');
+          await new Promise((resolve) => setTimeout(resolve, 2_500));
+          await tx.query('SELECT 1');
+        });
+      await expect(createPgliteClient({ dataDir: join(dir, 'store'), prepare, createTimeoutMs: 1_000 })).rejects.toThrow('Creating the embedded store failed.');
+      expect((await readdir(dir)).sort()).toEqual(['store']);
+      const next = await createPgliteClient({ dataDir: join(dir, 'store') });
+      expect(await next.query(`SELECT to_regclass('half_made') AS t`)).toEqual([{ t: null }]);
+      await next.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

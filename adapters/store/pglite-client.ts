@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { workCounters } from '../metrics/work-counters.js';
@@ -18,6 +18,8 @@ export async function createPgliteClient(
     sharedBuffers?: string;
     /** Run once on a store this call creates, before it is opened here (the migrations): see `createStoreApart`. */
     prepare?: (client: SqlClient) => Promise<void>;
+    /** How long creating a new store may take before its process is stopped (default 120 s). */
+    createTimeoutMs?: number;
   } = {},
 ): Promise<SqlClient> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
@@ -25,7 +27,8 @@ export async function createPgliteClient(
   // touches them all): 16 MB took a first start from ~970 to ~470 MB RSS, a restart from ~470 to ~390 MB. The pages
   // behind them stay in the operating system's cache (or in memory, for an in-memory store), so a miss costs a copy.
   const settings = { postgresqlconf: [`shared_buffers=${options.sharedBuffers ?? DEFAULT_SHARED_BUFFERS}`] };
-  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) await createStoreApart(options.dataDir, settings, options.prepare);
+  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION')))
+    await createStoreApart(options.dataDir, settings, options.prepare, options.createTimeoutMs ?? 120_000);
   const db = options.dataDir ? await PGlite.create(options.dataDir, settings) : await PGlite.create(settings);
   const wrap = (runner: PGlite | Transaction): SqlClient => ({
     async query(sql, params) {
@@ -58,81 +61,129 @@ export async function createPgliteClient(
  * that this process opens it as it would on a restart. WebAssembly memory only grows: PostgreSQL's initdb and the
  * first migrations in this process left a first start ~150 MB larger at rest than every restart after it, for the
  * life of the process. (A worker thread would not do: its memory is not handed back to the operating system.) The
- * child speaks to `prepare` through a SqlClient over its IPC channel; PGlite has one connection, so a transaction is
- * BEGIN and COMMIT on it.
+ * store is made in a sibling directory and moved into place once complete, so a start cut short (a crash, a kill,
+ * a failed migration) leaves nothing half-made to open next time.
  */
-async function createStoreApart(dataDir: string, settings: { postgresqlconf: string[] }, prepare?: (client: SqlClient) => Promise<void>): Promise<void> {
+async function createStoreApart(
+  dataDir: string,
+  settings: { postgresqlconf: string[] },
+  prepare: ((client: SqlClient) => Promise<void>) | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  const staging = `${dataDir}.creating-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    await runStoreChild(staging, settings, prepare, timeoutMs);
+    // The directory createPgliteClient made, still empty: renaming onto it replaces it (one step on one file system).
+    await rmdir(dataDir);
+    await rename(staging, dataDir);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw new Error('Creating the embedded store failed.', { cause: error });
+  }
+}
+
+/** Hosts PGlite on `dir` in a child process for `prepare`, which speaks to it as a SqlClient over the IPC channel. */
+async function runStoreChild(
+  dir: string,
+  settings: { postgresqlconf: string[] },
+  prepare: ((client: SqlClient) => Promise<void>) | undefined,
+  timeoutMs: number,
+): Promise<void> {
   const code = `const [pglite, dir, settings] = JSON.parse(process.argv[1]);
     const { PGlite } = await import(pglite);
     const db = await PGlite.create(dir, settings);
     process.on('message', async ({ id, op, sql, params }) => {
-      if (op === 'close') {
-        await db.close();
-        process.disconnect();
-        return;
-      }
       try {
+        if (op === 'close') {
+          await db.close();
+          process.send({ id, rows: [] }, () => process.disconnect());
+          return;
+        }
         process.send({ id, rows: op === 'exec' ? (await db.exec(sql), []) : (await db.query(sql, params)).rows });
       } catch (error) {
         process.send({ id, error: String(error && error.message) });
       }
     });
     process.send({ ready: true });`;
-  const args = JSON.stringify([import.meta.resolve('@electric-sql/pglite'), dataDir, settings]);
+  const args = JSON.stringify([import.meta.resolve('@electric-sql/pglite'), dir, settings]);
   const child = spawn(process.execPath, ['--input-type=module', '-e', code, args], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+  // Why the child can no longer answer, once it cannot: every call still waiting, and every later one, fails with it.
+  let gone: Error | null = null;
   const pending = new Map<number, { resolve: (rows: never[]) => void; reject: (error: Error) => void }>();
-  let next = 0;
-  let ready!: () => void;
-  const started = new Promise<void>((resolve) => (ready = resolve));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const failed = exited.then((code) => {
-    const error = new Error(`The process creating the embedded store ended (exit code ${code}): ${stderr.trim()}`);
-    for (const { reject } of pending.values()) reject(error);
-    throw error;
-  });
+  const end = (error: Error) => {
+    gone ??= error;
+    for (const call of pending.values()) call.reject(gone);
+    pending.clear();
+  };
+  let ready!: { resolve: () => void; reject: (error: Error) => void };
+  const started = new Promise<void>((resolve, reject) => (ready = { resolve, reject }));
+  const closed = new Promise<number | null>((resolve) =>
+    child.once('close', (exitCode, signal) => {
+      end(new Error(`The process creating the embedded store ended (exit code ${exitCode}, signal ${signal}): ${stderr.trim()}`));
+      ready.reject(gone!);
+      resolve(exitCode);
+    }),
+  );
+  // A spawn that fails, or a message that cannot be sent: without a listener, the hub's process would die of it.
+  child.on('error', (error) => end(error));
   child.on('message', (message: { ready?: true; id?: number; rows?: never[]; error?: string }) => {
-    if (message.ready) return ready();
+    if (message.ready) return ready.resolve();
     const call = pending.get(message.id ?? -1);
     pending.delete(message.id ?? -1);
     if (message.error !== undefined) call?.reject(new Error(message.error));
     else call?.resolve(message.rows ?? []);
   });
-  const call = (op: 'query' | 'exec', sql: string, params?: unknown[]) =>
+  let next = 0;
+  const call = (op: 'query' | 'exec' | 'close', sql = '', params?: unknown[]) =>
     new Promise<never[]>((resolve, reject) => {
+      if (gone || !child.connected) return reject(gone ?? new Error('The process creating the embedded store is gone.'));
       const id = next++;
       pending.set(id, { resolve, reject });
-      child.send({ id, op, sql, params });
+      child.send({ id, op, sql, params }, (error) => {
+        if (error) end(error);
+      });
     });
+  // PGlite has one connection: a transaction is BEGIN and COMMIT on it, and one begun inside another joins it, as
+  // createPgliteClient's own transactions do.
+  let inTransaction = false;
   const client: SqlClient = {
     query: (sql, params) => call('query', sql, params),
     exec: async (sql) => void (await call('exec', sql)),
     async transaction(work) {
+      if (inTransaction) return work(client);
       await call('exec', 'BEGIN');
+      inTransaction = true;
       try {
         const result = await work(client);
         await call('exec', 'COMMIT');
         return result;
       } catch (error) {
-        await call('exec', 'ROLLBACK');
+        // The first error is the one to tell; a ROLLBACK to a child that is gone adds nothing.
+        await call('exec', 'ROLLBACK').catch(() => undefined);
         throw error;
+      } finally {
+        inTransaction = false;
       }
     },
     listen: () => Promise.reject(new Error('A store being created takes no listeners.')),
     close: async () => undefined,
   };
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const timer = setTimeout(() => {
+    end(new Error(`Creating the embedded store took over ${timeoutMs} ms.`));
+    child.kill('SIGKILL');
+  }, timeoutMs);
   try {
-    await Promise.race([started, failed]);
-    await Promise.race([prepare?.(client), failed]);
-    child.send({ op: 'close' });
-    if ((await exited) !== 0) await failed;
+    await started;
+    await prepare?.(client);
+    await call('close');
+    if ((await closed) !== 0) throw gone ?? new Error('The process creating the embedded store failed.');
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error('Creating the embedded store failed.', { cause: error });
+    await closed;
+    throw error;
   } finally {
     clearTimeout(timer);
-    failed.catch(() => undefined);
   }
 }

@@ -25,6 +25,15 @@ describe('the codes of refused lines', () => {
     expect(screeningBatchAppliedData.parse({ ...screening, rejected: [coded] }).rejected).toEqual([coded]);
   });
 
+  it('reach a connector even when a newer hub names a rule its list does not have yet, but only as a code', () => {
+    const newer = { line: 2, code: 'SOME_RULE_ADDED_LATER', reason: 'a rule this connector does not know' };
+    const enrolment = { batchId: randomUUID(), batch: 1, enrolled: [], pending: [], left: 0, unchanged: 0, rejected: [newer] };
+    expect(enrolmentAppliedData.safeParse(enrolment).success).toBe(false);
+    expect(enrolmentAppliedReceived.parse(enrolment).rejected).toEqual([newer]);
+    for (const code of ['lower_case', 'HAS SPACE', '110105201403070024', 'X'.repeat(49)])
+      expect(enrolmentAppliedReceived.safeParse({ ...enrolment, rejected: [{ ...newer, code }] }).success).toBe(false);
+  });
+
   it("name a schema's issue by what went wrong: missing, too long, or otherwise invalid", () => {
     const schema = z.object({ a: z.string().max(3), b: z.object({ c: z.string().regex(/^\d+$/) }) });
     const codeOf = (raw: unknown) => {

@@ -38,10 +38,17 @@ export const rejectedLine = z.object({ line: z.number().int().min(1), code: reje
 export type RejectedLine = z.infer<typeof rejectedLine>;
 
 /**
- * The same as a connector parses it from the bus: `code` optional, since an event a hub emitted before codes existed
- * has none, and its lines are still worth delivering (they then reach the inbox without a code).
+ * The same as a connector parses it from the bus, lenient both ways so that hub and connectors can be upgraded apart:
+ * `code` optional, since an event a hub emitted before codes existed has none, and any well-formed code, since a
+ * newer hub may name a rule this connector's list does not have yet. Either way the lines reach the inbox rather
+ * than the dead-letter topic.
  */
-export const receivedRejectedLine = rejectedLine.extend({ code: rejectedLineCode.optional() });
+export const receivedRejectedLine = rejectedLine.extend({
+  code: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,47}$/)
+    .optional(),
+});
 
 /**
  * The code of a schema's issue with a line's field: REQUIRED when the field is absent or empty (`value` is what the
