@@ -118,10 +118,13 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
           // The code and the reason name the rule and the field, never the value (it may be a resident identity number).
           if (!parsed.success) {
             const issue = parsed.error.issues[0];
+            const field = issue?.path.join('.') ?? '';
+            const code = codeOfIssue(issue, valueAtPath(raw, issue?.path ?? []));
+            // A number that is there but not a number (too long, not text) is refused as one that does not check.
             return void rejected.push({
               line,
-              field: issue?.path.join('.') ?? '',
-              code: codeOfIssue(issue, valueAtPath(raw, issue?.path ?? [])),
+              field,
+              code: field === 'child.residentId' && code !== 'REQUIRED' ? 'RESIDENT_ID_INVALID' : code,
               reason: issue?.message ?? 'not a signal',
             });
           }

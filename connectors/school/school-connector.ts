@@ -53,7 +53,8 @@ export function createSchoolConnector(options: ConnectorBaseOptions & { signer: 
         body.value.changes.forEach((change, i) => {
           const line = i + 1;
           if (change.change === 'LEFT') return void accepted.push({ line, change, residentId: '' });
-          const checked = checkResidentId(change.residentId ?? '', today);
+          if (!change.residentId?.trim()) return void rejected.push({ line, code: 'REQUIRED', reason: 'an enrolment needs the resident identity number' });
+          const checked = checkResidentId(change.residentId, today);
           if (!checked.ok) return void rejected.push({ line, code: 'RESIDENT_ID_INVALID', reason: RESIDENT_ID_PROBLEMS[checked.problem] });
           accepted.push({ line, change, residentId: checked.residentId });
         });

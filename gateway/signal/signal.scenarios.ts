@@ -214,6 +214,7 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
           { studentNumber: 'E-reg-3', residentId: withWrongCheckCharacter(inventedResidentId()), change: 'ENROLLED', grade: 7, classRef: '7-1', on: today },
           { studentNumber: 'E-reg-4', residentId: '33020320150230153X', change: 'ENROLLED', grade: 7, classRef: '7-1', on: today },
           { studentNumber: 'E-reg-5', residentId: '3302032015', change: 'ENROLLED', grade: 7, classRef: '7-1', on: today },
+          { studentNumber: 'E-reg-6', change: 'ENROLLED', grade: 7, classRef: '7-1', on: today },
         ];
         const res = await post('school-east', '/v1/enrolments', { changes });
         expect(res.status).toBe(202);
@@ -225,6 +226,7 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
             { line: 3, code: 'RESIDENT_ID_INVALID', reason: 'the check character of the resident identity number is wrong' },
             { line: 4, code: 'RESIDENT_ID_INVALID', reason: 'the birth date in the resident identity number is not a calendar date' },
             { line: 5, code: 'RESIDENT_ID_INVALID', reason: 'the resident identity number is not 18 characters long' },
+            { line: 6, code: 'REQUIRED', reason: 'an enrolment needs the resident identity number' },
           ],
         });
         const [applied] = await fromInbox('school-east', 'enrolment-applied', (p) => p.batchId === answer.batchId);

@@ -170,6 +170,8 @@ describe('the bulk connector doors', () => {
           { ...signal(), officer: planted },
           'not a signal',
           signal(),
+          { ...signal(), child: { residentId: '1'.repeat(40), localId: 'HZ-1' } },
+          { ...signal(), child: { localId: 'HZ-1' } },
         ],
       }),
       'application/json',
@@ -184,6 +186,8 @@ describe('the bulk connector doors', () => {
         // A resident identity number put where an identifier goes is refused, not carried.
         { line: 3, field: 'officer', code: 'INVALID_VALUE' },
         { line: 4, field: '', code: 'INVALID_VALUE' },
+        { line: 6, field: 'child.residentId', code: 'RESIDENT_ID_INVALID' },
+        { line: 7, field: 'child.residentId', code: 'REQUIRED' },
       ],
     });
     expect(answer).not.toContain(planted.slice(0, 17));
