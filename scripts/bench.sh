@@ -16,8 +16,8 @@
 # BENCH_SIGNALS=2000 (BENCH_SIGNAL_CONCURRENCY=32 in flight), BENCH_BATCHED_SIGNALS=20000, BENCH_SIGNAL_BATCH=500
 # (BENCH_SIGNAL_BATCH_CONCURRENCY=4 in flight), BENCH_SIGNAL_CHILDREN=2000,
 # BENCH_SIGNAL_DEPLOYMENTS=embedded,kafka,kafka-postgresql, BENCH_SIGNAL_CONNECTORS=separate (on Kafka the connectors run
-# as their own processes; embedded: in the hub's), BENCH_SIGNAL_INBOUND_CONCURRENCY (the hub's HUB_INBOUND_CONCURRENCY;
-# see the file).
+# as their own processes; embedded: in the hub's), BENCH_SIGNAL_INBOUND_CONCURRENCY (the hub's HUB_INBOUND_CONCURRENCY),
+# BENCH_SIGNAL_BACKLOG=20000 (the backlog drained with the connectors paused, on Kafka; 0: none; see the file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
