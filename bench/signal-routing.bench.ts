@@ -73,6 +73,8 @@ const BATCH_POLL_MS = 25;
 const POLL_OVERLAP_MS = 250;
 /** Every this many polls, one reads the whole overlap again (see the poller). */
 const POLL_FULL_EVERY = 8;
+/** Once sending is done, after this long without a new row each poll reads the whole run (see the poller). */
+const POLL_STALLED_MS = 2_000;
 const CRYPTO_SAMPLES = 300;
 const ENROL_BATCH = 500;
 const SCHOOL = 'school-east';
@@ -176,16 +178,20 @@ async function sendSignals(
     // poll leaves those times out rather than ship the overlap's rows to this process again on every poll (the rows
     // are still read inside PostgreSQL). Every POLL_FULL_EVERY-th poll reads the whole overlap, for a second
     // transaction that started in the same millisecond and committed later; one that committed after the overlap
-    // had passed it would be missed, and the run would stop at its give-up time with a count that says so.
+    // had passed it is found once sending is done and nothing new has come for POLL_STALLED_MS (its latency then
+    // shows it).
     const seenTimes = new Set<number>();
     // Nothing of this run was received before it began: earlier runs' rows stay out of the window.
     const began = Date.now();
     const deadline = () => Date.now() + 600_000;
     let giveUpAt = deadline();
+    let lastFresh = Date.now();
     while (stored.size < count) {
-      const from = Math.max(began, cursor - POLL_OVERLAP_MS);
+      // Sending done and nothing new for a while: read the whole run once more, for a row the overlap passed by.
+      const stalled = !sending && Date.now() - lastFresh > POLL_STALLED_MS;
+      const from = stalled ? began : Math.max(began, cursor - POLL_OVERLAP_MS);
       for (const t of seenTimes) if (t < from) seenTimes.delete(t);
-      const skip = ++polls % POLL_FULL_EVERY === 0 ? [] : [...seenTimes].map((t) => new Date(t));
+      const skip = ++polls % POLL_FULL_EVERY === 0 || stalled ? [] : [...seenTimes].map((t) => new Date(t));
       // Times as epoch milliseconds: parsing timestamps of every row polled was the bench's largest cost in the hub's
       // process. By receipt time alone, bounded on both sides, so that PostgreSQL plans an index range scan even
       // before it has statistics: asked for the bureau and the run's prefix too, it scanned every row of the prefix
@@ -209,7 +215,10 @@ async function sendSignals(
       onPoll();
       if (stored.size < count) {
         if (!sending && Date.now() > giveUpAt) throw new Error(`Only ${stored.size} of ${count} signals were stored.`);
-        if (fresh > 0) giveUpAt = deadline();
+        if (fresh > 0) {
+          giveUpAt = deadline();
+          lastFresh = Date.now();
+        }
         await sleep(batching ? BATCH_POLL_MS : POLL_MS);
       }
     }
