@@ -171,18 +171,15 @@ export function createSignalService(deps: {
     for (const s of incoming) if (!texts.has(s.sourceId)) texts.set(s.sourceId, deps.signals.sealText(s));
     return deps.uow.withTransaction(async (tx) => {
       if (!(await deps.uow.claimEvent(tx, SIGNAL_CONSUMER, ctx.eventId))) return null;
-      // The same source id twice is one signal (a police system resending after a timeout, or a second export).
-      const known = await deps.signals.knownSources(
-        tx,
-        principal.agencyId,
-        incoming.map((s) => s.sourceId),
-      );
-      // A source id twice in the batch: its first line is the signal. `known` then holds every source id on record or
-      // taken here, which is what a refused line is checked against below.
+      // The same source id twice is one signal (a police system resending after a timeout, or a second export): one
+      // already on record is not inserted again (insertMany skips it, and only what it inserted is told to anyone),
+      // so it is not looked up first, a round trip a signal saved. A source id twice in the batch: its first line is
+      // the signal.
+      const taken = new Set<string>();
       const fresh: IncomingSignal[] = [];
       for (const s of incoming)
-        if (!known.has(s.sourceId)) {
-          known.add(s.sourceId);
+        if (!taken.has(s.sourceId)) {
+          taken.add(s.sourceId);
           fresh.push(s);
         }
       // Before the register is read: an enrolment of one of these children commits before this, or waits for it.
@@ -191,7 +188,16 @@ export function createSignalService(deps: {
         fresh.flatMap((s) => s.links),
       );
       // A source id the bureau sent before (or sends valid in this batch too) is that signal: not refused again.
-      const refusedNow = refused.filter((r) => !known.has(r.sourceId));
+      const unanswered = refused.filter((r) => !taken.has(r.sourceId));
+      const onRecord =
+        unanswered.length > 0
+          ? await deps.signals.knownSources(
+              tx,
+              principal.agencyId,
+              unanswered.map((r) => r.sourceId),
+            )
+          : new Set<string>();
+      const refusedNow = unanswered.filter((r) => !onRecord.has(r.sourceId));
       const children = await deps.enrolments.childrenByLinks(
         tx,
         fresh.flatMap((s) => s.links),
