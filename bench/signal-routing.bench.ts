@@ -14,10 +14,12 @@ import { createLogger } from '../adapters/logging/create-logger.js';
 import { createSignedEvent } from '../adapters/messaging/signed-event.js';
 import { HUB_AGENCY_ID } from '../core/development-seed.js';
 import { residentIdCheckCharacter } from '../core/enrolment/resident-id.js';
-import { SIGNAL_BATCH_PURPOSE, SIGNAL_EVENT_TYPES, SIGNAL_IDENTITY_PURPOSE, SIGNAL_NOTE_PURPOSE } from '../core/signal/signal-events.js';
+import { SIGNAL_EVENT_TYPES, SIGNAL_IDENTITY_PURPOSE, SIGNAL_NOTE_PURPOSE } from '../core/signal/signal-events.js';
 import { TOPICS } from '../core/messages/topics.js';
 import type { EventBus, OutgoingMessage } from '../core/ports/event-bus.js';
 import { createKafkaEventBus } from '../adapters/bus/kafka-event-bus.js';
+import { batchItemOf, signalBatchEvent } from '../connectors/public-safety/public-safety-connector.js';
+import { signalRequest } from '../connectors/public-safety/signal-api.js';
 import type { Hub } from '../gateway/create-hub.js';
 import { createBenchHub } from './bench-hub.js';
 import { startKafkaBroker, type KafkaBroker, type KafkaSasl } from '../test/harness/kafka-broker.js';
@@ -462,27 +464,16 @@ async function policeBacklog(hub: Hub, bus: EventBus): Promise<Backlog> {
   const sealer = await createEnvelopeSealer(hubKey);
   const signer = await hub.keyRing.signer(POLICE);
   return {
+    // As the police connector makes them: each signal checked by its API's schema, then the connector's own batch event.
     prepare: (batches) =>
       Promise.all(
-        batches.map(async (batch) =>
-          createSignedEvent({
+        batches.map((batch) =>
+          signalBatchEvent(
             signer,
-            type: SIGNAL_EVENT_TYPES.batchRaised,
-            subject: batch[0]!.sourceId,
-            recipient: HUB_AGENCY_ID,
-            data: {
-              signals: batch.map((b) => ({
-                sourceId: b.sourceId,
-                category: b.category,
-                severity: b.severity,
-                observedAt: b.observedAt,
-                officer: b.officer,
-                localId: b.child.localId,
-              })),
-              sealed: await sealer.seal(JSON.stringify(batch.map((b) => ({ residentId: b.child.residentId, note: b.note }))), SIGNAL_BATCH_PURPOSE),
-            },
-            time: new Date(),
-          }),
+            sealer,
+            batch.map((b) => batchItemOf(signalRequest.parse(b))),
+            new Date(),
+          ),
         ),
       ),
     publish: (events) => bus.publish(TOPICS.hubInbound, events),

@@ -29,6 +29,7 @@ import {
   signalBatchRequest,
   signalIssue,
   signalRequest,
+  type SignalRequest,
 } from './signal-api.js';
 
 /** What the hub tells a police bureau, for its system's inbox: its signals' status, and schools' reports. */
@@ -70,6 +71,38 @@ function sealablePartsOf<T extends { signal: unknown; secret: unknown }>(items: 
 
 type SignedEvent = Awaited<ReturnType<typeof createSignedEvent>>;
 
+/** A signal as a batch carries it: its line in clear, the child's number and the note for the batch's envelope. */
+export const batchItemOf = (s: SignalRequest) => ({
+  signal: {
+    sourceId: s.sourceId,
+    category: s.category,
+    severity: s.severity,
+    observedAt: s.observedAt,
+    officer: s.officer,
+    localId: s.child.localId,
+  } satisfies SignalBatchData['signals'][number],
+  secret: { residentId: normalisedResidentId(s), ...(s.note ? { note: s.note } : {}) },
+});
+type BatchItem = ReturnType<typeof batchItemOf>;
+
+/** One batch event: the lines in clear, every number and note in one envelope sealed to the hub, signed by the bureau. */
+export async function signalBatchEvent(
+  signer: AgencySigner,
+  sealer: { seal(plain: string, purpose: string): Promise<string> },
+  part: readonly BatchItem[],
+  time: Date,
+): Promise<SignedEvent> {
+  const sealed = await sealer.seal(JSON.stringify(part.map((a) => a.secret)), SIGNAL_BATCH_PURPOSE);
+  return createSignedEvent({
+    signer,
+    type: SIGNAL_EVENT_TYPES.batchRaised,
+    subject: part[0]!.signal.sourceId,
+    recipient: HUB_AGENCY_ID,
+    data: { signals: part.map((a) => a.signal), sealed } satisfies SignalBatchData,
+    time,
+  });
+}
+
 /**
  * The public-safety connector: a police system sends signals about minors (`POST /v1/signals`, or up to 500 at once
  * with `POST /v1/signals/batch`), guidance on a
@@ -86,16 +119,8 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
     return event.id;
   };
   /** A part of a batch as signed events: one, or two halves' when the one would be too large for the bus. */
-  const batchEvents = async (part: ReadonlyArray<{ signal: SignalBatchData['signals'][number]; secret: unknown }>): Promise<SignedEvent[]> => {
-    const sealed = await envelopes.seal(JSON.stringify(part.map((a) => a.secret)), SIGNAL_BATCH_PURPOSE);
-    const event = await createSignedEvent({
-      signer: options.signer,
-      type: SIGNAL_EVENT_TYPES.batchRaised,
-      subject: part[0]!.signal.sourceId,
-      recipient: HUB_AGENCY_ID,
-      data: { signals: part.map((a) => a.signal), sealed } satisfies SignalBatchData,
-      time: options.clock.now(),
-    });
+  const batchEvents = async (part: readonly BatchItem[]): Promise<SignedEvent[]> => {
+    const event = await signalBatchEvent(options.signer, envelopes, part, options.clock.now());
     if (part.length === 1 || Buffer.byteLength(event.value) <= SIGNAL_BATCH_EVENT_MAX_BYTES) return [event];
     const half = Math.ceil(part.length / 2);
     return [...(await batchEvents(part.slice(0, half))), ...(await batchEvents(part.slice(half)))];
@@ -111,7 +136,7 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
         if (!body.ok) return body.response;
         const now = options.clock.now();
         const rejected: Array<{ line: number; field: string; code: RejectedLineCode; reason: string }> = [];
-        const accepted: Array<{ signal: SignalBatchData['signals'][number]; secret: { residentId: string; note?: string } }> = [];
+        const accepted: BatchItem[] = [];
         body.value.signals.forEach((raw, i) => {
           const line = i + 1;
           const parsed = signalRequest.safeParse(raw);
@@ -131,17 +156,7 @@ export function createPublicSafetyConnector(options: ConnectorBaseOptions & { si
           const s = parsed.data;
           const issue = signalIssue(s, now);
           if (issue) return void rejected.push({ line, ...issue });
-          accepted.push({
-            signal: {
-              sourceId: s.sourceId,
-              category: s.category,
-              severity: s.severity,
-              observedAt: s.observedAt,
-              officer: s.officer,
-              localId: s.child.localId,
-            },
-            secret: { residentId: normalisedResidentId(s), ...(s.note ? { note: s.note } : {}) },
-          });
+          accepted.push(batchItemOf(s));
         });
         const events = (await Promise.all(sealablePartsOf(accepted).map(batchEvents))).flat();
         // Published once every part is sealed and signed: a part that cannot be made sends nothing.
