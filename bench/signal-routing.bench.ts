@@ -368,7 +368,7 @@ function cpuOf(before: ReturnType<typeof cpuMs>, after: ReturnType<typeof cpuMs>
  * from pg_stat_statements: statements counted once each however many rows, time spent executing inside the server
  * (not parsing, planning or the round trip), constants shown as $n.
  */
-async function statementStats(hub: Hub) {
+async function statementStats(hub: Hub, top = 12) {
   const rows = await hub.sql.query<{ database: string; calls: string; ms: number; rows: string; query: string }>(
     `SELECT d.datname AS database, s.calls::text AS calls, s.total_exec_time AS ms, s.rows::text AS rows, regexp_replace(s.query, '\\s+', ' ', 'g') AS query
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
@@ -389,7 +389,7 @@ async function statementStats(hub: Hub) {
     ms: hubAndConnectors.reduce((sum, r) => sum + r.ms, 0),
     benchCalls: statements.filter((r) => r.bench).reduce((sum, r) => sum + r.calls, 0),
     benchMs: statements.filter((r) => r.bench).reduce((sum, r) => sum + r.ms, 0),
-    top: statements.slice(0, 12),
+    top: statements.slice(0, top),
   };
 }
 
@@ -574,7 +574,12 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
     const enrolSeconds = (performance.now() - enrolStarted) / 1000;
     await sendSignals(hub, police, `W${deployment}`, Math.min(WARMUP, SIGNALS));
     await sleep(500);
+    if (postgres) await hub.sql.query('SELECT pg_stat_statements_reset()');
+    const singleCpuBefore = cpuMs(connectorPids);
     const single = await sendSignals(hub, police, `S${deployment}`, SIGNALS);
+    const singleCpu = cpuOf(singleCpuBefore, cpuMs(connectorPids), single.seconds, separate, SIGNALS);
+    // Every statement a signal sent alone costs, in the hub and both connectors: each is a round trip.
+    const singleStatements = postgres ? await statementStats(hub, 40) : null;
     console.log(`${deployment}: one at a time ${single.throughput.endToEndSignalsPerSecond.toFixed(0)} signals/s`);
     const batching = { size: BATCH, concurrency: BATCH_CONCURRENCY };
     await sendSignals(hub, police, `WB${deployment}`, Math.min(2 * BATCH, BATCHED_SIGNALS), undefined, batching);
@@ -606,6 +611,8 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
       connectors: separate ? 'own processes (school, police)' : 'embedded in the hub process',
       cpu: cpuOf(cpuBefore, cpuAfter, run.seconds, separate),
       statements,
+      singleCpu,
+      singleStatements,
       backlog,
       enrolSeconds,
       single,
@@ -804,6 +811,23 @@ const statementLines = (d: (typeof results.deployments)[number]) => {
     '',
   ];
 };
+/** PostgreSQL's statements while signals went one at a time, per signal: each is a round trip from a Node process. */
+const singleStatementLines = (d: (typeof results.deployments)[number]) => {
+  const st = d.singleStatements;
+  if (!st) return [];
+  const per = (n: number) => n / SIGNALS;
+  return [
+    `PostgreSQL while signals went one at a time (pg_stat_statements, as above): ${st.calls} statements from the hub and the connectors, **${f(per(st.calls), 1)} a signal**, ${f(per(st.ms), 2)} ms executing a signal; the bench's own polls, ${st.benchCalls} statements, are not counted. The statements, most frequent first:`,
+    '',
+    '| database | statement | a signal | ms a signal |',
+    '| --- | --- | --- | --- |',
+    ...st.top
+      .filter((r) => !r.bench)
+      .sort((a, b) => b.calls - a.calls)
+      .map((r) => `| ${r.database} | \`${r.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${f(per(r.calls), 2)} | ${f(per(r.ms), 3)} |`),
+    '',
+  ];
+};
 /** Where the machine's CPU went during a batched run, per 1,000 signals. */
 const machineLine = (cpu: ReturnType<typeof cpuOf>, signals: number, during: string) => {
   const per = (ms: number) => f((ms / signals) * 1000, 0);
@@ -835,6 +859,9 @@ for (const d of results.deployments) {
     ...section(d.single, 'one at a time'),
     `Batched over one at a time, end to end: **${f(d.batchedOverSingle, 1)}×**.`,
     '',
+    machineLine(d.singleCpu, SIGNALS, 'while signals went one at a time'),
+    '',
+    ...singleStatementLines(d),
     `Memory (${m.exposeGc ? 'after a forced GC' : 'no forced GC'}): before the hub ${f(d.memory.beforeHub.rssMb, 0)} MB RSS; before the signals ${f(d.memory.before.rssMb, 0)} MB RSS / ${f(d.memory.before.heapUsedMb, 0)} MB heap; after ${f(d.memory.after.rssMb, 0)} MB RSS / ${f(d.memory.after.heapUsedMb, 0)} MB heap (Δ ${f(d.memory.rssDeltaMb, 0)} MB RSS, ${f(d.memory.rssDeltaKbPerSignal, 1)} KB a signal, Δ ${f(d.memory.heapDeltaMb, 1)} MB heap); peak seen while polling ${f(d.memory.peakDuringRun.rssMb, 0)} MB RSS / ${f(d.memory.peakDuringRun.heapUsedMb, 0)} MB heap. ${d.deployment === 'kafka-postgresql' ? 'The store is PostgreSQL, outside this process.' : 'RSS includes the in-memory PGlite store, which keeps every signal.'}`,
     '',
     `CPU during the batched run: the hub's process ${f(d.cpu.hubMs / 1000, 2)} s (${pct(d.cpu.hubCoreShare)} of one core over the run; it also runs the bench's client and polls), **${f(d.cpu.hubMsPerThousandSignals, 0)} ms per 1,000 signals**, so one core given to the hub carries **${f(d.cpu.signalsPerHubCoreSecond, 0)} signals/s** at this cost${d.cpu.connectorsMs === null ? '; the connectors run in the same process' : `; the connectors' processes ${f(d.cpu.connectorsMs / 1000, 2)} s`}. PostgreSQL and the broker share the machine's ${m.cpus} cores with them.`,

@@ -24,6 +24,8 @@ describe('the outbox relay', () => {
   const signings: Array<{ id: string; openTransactions: number }> = [];
   const received: VerifiedEvent[] = [];
   let relay: ReturnType<typeof createOutboxRelay>;
+  /** Runs while the relay signs a draft: to change the outbox in the middle of a relay round. */
+  let whileSigning: (() => Promise<void>) | null = null;
 
   beforeAll(async () => {
     kit = await createReferralServiceKit();
@@ -46,6 +48,9 @@ describe('the outbox relay', () => {
       intervalMs: 3_600_000,
       async sign(draft: EventDraft) {
         signings.push({ id: draft.id, openTransactions });
+        const during = whileSigning;
+        whileSigning = null;
+        await during?.();
         return createSignedEvent({ signer: kit.signer, ...draft });
       },
     });
@@ -132,6 +137,31 @@ describe('the outbox relay', () => {
     await waitFor(received.length + 1);
     expect(received.map((e) => e.id)).toContain(signed.id);
     expect(signings.length).toBe(signingsBefore);
+  });
+
+  it('publishes what a transaction queued while the relay was publishing, without waiting for its timer', async () => {
+    const subject = `referral-during-${randomUUID()}`;
+    const queue = (id: string) =>
+      kit.uow.withTransaction((tx) =>
+        kit.uow.enqueueEvent(tx, agencyTopic('school-east'), {
+          id,
+          type: REFERRAL_EVENT_TYPES.statusChanged,
+          subject,
+          recipient: 'school-east',
+          data: received.find((e) => e.type === REFERRAL_EVENT_TYPES.statusChanged)?.data,
+          time: kit.clock.now(),
+        }),
+      );
+    const [first, second] = [randomUUID(), randomUUID()];
+    await queue(first);
+    // The second commits after the relay read the outbox (one row, short of a full batch), and nudges as a commit does.
+    whileSigning = async () => {
+      await queue(second);
+      relay.nudge();
+    };
+    await flush();
+    await waitFor(received.length + 2);
+    expect(received.filter((e) => e.subject === subject).map((e) => e.id)).toEqual([first, second]);
   });
 
   it('publishes what one transaction after another queued in the order it was queued, past outbox id 9 and 99', async () => {

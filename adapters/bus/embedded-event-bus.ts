@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { EventBus, IncomingMessage, SubscribeOptions, Subscription } from '../../core/ports/event-bus.js';
+import type { EventBus, IncomingMessage, SubscribeOptions, Subscription, TopicMessages } from '../../core/ports/event-bus.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { sealedColumn } from '../store/sealed-column.js';
 import type { SqlClient } from '../store/sql-client.js';
@@ -94,22 +94,22 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
     return rows.length === BATCH;
   }
 
+  const publishAll = async (batches: readonly TopicMessages[]) => {
+    const entries = batches.flatMap((b) => b.messages.map((m) => ({ topic: b.topic, m })));
+    if (entries.length === 0) return;
+    // One statement for every message (atomic on its own); WITH ORDINALITY keeps the given order in the serial seq.
+    await client.query(
+      `INSERT INTO bus_messages (topic, message_key, message_value, headers, published_at)
+       SELECT e.topic, e.message_key, e.message_value, e.headers::jsonb, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(topic, message_key, message_value, headers, n)
+       ORDER BY e.n`,
+      [entries.map((e) => e.topic), entries.map((e) => e.m.key), entries.map((e) => value.seal(e.m.value)), entries.map((e) => JSON.stringify(e.m.headers ?? {})), now()],
+    );
+    for (const topic of new Set(entries.map((e) => e.topic))) published.emit(topic);
+  };
+
   return {
-    async publish(topic, messages) {
-      if (messages.length === 0) return;
-      await client.transaction(async (tx) => {
-        for (const m of messages) {
-          await tx.query('INSERT INTO bus_messages (topic, message_key, message_value, headers, published_at) VALUES ($1, $2, $3, $4, $5)', [
-            topic,
-            m.key,
-            value.seal(m.value),
-            JSON.stringify(m.headers ?? {}),
-            now(),
-          ]);
-        }
-      });
-      published.emit(topic);
-    },
+    publish: (topic, messages) => publishAll([{ topic, messages }]),
+    publishAll,
 
     async subscribe({ groupId, topics, handler }) {
       if (activeGroups.has(groupId)) throw new Error(`The embedded bus already has a consumer in group ${groupId}.`);

@@ -61,6 +61,28 @@ export function describeEventBusContract(
       expect(seen).toEqual(Array.from({ length: 250 }, (_, i) => i));
     });
 
+    it('publishes to several topics at once, each topic in the order given, with keys and headers', async () => {
+      const [a, b] = [topic(), topic()];
+      await bus.ensureTopics([a, b]);
+      const seen: IncomingMessage[] = [];
+      const sub = await bus.subscribe({ groupId: group(), topics: [a, b], handler: async (m) => void seen.push(m) });
+      await bus.publishAll([
+        { topic: a, messages: Array.from({ length: 30 }, (_, i) => ({ key: 'school', value: `a${i}`, headers: { n: String(i) } })) },
+        { topic: b, messages: [{ key: 'bureau', value: 'b0' }, { key: 'bureau', value: 'b1' }] },
+        { topic: a, messages: [{ key: 'school', value: 'a30' }] },
+      ]);
+      await bus.publishAll([]);
+      await waitFor(() => seen.length >= 33, 'both topics');
+      await new Promise((r) => setTimeout(r, 200));
+      await sub.close();
+      expect(seen.filter((m) => m.topic === a).map((m) => m.value)).toEqual(Array.from({ length: 31 }, (_, i) => `a${i}`));
+      expect(seen.filter((m) => m.topic === b).map((m) => [m.key, m.value])).toEqual([
+        ['bureau', 'b0'],
+        ['bureau', 'b1'],
+      ]);
+      expect(seen.find((m) => m.value === 'a7')?.headers.n).toBe('7');
+    });
+
     it('redelivers a message whose handler failed, so nothing is lost', async () => {
       const t = topic();
       await bus.ensureTopics([t]);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Consumer, LogEntry, Producer, SASLOptions } from 'kafkajs';
 import type * as kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
-import type { EventBus, IncomingMessage, Subscription } from '../../core/ports/event-bus.js';
+import type { EventBus, IncomingMessage, OutgoingMessage, Subscription, TopicMessages } from '../../core/ports/event-bus.js';
 import { chunkBySize } from '../messaging/chunk-by-size.js';
 
 export interface KafkaEventBusOptions {
@@ -78,15 +78,30 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
     return producerReady;
   };
 
+  const toRecord = (m: OutgoingMessage) => ({ key: m.key, value: m.value, headers: m.headers ?? {} });
+
+  const publishAll = async (batches: readonly TopicMessages[]) => {
+    const entries = batches.flatMap((b) => b.messages.map((message) => ({ topic: b.topic, message })));
+    if (entries.length === 0) return;
+    const p = await getProducer();
+    // A request's messages for one partition travel as one record batch, which the broker's message.max.bytes
+    // (1 MB by default) caps: a backlog of large events (a batch's notices) is sent in requests below it. Every
+    // topic of a chunk goes in one request: on this machine the broker spends ~3 ms of CPU on each, so the relay's
+    // notice to a school and status to a bureau cost one request, not two.
+    for (const chunk of chunkBySize(entries, MAX_REQUEST_BYTES, (e) => Buffer.byteLength(e.message.value) + (e.message.key ? Buffer.byteLength(e.message.key) : 0))) {
+      const byTopic = new Map<string, ReturnType<typeof toRecord>[]>();
+      for (const e of chunk) {
+        const records = byTopic.get(e.topic) ?? [];
+        records.push(toRecord(e.message));
+        byTopic.set(e.topic, records);
+      }
+      await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: physical(topic), messages })) });
+    }
+  };
+
   return {
-    async publish(topic, messages) {
-      if (messages.length === 0) return;
-      const p = await getProducer();
-      // A request's messages for one partition travel as one record batch, which the broker's message.max.bytes
-      // (1 MB by default) caps: a backlog of large events (a batch's notices) is sent in requests below it.
-      for (const chunk of chunkBySize(messages, MAX_REQUEST_BYTES, (m) => Buffer.byteLength(m.value) + (m.key ? Buffer.byteLength(m.key) : 0)))
-        await p.send({ topic: physical(topic), acks: -1, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) });
-    },
+    publish: (topic, messages) => publishAll([{ topic, messages }]),
+    publishAll,
 
     async subscribe({ groupId, topics, handler, concurrency }) {
       const consumer = kafka.consumer({

@@ -38,8 +38,20 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** Messages for one topic, in the order they are to be delivered. */
+export interface TopicMessages {
+  topic: string;
+  messages: OutgoingMessage[];
+}
+
 export interface EventBus {
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /**
+   * Publishes to several topics at once (Kafka: one request; embedded: one statement), each topic's messages in the
+   * order given. Resolves once all are durable; on failure some topics may have them and others not, and the caller
+   * publishes everything again (consumers deduplicate by event id).
+   */
+  publishAll(batches: readonly TopicMessages[]): Promise<void>;
   /** Starts consuming from the group's committed position (from the beginning for a new group). */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Creates topics that do not exist yet; a no-op where topics are implicit. */
