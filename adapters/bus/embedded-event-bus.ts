@@ -102,7 +102,13 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
       `INSERT INTO bus_messages (topic, message_key, message_value, headers, published_at)
        SELECT e.topic, e.message_key, e.message_value, e.headers::jsonb, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(topic, message_key, message_value, headers, n)
        ORDER BY e.n`,
-      [entries.map((e) => e.topic), entries.map((e) => e.m.key), entries.map((e) => value.seal(e.m.value)), entries.map((e) => JSON.stringify(e.m.headers ?? {})), now()],
+      [
+        entries.map((e) => e.topic),
+        entries.map((e) => e.m.key),
+        entries.map((e) => value.seal(e.m.value)),
+        entries.map((e) => JSON.stringify(e.m.headers ?? {})),
+        now(),
+      ],
     );
     for (const topic of new Set(entries.map((e) => e.topic))) published.emit(topic);
   };

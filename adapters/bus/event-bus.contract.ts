@@ -68,7 +68,13 @@ export function describeEventBusContract(
       const sub = await bus.subscribe({ groupId: group(), topics: [a, b], handler: async (m) => void seen.push(m) });
       await bus.publishAll([
         { topic: a, messages: Array.from({ length: 30 }, (_, i) => ({ key: 'school', value: `a${i}`, headers: { n: String(i) } })) },
-        { topic: b, messages: [{ key: 'bureau', value: 'b0' }, { key: 'bureau', value: 'b1' }] },
+        {
+          topic: b,
+          messages: [
+            { key: 'bureau', value: 'b0' },
+            { key: 'bureau', value: 'b1' },
+          ],
+        },
         { topic: a, messages: [{ key: 'school', value: 'a30' }] },
       ]);
       await bus.publishAll([]);

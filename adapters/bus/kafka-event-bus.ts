@@ -88,7 +88,11 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
     // (1 MB by default) caps: a backlog of large events (a batch's notices) is sent in requests below it. Every
     // topic of a chunk goes in one request: on this machine the broker spends ~3 ms of CPU on each, so the relay's
     // notice to a school and status to a bureau cost one request, not two.
-    for (const chunk of chunkBySize(entries, MAX_REQUEST_BYTES, (e) => Buffer.byteLength(e.message.value) + (e.message.key ? Buffer.byteLength(e.message.key) : 0))) {
+    for (const chunk of chunkBySize(
+      entries,
+      MAX_REQUEST_BYTES,
+      (e) => Buffer.byteLength(e.message.value) + (e.message.key ? Buffer.byteLength(e.message.key) : 0),
+    )) {
       const byTopic = new Map<string, ReturnType<typeof toRecord>[]>();
       for (const e of chunk) {
         const records = byTopic.get(e.topic) ?? [];
