@@ -128,13 +128,25 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
         episode_id: s.episodeId,
         state: routed(s) ? 'ROUTED' : 'UNMATCHED',
       }));
+      // The links are written as `linkLocalIds` writes them: one row a record number (ON CONFLICT DO UPDATE may not
+      // touch a row twice; should a batch give one number two children, one of them), in key order (no deadlock with
+      // another writer), and a link that holds already is not written again.
       const inserted = await sqlOf(tx).query(
-        `INSERT INTO signals (id, police_agency_id, source_id, police_district_id, police_local_id, subject_id, school_agency_id, link_key_id, link_digest,
-           category, severity, observed_at, received_at, routed_at, due_at, note, officer, episode_id, state)
-         SELECT * FROM json_to_recordset($1::json) AS r(id text, police_agency_id text, source_id text, police_district_id text, police_local_id text,
-           subject_id text, school_agency_id text, link_key_id text, link_digest text, category text, severity text, observed_at timestamptz,
-           received_at timestamptz, routed_at timestamptz, due_at timestamptz, note text, officer text, episode_id text, state text)
-         ON CONFLICT (police_agency_id, source_id) DO NOTHING RETURNING id`,
+        `WITH ins AS (
+           INSERT INTO signals (id, police_agency_id, source_id, police_district_id, police_local_id, subject_id, school_agency_id, link_key_id, link_digest,
+             category, severity, observed_at, received_at, routed_at, due_at, note, officer, episode_id, state)
+           SELECT * FROM json_to_recordset($1::json) AS r(id text, police_agency_id text, source_id text, police_district_id text, police_local_id text,
+             subject_id text, school_agency_id text, link_key_id text, link_digest text, category text, severity text, observed_at timestamptz,
+             received_at timestamptz, routed_at timestamptz, due_at timestamptz, note text, officer text, episode_id text, state text)
+           ON CONFLICT (police_agency_id, source_id) DO NOTHING
+           RETURNING id, police_agency_id, police_local_id, subject_id, received_at),
+         linked AS (
+           INSERT INTO agency_local_ids (agency_id, local_id, subject_id, linked_at)
+           SELECT DISTINCT ON (police_agency_id, police_local_id) police_agency_id, police_local_id, subject_id, received_at FROM ins
+            WHERE subject_id IS NOT NULL ORDER BY police_agency_id, police_local_id, id
+           ON CONFLICT (agency_id, local_id) DO UPDATE SET subject_id = EXCLUDED.subject_id, linked_at = EXCLUDED.linked_at
+           WHERE agency_local_ids.subject_id <> EXCLUDED.subject_id)
+         SELECT id FROM ins`,
         [JSON.stringify(rows)],
       );
       return new Set(inserted.map((r) => String(r.id)));

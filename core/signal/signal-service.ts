@@ -244,10 +244,6 @@ export function createSignalService(deps: {
         }
         statuses.push(statusOf(row.sourceId, enrolled ? 'ROUTED' : 'UNMATCHED', now, { signalId: row.id }));
       }
-      await deps.enrolments.linkLocalIds(
-        tx,
-        kept.flatMap((r) => (r.enrolled ? [{ agencyId: principal.agencyId, localId: r.row.policeLocalId, subjectId: r.enrolled.subjectId, at: now }] : [])),
-      );
       const event = (recipient: string, message: { type: EventType; data: unknown } | null) =>
         message
           ? [
