@@ -15,6 +15,7 @@ import { createHub, type Hub } from '../gateway/create-hub.js';
 import { startKafkaBroker } from '../test/harness/kafka-broker.js';
 import { gql, tokenFor } from '../test/support/hub-client.js';
 import { referralInput } from '../test/support/referral-fixtures.js';
+import { describeMachine } from './machine.js';
 import { sleep } from './memory.js';
 import { summarise, summariseWithP95 } from './stats.js';
 
@@ -350,7 +351,7 @@ try {
   const raw = await rawKafkaLatency(broker.brokers, broker.sasl);
   const results = {
     measuredAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${process.platform}/${process.arch}` },
+    machine: describeMachine(false),
     iterations: ITERATIONS,
     warmup: WARMUP,
     delivery: {
@@ -382,7 +383,7 @@ try {
   const markdown = [
     '# Loop latency: referral sent → acceptance visible to the school',
     '',
-    `Measured ${results.measuredAt} on ${results.machine.platform}, Node ${results.machine.node}; ${ITERATIONS} iterations after ${WARMUP} warm-up, one run.`,
+    `Measured ${results.measuredAt} on ${results.machine.platform}, ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}; speed probe ${results.machine.speedProbeMs.toFixed(1)} ms (a fixed CPU workload, \`bench/machine.ts\`; lower is faster; this machine's speed swings up to 2× from day to day); ${ITERATIONS} iterations after ${WARMUP} warm-up, one run.`,
     'Before the school can see ACCEPTED a loop crosses the bus twice (referral out to the hospital as a FHIR Task, the Task update back in).',
     '',
     'What is pushed, what polls:',
