@@ -159,8 +159,9 @@ describe('the outbox relay', () => {
       await queue(second);
       relay.nudge();
     };
+    const before = received.length;
     await flush();
-    await waitFor(received.length + 2);
+    await waitFor(before + 2);
     expect(received.filter((e) => e.subject === subject).map((e) => e.id)).toEqual([first, second]);
   });
 

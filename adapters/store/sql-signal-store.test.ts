@@ -79,10 +79,18 @@ describe('storing signals', () => {
     expect(await links()).toEqual([{ localId: 'HZ-1', subjectId: 'subj-a', linkedAt: day(1).toISOString() }]);
   });
 
-  it('links a record number once when a batch names it twice', async () => {
+  it('links a record number once when a batch names it twice, to the child of its newest observation', async () => {
     const { signal, routedTo, insert, links } = await storeWithTwoChildren();
-    const inserted = await insert(signal('HZ-1', routedTo('subj-a', day(1)), day(1)), signal('HZ-1', routedTo('subj-a', day(1)), day(1)));
-    expect(inserted.size).toBe(2);
-    expect(await links()).toEqual([{ localId: 'HZ-1', subjectId: 'subj-a', linkedAt: day(1).toISOString() }]);
+    // The earlier observation made first, so that neither its id nor its place in the batch decides.
+    const earlier = { ...signal('HZ-1', routedTo('subj-a', day(2)), day(2)), receivedAt: day(4) };
+    const later = { ...signal('HZ-1', routedTo('subj-b', day(3)), day(3)), receivedAt: day(4) };
+    for (const batch of [
+      [later, earlier],
+      [earlier, later],
+    ]) {
+      const fresh = batch.map((s, i) => ({ ...s, id: `${s.id}-${batch.indexOf(later)}-${i}`, sourceId: `${s.sourceId}-${batch.indexOf(later)}` }));
+      expect((await insert(...fresh)).size).toBe(2);
+    }
+    expect(await links()).toEqual([{ localId: 'HZ-1', subjectId: 'subj-b', linkedAt: day(4).toISOString() }]);
   });
 });

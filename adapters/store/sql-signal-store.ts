@@ -129,8 +129,9 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
         state: routed(s) ? 'ROUTED' : 'UNMATCHED',
       }));
       // The links are written as `linkLocalIds` writes them: one row a record number (ON CONFLICT DO UPDATE may not
-      // touch a row twice; should a batch give one number two children, one of them), in key order (no deadlock with
-      // another writer), and a link that holds already is not written again.
+      // touch a row twice; should a batch give one number two children, the child of its newest observation, then of
+      // its last source id), in key order, byte-wise as `linkLocalIds` sorts (no deadlock with another writer,
+      // whatever the database's collation), and a link that holds already is not written again.
       const inserted = await sqlOf(tx).query(
         `WITH ins AS (
            INSERT INTO signals (id, police_agency_id, source_id, police_district_id, police_local_id, subject_id, school_agency_id, link_key_id, link_digest,
@@ -139,11 +140,12 @@ export function createSqlSignalStore(client: SqlClient, cipher: DataCipher): Sig
              subject_id text, school_agency_id text, link_key_id text, link_digest text, category text, severity text, observed_at timestamptz,
              received_at timestamptz, routed_at timestamptz, due_at timestamptz, note text, officer text, episode_id text, state text)
            ON CONFLICT (police_agency_id, source_id) DO NOTHING
-           RETURNING id, police_agency_id, police_local_id, subject_id, received_at),
+           RETURNING id, police_agency_id, police_local_id, subject_id, received_at, observed_at, source_id),
          linked AS (
            INSERT INTO agency_local_ids (agency_id, local_id, subject_id, linked_at)
-           SELECT DISTINCT ON (police_agency_id, police_local_id) police_agency_id, police_local_id, subject_id, received_at FROM ins
-            WHERE subject_id IS NOT NULL ORDER BY police_agency_id, police_local_id, id
+           SELECT DISTINCT ON (police_agency_id COLLATE "C", police_local_id COLLATE "C") police_agency_id, police_local_id, subject_id, received_at FROM ins
+            WHERE subject_id IS NOT NULL
+            ORDER BY police_agency_id COLLATE "C", police_local_id COLLATE "C", observed_at DESC, source_id COLLATE "C" DESC
            ON CONFLICT (agency_id, local_id) DO UPDATE SET subject_id = EXCLUDED.subject_id, linked_at = EXCLUDED.linked_at
            WHERE agency_local_ids.subject_id <> EXCLUDED.subject_id)
          SELECT id FROM ins`,

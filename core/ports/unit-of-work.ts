@@ -30,6 +30,9 @@ export type OutboxItem = { topic: string; draft: EventDraft } | { topic: string;
 
 /** Where the outbox relay takes queued messages from. */
 export interface OutboxStore {
-  /** Hands up to `limit` queued items, oldest first, to `publish` and forgets them once it resolves. */
+  /**
+   * Hands up to `limit` queued items, oldest first, to `publish` and forgets them once it resolves; how many. Fewer
+   * than `limit`: the outbox held no more when it was read.
+   */
   takeBatch(limit: number, publish: (batch: OutboxItem[]) => Promise<void>): Promise<number>;
 }

@@ -49,6 +49,33 @@ describe('the Kafka bus with large messages', () => {
       await bus.close();
     }
   });
+
+  it('publishes large messages for two topics at once in several requests, each topic in order', async () => {
+    const bus = busOn('large-two');
+    try {
+      const [a, b] = [`large-a.${randomUUID()}`, `large-b.${randomUUID()}`];
+      await bus.ensureTopics([a, b]);
+      // Three of 400 kB to each topic, interleaved in the requests: 2.4 MB, three requests at least.
+      const messages = (tag: string) => Array.from({ length: 3 }, (_, i) => ({ key: 'one-key', value: `${tag}${i}:${'x'.repeat(400_000)}` }));
+      await bus.publishAll([
+        { topic: a, messages: messages('a') },
+        { topic: b, messages: messages('b') },
+      ]);
+      const seen: Array<{ topic: string; head: string }> = [];
+      const subscription = await bus.subscribe({
+        groupId: `g-${randomUUID()}`,
+        topics: [a, b],
+        handler: async (m) => void seen.push({ topic: m.topic, head: m.value.slice(0, 3) }),
+      });
+      const deadline = Date.now() + 30_000;
+      while (seen.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await subscription.close();
+      expect(seen.filter((m) => m.topic === a).map((m) => m.head)).toEqual(['a0:', 'a1:', 'a2:']);
+      expect(seen.filter((m) => m.topic === b).map((m) => m.head)).toEqual(['b0:', 'b1:', 'b2:']);
+    } finally {
+      await bus.close();
+    }
+  });
 });
 
 describe('the Kafka bus handling several partitions at once', () => {
