@@ -260,15 +260,16 @@ async function sendSignals(
   const pacedRun = async () => {
     const start = performance.now();
     const inFlight: Array<Promise<void>> = [];
-    let failed: unknown = null;
-    for (let i = 0; i < count && failed === null; i++) {
+    // A holder: set from the sends' callbacks, which control-flow narrowing does not see.
+    const outcome: { failed: Error | null } = { failed: null };
+    for (let i = 0; i < count && outcome.failed === null; i++) {
       const wait = start + (i * 1000) / pacedPerSecond - performance.now();
       if (wait > 0) await sleep(wait);
       // Caught at once: a refusal must end the run with its reason, not as an unhandled rejection while this sleeps.
-      inFlight.push(sendOne(i).catch((error: unknown) => void (failed ??= error)));
+      inFlight.push(sendOne(i).catch((error: unknown) => void (outcome.failed ??= error instanceof Error ? error : new Error(String(error)))));
     }
     await Promise.all(inFlight);
-    if (failed !== null) throw failed;
+    if (outcome.failed) throw outcome.failed;
   };
   const batchWorker = async () => {
     while (next < count) {
