@@ -24,7 +24,7 @@ import type { Hub } from '../gateway/create-hub.js';
 import { createBenchHub } from './bench-hub.js';
 import { startKafkaBroker, type KafkaBroker, type KafkaSasl } from '../test/harness/kafka-broker.js';
 import { createDatabase, startPostgresServer } from '../test/harness/postgres-server.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, speedProbeMs } from './machine.js';
 import { summariseWithP95 } from './stats.js';
 
 /**
@@ -549,6 +549,8 @@ function cpuMs(pids: readonly number[]): { hub: number; connectors: number; post
 }
 
 async function measureDeployment(deployment: Deployment, broker: KafkaBroker | null) {
+  // The machine's speed swings within a run too: timed before each deployment, with nothing else running.
+  const speedProbeBeforeMs = speedProbeMs();
   const postgres = deployment === 'kafka-postgresql' ? await startPostgresServer({ statementStats: true }) : null;
   // On Kafka the connectors run as their own processes, as production runs them (BENCH_SIGNAL_CONNECTORS=embedded: in the hub).
   const separate = broker !== null && CONNECTORS === 'separate';
@@ -629,6 +631,7 @@ async function measureDeployment(deployment: Deployment, broker: KafkaBroker | n
     );
     return {
       deployment,
+      speedProbeBeforeMs,
       bus: deployment === 'embedded' ? 'embedded (in the store)' : 'kafka (one broker, harness)',
       store: postgres ? 'postgresql (harness server, its own process)' : 'pglite (in memory)',
       connectors: separate ? 'own processes (school, police)' : 'embedded in the hub process',
@@ -874,6 +877,8 @@ const section = (r: (typeof results.deployments)[number]['run'], how: string) =>
 for (const d of results.deployments) {
   lines.push(
     `## ${DEPLOYMENT_NAMES[d.deployment]}`,
+    '',
+    `Speed probe before this deployment: ${f(d.speedProbeBeforeMs)} ms.`,
     '',
     `### In batches of ${BATCH}`,
     '',

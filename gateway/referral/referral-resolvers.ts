@@ -41,21 +41,48 @@ function act(toCommand: (args: Args) => Record<string, unknown>) {
   };
 }
 
-/** Streams `source` as the caller may see each item, ending with UNAUTHENTICATED when the token expires. */
-async function* visibleWhileValid(ctx: ReferralContext, source: AsyncIterableIterator<Parameters<ReferralReader['showReferral']>[0]>, field: string) {
+/**
+ * Streams `source` as the caller may see each item (after `current`, the state when it began, if given), ending with
+ * UNAUTHENTICATED when the token expires. Ended by the client (it went away), it lets go at once of its listener and
+ * its expiry timer: an async generator's own return() waits for its next yield, which a referral that does not change
+ * never brings, so a closed stream used to hold both until the token expired (and kept a stopping hub alive).
+ */
+export function visibleWhileValid(
+  ctx: ReferralContext,
+  source: AsyncIterableIterator<Parameters<ReferralReader['showReferral']>[0]>,
+  field: string,
+  current?: () => Promise<unknown>,
+): AsyncIterableIterator<Record<string, unknown>> {
   const expiry = tokenExpiry(ctx);
-  try {
-    for (;;) {
-      const next = await Promise.race([source.next(), expiry.reached]);
-      if (next === EXPIRED) throw new UnauthenticatedError('The token has expired.');
-      if (next.done) return;
-      const shown = await ctx.referral.reader.showReferral(next.value);
-      if (shown) yield { [field]: shown };
-    }
-  } finally {
+  const release = async () => {
     expiry.cancel();
+    // Ends a read that is waiting too: it comes back done, and the generator below returns.
     await source.return?.();
-  }
+  };
+  const stream = (async function* () {
+    try {
+      if (current) yield { [field]: await current() };
+      for (;;) {
+        const next = await Promise.race([source.next(), expiry.reached]);
+        if (next === EXPIRED) throw new UnauthenticatedError('The token has expired.');
+        if (next.done) return;
+        const shown = await ctx.referral.reader.showReferral(next.value);
+        if (shown) yield { [field]: shown };
+      }
+    } finally {
+      await release();
+    }
+  })();
+  const iterator: AsyncIterableIterator<Record<string, unknown>> = {
+    next: () => stream.next(),
+    async return() {
+      await release();
+      return stream.return(undefined);
+    },
+    throw: (error?: unknown) => stream.throw(error),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 const sum = (rows: ReferralCounts[], key: Exclude<keyof ReferralCounts, 'schoolAgencyId'>) => rows.reduce((n, r) => n + r[key], 0);
@@ -131,16 +158,8 @@ export const referralResolvers = {
       // Listening starts before the current state is read and pushed first, so a client that subscribes
       // after its query misses nothing; a caller who may not see the referral gets NOT_FOUND, not a silent stream.
       // The stream lives no longer than the token that opened it.
-      subscribe: async function* (_: unknown, args: { id: string }, ctx: ReferralContext) {
-        const changes = ctx.referral.subscriptions.subscribe(args.id);
-        try {
-          yield { referralStatusChanged: await ctx.referral.reader.referral(args.id) };
-        } catch (error) {
-          await changes.return?.();
-          throw error;
-        }
-        yield* visibleWhileValid(ctx, changes, 'referralStatusChanged');
-      },
+      subscribe: (_: unknown, args: { id: string }, ctx: ReferralContext) =>
+        visibleWhileValid(ctx, ctx.referral.subscriptions.subscribe(args.id), 'referralStatusChanged', () => ctx.referral.reader.referral(args.id)),
     },
     referralOverdue: {
       subscribe: (_: unknown, __: unknown, ctx: ReferralContext) => visibleWhileValid(ctx, ctx.referral.subscriptions.subscribeOverdue(), 'referralOverdue'),
