@@ -73,6 +73,19 @@ describe('the outbox relay', () => {
     await relay.stop();
   }
 
+  /** Queues, in its own transaction, a status change to the school like the one already published. */
+  const queueStatus = (subject: string, id: string) =>
+    kit.uow.withTransaction((tx) =>
+      kit.uow.enqueueEvent(tx, agencyTopic('school-east'), {
+        id,
+        type: REFERRAL_EVENT_TYPES.statusChanged,
+        subject,
+        recipient: 'school-east',
+        data: received.find((e) => e.type === REFERRAL_EVENT_TYPES.statusChanged)?.data,
+        time: kit.clock.now(),
+      }),
+    );
+
   async function waitFor(count: number): Promise<void> {
     for (let i = 0; i < 100 && received.length < count; i++) await new Promise((r) => setTimeout(r, 20));
   }
@@ -141,17 +154,7 @@ describe('the outbox relay', () => {
 
   it('publishes what a transaction queued while the relay was publishing, without waiting for its timer', async () => {
     const subject = `referral-during-${randomUUID()}`;
-    const queue = (id: string) =>
-      kit.uow.withTransaction((tx) =>
-        kit.uow.enqueueEvent(tx, agencyTopic('school-east'), {
-          id,
-          type: REFERRAL_EVENT_TYPES.statusChanged,
-          subject,
-          recipient: 'school-east',
-          data: received.find((e) => e.type === REFERRAL_EVENT_TYPES.statusChanged)?.data,
-          time: kit.clock.now(),
-        }),
-      );
+    const queue = (id: string) => queueStatus(subject, id);
     const [first, second] = [randomUUID(), randomUUID()];
     await queue(first);
     // The second commits after the relay read the outbox (one row, short of a full batch), and nudges as a commit does.
@@ -171,16 +174,7 @@ describe('the outbox relay', () => {
     for (let i = 0; i < 120; i++) {
       const id = randomUUID();
       ids.push(id);
-      await kit.uow.withTransaction(async (tx) => {
-        await kit.uow.enqueueEvent(tx, agencyTopic('school-east'), {
-          id,
-          type: REFERRAL_EVENT_TYPES.statusChanged,
-          subject,
-          recipient: 'school-east',
-          data: received.find((e) => e.type === REFERRAL_EVENT_TYPES.statusChanged)?.data,
-          time: kit.clock.now(),
-        });
-      });
+      await queueStatus(subject, id);
     }
     const before = received.length;
     await flush();
