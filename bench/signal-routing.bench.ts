@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/build.mjs';
 import { loadConfig } from '../gateway/config.js';
@@ -22,14 +22,14 @@ import { batchItemOf, signalBatchEvent } from '../connectors/public-safety/publi
 import { signalRequest } from '../connectors/public-safety/signal-api.js';
 import type { Hub } from '../gateway/create-hub.js';
 import { createBenchHub } from './bench-hub.js';
-import { startKafkaBroker, type KafkaBroker, type KafkaSasl } from '../test/harness/kafka-broker.js';
+import { startKafkaBroker, type KafkaAccess, type KafkaBroker, type KafkaSasl } from '../test/harness/kafka-broker.js';
 import { createDatabase, startPostgresServer } from '../test/harness/postgres-server.js';
 import { describeMachine, speedProbeMs } from './machine.js';
 import { summariseWithP95 } from './stats.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=signal-routing npm run bench`): issue 10's performance goal, police signals routed
- * to the child's school. A hub on each of BENCH_SIGNAL_DEPLOYMENTS in turn (the embedded bus with PGlite in memory,
+ * to the child's school. A hub on each of BENCH_SIGNAL_DEPLOYMENTS in turn, each in a fresh process (the embedded bus with PGlite in memory,
  * a real Kafka broker with PGlite, a Kafka broker with a PostgreSQL server) enrols BENCH_SIGNAL_CHILDREN children at
  * school-east through the school connector. Embedded, the connectors live in the hub's process and are called
  * through its fetch handler; on Kafka they run as their own processes (an esbuild bundle of
@@ -548,7 +548,7 @@ function cpuMs(pids: readonly number[]): { hub: number; connectors: number; post
   };
 }
 
-async function measureDeployment(deployment: Deployment, broker: KafkaBroker | null) {
+async function measureDeployment(deployment: Deployment, broker: KafkaAccess | null) {
   // The machine's speed swings within a run too: timed before each deployment, with nothing else running.
   const speedProbeBeforeMs = speedProbeMs();
   const postgres = deployment === 'kafka-postgresql' ? await startPostgresServer({ statementStats: true }) : null;
@@ -748,15 +748,64 @@ async function cryptoAlone(keyRing: KeyRing) {
   };
 }
 
+/**
+ * Each deployment runs in a fresh process of its own (this file again, with BENCH_SIGNAL_ONE_DEPLOYMENT set), as a hub
+ * instance runs in production: a deployment measured after another in one process inherited its heap, its JIT's
+ * history and the memory an in-memory store gave back late, and came out slower the later it ran. The broker is
+ * started once, here, and shared.
+ */
+const ONE_DEPLOYMENT = process.env.BENCH_SIGNAL_ONE_DEPLOYMENT as Deployment | undefined;
+type Measured = Omit<Awaited<ReturnType<typeof measureDeployment>>, 'keyRing'>;
+type CryptoAlone = Awaited<ReturnType<typeof cryptoAlone>>;
+if (ONE_DEPLOYMENT) {
+  const access = process.env.BENCH_SIGNAL_BROKER ? (JSON.parse(process.env.BENCH_SIGNAL_BROKER) as KafkaAccess) : null;
+  const { keyRing, ...measured } = await measureDeployment(ONE_DEPLOYMENT, access);
+  // The crypto a signal costs, timed once, in the first deployment's process after its run.
+  const crypto = process.env.BENCH_SIGNAL_CRYPTO === '1' ? await cryptoAlone(keyRing) : null;
+  await writeFile(process.env.BENCH_SIGNAL_RESULT_FILE!, JSON.stringify({ measured, crypto }));
+  process.exit(0);
+}
+
+/** Runs one deployment in a child process (this file, the same node flags) and reads what it measured. */
+async function measureInOwnProcess(
+  deployment: Deployment,
+  broker: KafkaBroker | null,
+  withCrypto: boolean,
+): Promise<{ measured: Measured; crypto: CryptoAlone | null }> {
+  const resultFile = join(await mkdtemp(join(tmpdir(), 'careloop-bench-signal-result-')), 'result.json');
+  const nodeArgs = (process.env.BENCH_SIGNAL_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      BENCH_SIGNAL_ONE_DEPLOYMENT: deployment,
+      BENCH_SIGNAL_RESULT_FILE: resultFile,
+      BENCH_SIGNAL_CRYPTO: withCrypto ? '1' : '0',
+      ...(broker ? { BENCH_SIGNAL_BROKER: JSON.stringify({ brokers: broker.brokers, sasl: broker.sasl }) } : {}),
+    },
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`The ${deployment} deployment's process ended with ${code}.`);
+  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as { measured: Measured; crypto: CryptoAlone | null };
+  await rm(dirname(resultFile), { recursive: true, force: true });
+  return result;
+}
+
 const broker = DEPLOYMENTS.some((d) => d !== 'embedded') ? await startKafkaBroker() : null;
 if (broker && CONNECTORS === 'separate') await bundle(['bench/standalone-connector-run.ts'], fileURLToPath(new URL('../.cache/bench/', import.meta.url)));
-const deployments: Array<Awaited<ReturnType<typeof measureDeployment>>> = [];
+const deployments: Measured[] = [];
+let timedCrypto: CryptoAlone | null = null;
 try {
-  for (const d of DEPLOYMENTS) deployments.push(await measureDeployment(d, d === 'embedded' ? null : broker));
+  for (const d of DEPLOYMENTS) {
+    const result = await measureInOwnProcess(d, d === 'embedded' ? null : broker, timedCrypto === null);
+    deployments.push(result.measured);
+    timedCrypto ??= result.crypto;
+  }
 } finally {
   await broker?.stop();
 }
-const crypto = await cryptoAlone(deployments[0]!.keyRing);
+if (!timedCrypto) throw new Error('No deployment timed the crypto.');
+const crypto = timedCrypto;
 const sealPerSignalMs = crypto.sealIdentity.mean + crypto.sealNote.mean;
 const openPerSignalMs = crypto.openIdentity.mean + crypto.openNote.mean;
 
@@ -780,7 +829,7 @@ const results = {
     connectors: CONNECTORS === 'separate' ? 'embedded: in the hub process; on Kafka: their own processes' : 'in the hub process on every deployment',
   },
   targets: { signalsPerSecond: TARGET_SIGNALS_PER_SECOND, routingP99Ms: TARGET_ROUTING_P99_MS },
-  deployments: deployments.map(({ keyRing: _keyRing, ...d }) => ({
+  deployments: deployments.map((d) => ({
     ...d,
     share: {
       connectorSealingOfP50Answer: sealPerSignalMs / d.single.latencyMs.connectorSendTo202.p50,
@@ -805,7 +854,7 @@ const lines = [
   '# Signal routing: police signals to the child’s school, throughput and latency',
   '',
   `Measured ${results.measuredAt} on ${m.platform}, ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb, 0)} GB, Node ${m.node}; speed probe ${f(m.speedProbeMs)} ms (a fixed CPU workload, \`bench/machine.ts\`, timed after the run; lower is faster); one run per deployment.`,
-  `One hub process, on three deployments one after the other: the embedded bus with PGlite in memory, a Kafka broker with PGlite, and a Kafka broker with a PostgreSQL server (the test harness's broker and server, on this machine; PostgreSQL runs in its own process, outside the hub's RSS). ${CONNECTORS === 'separate' ? "Embedded, the school and police connectors live in the hub's process and are called through its fetch handler (no socket); on Kafka each runs as its own process from a bundle, as production runs them (its inbox in PGlite in memory, or its own database on the PostgreSQL server), called over HTTP on loopback, so the hub's process does only the hub's work and the bench's client and polls." : "The school and police connectors live in the hub's process on every deployment and are called through its fetch handler (no socket)."} ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals. Then, side by side in one run: ${SIGNALS} signals sent **one at a time** (\`POST /connectors/${POLICE}/v1/signals\`, ${CONCURRENCY} in flight), and ${BATCHED_SIGNALS} signals sent **in batches** of ${BATCH} (\`POST /connectors/${POLICE}/v1/signals/batch\`, ${BATCH_CONCURRENCY} in flight, after ${2 * BATCH} warm-up), all \`ONLINE_SELF_HARM_RISK\`, HIGH, with a note. Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms one at a time, ${BATCH_POLL_MS} ms in batches, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost. A batched signal is *sent* when its batch was and *answered* when its batch was.`,
+  `Three deployments one after the other, each in a fresh hub process of its own (the bench's file run again), as a hub instance runs in production: the embedded bus with PGlite in memory, a Kafka broker with PGlite, and a Kafka broker with a PostgreSQL server (the test harness's broker, started once and shared, and server, on this machine; PostgreSQL runs in its own process, outside the hub's RSS). ${CONNECTORS === 'separate' ? "Embedded, the school and police connectors live in the hub's process and are called through its fetch handler (no socket); on Kafka each runs as its own process from a bundle, as production runs them (its inbox in PGlite in memory, or its own database on the PostgreSQL server), called over HTTP on loopback, so the hub's process does only the hub's work and the bench's client and polls." : "The school and police connectors live in the hub's process on every deployment and are called through its fetch handler (no socket)."} ${CHILDREN} children enrolled at ${SCHOOL} through \`POST /connectors/${SCHOOL}/v1/enrolments\` (500 a call, not timed), ${results.settings.warmupSignals} warm-up signals. Then, side by side in one run: ${SIGNALS} signals sent **one at a time** (\`POST /connectors/${POLICE}/v1/signals\`, ${CONCURRENCY} in flight), and ${BATCHED_SIGNALS} signals sent **in batches** of ${BATCH} (\`POST /connectors/${POLICE}/v1/signals/batch\`, ${BATCH_CONCURRENCY} in flight, after ${2 * BATCH} warm-up), all \`ONLINE_SELF_HARM_RISK\`, HIGH, with a note. Every child is enrolled, so every signal is routed on receipt (\`routed_at\` = \`received_at\`, when the hub's handler ran). *Stored* is when a poll of \`signals\` (every ${POLL_MS} ms one at a time, ${BATCH_POLL_MS} ms in batches, on this thread too) first saw the row, so it includes up to a poll interval and the polls' own cost. A batched signal is *sent* when its batch was and *answered* when its batch was.`,
   '',
 ];
 /** The backlog drained with the connectors paused, when the deployment ran one. */

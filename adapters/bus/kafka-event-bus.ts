@@ -46,6 +46,9 @@ function headersToStrings(headers: Record<string, unknown> | undefined): Record<
  * after the handler returned, so a crash redelivers (at-least-once), and a handler that throws makes kafkajs
  * seek back and retry the same message.
  */
+/** How much of one partition a consumer's fetch may bring at once (see `subscribe`). */
+const FETCH_MAX_BYTES_PER_PARTITION = 8 * 1024 * 1024;
+
 export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
   const log = options.logger.child({ component: 'kafka' });
   const { Kafka, logLevel } = loadKafkajs();
@@ -111,6 +114,11 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
       const consumer = kafka.consumer({
         groupId: physical(groupId),
         allowAutoTopicCreation: true,
+        // kafkajs fetches a partition again only once it has handed over all that the last fetch brought. At its
+        // default of 1 MB a fetch held about three of a police bureau's 500-signal batch events, and every third one
+        // waited a fetch's round trip (8-19 ms, measured draining a backlog: ~7% of its time). The total per fetch
+        // stays kafkajs's default cap (10 MB), so memory stays bounded however many partitions a consumer has.
+        maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
         retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
       });
       consumers.add(consumer);
