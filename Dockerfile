@@ -14,6 +14,9 @@ COPY scripts/build.mjs scripts/start-hub.ts scripts/start-connector.ts scripts/t
 # that a stop signal reaches the hub (npm and its shell do not pass it on) and the image's files may stay read-only.
 RUN node scripts/build.mjs
 ENV CARELOOP_MODE=production
+# Libraries' production paths: graphql-js, at any other value, checks every failed instanceof of a schema type for a
+# second copy of itself (~7% of a hub's list requests/s, measured side by side on the list bench).
+ENV NODE_ENV=production
 USER node
 EXPOSE 4000
 CMD ["node", "--enable-source-maps", "dist/start-hub.mjs"]

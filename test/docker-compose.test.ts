@@ -118,6 +118,12 @@ describe('docker-compose.yml', () => {
     for (const name of connectors) expect(services[name]?.command?.slice(0, 3), name).toEqual(runs('start:connector'));
   });
 
+  it("runs the image's libraries in their production mode", () => {
+    const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+    expect(dockerfile).toMatch(/^ENV NODE_ENV=production$/m);
+    expect(dockerfile).toMatch(/^ENV CARELOOP_MODE=production$/m);
+  });
+
   it('gets every secret it requires from npm run deployment:init', () => {
     const composeText = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8');
     const init = readFileSync(new URL('../scripts/init-deployment.ts', import.meta.url), 'utf8');
