@@ -30,8 +30,8 @@ import { summariseWithP95 } from './stats.js';
 
 /**
  * `npm run bench` (or `BENCH_ONLY=signal-routing npm run bench`): issue 10's performance goal, police signals routed
- * to the child's school. A hub on each of BENCH_SIGNAL_DEPLOYMENTS in turn, each in a fresh process (the embedded bus with PGlite in memory,
- * a real Kafka broker with PGlite, a Kafka broker with a PostgreSQL server) enrols BENCH_SIGNAL_CHILDREN children at
+ * to the child's school. A hub on each of BENCH_SIGNAL_DEPLOYMENTS in turn, each in a fresh process (the embedded
+ * bus with PGlite in memory, a real Kafka broker with PGlite, a Kafka broker with a PostgreSQL server) enrols BENCH_SIGNAL_CHILDREN children at
  * school-east through the school connector. Embedded, the connectors live in the hub's process and are called
  * through its fetch handler; on Kafka they run as their own processes (an esbuild bundle of
  * bench/standalone-connector-run.ts each, as `npm run start:connector` runs them in production) and are called over
@@ -785,11 +785,13 @@ async function measureInOwnProcess(
       ...(broker ? { BENCH_SIGNAL_BROKER: JSON.stringify({ brokers: broker.brokers, sasl: broker.sasl }) } : {}),
     },
   });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`The ${deployment} deployment's process ended with ${code}.`);
-  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as { measured: Measured; crypto: CryptoAlone | null };
-  await rm(dirname(resultFile), { recursive: true, force: true });
-  return result;
+  try {
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`The ${deployment} deployment's process ended with ${code}.`);
+    return JSON.parse(readFileSync(resultFile, 'utf8')) as { measured: Measured; crypto: CryptoAlone | null };
+  } finally {
+    await rm(dirname(resultFile), { recursive: true, force: true });
+  }
 }
 
 const broker = DEPLOYMENTS.some((d) => d !== 'embedded') ? await startKafkaBroker() : null;

@@ -41,14 +41,14 @@ function headersToStrings(headers: Record<string, unknown> | undefined): Record<
   return out;
 }
 
+/** How much of one partition a consumer's fetch may bring at once (see `subscribe`). */
+const FETCH_MAX_BYTES_PER_PARTITION = 8 * 1024 * 1024;
+
 /**
  * The Kafka adapter. The producer is idempotent and waits for all in-sync replicas; consumers commit only
  * after the handler returned, so a crash redelivers (at-least-once), and a handler that throws makes kafkajs
  * seek back and retry the same message.
  */
-/** How much of one partition a consumer's fetch may bring at once (see `subscribe`). */
-const FETCH_MAX_BYTES_PER_PARTITION = 8 * 1024 * 1024;
-
 export function createKafkaEventBus(options: KafkaEventBusOptions): EventBus {
   const log = options.logger.child({ component: 'kafka' });
   const { Kafka, logLevel } = loadKafkajs();
