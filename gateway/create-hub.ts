@@ -80,10 +80,9 @@ export interface HubOptions {
   kafkaNamespace?: string;
   kafkaSasl?: KafkaEventBusOptions['sasl'];
   /**
-   * On Kafka, how many partitions of the hub's inbound topic this process applies at once (default 1). Each event
-   * still runs in its own transaction, as when several replicas share the topic. On a machine with cores to spare
-   * a bureau's export (keyed by its batches' first source ids) spreads over them; on the bench's two cores, shared
-   * by the hub, PostgreSQL, the broker and the connectors, 3 measured no gain and a higher batch p99.
+   * On Kafka, how many partitions of the hub's inbound topic this process applies at once (default
+   * `DEFAULT_INBOUND_CONCURRENCY`, 3). Each event still runs in its own transaction, as when several replicas share
+   * the topic. A bureau's batch events are unkeyed, so its export spreads evenly over the partitions.
    */
   inboundConcurrency?: number;
   /** Where development keys live; omitted means keys only in memory (tests). */

@@ -89,6 +89,21 @@ export function describeEventBusContract(
       expect(seen.find((m) => m.value === 'a7')?.headers.n).toBe('7');
     });
 
+    it('delivers a message published without a key, with its key absent', async () => {
+      const t = topic();
+      await bus.ensureTopics([t]);
+      const seen: IncomingMessage[] = [];
+      const sub = await bus.subscribe({ groupId: group(), topics: [t], handler: async (m) => void seen.push(m) });
+      await bus.publish(t, [
+        { key: null, value: 'unordered' },
+        { key: 'k', value: 'keyed' },
+      ]);
+      await waitFor(() => seen.length === 2, 'both messages');
+      await sub.close();
+      expect(seen.find((m) => m.value === 'unordered')?.key).toBeNull();
+      expect(seen.find((m) => m.value === 'keyed')?.key).toBe('k');
+    });
+
     it('redelivers a message whose handler failed, so nothing is lost', async () => {
       const t = topic();
       await bus.ensureTopics([t]);

@@ -51,9 +51,11 @@ const signedPayloadSchema = z
   })
   .strict();
 
-/** Builds and signs an event; the result is ready for `EventBus.publish`, keyed by the event's subject. */
+/** Builds and signs an event; the result is ready for `EventBus.publish`, keyed by the event's subject unless told. */
 export async function createSignedEvent(
-  options: Omit<EventDraft, 'id'> & {
+  options: Omit<EventDraft, 'id' | 'key'> & {
+    /** The partition key when it is not the subject; null for an event that keeps no order with any other. */
+    key?: string | null;
     signer: AgencySigner;
     /** Generated when omitted. */
     id?: string;
@@ -74,7 +76,7 @@ export async function createSignedEvent(
   const event = new CloudEvent({ ...attributes, data: jws });
   return {
     id: attributes.id,
-    key: options.key ?? options.subject,
+    key: options.key === undefined ? options.subject : options.key,
     value: JSON.stringify(event.toJSON()),
     headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
   };

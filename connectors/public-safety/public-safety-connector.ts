@@ -100,6 +100,11 @@ export async function signalBatchEvent(
     recipient: HUB_AGENCY_ID,
     data: { signals: part.map((a) => a.signal), sealed } satisfies SignalBatchData,
     time,
+    // Unkeyed: a batch keeps no order with any other (its signals are taken once by source id, and episodes go by
+    // when a signal was observed), so the bus spreads a bureau's batches evenly over the hub's inbound partitions.
+    // Keyed by its first source id, a backlog of 40 fell 22/9/9 over three, and the hub's workers idled while the
+    // fullest partition drained.
+    key: null,
   });
 }
 

@@ -4,8 +4,11 @@
  * and each consumer group gets every message once per group.
  */
 export interface OutgoingMessage {
-  /** Partition key: the referral (or subject) id, so one case's events stay in order. */
-  key: string;
+  /**
+   * Partition key: the referral (or subject) id, so one case's events stay in order. Null for a message that keeps
+   * no order with any other: the bus spreads those evenly over a topic's partitions.
+   */
+  key: string | null;
   value: string;
   headers?: Record<string, string>;
 }

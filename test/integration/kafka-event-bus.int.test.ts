@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { createKafkaEventBus } from '../../adapters/bus/kafka-event-bus.js';
 import { describeEventBusContract } from '../../adapters/bus/event-bus.contract.js';
@@ -73,6 +74,35 @@ describe('the Kafka bus with large messages', () => {
       expect(seen.filter((m) => m.topic === a).map((m) => m.head)).toEqual(['a0:', 'a1:', 'a2:']);
       expect(seen.filter((m) => m.topic === b).map((m) => m.head)).toEqual(['b0:', 'b1:', 'b2:']);
     } finally {
+      await bus.close();
+    }
+  });
+});
+
+describe('the Kafka bus with messages that keep no order', () => {
+  it('spreads messages published without a key evenly over the topic’s partitions', async () => {
+    // A police bureau's batch events keep no order with one another. Keyed by a source id, a backlog of 40 fell
+    // 22/9/9 on three partitions, and the hub's three workers waited for the fullest one.
+    const namespace = `u${randomUUID().slice(0, 8)}.`;
+    const bus = busOn('unkeyed', namespace);
+    const admin = new Kafka({
+      clientId: 'unkeyed-test-admin',
+      brokers: inject('kafkaBrokers'),
+      sasl: { ...inject('kafkaSasl') },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    try {
+      const topic = `unkeyed.${randomUUID()}`;
+      await bus.ensureTopics([topic]);
+      await bus.publish(
+        topic,
+        Array.from({ length: 30 }, (_, i) => ({ key: null, value: String(i) })),
+      );
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(`${namespace}${topic}`);
+      expect(offsets.map((o) => Number(o.high))).toEqual([10, 10, 10]);
+    } finally {
+      await admin.disconnect();
       await bus.close();
     }
   });
