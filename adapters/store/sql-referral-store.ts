@@ -64,17 +64,6 @@ function columnsFor(cipher: DataCipher) {
 
 type Columns = ReturnType<typeof columnsFor>;
 
-function groupBy(rows: Row[]): Map<string, Row[]> {
-  const map = new Map<string, Row[]>();
-  for (const row of rows) {
-    const key = String(row.referral_id);
-    const list = map.get(key);
-    if (list) list.push(row);
-    else map.set(key, [row]);
-  }
-  return map;
-}
-
 function toTimelineEntry(row: Row, c: Columns): TimelineEntry {
   return {
     sequence: Number(row.sequence),
@@ -113,30 +102,43 @@ function toFollowUp(row: Row, c: Columns): FollowUp {
 }
 
 /**
- * Loads referrals with everything attached in a fixed number of statements (one per attached table, whatever
- * the number of referrals), grouped by id in memory. `asIfFound` looks up the attached tables for that key even when
- * no referral has it: a reader's NOT_FOUND for a missing id then costs the statements a hidden referral costs, so
- * the time it takes tells less of which it was.
+ * What is attached to a referral, as JSON arrays in their order, one index scan a referral each: so that a referral
+ * and everything attached arrive in one statement (one snapshot) rather than six.
  */
-async function loadReferrals(
-  client: SqlClient,
-  c: Columns,
-  where: string,
-  params: unknown[],
-  tail = 'ORDER BY created_at, id',
-  asIfFound?: string,
-): Promise<Referral[]> {
-  const rows = await client.query(`SELECT * FROM referrals WHERE ${where} ${tail}`, params);
-  if (rows.length === 0 && asIfFound === undefined) return [];
-  const ids = rows.length > 0 ? rows.map((r) => String(r.id)) : [asIfFound!];
-  const [timeline, updates, followUps, breaches, problems] = await Promise.all([
-    client.query('SELECT * FROM referral_timeline WHERE referral_id = ANY($1) ORDER BY referral_id, sequence', [ids]),
-    client.query('SELECT * FROM referral_treatment_updates WHERE referral_id = ANY($1) ORDER BY referral_id, sequence', [ids]),
-    client.query('SELECT * FROM referral_follow_ups WHERE referral_id = ANY($1) ORDER BY referral_id, sequence', [ids]),
-    client.query('SELECT * FROM referral_deadline_breaches WHERE referral_id = ANY($1) ORDER BY referral_id, raised_at, kind', [ids]),
-    client.query('SELECT * FROM delivery_problems WHERE referral_id = ANY($1) ORDER BY at', [ids]),
-  ]);
-  const [byTimeline, byUpdates, byFollowUps, byBreaches, byProblems] = [timeline, updates, followUps, breaches, problems].map(groupBy);
+const ATTACHED = `
+  (SELECT json_agg(t ORDER BY t.sequence) FROM referral_timeline t WHERE t.referral_id = referrals.id) AS attached_timeline,
+  (SELECT json_agg(u ORDER BY u.sequence) FROM referral_treatment_updates u WHERE u.referral_id = referrals.id) AS attached_updates,
+  (SELECT json_agg(f ORDER BY f.sequence) FROM referral_follow_ups f WHERE f.referral_id = referrals.id) AS attached_follow_ups,
+  (SELECT json_agg(b ORDER BY b.raised_at, b.kind) FROM referral_deadline_breaches b WHERE b.referral_id = referrals.id) AS attached_breaches,
+  (SELECT json_agg(p ORDER BY p.at) FROM delivery_problems p WHERE p.referral_id = referrals.id) AS attached_problems`;
+
+const attachedRows = (value: unknown): Row[] => (Array.isArray(value) ? (value as Row[]) : []);
+
+/**
+ * Loads referrals with everything attached. Read, it is one statement whatever the number of referrals, and a
+ * missing id costs that statement as a hidden one does. Locked (`FOR UPDATE`), the rows are locked first and what
+ * is attached read after, in a second statement: read with the lock, it would come from the snapshot taken before
+ * the lock was waited for, and miss what the transaction that held it had just added.
+ */
+async function loadReferrals(client: SqlClient, c: Columns, where: string, params: unknown[], tail = 'ORDER BY created_at, id'): Promise<Referral[]> {
+  let rows: Row[];
+  if (/\bFOR UPDATE\b/.test(tail)) {
+    const locked = await client.query(`SELECT * FROM referrals WHERE ${where} ${tail}`, params);
+    if (locked.length === 0) return [];
+    const attached = new Map(
+      (await client.query(`SELECT referrals.id, ${ATTACHED} FROM referrals WHERE id = ANY($1)`, [locked.map((r) => String(r.id))])).map((a) => [
+        String(a.id),
+        a,
+      ]),
+    );
+    rows = locked.map((r) => ({ ...attached.get(String(r.id)), ...r }));
+  } else {
+    // The page is chosen inside, so that what is attached is read for its rows only, never for every row sorted.
+    rows = await client.query(
+      `SELECT referrals.*, ${ATTACHED} FROM (SELECT * FROM referrals WHERE ${where} ${tail}) referrals ORDER BY created_at, id`,
+      params,
+    );
+  }
   return rows.map((row): Referral => {
     const id = String(row.id);
     return {
@@ -160,15 +162,15 @@ async function loadReferrals(
       appointment: c.appointment.open(row.appointment),
       leave: c.leave.open(row.leave_of_absence),
       returnReview: c.returnReview.open(row.return_review),
-      timeline: (byTimeline?.get(id) ?? []).map((t) => toTimelineEntry(t, c)),
-      treatmentUpdates: (byUpdates?.get(id) ?? []).map((u) => toTreatmentUpdate(u, c)),
-      followUps: (byFollowUps?.get(id) ?? []).map((f) => toFollowUp(f, c)),
-      breaches: (byBreaches?.get(id) ?? []).map((b): DeadlineBreach => ({
+      timeline: attachedRows(row.attached_timeline).map((t) => toTimelineEntry(t, c)),
+      treatmentUpdates: attachedRows(row.attached_updates).map((u) => toTreatmentUpdate(u, c)),
+      followUps: attachedRows(row.attached_follow_ups).map((f) => toFollowUp(f, c)),
+      breaches: attachedRows(row.attached_breaches).map((b): DeadlineBreach => ({
         kind: b.kind as DeadlineBreach['kind'],
         dueAt: asDate(b.due_at),
         raisedAt: asDate(b.raised_at),
       })),
-      deliveryProblems: (byProblems?.get(id) ?? []).map((p): DeliveryProblem => ({
+      deliveryProblems: attachedRows(row.attached_problems).map((p): DeliveryProblem => ({
         recipientAgencyId: String(p.recipient_agency_id),
         reason: String(p.reason),
         at: asDate(p.at),
@@ -211,11 +213,11 @@ export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): R
   const c = columnsFor(cipher);
   return {
     async find(id) {
-      const [referral] = await loadReferrals(client, c, 'id = $1', [id], undefined, id);
+      const [referral] = await loadReferrals(client, c, 'id = $1', [id]);
       return referral ?? null;
     },
     async findByCode(code) {
-      const [referral] = await loadReferrals(client, c, 'code = $1', [code], undefined, code);
+      const [referral] = await loadReferrals(client, c, 'code = $1', [code]);
       return referral ?? null;
     },
     async findForUpdate(tx, id) {

@@ -68,8 +68,8 @@ export function createReferralReader(options: {
 
   async function shownOrNotFound(referral: Referral | null, id: string | null): Promise<DisclosedReferral> {
     if (!referral) {
-      // Asked and audited like a hidden one: the same work, the same answer. The store already looked up the
-      // attached tables as if found; the child is looked up too, as a hidden referral's resource does.
+      // Asked and audited like a hidden one: the same work, the same answer. The store read a referral and what is
+      // attached in one statement either way; the child is looked up too, as a hidden referral's resource does.
       await Promise.all([gate.decide(principal, 'referral.read', ABSENT_REFERRAL, id), directory.findSubject(id ?? '')]);
       throw new NotFoundError('referral');
     }
