@@ -273,23 +273,9 @@ async function sendSignals(
   const worker = async () => {
     while (next < count) await sendOne(next++);
   };
-  // Open loop: each signal leaves at its time whatever the ones before it are doing, as a police system sends them.
-  const pacedRun = async () => {
-    const start = performance.now();
-    const inFlight: Array<Promise<void>> = [];
-    // A holder: set from the sends' callbacks, which control-flow narrowing does not see.
-    const outcome: { failed: Error | null } = { failed: null };
-    for (let i = 0; i < count && outcome.failed === null; i++) {
-      const wait = start + (i * 1000) / pacedPerSecond - performance.now();
-      if (wait > 0) await sleep(wait);
-      // Caught at once: a refusal must end the run with its reason, not as an unhandled rejection while this sleeps.
-      inFlight.push(sendOne(i).catch((error: unknown) => void (outcome.failed ??= error instanceof Error ? error : new Error(String(error)))));
-    }
-    await Promise.all(inFlight);
-    if (outcome.failed) throw outcome.failed;
-  };
+  const bodies = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => signalBody(from + j));
   const sendBatch = async (from: number, to: number) => {
-    const signals = Array.from({ length: to - from }, (_, j) => signalBody(from + j));
+    const signals = bodies(from, to);
     const at = now();
     if (Number.isNaN(firstSent)) firstSent = at;
     const response = await police('/v1/signals/batch', { signals });
@@ -308,18 +294,19 @@ async function sendSignals(
       await sendBatch(from, next);
     }
   };
-  // Open loop, in batches: each batch leaves at its time, so that the signals arrive at the pace asked.
-  const pacedBatchRun = async () => {
+  // Open loop: each send (a signal, or a batch of `size`) leaves at its time whatever the ones before it are doing,
+  // as a police system sends them, so that the signals arrive at the pace asked.
+  const pacedRun = async (size: number, send: (from: number, to: number) => Promise<void>) => {
     const start = performance.now();
     const inFlight: Array<Promise<void>> = [];
+    // A holder: set from the sends' callbacks, which control-flow narrowing does not see.
     const outcome: { failed: Error | null } = { failed: null };
-    for (let from = 0; from < count && outcome.failed === null; from += batching!.size) {
+    for (let from = 0; from < count && outcome.failed === null; from += size) {
       const wait = start + (from * 1000) / pacedPerSecond - performance.now();
       if (wait > 0) await sleep(wait);
+      // Caught at once: a refusal must end the run with its reason, not as an unhandled rejection while this sleeps.
       inFlight.push(
-        sendBatch(from, Math.min(count, from + batching!.size)).catch(
-          (error: unknown) => void (outcome.failed ??= error instanceof Error ? error : new Error(String(error))),
-        ),
+        send(from, Math.min(count, from + size)).catch((error: unknown) => void (outcome.failed ??= error instanceof Error ? error : new Error(String(error)))),
       );
     }
     await Promise.all(inFlight);
@@ -328,8 +315,7 @@ async function sendSignals(
   // A backlog: every batch sealed and signed first (untimed), then all published at once; sent = published.
   const backlogRun = async (backlog: Backlog) => {
     const batches: SignalBody[][] = [];
-    for (let from = 0; from < count; from += batching!.size)
-      batches.push(Array.from({ length: Math.min(batching!.size, count - from) }, (_, j) => signalBody(from + j)));
+    for (let from = 0; from < count; from += batching!.size) batches.push(bodies(from, Math.min(count, from + batching!.size)));
     const events = await backlog.prepare(batches);
     backlog.beforePublish?.();
     firstSent = now();
@@ -338,7 +324,7 @@ async function sendSignals(
     answered.fill(now());
   };
   if (batching?.backlog) await backlogRun(batching.backlog);
-  else if (pacedPerSecond > 0) await (batching ? pacedBatchRun() : pacedRun());
+  else if (pacedPerSecond > 0) await (batching ? pacedRun(batching.size, sendBatch) : pacedRun(1, (i) => sendOne(i)));
   else await Promise.all(batching ? Array.from({ length: batching.concurrency }, batchWorker) : Array.from({ length: CONCURRENCY }, worker));
   sending = false;
   const lastAnswered = Math.max(...answered);
@@ -1077,10 +1063,14 @@ for (const d of results.deployments)
   lines.push(
     `- Derived from CPU time, not measured as throughput: ${DEPLOYMENT_NAMES[d.deployment]}, the hub's process spent ${f(d.cpu.hubMsPerThousandSignals, 0)} ms per 1,000 batched signals (${pct(d.cpu.hubCoreShare)} of one core over the run), so a core given to it alone would carry ~${f(d.cpu.signalsPerHubCoreSecond, 0)} signals/s at that cost, if the store and the broker kept up. ${d.deployment === 'kafka-postgresql' ? "PostgreSQL's and the broker's CPU are not counted." : "The PGlite store runs in the hub's process and is counted."}${d.cpu.connectorsMs === null ? " The connectors run in the hub's process and are counted." : ''}`,
   );
-for (const d of results.deployments.filter((x) => x.backlog))
+for (const d of results.deployments) {
+  if (!d.backlog) continue;
+  const rate = (x: (typeof d.backlog.drains)[number]) => x.run.throughput.endToEndSignalsPerSecond;
+  const median = rate(medianDrain(d.backlog.drains));
   lines.push(
-    `- ≥ ${TARGET_SIGNALS_PER_SECOND} signals/s per hub instance, ${DEPLOYMENT_NAMES[d.deployment]}, draining a backlog with the connectors paused (the police's sealing and signing done ahead): ${f(medianDrain(d.backlog!.drains).run.throughput.endToEndSignalsPerSecond, 0)} signals/s from the publish to the last stored, the median of ${d.backlog!.drains.length} drains (${d.backlog!.drains.map((x) => f(x.run.throughput.endToEndSignalsPerSecond, 0)).join(', ')}), ${yes(medianDrain(d.backlog!.drains).run.throughput.endToEndSignalsPerSecond >= TARGET_SIGNALS_PER_SECOND)}.`,
+    `- ≥ ${TARGET_SIGNALS_PER_SECOND} signals/s per hub instance, ${DEPLOYMENT_NAMES[d.deployment]}, draining a backlog with the connectors paused (the police's sealing and signing done ahead): ${f(median, 0)} signals/s from the publish to the last stored, the median of ${d.backlog.drains.length} drains (${d.backlog.drains.map((x) => f(rate(x), 0)).join(', ')}), ${yes(median >= TARGET_SIGNALS_PER_SECOND)}.`,
   );
+}
 for (const d of results.deployments)
   lines.push(
     `- Derived from CPU time, not measured as throughput: ${DEPLOYMENT_NAMES[d.deployment]}, the whole deployment (hub, connectors, store, broker, the bench's client) spent ${f(d.cpu.machineMsPerThousandSignals, 0)} ms of this machine's CPU per 1,000 batched signals, so its ${m.cpus} cores, all busy, would carry ~${f(d.cpu.machineSignalsPerSecond, 0)} signals/s; they were ${pct(d.cpu.machineBusyShare)} busy over the run.`,

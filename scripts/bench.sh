@@ -17,8 +17,11 @@
 # (BENCH_SIGNAL_BATCH_CONCURRENCY=4 in flight), BENCH_SIGNAL_CHILDREN=2000,
 # BENCH_SIGNAL_DEPLOYMENTS=embedded,kafka,kafka-postgresql, BENCH_SIGNAL_CONNECTORS=separate (on Kafka the connectors run
 # as their own processes; embedded: in the hub's), BENCH_SIGNAL_INBOUND_CONCURRENCY (the hub's HUB_INBOUND_CONCURRENCY),
-# BENCH_SIGNAL_BACKLOG=20000 (the backlog drained with the connectors paused, on Kafka; 0: none; see the file); each
-# deployment runs in a fresh process of its own, BENCH_SIGNAL_NODE_ARGS (extra node flags for it, a profiler say).
+# BENCH_SIGNAL_BACKLOG=20000 (the backlog drained with the connectors paused, on Kafka; 0: none; see the file),
+# BENCH_SIGNAL_BACKLOG_RUNS=3 (drains, the goal judged on the median), BENCH_SIGNAL_PACED=300 at
+# BENCH_SIGNAL_PACED_RATE=20 a second (one at a time), BENCH_SIGNAL_PACED_BATCHED=10000 in batches of
+# BENCH_SIGNAL_PACED_BATCH=100 at BENCH_SIGNAL_PACED_BATCH_RATE=1000 a second; each deployment runs in a fresh process
+# of its own, BENCH_SIGNAL_NODE_ARGS (extra node flags for it, a profiler say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund

@@ -115,15 +115,24 @@ const ATTACHED = `
 const attachedRows = (value: unknown): Row[] => (Array.isArray(value) ? (value as Row[]) : []);
 
 /**
- * Loads referrals with everything attached. Read, it is one statement whatever the number of referrals, and a
- * missing id costs that statement as a hidden one does. Locked (`FOR UPDATE`), the rows are locked first and what
- * is attached read after, in a second statement: read with the lock, it would come from the snapshot taken before
- * the lock was waited for, and miss what the transaction that held it had just added.
+ * Loads referrals with everything attached, in `ORDER BY created_at, id` order and `limit` rows at most. Read, it is
+ * one statement whatever the number of referrals, and a missing id costs that statement as a hidden one does.
+ * Locked (`FOR UPDATE`), the rows are locked first and what is attached read after, in a second statement: read
+ * with the lock, it would come from the snapshot taken before the lock was waited for, and miss what the transaction
+ * that held it had just added.
  */
-async function loadReferrals(client: SqlClient, c: Columns, where: string, params: unknown[], tail = 'ORDER BY created_at, id'): Promise<Referral[]> {
+async function loadReferrals(
+  client: SqlClient,
+  c: Columns,
+  where: string,
+  params: unknown[],
+  /** `limit`: SQL, a placeholder or a literal. */
+  options: { limit?: string; lock?: boolean } = {},
+): Promise<Referral[]> {
+  const page = `ORDER BY created_at, id${options.limit ? ` LIMIT ${options.limit}` : ''}`;
   let rows: Row[];
-  if (/\bFOR UPDATE\b/.test(tail)) {
-    const locked = await client.query(`SELECT * FROM referrals WHERE ${where} ${tail}`, params);
+  if (options.lock) {
+    const locked = await client.query(`SELECT * FROM referrals WHERE ${where} ${page} FOR UPDATE`, params);
     if (locked.length === 0) return [];
     const attached = new Map(
       (await client.query(`SELECT referrals.id, ${ATTACHED} FROM referrals WHERE id = ANY($1)`, [locked.map((r) => String(r.id))])).map((a) => [
@@ -135,7 +144,7 @@ async function loadReferrals(client: SqlClient, c: Columns, where: string, param
   } else {
     // The page is chosen inside, so that what is attached is read for its rows only, never for every row sorted.
     rows = await client.query(
-      `SELECT referrals.*, ${ATTACHED} FROM (SELECT * FROM referrals WHERE ${where} ${tail}) referrals ORDER BY created_at, id`,
+      `SELECT referrals.*, ${ATTACHED} FROM (SELECT * FROM referrals WHERE ${where} ${page}) referrals ORDER BY created_at, id`,
       params,
     );
   }
@@ -221,17 +230,11 @@ export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): R
       return referral ?? null;
     },
     async findForUpdate(tx, id) {
-      const [referral] = await loadReferrals(sqlOf(tx), c, 'id = $1', [id], 'FOR UPDATE');
+      const [referral] = await loadReferrals(sqlOf(tx), c, 'id = $1', [id], { lock: true });
       return referral ?? null;
     },
     async findOpenForSubject(tx, subjectId) {
-      const [referral] = await loadReferrals(
-        sqlOf(tx),
-        c,
-        'subject_id = $1 AND state <> ALL($2)',
-        [subjectId, [...CLOSED_STATES]],
-        'ORDER BY created_at, id LIMIT 1 FOR UPDATE',
-      );
+      const [referral] = await loadReferrals(sqlOf(tx), c, 'subject_id = $1 AND state <> ALL($2)', [subjectId, [...CLOSED_STATES]], { limit: '1', lock: true });
       return referral ?? null;
     },
     async list(filter, page) {
@@ -239,7 +242,7 @@ export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): R
       const where = filterSql(filter, params);
       if (page.after) where.push(`(created_at, id) > (${bind(params, page.after.createdAt)}, ${bind(params, page.after.id)})`);
       const limit = bind(params, page.first + 1);
-      const items = await loadReferrals(client, c, where.length ? where.join(' AND ') : 'TRUE', params, `ORDER BY created_at, id LIMIT ${limit}`);
+      const items = await loadReferrals(client, c, where.length ? where.join(' AND ') : 'TRUE', params, { limit });
       return { items: items.slice(0, page.first), hasMore: items.length > page.first };
     },
     async listOpenIn(states, limit, after) {
@@ -249,7 +252,7 @@ export function createSqlReferralStore(client: SqlClient, cipher: DataCipher): R
         params.push(after.createdAt, after.id);
         where += ' AND (created_at, id) > ($3, $4)';
       }
-      return loadReferrals(client, c, where, params, 'ORDER BY created_at, id LIMIT $2');
+      return loadReferrals(client, c, where, params, { limit: '$2' });
     },
     async insert(tx, r) {
       await sqlOf(tx).query(

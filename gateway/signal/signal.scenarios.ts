@@ -118,9 +118,10 @@ export function describeSignals(deployment: string, start: (options: HubOptions)
           seen.push(`${m.key ?? ''} ${m.value} ${JSON.stringify(m.headers)}`);
           largestOnTheBus = Math.max(largestOnTheBus, Buffer.byteLength(m.value));
           if (m.value.includes(SIGNAL_EVENT_TYPES.batchRaised)) batchEventsOnTheBus++;
-          const id = /"id":"([^"]+)"/.exec(m.value)?.[1] ?? '';
-          if (m.topic === TOPICS.hubInbound && m.value.includes(`"type":"${SIGNAL_EVENT_TYPES.batchRaised}"`) && !selfMadeBatchEvents.has(id))
-            batchEventKeys.push(m.key);
+          if (m.topic === TOPICS.hubInbound && m.value.includes(`"type":"${SIGNAL_EVENT_TYPES.batchRaised}"`)) {
+            const id = /"id":"([^"]+)"/.exec(m.value)?.[1] ?? '';
+            if (!selfMadeBatchEvents.has(id)) batchEventKeys.push(m.key);
+          }
           if (m.topic === TOPICS.hubInbound && m.value.includes('"type":"org.careloop.enrolment.changes.v1"'))
             registerKeys.push(`${/"source":"urn:careloop:agency:([a-z0-9-]+)"/.exec(m.value)?.[1] ?? '?'} ${m.key ?? ''}`);
           const type = /"type":"(org\.careloop\.signal\.[a-z-]+\.v1)"/.exec(m.value)?.[1];
