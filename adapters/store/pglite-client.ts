@@ -4,9 +4,13 @@ import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { workCounters } from '../metrics/work-counters.js';
+import { createPgliteStatements } from './pglite-statements.js';
 import type { SqlClient } from './sql-client.js';
 
 export const DEFAULT_SHARED_BUFFERS = '16MB';
+
+/** Statements that change the schema: run as PGlite runs them, and every prepared statement forgotten after. */
+const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE)\b/i;
 
 /**
  * The embedded store: PostgreSQL compiled to WebAssembly, persisted in a directory (or in memory when `dataDir`
@@ -30,14 +34,28 @@ export async function createPgliteClient(
   if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION')))
     await createStoreApart(options.dataDir, settings, options.prepare, options.createTimeoutMs ?? 120_000);
   const db = options.dataDir ? await PGlite.create(options.dataDir, settings) : await PGlite.create(settings);
+  const statements = createPgliteStatements(db);
   const wrap = (runner: PGlite | Transaction): SqlClient => ({
     async query(sql, params) {
       workCounters.sqlStatements.inc();
-      const result = await runner.query(sql, params);
-      return result.rows as never;
+      if (SCHEMA_CHANGE.test(sql)) {
+        const result = await runner.query(sql, params);
+        statements.forgetAll();
+        return result.rows as never;
+      }
+      // Inside a transaction its lock is already held, as PGlite's own `Transaction.query` assumes.
+      if (runner !== db) return db._runExclusiveQuery(() => statements.run(sql, params ?? [])) as never;
+      await db._checkReady();
+      return db._runExclusiveTransaction(async () => {
+        const rows = await db._runExclusiveQuery(() => statements.run(sql, params ?? []));
+        // What PGlite's `query` does after a statement outside a transaction (a no-op on a directory or in memory).
+        await db.syncToFs();
+        return rows;
+      }) as never;
     },
     async exec(sql) {
       await runner.exec(sql);
+      statements.forgetAll();
     },
     transaction(work) {
       // PGlite has no nested transactions; inside one, further work simply joins it.
