@@ -83,6 +83,10 @@ const DEPLOYMENT_NAMES: Record<Deployment, string> = {
   kafka: 'Kafka + PGlite',
   'kafka-postgresql': 'Kafka + PostgreSQL',
 };
+// A misspelt deployment would otherwise run as Kafka + PGlite under no name.
+const unknownDeployments = DEPLOYMENTS.filter((d) => !(d in DEPLOYMENT_NAMES));
+if (unknownDeployments.length > 0)
+  throw new Error(`BENCH_SIGNAL_DEPLOYMENTS names ${unknownDeployments.join(', ')}; known: ${Object.keys(DEPLOYMENT_NAMES).join(', ')}`);
 const WARMUP = 100;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTOR_RUNNER = fileURLToPath(new URL('../.cache/bench/standalone-connector-run.mjs', import.meta.url));
