@@ -3,7 +3,7 @@ import { parse, protocol, type messages as wire, type PGlite } from '@electric-s
 type BackendMessage = wire.BackendMessage;
 type RowDescriptionMessage = wire.RowDescriptionMessage;
 
-/** Statements kept prepared per store; past this the least recently prepared is closed. */
+/** Statements kept prepared per store; past this the least recently used is closed. */
 const DEFAULT_MAX_PREPARED = 500;
 
 /** Names are unique in the process, so that two statement sets on one store never take each other's. */
@@ -19,8 +19,8 @@ interface Prepared {
 
 /**
  * Runs statements on an embedded store as named prepared statements, each execution sent to PostgreSQL in one
- * protocol message. PGlite's own `query` parses and plans the text every time and crosses into WebAssembly five
- * times a statement (parse, describe, bind, describe, execute); with the hub's statements being a few dozen texts
+ * protocol message. PGlite's own `query` parses and plans the text every time and crosses into WebAssembly six
+ * times a statement (parse, describe, bind, describe, execute, sync); with the hub's statements being a few dozen texts
  * run over and over, that was most of a statement's cost (an indexed lookup ~330 µs against ~90 µs here, in a
  * micro-benchmark of 5,000 reads). Values are serialised with PGlite's serializers for the parameter types the
  * server inferred, and rows parsed with its parsers, so callers see exactly what `query` returns.
