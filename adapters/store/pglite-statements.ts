@@ -37,15 +37,8 @@ export function createPgliteStatements(db: PGlite, options: { maxPrepared?: numb
   const send = async (parts: Uint8Array[]): Promise<BackendMessage[]> => {
     const closing = toClose.map((name) => protocol.serialize.close({ type: 'S', name }));
     toClose = [];
-    const all = [...closing, ...parts];
-    const buffer = new Uint8Array(all.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of all) {
-      buffer.set(part, offset);
-      offset += part.length;
-    }
     // The caller holds the query lock, and syncs the file system itself where PGlite would.
-    return (await db.execProtocol(buffer, { syncToFs: false })).messages;
+    return (await db.execProtocol(Buffer.concat([...closing, ...parts]), { syncToFs: false })).messages;
   };
 
   const prepare = async (sql: string): Promise<Prepared> => {
