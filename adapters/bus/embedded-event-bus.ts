@@ -44,39 +44,52 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
   /** Messages a consumer reads in one statement. */
   const BATCH = 100;
 
+  type MessageRow = { seq: string; message_key: string | null; message_value: string; headers: Record<string, string> };
+  const READ = `SELECT seq::text AS seq, message_key, message_value, headers FROM bus_messages WHERE topic = $1 AND seq > $2 ORDER BY bus_messages.seq LIMIT ${BATCH}`;
+  const COMMIT = `INSERT INTO bus_offsets (group_id, topic, seq) VALUES ($3, $1, $2) ON CONFLICT (group_id, topic) DO UPDATE SET seq = EXCLUDED.seq`;
+
+  /** A group's positions: where it has handled up to, and what of that is committed to the store. */
+  interface Positions {
+    handled: Map<string, string>;
+    committed: Map<string, string>;
+  }
+
+  /** Writes a position handled but not yet committed (before a redelivery pause, and when the consumer closes). */
+  async function commitPending(groupId: string, topic: string, positions: Positions) {
+    const handled = positions.handled.get(topic);
+    if (handled === undefined || handled === positions.committed.get(topic)) return;
+    await client.query(COMMIT, [topic, handled, groupId]);
+    positions.committed.set(topic, handled);
+  }
+
   /**
    * Delivers what `topic` holds past the group's position, in order. The position is read from the store once per
-   * subscription and then kept here (one active consumer per group, so nobody else moves it), and it is committed
-   * once per batch read rather than once per message: after a crash the handlers see again at most that batch,
-   * which their idempotence (processed_events) absorbs. Returns whether the batch was full (more may be waiting).
+   * subscription and then kept here (one active consumer per group, so nobody else moves it). It is committed in
+   * the statement that reads the next batch (the read on a wake, or the safety-net read within `pollIntervalMs`),
+   * not in one of its own: a statement saved per batch, four per green-channel loop. After a crash the handlers see
+   * again at most the last batch, which their idempotence (processed_events) absorbs, as when the commit followed
+   * each batch. Returns whether the batch was full (more may be waiting).
    */
   async function consumeTopic(
     groupId: string,
     topic: string,
     handler: SubscribeOptions['handler'],
     isOpen: () => boolean,
-    positions: Map<string, string>,
+    positions: Positions,
   ): Promise<boolean> {
-    let from = positions.get(topic);
+    let from = positions.handled.get(topic);
     if (from === undefined) {
       const [stored] = await client.query<{ seq: string }>('SELECT seq::text AS seq FROM bus_offsets WHERE group_id = $1 AND topic = $2', [groupId, topic]);
       from = stored?.seq ?? '0';
-      positions.set(topic, from);
+      positions.handled.set(topic, from);
+      positions.committed.set(topic, from);
     }
-    const rows = await client.query<{ seq: string; message_key: string | null; message_value: string; headers: Record<string, string> }>(
-      `SELECT seq::text AS seq, message_key, message_value, headers FROM bus_messages WHERE topic = $1 AND seq > $2 ORDER BY bus_messages.seq LIMIT ${BATCH}`,
-      [topic, from],
-    );
-    let handled: string | null = null;
-    const commit = async () => {
-      if (handled === null) return;
-      await client.query(
-        `INSERT INTO bus_offsets (group_id, topic, seq) VALUES ($1, $2, $3)
-         ON CONFLICT (group_id, topic) DO UPDATE SET seq = EXCLUDED.seq`,
-        [groupId, topic, handled],
-      );
-      positions.set(topic, handled);
-    };
+    // The data-modifying CTE runs whether or not the read uses it, in the same statement and transaction.
+    const rows =
+      from === positions.committed.get(topic)
+        ? await client.query<MessageRow>(READ, [topic, from])
+        : await client.query<MessageRow>(`WITH committed AS (${COMMIT}) ${READ}`, [topic, from, groupId]);
+    positions.committed.set(topic, from);
     for (const row of rows) {
       if (!isOpen()) break;
       const message: IncomingMessage = { topic, key: row.message_key, value: value.open(row.message_value) ?? '', headers: row.headers ?? {}, offset: row.seq };
@@ -84,13 +97,12 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
         await handler(message);
       } catch (error) {
         options.onHandlerError?.(error, message);
-        await commit();
+        await commitPending(groupId, topic, positions);
         await new Promise((r) => setTimeout(r, redeliveryDelayMs));
         return true; // the position did not move past this message: it comes again
       }
-      handled = row.seq;
+      positions.handled.set(topic, row.seq);
     }
-    await commit();
     return rows.length === BATCH;
   }
 
@@ -122,7 +134,7 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
       activeGroups.add(groupId);
       let open = true;
       let wake: (() => void) | null = null;
-      const positions = new Map<string, string>();
+      const positions: Positions = { handled: new Map(), committed: new Map() };
       // Topics to read on the next turn: those published to in this process since the last read (a publish that
       // lands while the loop is reading is remembered, so the loop does not sleep through it), those whose last read
       // was a full batch, and every topic when the safety-net timer fires (another process may have published).
@@ -174,6 +186,8 @@ export function createEmbeddedEventBus(options: EmbeddedEventBusOptions): Embedd
           wake?.();
           for (const [t, nudge] of nudges) published.off(t, nudge);
           await loop;
+          // What was handled since the last read, so that a restart does not see it again.
+          for (const t of topics) await commitPending(groupId, t, positions).catch((error: unknown) => options.onStoreError?.(error));
           activeGroups.delete(groupId);
           subscriptions.delete(subscription);
         },

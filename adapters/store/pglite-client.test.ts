@@ -20,6 +20,23 @@ describe('the embedded store', () => {
     }
   });
 
+  it('lets other work in while a queue of statements runs, since PGlite holds the thread and never waits on I/O', async () => {
+    const db = await createPgliteClient();
+    try {
+      // Each statement holds the thread for a few milliseconds; 30 of them queue for the one connection at once.
+      const statement = 'SELECT count(*)::int AS n FROM generate_series(1, 100000)';
+      await db.query(statement);
+      let done = 0;
+      let doneWhenTimerRan = -1;
+      setTimeout(() => (doneWhenTimerRan = done), 0);
+      await Promise.all(Array.from({ length: 30 }, () => db.query(statement).then(() => (done += 1))));
+      expect(doneWhenTimerRan).toBeGreaterThanOrEqual(0);
+      expect(doneWhenTimerRan).toBeLessThan(30);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('takes its buffer size from PGLITE_SHARED_BUFFERS, and refuses a value that is not a size', () => {
     expect(loadConfig({}).pgliteSharedBuffers).toBe('16MB');
     expect(loadConfig({ PGLITE_SHARED_BUFFERS: '64MB' }).pgliteSharedBuffers).toBe('64MB');

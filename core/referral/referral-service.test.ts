@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReferralServiceKit, type ReferralServiceKit } from '../../test/support/referral-service-kit.js';
 import type { Principal } from '../ports/policy-engine.js';
 import type { ReferralCommandInput } from './referral-commands.js';
@@ -175,5 +175,18 @@ describe('the referral service on an in-memory store', () => {
     const subject = await newSubject();
     await service.createReferral(teacher, input(subject));
     await expect(service.createReferral(teacher, input(subject))).rejects.toMatchObject({ code: 'OPEN_REFERRAL_EXISTS' });
+  });
+
+  it("looks the child up once for both of a new referral's decisions: the school's, and what the hospital may see", async () => {
+    const subject = await newSubject();
+    const lookups = vi.spyOn(kit.directory, 'findSubject');
+    try {
+      const created = await service.createReferral(teacher, input(subject));
+      expect(lookups.mock.calls.filter(([id]) => id === subject)).toHaveLength(1);
+      const sent = (await kit.drainOutbox()).filter((e) => e.event.type === 'org.careloop.referral.sent.v1' && e.event.subject === created.id);
+      expect(sent).toHaveLength(1);
+    } finally {
+      lookups.mockRestore();
+    }
   });
 });

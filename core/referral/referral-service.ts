@@ -8,7 +8,7 @@ import type { AuditLog } from '../ports/audit-log.js';
 import type { EventDraft } from '../ports/event-draft.js';
 import type { ChangeFeed } from '../ports/change-feed.js';
 import type { DirectoryStore } from '../ports/directory.js';
-import type { Principal, PolicyEngine } from '../ports/policy-engine.js';
+import type { Principal, PolicyEngine, PolicyResource } from '../ports/policy-engine.js';
 import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
 import { parseInput } from '../validation/parse-input.js';
 import { ABSENT_REFERRAL } from './absent-referral.js';
@@ -115,12 +115,12 @@ export function createReferralService(deps: ReferralServiceDeps) {
   /**
    * The `sent` event for the receiving agency, carrying only what the policy lets its system see. Prepared before
    * the transaction: the decision is audited and the directory read on the store's connection, which the embedded
-   * store holds for the whole transaction.
+   * store holds for the whole transaction. `resource`: the referral as the policy sees it, when already looked up.
    */
-  async function prepareSentEvent(referral: NewReferral | Referral, gate: PolicyGate) {
+  async function prepareSentEvent(referral: NewReferral | Referral, gate: PolicyGate, resource?: PolicyResource) {
     const recipient = await directory.agencies.find(referral.hospitalAgencyId);
     if (!recipient) throw new Error('The policy allowed a referral to an agency the directory does not hold.');
-    const view = await gate.decide(connectorPrincipal(recipient), 'referral.read', await referralResource(referral, directory), referral.id);
+    const view = await gate.decide(connectorPrincipal(recipient), 'referral.read', resource ?? (await referralResource(referral, directory)), referral.id);
     if (!view.allow) throw new ForbiddenError('The receiving agency may not receive this referral.', { reasons: view.reasons });
     const shown = disclose(
       {
@@ -186,8 +186,10 @@ export function createReferralService(deps: ReferralServiceDeps) {
       correlationId,
     };
     // A recipient of the wrong kind for the channel (or unknown) is refused by the policy, the same way.
-    await gate.require(principal, 'referral.create', await referralResource(draft, directory), draft.id, { concealAs: 'subject' });
-    const sent = await prepareSentEvent(draft, gate);
+    // One lookup of the child and both agencies for both decisions: the new referral, and what its recipient may see.
+    const resource = await referralResource(draft, directory);
+    await gate.require(principal, 'referral.create', resource, draft.id, { concealAs: 'subject' });
+    const sent = await prepareSentEvent(draft, gate, resource);
 
     await deps.uow.withTransaction(async (tx) => {
       if (await referrals.findOpenForSubject(tx, draft.subjectId)) throw new OpenReferralExistsError();

@@ -1,5 +1,5 @@
 import type { Bundle, OperationOutcome, Task } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateFhirR4 } from './fhir-validator.js';
 import { CANARY_REASON } from './fhir-test-data.js';
 import { createFhirTestApp } from './fhir-test-app.js';
@@ -59,8 +59,11 @@ describe('the FHIR routes', () => {
     expect((await t.send('GET', '/Task/ref-9999')).status).toBe(404);
   });
 
-  it('accepts a Task update as a report and answers 202 with the event ids', async () => {
+  it('accepts a Task update as a report and answers 202 with the event ids, looking its Task up once', async () => {
+    const lookups = vi.spyOn(t.tasks, 'knows');
     const response = await t.send('PUT', '/Task/ref-0001', accepted);
+    expect(lookups.mock.calls).toEqual([['ref-0001']]);
+    lookups.mockRestore();
     expect(response.status).toBe(202);
     expect(await outcomeOf(response)).toMatchObject({ issue: [{ severity: 'information', diagnostics: 'events: evt-1' }] });
     expect(t.submitted).toEqual([

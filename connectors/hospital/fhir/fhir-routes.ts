@@ -158,7 +158,8 @@ export function mountFhirRoutes(app: Hono<ConnectorEnv>, deps: FhirRoutesDeps): 
       if ((body as { resourceType?: unknown } | null)?.resourceType !== 'Task' || bodyId !== id)
         throw invalidInput('The body must be the Task named by the URL, with its id.', ['Task.id']);
       if (!FHIR_ID.test(id) || !(await tasks.knows(id))) throw notFound('No Task of this agency has this id.', ['Task.id']);
-      const drafts = await reportsFromFhir(body, { knownReferral: (referralId) => tasks.knows(referralId) });
+      // The Task's own referral was found just above; it is not looked up again.
+      const drafts = await reportsFromFhir(body, { knownReferral: async (referralId) => referralId === id || (await tasks.knows(referralId)) });
       if (drafts.some((d) => d.referralId !== id)) throw conflict('The Task names another referral than its own id.', ['Task.focus']);
       const ids = await submit(c, 'Task', drafts);
       return fhir(informationOutcome(ACCEPTED, `events: ${ids.join(', ')}`), 202);
