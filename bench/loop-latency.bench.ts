@@ -207,6 +207,25 @@ const SETTLE_MS = 500;
 type LoopWork = Awaited<ReturnType<typeof measureLoops>>['work'];
 
 /**
+ * Loops on several hubs in turn, one loop each a round (the order reversed every other round), so that the machine's
+ * swings, which move a run's p50 by half from one minute to the next, fall on every hub alike: the ratio between
+ * them is the one to trust. The runs of `measureLoops`, one hub after the other, give the work each does.
+ */
+async function measureInterleaved(targets: ReadonlyArray<{ hub: Hub; hospital: Fetch }>, ehr: Ehr): Promise<Summary[]> {
+  const tokens = await Promise.all(targets.map((t) => tokenFor(t.hub.keyRing, 'school-east', 'psychology-teacher')));
+  const samples = targets.map(() => [] as number[]);
+  for (let round = 0; round < WARMUP + ITERATIONS; round++) {
+    const order = targets.map((_, k) => k);
+    if (round % 2 === 1) order.reverse();
+    for (const k of order) {
+      const ms = await loop(targets[k]!.hub, targets[k]!.hospital, ehr, tokens[k]!);
+      if (round >= WARMUP) samples[k]!.push(ms);
+    }
+  }
+  return samples.map((s) => summary(s));
+}
+
+/**
  * What a probe could learn from timing: reading another school's referral (hidden) against reading an id that
  * does not exist (missing), interleaved so both see the same machine state. Both answer the same bytes.
  */
@@ -296,28 +315,36 @@ const ehr = await startEhr();
 try {
   const keys = new Map<string, string>();
   const onConnectorKeyCreated = (agencyId: string, key: string) => void keys.set(agencyId, key);
-  /** The hospital system's calls, with its connector API key. */
-  const asHospital = (init: RequestInit = {}): RequestInit => ({
+  /**
+   * The hospital system's calls, with its connector API key: by default the one the latest hub made; two embedded
+   * hubs are alive at once below, each with its own key, so a call may name the key it takes.
+   */
+  const asHospital = (init: RequestInit = {}, key = keys.get(HOSPITAL)): RequestInit => ({
     ...init,
-    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${keys.get(HOSPITAL)}` },
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` },
   });
   /** Every deployment pushes the hospital's Tasks to the same EHR (default pacing: the nudge after each event). */
   const fhirPush = { [HOSPITAL]: ehr.target };
   const embeddedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, onConnectorKeyCreated, fhirPush });
-  const embedded = await measureLoops(
-    embeddedHub,
-    async (path, init) => embeddedHub.fetch(new Request(`http://hub/connectors/${HOSPITAL}${path}`, asHospital(init))),
-    ehr,
-  );
+  const embeddedKey = keys.get(HOSPITAL);
+  const embeddedHospital: Fetch = async (path, init) =>
+    embeddedHub.fetch(new Request(`http://hub/connectors/${HOSPITAL}${path}`, asHospital(init, embeddedKey)));
+  const embedded = await measureLoops(embeddedHub, embeddedHospital, ehr);
   const concealment = await measureConcealment(embeddedHub);
-  await embeddedHub.stop();
 
   const unenforcedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, policy: noEnforcement, onConnectorKeyCreated, fhirPush });
-  const unenforced = await measureLoops(
-    unenforcedHub,
-    async (path, init) => unenforcedHub.fetch(new Request(`http://hub/connectors/${HOSPITAL}${path}`, asHospital(init))),
+  const unenforcedKey = keys.get(HOSPITAL);
+  const unenforcedHospital: Fetch = async (path, init) =>
+    unenforcedHub.fetch(new Request(`http://hub/connectors/${HOSPITAL}${path}`, asHospital(init, unenforcedKey)));
+  const unenforced = await measureLoops(unenforcedHub, unenforcedHospital, ehr);
+  const [enforcedInTurn, unenforcedInTurn] = (await measureInterleaved(
+    [
+      { hub: embeddedHub, hospital: embeddedHospital },
+      { hub: unenforcedHub, hospital: unenforcedHospital },
+    ],
     ehr,
-  );
+  )) as [Summary, Summary];
+  await embeddedHub.stop();
   await unenforcedHub.stop();
 
   const keyRing = await loadOrCreateKeyRing({ agencies: SEED_AGENCIES });
@@ -363,6 +390,7 @@ try {
     unit: 'ms',
     loopEmbeddedBusPglite: embedded,
     loopEmbeddedWithoutPolicyEnforcement: unenforced,
+    inTurn: { enforced: enforcedInTurn, allowAll: unenforcedInTurn },
     loopKafkaPglite: onKafka,
     rawKafkajsProduceConsume: raw,
     concealment: concealment,
@@ -373,6 +401,8 @@ try {
       kafkaLoopToRawKafkaP99: onKafka.p99 / raw.p99,
       kafkaLoopToEmbeddedLoopP50: onKafka.p50 / embedded.p50,
       embeddedWithPolicyToWithoutP50: embedded.p50 / unenforced.p50,
+      embeddedWithPolicyToWithoutInTurnP50: enforcedInTurn.p50 / unenforcedInTurn.p50,
+      embeddedWithPolicyToWithoutInTurnMean: enforcedInTurn.mean / unenforcedInTurn.mean,
     },
   };
   const f = (n: number) => n.toFixed(2);
@@ -396,6 +426,8 @@ try {
     '| --- | --- | --- | --- | --- |',
     row('loop, embedded bus + PGlite', embedded),
     row('loop, embedded bus + PGlite, policy enforcement replaced by allow-all (comparison only)', unenforced),
+    row('loop, embedded, enforced and allow-all hubs taken in turn: enforced', enforcedInTurn),
+    row('loop, embedded, enforced and allow-all hubs taken in turn: allow-all', unenforcedInTurn),
     row('loop, Kafka + PGlite (hospital connector as a separate Kafka client)', onKafka),
     row('raw kafkajs produce → consume, same broker', raw),
     '',
@@ -418,7 +450,7 @@ try {
     '',
     `Both answer the same bytes; hidden / missing p50 = ${f(results.ratios.hiddenToMissingReadP50)}, p50 gap ${f(concealment.hidden.p50 - concealment.missing.p50)} ms.`,
     '',
-    `Ratios: Kafka loop / raw Kafka p50 = ${f(results.ratios.kafkaLoopToRawKafkaP50)}, p95 = ${f(results.ratios.kafkaLoopToRawKafkaP95)}, p99 = ${f(results.ratios.kafkaLoopToRawKafkaP99)}; Kafka loop / embedded loop p50 = ${f(results.ratios.kafkaLoopToEmbeddedLoopP50)}; embedded loop with / without policy enforcement p50 = ${f(results.ratios.embeddedWithPolicyToWithoutP50)}.`,
+    `Ratios: Kafka loop / raw Kafka p50 = ${f(results.ratios.kafkaLoopToRawKafkaP50)}, p95 = ${f(results.ratios.kafkaLoopToRawKafkaP95)}, p99 = ${f(results.ratios.kafkaLoopToRawKafkaP99)}; Kafka loop / embedded loop p50 = ${f(results.ratios.kafkaLoopToEmbeddedLoopP50)}; embedded loop with / without policy enforcement p50 = ${f(results.ratios.embeddedWithPolicyToWithoutP50)} one after the other, ${f(results.ratios.embeddedWithPolicyToWithoutInTurnP50)} taken in turn (mean ${f(results.ratios.embeddedWithPolicyToWithoutInTurnMean)}; ${ITERATIONS} loops each, one loop on each hub a round, the order reversed every other round: the ratio to trust, since this machine's speed moves a run's p50 by half from one minute to the next).`,
     '',
   ].join('\n');
   await mkdir('bench/results', { recursive: true });

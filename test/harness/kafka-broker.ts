@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs, { Kafka, logLevel, type AclEntry } from 'kafkajs';
 import { freePort } from './free-port.js';
+import { reapOnExit } from './reap-on-exit.js';
 
 // kafkajs is CommonJS: Node's ESM loader (tsx, the benchmark) only sees these enums on the default export.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
@@ -188,9 +189,11 @@ export async function startKafkaBroker(options: { timeoutMs?: number; users?: Ar
     await exited;
     clearTimeout(timer);
   };
+  const forgetReap = reapOnExit(() => child, dir);
   const stop = async () => {
     await halt();
     await rm(dir, { recursive: true, force: true });
+    forgetReap();
   };
   try {
     await waitUntilReady({ brokers, sasl: admin }, child, logFile, options.timeoutMs ?? 120_000);

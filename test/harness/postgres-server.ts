@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
+import { reapOnExit } from './reap-on-exit.js';
 
 export interface PostgresServer {
   url: string;
@@ -101,9 +102,11 @@ export async function startPostgresServer(
     await exited;
     clearTimeout(timer);
   };
+  const forgetReap = reapOnExit(() => child, dir);
   const stop = async () => {
     await halt();
     await rm(dir, { recursive: true, force: true });
+    forgetReap();
   };
   const waitReady = async (work: (client: pg.Client) => Promise<unknown>) => {
     const deadline = Date.now() + 30_000;
