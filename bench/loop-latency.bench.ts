@@ -323,19 +323,20 @@ try {
     ...init,
     headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` },
   });
+  /** The hospital system's calls to an embedded hub's connector, with the key that hub made (the latest one so far). */
+  const hospitalVia = (hub: Hub): Fetch => {
+    const key = keys.get(HOSPITAL);
+    return async (path, init) => hub.fetch(new Request(`http://hub/connectors/${HOSPITAL}${path}`, asHospital(init, key)));
+  };
   /** Every deployment pushes the hospital's Tasks to the same EHR (default pacing: the nudge after each event). */
   const fhirPush = { [HOSPITAL]: ehr.target };
   const embeddedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, onConnectorKeyCreated, fhirPush });
-  const embeddedKey = keys.get(HOSPITAL);
-  const embeddedHospital: Fetch = async (path, init) =>
-    embeddedHub.fetch(new Request(`http://hub/connectors/${HOSPITAL}${path}`, asHospital(init, embeddedKey)));
+  const embeddedHospital = hospitalVia(embeddedHub);
   const embedded = await measureLoops(embeddedHub, embeddedHospital, ehr);
   const concealment = await measureConcealment(embeddedHub);
 
   const unenforcedHub = await createHub({ embedConnectors: true, logger, relayIntervalMs: 1000, policy: noEnforcement, onConnectorKeyCreated, fhirPush });
-  const unenforcedKey = keys.get(HOSPITAL);
-  const unenforcedHospital: Fetch = async (path, init) =>
-    unenforcedHub.fetch(new Request(`http://hub/connectors/${HOSPITAL}${path}`, asHospital(init, unenforcedKey)));
+  const unenforcedHospital = hospitalVia(unenforcedHub);
   const unenforced = await measureLoops(unenforcedHub, unenforcedHospital, ehr);
   const [enforcedInTurn, unenforcedInTurn] = (await measureInterleaved(
     [

@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 /**
  * Lets the event loop turn when work that never waits on I/O has held this thread for `maxBusyMs`.
  *
@@ -27,7 +29,7 @@ export function createEventLoopTurn(maxBusyMs: number) {
       }
       if (now - busySince < maxBusyMs) return;
       // `turned` was queued first, so it has run (and cleared the mark) by the time this resolves.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     },
   };
 }
