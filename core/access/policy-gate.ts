@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { explainDenial } from './denial-reasons.js';
 import { shownAs } from './disclosure.js';
-import type { AuditEntry, AuditLog } from '../ports/audit-log.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyPurpose, PolicyResource, Principal } from '../ports/policy-engine.js';
 
 export interface PolicyGateOptions {
@@ -46,13 +46,6 @@ export interface PolicyGate {
     resourceId: string | null,
     options?: { concealAs?: string },
   ): Promise<PolicyDecision>;
-  /**
-   * A list: `require` for the collection, then `work` with a gate whose decisions (the scope asked first, the page's
-   * objects) are audited together with the collection's in one write when `work` ends, answered, empty or failed,
-   * and before its answer is returned, so nothing leaves unaudited. A refused collection is audited and thrown at
-   * once, as `require` does.
-   */
-  list<T>(principal: Principal | null, action: PolicyAction, resource: PolicyResource, work: (gate: PolicyGate) => Promise<T>): Promise<T>;
 }
 
 /** The single enforcement point: every read and every write of the ledger asks here, and every answer is audited. */
@@ -110,31 +103,9 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     async require(principal, action, resource, resourceId, requireOptions = {}) {
       const decision = await decide(principal, action, resource, resourceId);
       if (decision.allow) return decision;
-      throw refusal(action, resource, decision, requireOptions.concealAs);
-    },
-    async list(principal, action, resource, work) {
-      const decision = await ask(principal, action, resource);
-      const listed = entry(principal, action, resource, null, decision);
-      if (!decision.allow) {
-        await options.audit.record([listed]);
-        throw refusal(action, resource, decision);
-      }
-      // A list request used to write its audit twice, the collection's decision and then its page's (issue 7: one
-      // batched insert a request); the held entries go in the collection's write, in the order they were decided.
-      const held: AuditEntry[] = [listed];
-      const holding = createPolicyGate({ ...options, audit: { record: async (entries) => void held.push(...entries) } });
-      try {
-        return await work(holding);
-      } finally {
-        await options.audit.record(held);
-      }
+      if (decision.conceal) throw new NotFoundError(requireOptions.concealAs ?? (resource.type === 'collection' ? resource.of : resource.type));
+      // The caller may know the resource, so the rule and what is missing can be said, in both languages.
+      throw new ForbiddenError(undefined, { reasons: decision.reasons, rule: action, explanation: explainDenial(decision.reasons) });
     },
   };
-}
-
-/** NOT_FOUND when the policy conceals the resource (answered exactly as a missing one), FORBIDDEN otherwise. */
-function refusal(action: PolicyAction, resource: PolicyResource, decision: PolicyDecision, concealAs?: string): Error {
-  if (decision.conceal) return new NotFoundError(concealAs ?? (resource.type === 'collection' ? resource.of : resource.type));
-  // The caller may know the resource, so the rule and what is missing can be said, in both languages.
-  return new ForbiddenError(undefined, { reasons: decision.reasons, rule: action, explanation: explainDenial(decision.reasons) });
 }

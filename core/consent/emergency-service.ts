@@ -106,20 +106,19 @@ export function createEmergencyService(deps: {
     /** The district bureau's queue: declarations in its schools not yet signed off, with every access under them. */
     async reviews(principal: Principal | null, first = 50, correlationId?: string) {
       const gate = gateFor(correlationId);
-      return gate.list(principal, 'emergency.list', { type: 'collection', of: 'emergency' }, async (listing) => {
-        const schools = (await deps.directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId && a.districtId === principal?.districtId);
-        const pending = await deps.consents.unreviewedEmergencies(
-          schools.map((s) => s.id),
-          Math.min(Math.max(first, 1), 100),
-        );
-        const decisions = await listing.decideEach(
-          principal,
-          'emergency.review',
-          await Promise.all(pending.map(async (e) => ({ resource: await resourceOf(e.subjectId, e.schoolAgencyId), resourceId: e.id }))),
-        );
-        const shown = await Promise.all(pending.map(async (e, i) => (decisions[i]?.allow ? shownAs(await withAccesses(e), decisions[i]) : null)));
-        return shown.filter((e) => e !== null);
-      });
+      await gate.require(principal, 'emergency.list', { type: 'collection', of: 'emergency' }, null);
+      const schools = (await deps.directory.agencies.list()).filter((a) => a.type === 'school' && a.districtId && a.districtId === principal?.districtId);
+      const pending = await deps.consents.unreviewedEmergencies(
+        schools.map((s) => s.id),
+        Math.min(Math.max(first, 1), 100),
+      );
+      const decisions = await gate.decideEach(
+        principal,
+        'emergency.review',
+        await Promise.all(pending.map(async (e) => ({ resource: await resourceOf(e.subjectId, e.schoolAgencyId), resourceId: e.id }))),
+      );
+      const shown = await Promise.all(pending.map(async (e, i) => (decisions[i]?.allow ? shownAs(await withAccesses(e), decisions[i]) : null)));
+      return shown.filter((e) => e !== null);
     },
 
     async signOff(principal: Principal | null, id: string, raw: unknown, correlationId?: string) {

@@ -107,34 +107,33 @@ export function createReferralReader(options: {
 
     async referrals(rawArgs: unknown): Promise<ReferralConnection> {
       const args = parseInput(referralListArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'referral.list', { type: 'collection', of: 'referral' }, async (listing) => {
-        const f = args.filter ?? {};
-        const scope = principal ? await scopeOf(principal) : { involving: '' };
-        // The caller's filter narrows the scope, never widens it: asking a scope of overdue referrals for the others
-        // finds none.
-        if (scope.overdue !== undefined && typeof f.overdue === 'boolean' && f.overdue !== scope.overdue) return EMPTY_PAGE;
-        const filter: ReferralFilter = {
-          ...(f.states ? { states: f.states } : {}),
-          ...(f.channel ? { channel: f.channel } : {}),
-          ...(f.schoolAgencyId ? { schoolAgencyId: f.schoolAgencyId } : {}),
-          ...(f.hospitalAgencyId ? { hospitalAgencyId: f.hospitalAgencyId } : {}),
-          ...(typeof f.overdue === 'boolean' ? { overdue: f.overdue } : {}),
-          ...scope,
-        };
-        const page = await referrals.list(filter, {
-          first: args.first ?? DEFAULT_PAGE_SIZE,
-          ...(args.after ? { after: toReferralCursor(decodeCursor(args.after)) } : {}),
-        });
-        const resources = await Promise.all(page.items.map(async (r) => ({ resource: await referralResource(r, directory), resourceId: r.id })));
-        const decisions = await listing.decideEach(principal, 'referral.read', resources);
-        const shown = page.items.map((r, i) => shownAs(r, decisions[i]));
-        const last = page.items.at(-1);
-        return {
-          items: shown.filter((r): r is DisclosedReferral => r !== null),
-          endCursor: last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
-          hasMore: page.hasMore,
-        };
+      await gate.require(principal, 'referral.list', { type: 'collection', of: 'referral' }, null);
+      const f = args.filter ?? {};
+      const scope = principal ? await scopeOf(principal) : { involving: '' };
+      // The caller's filter narrows the scope, never widens it: asking a scope of overdue referrals for the others
+      // finds none.
+      if (scope.overdue !== undefined && typeof f.overdue === 'boolean' && f.overdue !== scope.overdue) return EMPTY_PAGE;
+      const filter: ReferralFilter = {
+        ...(f.states ? { states: f.states } : {}),
+        ...(f.channel ? { channel: f.channel } : {}),
+        ...(f.schoolAgencyId ? { schoolAgencyId: f.schoolAgencyId } : {}),
+        ...(f.hospitalAgencyId ? { hospitalAgencyId: f.hospitalAgencyId } : {}),
+        ...(typeof f.overdue === 'boolean' ? { overdue: f.overdue } : {}),
+        ...scope,
+      };
+      const page = await referrals.list(filter, {
+        first: args.first ?? DEFAULT_PAGE_SIZE,
+        ...(args.after ? { after: toReferralCursor(decodeCursor(args.after)) } : {}),
       });
+      const resources = await Promise.all(page.items.map(async (r) => ({ resource: await referralResource(r, directory), resourceId: r.id })));
+      const decisions = await gate.decideEach(principal, 'referral.read', resources);
+      const shown = page.items.map((r, i) => shownAs(r, decisions[i]));
+      const last = page.items.at(-1);
+      return {
+        items: shown.filter((r): r is DisclosedReferral => r !== null),
+        endCursor: last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+        hasMore: page.hasMore,
+      };
     },
 
     /** For subscriptions: the referral as this caller may see it now, or null. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { shownAs } from '../access/disclosure.js';
-import { createPolicyGate, type PolicyGate } from '../access/policy-gate.js';
+import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
 import { decodeIdCursor, EMPTY_PAGE, encodeIdCursor, type Page, pageArgs } from '../paging/page-cursor.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -92,7 +92,6 @@ export function createSignalReader(options: {
   });
 
   async function shownPage<T extends { id: string }, V extends { id: string }>(
-    listing: PolicyGate,
     page: { items: T[]; hasMore: boolean },
     action: PolicyAction,
     resourceOf: (item: T) => Promise<PolicyResource>,
@@ -100,14 +99,13 @@ export function createSignalReader(options: {
   ): Promise<Page<Partial<V> & { id: string }>> {
     const last = page.items.at(-1);
     return {
-      items: await listing.discloseEach(principal, action, page.items, resourceOf, toView),
+      items: await gate.discloseEach(principal, action, page.items, resourceOf, toView),
       endCursor: last ? encodeIdCursor(last.id) : null,
       hasMore: page.hasMore,
     };
   }
   /** Whether the policy shows the caller anything of a district-wide list, asked once before it is read. */
-  const mayList = async (listing: PolicyGate, action: PolicyAction, scope: PolicyResource) => (await listing.decide(principal, action, scope, null)).allow;
-  const signalList = { type: 'collection', of: 'signal' } as const;
+  const mayList = async (action: PolicyAction, scope: PolicyResource) => (await gate.decide(principal, action, scope, null)).allow;
   const paging = (args: { first?: number | null; after?: string | null }) => ({
     first: args.first ?? 50,
     ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
@@ -126,10 +124,9 @@ export function createSignalReader(options: {
     /** The signals routed to the caller's school: category and severity for its psychology staff, never the note. */
     async signals(rawArgs: unknown) {
       const args = parseInput(schoolListArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'signal.list', signalList, async (listing) => {
-        const page = await options.signals.listForSchool(principal?.agencyId ?? '', { ...paging(args), ...(args.state ? { state: args.state } : {}) });
-        return shownPage(listing, page, 'signal.read', resourceOf, view);
-      });
+      await gate.require(principal, 'signal.list', { type: 'collection', of: 'signal' }, null);
+      const page = await options.signals.listForSchool(principal?.agencyId ?? '', { ...paging(args), ...(args.state ? { state: args.state } : {}) });
+      return shownPage(page, 'signal.read', resourceOf, view);
     },
     /** One signal as the caller may see it; null when missing or not the caller's to see (the same answer). */
     signal: (id: string) => signalAs(id, 'signal.read'),
@@ -144,48 +141,41 @@ export function createSignalReader(options: {
     /** A police bureau's own signals: where each stands and what the school did, by category, and nothing more. */
     async policeSignals(rawArgs: unknown) {
       const args = parseInput(listArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'signal.list', signalList, async (listing) =>
-        shownPage(listing, await options.signals.listForPolice(principal?.agencyId ?? '', paging(args)), 'signal.read-status', resourceOf, view),
-      );
+      await gate.require(principal, 'signal.list', { type: 'collection', of: 'signal' }, null);
+      return shownPage(await options.signals.listForPolice(principal?.agencyId ?? '', paging(args)), 'signal.read-status', resourceOf, view);
     },
     /** The district bureau's queue of signals no enrolled child matches: never dropped, never broadcast. */
     async unmatchedSignals(rawArgs: unknown) {
       const args = parseInput(listArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'signal.list', signalList, async (listing) => {
-        // One policy question first: may the caller see its district's queue at all? If not, no page is read, so no
-        // cursor or `hasMore` tells a school or the police of a signal in it.
-        if (!(await mayList(listing, 'signal.read-unmatched', { ...ANY_SIGNAL, state: 'UNMATCHED', policeDistrictId: principal?.districtId ?? '' })))
-          return EMPTY_PAGE;
-        return shownPage(listing, await options.signals.listUnmatched(principal?.districtId ?? '', paging(args)), 'signal.read-unmatched', resourceOf, view);
-      });
+      await gate.require(principal, 'signal.list', { type: 'collection', of: 'signal' }, null);
+      // One policy question first: may the caller see its district's queue at all? If not, no page is read, so no
+      // cursor or `hasMore` tells a school or the police of a signal in it.
+      if (!(await mayList('signal.read-unmatched', { ...ANY_SIGNAL, state: 'UNMATCHED', policeDistrictId: principal?.districtId ?? '' }))) return EMPTY_PAGE;
+      return shownPage(await options.signals.listUnmatched(principal?.districtId ?? '', paging(args)), 'signal.read-unmatched', resourceOf, view);
     },
     /** Signals of the district's schools whose acknowledgement deadline passed: the bureau follows them up. */
     async signalEscalations(rawArgs: unknown) {
       const args = parseInput(listArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'signal.list', signalList, async (listing) => {
-        // As for the queue: a school or the police learn nothing of the district's escalations, not even a cursor.
-        if (!(await mayList(listing, 'signal.read-escalation', { ...ANY_SIGNAL, escalated: true, schoolDistrictId: principal?.districtId ?? '' })))
-          return EMPTY_PAGE;
-        return shownPage(listing, await options.signals.listEscalated(principal?.districtId ?? '', paging(args)), 'signal.read-escalation', resourceOf, view);
-      });
+      await gate.require(principal, 'signal.list', { type: 'collection', of: 'signal' }, null);
+      // As for the queue: a school or the police learn nothing of the district's escalations, not even a cursor.
+      if (!(await mayList('signal.read-escalation', { ...ANY_SIGNAL, escalated: true, schoolDistrictId: principal?.districtId ?? '' }))) return EMPTY_PAGE;
+      return shownPage(await options.signals.listEscalated(principal?.districtId ?? '', paging(args)), 'signal.read-escalation', resourceOf, view);
     },
     /** A school's reports to the police (its own), or the reports a police bureau received. */
     async schoolReports(rawArgs: unknown) {
       const args = parseInput(listArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'signal.list-reports', { type: 'collection', of: 'school-report' }, async (listing) => {
-        const agencyId = principal?.agencyId ?? '';
-        const page =
-          principal?.agencyType === 'public-safety'
-            ? await options.signals.listReportsForPolice(agencyId, paging(args))
-            : await options.signals.listReportsForSchool(agencyId, paging(args));
-        return shownPage(
-          listing,
-          page,
-          'signal.read-report',
-          (r) => options.service.reportResource(r),
-          (r: SchoolReport) => r,
-        );
-      });
+      await gate.require(principal, 'signal.list-reports', { type: 'collection', of: 'school-report' }, null);
+      const agencyId = principal?.agencyId ?? '';
+      const page =
+        principal?.agencyType === 'public-safety'
+          ? await options.signals.listReportsForPolice(agencyId, paging(args))
+          : await options.signals.listReportsForSchool(agencyId, paging(args));
+      return shownPage(
+        page,
+        'signal.read-report',
+        (r) => options.service.reportResource(r),
+        (r: SchoolReport) => r,
+      );
     },
   };
 }

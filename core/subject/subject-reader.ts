@@ -82,20 +82,19 @@ export function createSubjectReader(options: {
     /** The caller's school's students by pseudonym, in pages of at most 100. */
     async students(rawArgs: unknown): Promise<{ items: DisclosedSubject[]; endCursor: string | null; hasMore: boolean }> {
       const args = parseInput(studentListArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'subject.list', { type: 'collection', of: 'subject' }, async (listing) => {
-        const page = await options.directory.listSubjects(principal?.agencyId ?? '', {
-          first: args.first ?? 50,
-          ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
-        });
-        const decisions = await listing.decideEach(
-          principal,
-          'subject.read',
-          page.items.map((s) => ({ resource: { subjectId: s.id, type: 'subject' as const, schoolAgencyId: s.schoolAgencyId }, resourceId: s.id })),
-        );
-        const shown = page.items.map((s, i) => shownAs(s, decisions[i]));
-        const last = page.items.at(-1);
-        return { items: shown.filter((s): s is DisclosedSubject => s !== null), endCursor: last ? encodeIdCursor(last.id) : null, hasMore: page.hasMore };
+      await gate.require(principal, 'subject.list', { type: 'collection', of: 'subject' }, null);
+      const page = await options.directory.listSubjects(principal?.agencyId ?? '', {
+        first: args.first ?? 50,
+        ...(args.after ? { after: decodeIdCursor(args.after) } : {}),
       });
+      const decisions = await gate.decideEach(
+        principal,
+        'subject.read',
+        page.items.map((s) => ({ resource: { subjectId: s.id, type: 'subject' as const, schoolAgencyId: s.schoolAgencyId }, resourceId: s.id })),
+      );
+      const shown = page.items.map((s, i) => shownAs(s, decisions[i]));
+      const last = page.items.at(-1);
+      return { items: shown.filter((s): s is DisclosedSubject => s !== null), endCursor: last ? encodeIdCursor(last.id) : null, hasMore: page.hasMore };
     },
   };
 }

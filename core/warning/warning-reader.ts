@@ -1,5 +1,5 @@
 import { disclose, shownAs } from '../access/disclosure.js';
-import { createPolicyGate, type PolicyGate } from '../access/policy-gate.js';
+import { createPolicyGate } from '../access/policy-gate.js';
 import type { Clock } from '../clock.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -57,14 +57,13 @@ export function createWarningReader(options: {
    * still wants them), and the cursor after the last object read.
    */
   async function shownPage<T extends { id: string }>(
-    through: PolicyGate,
     page: { items: T[]; hasMore: boolean },
     action: PolicyAction,
     resourceOf: (item: T) => PolicyResource | Promise<PolicyResource>,
     sortedBy: (item: T) => Date,
     keep: (shown: Partial<T> & { id: string }) => boolean = () => true,
   ): Promise<Page<Partial<T> & { id: string }>> {
-    const shown = await through.discloseEach(principal, action, page.items, resourceOf);
+    const shown = await gate.discloseEach(principal, action, page.items, resourceOf);
     const last = page.items.at(-1);
     return {
       items: shown.filter(keep),
@@ -81,7 +80,7 @@ export function createWarningReader(options: {
     let after: { at: Date; id: string } | undefined;
     for (;;) {
       const page = await warnings.listEntries(ownSchool, { first: 100, ...(after ? { after } : {}) });
-      out.push(...(await shownPage(gate, page, 'warning.read', entryResource, (e) => e.raisedAt)).items);
+      out.push(...(await shownPage(page, 'warning.read', entryResource, (e) => e.raisedAt)).items);
       const last = page.items.at(-1);
       if (!page.hasMore || !last) return out;
       after = { at: last.raisedAt, id: last.id };
@@ -156,7 +155,7 @@ export function createWarningReader(options: {
         ...(schoolWide.allow ? {} : { assigneeUserId: principal?.userId ?? '' }),
         ...(args.openOnly ? { openOnly: true } : {}),
       });
-      return shownPage(gate, page, 'warning.read-task', careTaskResource, (t) => t.dueAt);
+      return shownPage(page, 'warning.read-task', careTaskResource, (t) => t.dueAt);
     },
 
     /** The bureau's warning counters for the schools of its district over [from, to). */
@@ -269,31 +268,29 @@ export function createWarningReader(options: {
 
     async warnings(rawArgs: unknown): Promise<Page<DisclosedWarning>> {
       const args = parseInput(warningListArgs, rawArgs ?? {}, 'list arguments');
-      return gate.list(principal, 'warning.list', { type: 'collection', of: 'warning' }, async (listing) => {
-        // One policy question first: may the caller see this school's entries at all? If not, no page is read, so no
-        // cursor or `hasMore` can tell them how long the list is.
-        const scope = await listing.decide(
-          principal,
-          'warning.read',
-          await warningResource({ schoolAgencyId: ownSchool, state: args.state ?? 'RAISED' }, options.directory),
-          null,
-        );
-        if (!scope.allow) return EMPTY_PAGE;
-        const page = await warnings.listEntries(ownSchool, {
-          first: args.first ?? 50,
-          ...(args.after ? { after: decodeCursor(args.after) } : {}),
-          ...(args.state ? { state: args.state } : {}),
-        });
-        // A state filter matches only a state the caller is shown.
-        return shownPage(
-          listing,
-          page,
-          'warning.read',
-          entryResource,
-          (e) => e.raisedAt,
-          (e) => !args.state || e.state === args.state,
-        );
+      await gate.require(principal, 'warning.list', { type: 'collection', of: 'warning' }, null);
+      // One policy question first: may the caller see this school's entries at all? If not, no page is read, so no
+      // cursor or `hasMore` can tell them how long the list is.
+      const scope = await gate.decide(
+        principal,
+        'warning.read',
+        await warningResource({ schoolAgencyId: ownSchool, state: args.state ?? 'RAISED' }, options.directory),
+        null,
+      );
+      if (!scope.allow) return EMPTY_PAGE;
+      const page = await warnings.listEntries(ownSchool, {
+        first: args.first ?? 50,
+        ...(args.after ? { after: decodeCursor(args.after) } : {}),
+        ...(args.state ? { state: args.state } : {}),
       });
+      // A state filter matches only a state the caller is shown.
+      return shownPage(
+        page,
+        'warning.read',
+        entryResource,
+        (e) => e.raisedAt,
+        (e) => !args.state || e.state === args.state,
+      );
     },
 
     async assessment(id: string): Promise<DisclosedAssessment> {
@@ -328,7 +325,6 @@ export function createWarningReader(options: {
       });
       // A state filter matches only a state the caller is shown: a proposer never learns the outcome from it.
       return shownPage(
-        gate,
         page,
         'warning.read-assessment',
         assessmentResource,
