@@ -58,6 +58,29 @@ describe('the cost of a page of referrals', () => {
     expect(large.policyDecisions).toBe(51);
   });
 
+  it('audits the list’s decision and then every referral’s, in the order shown, nothing else between them', async () => {
+    const result = await gql<{ referrals: { items: Array<{ id: string }> } }>(test.hub.fetch, token, LIST, { first: 50 });
+    expect(result.errors).toBeUndefined();
+    const rows = await test.hub.sql.query<{ seq: string; resource_type: string; resource_id: string | null }>(
+      'SELECT seq::text AS seq, resource_type, resource_id FROM audit_log ORDER BY audit_log.seq DESC LIMIT 51',
+    );
+    const written = rows.reverse();
+    expect(written.map((r) => r.resource_type)).toEqual(['referral[]', ...Array<string>(50).fill('referral')]);
+    expect(written.slice(1).map((r) => r.resource_id)).toEqual(result.data!.referrals.items.map((r) => r.id));
+    expect(written.map((r) => Number(r.seq) - Number(written[0]!.seq))).toEqual(Array.from({ length: 51 }, (_, i) => i));
+  });
+
+  it('audits the list’s decision even when its page never comes, on a cursor this hub did not give out', async () => {
+    const count = async () =>
+      Number((await test.hub.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE resource_type = 'referral[]'"))[0]?.n);
+    const before = await count();
+    const result = await gql(test.hub.fetch, token, LIST.replace('referrals(first: $first)', 'referrals(first: $first, after: "not-a-cursor")'), {
+      first: 5,
+    });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await count()).toBe(before + 1);
+  });
+
   it('answers a missing id with the statements a hidden referral costs, so NOT_FOUND takes about as long either way', async () => {
     // The referral of a child at another school (its hospital is not this hospital): NOT_FOUND for the hospital below.
     const hidden = (await test.hub.sql.query<{ id: string }>('SELECT id FROM referrals LIMIT 1'))[0]!.id;
