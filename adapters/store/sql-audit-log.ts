@@ -1,5 +1,5 @@
 import { chainAfter, type ChainLink } from '../../core/audit/audit-chain.js';
-import type { AuditLog, AuditTrail, StoredAuditEntry } from '../../core/ports/audit-log.js';
+import type { AuditEntry, AuditLog, AuditTrail, StoredAuditEntry } from '../../core/ports/audit-log.js';
 import type { SqlClient } from './sql-client.js';
 import { runnerFor } from './sql-unit-of-work.js';
 import { asDate, optText } from './sql-values.js';
@@ -41,6 +41,30 @@ export function toStoredAuditEntry(r: Row): StoredAuditEntry {
   };
 }
 
+/** A chained entry as a row of `audit_log`, keyed by column: what `toStoredAuditEntry` reads back. */
+function toAuditRow(e: AuditEntry & ChainLink & { prevHash: string }) {
+  return {
+    at: e.at,
+    principal_agency_id: e.principalAgencyId,
+    principal_user_id: e.principalUserId,
+    action: e.action,
+    resource_type: e.resourceType,
+    resource_id: e.resourceId,
+    allowed: e.allowed,
+    fields: e.fields,
+    reasons: e.reasons,
+    correlation_id: e.correlationId,
+    principal_role: e.principalRole ?? null,
+    subject_id: e.subjectId ?? null,
+    purpose: e.purpose ?? null,
+    legal_basis: e.legalBasis ?? null,
+    policy_version: e.policyVersion ?? null,
+    seq: e.seq,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
 /**
  * The disclosure audit on SQL: field names and reasons, never field values, as a hash chain. A write names the
  * head it extends and moves it in the same statement, so two writers (two requests, two replicas) can never both
@@ -72,41 +96,12 @@ export function createSqlAuditLog(client: SqlClient): AuditLog & AuditTrail {
             `WITH moved AS (UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE id = 1 AND seq = $4 AND hash = $5 RETURNING 1)
              INSERT INTO audit_log (at, principal_agency_id, principal_user_id, action, resource_type, resource_id, allowed, fields, reasons,
                correlation_id, principal_role, subject_id, purpose, legal_basis, policy_version, seq, prev_hash, hash)
-             SELECT at, principal_agency_id, principal_user_id, action, resource_type, resource_id, allowed, fields, reasons,
-               correlation_id, principal_role, subject_id, purpose, legal_basis, policy_version, seq, prev_hash, hash
-             FROM json_to_recordset($1::json) AS e(at timestamptz, principal_agency_id text, principal_user_id text, action text,
+             SELECT * FROM json_to_recordset($1::json) AS e(at timestamptz, principal_agency_id text, principal_user_id text, action text,
                resource_type text, resource_id text, allowed boolean, fields jsonb, reasons jsonb, correlation_id text, principal_role text,
                subject_id text, purpose text, legal_basis text, policy_version text, seq bigint, prev_hash text, hash text)
              WHERE EXISTS (SELECT 1 FROM moved)
              RETURNING seq`,
-            [
-              JSON.stringify(
-                chained.map((e) => ({
-                  at: e.at,
-                  principal_agency_id: e.principalAgencyId,
-                  principal_user_id: e.principalUserId,
-                  action: e.action,
-                  resource_type: e.resourceType,
-                  resource_id: e.resourceId,
-                  allowed: e.allowed,
-                  fields: e.fields,
-                  reasons: e.reasons,
-                  correlation_id: e.correlationId,
-                  principal_role: e.principalRole ?? null,
-                  subject_id: e.subjectId ?? null,
-                  purpose: e.purpose ?? null,
-                  legal_basis: e.legalBasis ?? null,
-                  policy_version: e.policyVersion ?? null,
-                  seq: e.seq,
-                  prev_hash: e.prevHash,
-                  hash: e.hash,
-                })),
-              ),
-              last.seq,
-              last.hash,
-              head.seq,
-              head.hash,
-            ],
+            [JSON.stringify(chained.map(toAuditRow)), last.seq, last.hash, head.seq, head.hash],
           );
           if (written.length === entries.length) {
             head = { seq: last.seq, hash: last.hash };
