@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { explainDenial } from './denial-reasons.js';
 import { shownAs } from './disclosure.js';
-import type { AuditLog } from '../ports/audit-log.js';
+import type { AuditEntry, AuditLog } from '../ports/audit-log.js';
 import type { PolicyAction, PolicyDecision, PolicyEngine, PolicyInput, PolicyPurpose, PolicyResource, Principal } from '../ports/policy-engine.js';
 
 export interface PolicyGateOptions {
@@ -46,6 +46,12 @@ export interface PolicyGate {
     resourceId: string | null,
     options?: { concealAs?: string },
   ): Promise<PolicyDecision>;
+  /**
+   * Runs `work` with a gate whose decisions are held, then audits them all in one write when `work` ends, whether it
+   * returned or threw (a denial too), before this call answers. For the decisions one step makes before it acts on
+   * any of them: `work` must disclose nothing itself.
+   */
+  together<T>(work: (gate: PolicyGate) => Promise<T>): Promise<T>;
 }
 
 /** The single enforcement point: every read and every write of the ledger asks here, and every answer is audited. */
@@ -106,6 +112,15 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
       if (decision.conceal) throw new NotFoundError(requireOptions.concealAs ?? (resource.type === 'collection' ? resource.of : resource.type));
       // The caller may know the resource, so the rule and what is missing can be said, in both languages.
       throw new ForbiddenError(undefined, { reasons: decision.reasons, rule: action, explanation: explainDenial(decision.reasons) });
+    },
+    async together(work) {
+      const held: AuditEntry[] = [];
+      const holding = createPolicyGate({ ...options, audit: { record: async (entries) => void held.push(...entries) } });
+      try {
+        return await work(holding);
+      } finally {
+        if (held.length > 0) await options.audit.record(held);
+      }
     },
   };
 }

@@ -94,6 +94,9 @@ export function createReferralReader(options: {
   }
 
   return {
+    /** The directory as this request sees it (each subject and agency looked up once), for the request's changes too. */
+    directory,
+
     /** NOT_FOUND both when it does not exist and when the caller may not know it does. */
     async referral(id: string): Promise<DisclosedReferral> {
       return shownOrNotFound(await referrals.find(id), id);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readWorkCounters } from '../../adapters/metrics/work-counters.js';
 import { createReferralServiceKit, type ReferralServiceKit } from '../../test/support/referral-service-kit.js';
 import type { Principal } from '../ports/policy-engine.js';
 import type { ReferralCommandInput } from './referral-commands.js';
@@ -188,5 +189,64 @@ describe('the referral service on an in-memory store', () => {
     } finally {
       lookups.mockRestore();
     }
+  });
+});
+
+/**
+ * The work a step costs, counted rather than timed (issue 7): each statement is a round on the embedded store's one
+ * connection, on the path from the school's click to the hospital's screen and back.
+ */
+describe('the work of a referral step', () => {
+  let kit: ReferralServiceKit;
+  beforeAll(async () => {
+    kit = await createReferralServiceKit();
+    // The agency directory is read once and then kept: not a step's cost.
+    await kit.service.createReferral(teacher, input(await kit.newSubject()));
+  });
+  afterAll(() => kit.close());
+
+  async function statementsOf(work: () => Promise<unknown>): Promise<number> {
+    const before = (await readWorkCounters()).sqlStatements;
+    await work();
+    return (await readWorkCounters()).sqlStatements - before;
+  }
+
+  it("audits both of a new referral's decisions in one write: the school's, and what the hospital's system may see", async () => {
+    const subject = await kit.newSubject();
+    const writes = vi.spyOn(kit.audit, 'record');
+    try {
+      await kit.service.createReferral(teacher, input(subject));
+      expect(writes.mock.calls.map(([entries]) => entries.map((e) => [e.action, e.principalAgencyId, e.allowed]))).toEqual([
+        [
+          ['referral.create', 'school-east', true],
+          ['referral.read', 'hospital-kangning', true],
+        ],
+      ]);
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
+  it("audits a refused new referral's decision, and nothing about a hospital that will never see it", async () => {
+    const writes = vi.spyOn(kit.audit, 'record');
+    try {
+      // Another school's child: concealed, and answered as an unknown child.
+      const theirs = await kit.newSubject('school-west');
+      await expect(kit.service.createReferral(teacher, input(theirs))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(writes.mock.calls.map(([entries]) => entries.map((e) => [e.action, e.allowed]))).toEqual([[['referral.create', false]]]);
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
+  it('applies a step an agency reported over the bus without reading the referral back: one statement less than through GraphQL', async () => {
+    const [viaGraphql, viaBus] = [
+      await kit.service.createReferral(teacher, input(await kit.newSubject())),
+      await kit.service.createReferral(teacher, input(await kit.newSubject())),
+    ];
+    const acted = await statementsOf(() => kit.service.act(liaison, viaGraphql.id, { action: 'ACCEPT' }));
+    const applied = await statementsOf(() => kit.service.apply(liaison, viaBus.id, { action: 'ACCEPT' }));
+    expect(applied).toBe(acted - 1);
+    expect((await kit.store.find(viaBus.id))!.state).toBe('ACCEPTED');
   });
 });

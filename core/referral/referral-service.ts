@@ -46,6 +46,11 @@ export interface CallContext {
   actorSystem?: string;
   /** Set when the change arrives as a bus event: its id makes redelivery a no-op. */
   eventId?: string;
+  /**
+   * The directory as the calling request sees it, so that the child a change names is looked up once for the
+   * change and the answer that shows it.
+   */
+  directory?: Pick<DirectoryStore, 'agencies' | 'findSubject'>;
 }
 
 /** Identifies the applier of bus events in `processed_events`. */
@@ -187,9 +192,12 @@ export function createReferralService(deps: ReferralServiceDeps) {
     };
     // A recipient of the wrong kind for the channel (or unknown) is refused by the policy, the same way.
     // One lookup of the child and both agencies for both decisions: the new referral, and what its recipient may see.
-    const resource = await referralResource(draft, directory);
-    await gate.require(principal, 'referral.create', resource, draft.id, { concealAs: 'subject' });
-    const sent = await prepareSentEvent(draft, gate, resource);
+    const resource = await referralResource(draft, ctx.directory ?? directory);
+    // Both decisions audited in one write, the refusal of the first included.
+    const sent = await gate.together(async (held) => {
+      await held.require(principal, 'referral.create', resource, draft.id, { concealAs: 'subject' });
+      return prepareSentEvent(draft, held, resource);
+    });
 
     await deps.uow.withTransaction(async (tx) => {
       if (await referrals.findOpenForSubject(tx, draft.subjectId)) throw new OpenReferralExistsError();
@@ -206,7 +214,8 @@ export function createReferralService(deps: ReferralServiceDeps) {
       await deps.uow.enqueueEvent(tx, sent.topic, sent.draft);
       await deps.changes.announce(tx, { topic: 'referral.changed', id: draft.id });
     });
-    return afterCommit(draft.id);
+    deps.onOutgoing?.();
+    return readBack(draft.id);
   }
 
   /** Applies the evidence a command carries; throws MISSING_EVIDENCE when a step lacks what it needs. */
@@ -294,7 +303,16 @@ export function createReferralService(deps: ReferralServiceDeps) {
   const noteOf = (command: ReferralCommand): string | null =>
     'reason' in command ? command.reason : 'note' in command && typeof command.note === 'string' ? command.note : null;
 
-  async function transition(principal: Principal | null, referralId: string, rawCommand: unknown, ctx: CallContext = {}): Promise<Referral> {
+  /**
+   * Takes one step on a referral: decided, then written with its events in one transaction. Returns the referral as
+   * it was before, and whether anything changed (nothing does for an event applied before).
+   */
+  async function change(
+    principal: Principal | null,
+    referralId: string,
+    rawCommand: unknown,
+    ctx: CallContext,
+  ): Promise<{ changed: boolean; current: Referral }> {
     const command = parseInput(referralCommand, rawCommand, 'command');
     const current = await referrals.find(referralId);
     const gate = gateFor(ctx.correlationId ?? current?.correlationId ?? null);
@@ -307,15 +325,13 @@ export function createReferralService(deps: ReferralServiceDeps) {
     // Decided before the transaction: the embedded store has one connection, and a denial must be audited
     // even though nothing else is written. A missing referral is asked about too, so that it is refused (and
     // audited) exactly like one the caller may not know of.
-    await gate.require(
-      principal,
-      transitionPolicyAction(command.action),
-      current ? await referralResource(current, directory, extra) : ABSENT_REFERRAL,
-      referralId,
-      { concealAs: 'referral' },
-    );
+    const resource = current ? await referralResource(current, ctx.directory ?? directory, extra) : ABSENT_REFERRAL;
+    // A transfer's two decisions (the step, what the new hospital may see) are audited in one write.
+    const sentToNewRecipient = await gate.together(async (held) => {
+      await held.require(principal, transitionPolicyAction(command.action), resource, referralId, { concealAs: 'referral' });
+      return current && command.action === 'TRANSFER' ? prepareSentEvent({ ...current, hospitalAgencyId: command.hospitalAgencyId }, held) : null;
+    });
     if (!current) throw new NotFoundError('referral');
-    const sentToNewRecipient = command.action === 'TRANSFER' ? await prepareSentEvent({ ...current, hospitalAgencyId: command.hospitalAgencyId }, gate) : null;
 
     const changed = await deps.uow.withTransaction(async (tx) => {
       if (ctx.eventId && !(await deps.uow.claimEvent(tx, LEDGER_CONSUMER, ctx.eventId))) return false;
@@ -374,13 +390,28 @@ export function createReferralService(deps: ReferralServiceDeps) {
       await deps.changes.announce(tx, { topic: 'referral.changed', id: referralId });
       return true;
     });
-    return changed ? afterCommit(referralId) : current;
+    if (changed) deps.onOutgoing?.();
+    return { changed, current };
   }
 
-  async function afterCommit(referralId: string): Promise<Referral> {
+  /** A step a person (or a system through GraphQL) takes: answers with the referral as it now stands. */
+  async function transition(principal: Principal | null, referralId: string, rawCommand: unknown, ctx: CallContext = {}): Promise<Referral> {
+    const { changed, current } = await change(principal, referralId, rawCommand, ctx);
+    return changed ? readBack(referralId) : current;
+  }
+
+  /**
+   * A step an agency's system reported over the bus: nobody waits for the referral it leaves, so it is not read
+   * back (a statement less between the hospital's update and the school hearing of it).
+   */
+  async function apply(principal: Principal | null, referralId: string, rawCommand: unknown, ctx: CallContext = {}): Promise<void> {
+    await change(principal, referralId, rawCommand, ctx);
+  }
+
+  /** The referral as committed. The relay was nudged first: the events need not wait for this read. */
+  async function readBack(referralId: string): Promise<Referral> {
     const referral = await referrals.find(referralId);
     if (!referral) throw new Error(`Referral ${referralId} vanished right after commit.`);
-    deps.onOutgoing?.();
     return referral;
   }
 
@@ -439,6 +470,8 @@ export function createReferralService(deps: ReferralServiceDeps) {
     createReferral,
     /** Any step after sending; `command` is validated here (`referralCommand`). */
     act: transition,
+    /** The same step, reported by an agency's system over the bus: nothing is read back. */
+    apply,
     raiseOverdue,
   };
 }

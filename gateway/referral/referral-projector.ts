@@ -46,7 +46,7 @@ export function hospitalReportHandler(options: { directory: AgencyDirectory; ser
       userId: report.reportedBy,
       districtId: agency.districtId ?? null,
     };
-    await options.service.act(principal, report.referralId, commandOf(report), {
+    await options.service.apply(principal, report.referralId, commandOf(report), {
       eventId: event.id,
       correlationId: event.correlationId ?? undefined,
       actorSystem: report.reportedVia,

@@ -36,7 +36,10 @@ function tokenExpiry(ctx: GatewayContext): { reached: Promise<typeof EXPIRED>; c
  */
 function act(toCommand: (args: Args) => Record<string, unknown>) {
   return async (_: unknown, args: Args, ctx: ReferralContext) => {
-    const changed = await ctx.referral.service.act(ctx.principal, args.id, toCommand(args), { correlationId: ctx.correlationId });
+    const changed = await ctx.referral.service.act(ctx.principal, args.id, toCommand(args), {
+      correlationId: ctx.correlationId,
+      directory: ctx.referral.reader.directory,
+    });
     return ctx.referral.reader.present(changed);
   };
 }
@@ -116,7 +119,10 @@ export const referralResolvers = {
   },
   Mutation: {
     createReferral: async (_: unknown, args: { input: unknown }, ctx: ReferralContext) => {
-      const referral = await ctx.referral.service.createReferral(ctx.principal, args.input, { correlationId: ctx.correlationId });
+      const referral = await ctx.referral.service.createReferral(ctx.principal, args.input, {
+        correlationId: ctx.correlationId,
+        directory: ctx.referral.reader.directory,
+      });
       return ctx.referral.reader.present(referral);
     },
     acceptReferral: act(() => ({ action: 'ACCEPT' })),
@@ -147,7 +153,7 @@ export const referralResolvers = {
         ctx.principal,
         args.id,
         { action: 'TRANSFER', hospitalAgencyId: args.hospitalAgencyId, reason: args.reason },
-        { correlationId: ctx.correlationId },
+        { correlationId: ctx.correlationId, directory: ctx.referral.reader.directory },
       );
       // A hospital that moved the case away may no longer see it: the transfer happened, there is nothing to show.
       return ctx.referral.reader.showReferral(moved);

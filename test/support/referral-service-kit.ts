@@ -52,6 +52,7 @@ export async function createReferralServiceKit(start = new Date('2026-11-23T08:0
     cipher,
     signer,
     directory,
+    audit,
     store,
     slotStore,
     service,

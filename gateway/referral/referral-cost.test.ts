@@ -106,3 +106,45 @@ describe('the cost of a page of referrals', () => {
     expect(shownNothing.least - missing.least).toBeLessThanOrEqual(1);
   });
 });
+
+/**
+ * A referral sent through GraphQL: what the school's click costs before it is answered. The relay, nudged at commit,
+ * publishes meanwhile; its statements are not the request's, so the statements are told apart by what they read.
+ */
+describe('the cost of sending a referral', () => {
+  let test: Awaited<ReturnType<typeof createTestHub>>;
+  let token: string;
+  beforeAll(async () => {
+    test = await createTestHub({ embedConnectors: false, relayIntervalMs: 600_000, deadlineCheckIntervalMs: 0 });
+    token = await tokenFor(test.hub.keyRing, 'school-east', 'psychology-teacher');
+  }, 60_000);
+  afterAll(() => test.hub.stop());
+
+  it('looks the child up once for the step and its answer, and audits the step’s two decisions in one write', async () => {
+    await enrolStudents(test.hub.sql, ['subj-send-cost']);
+    const statements: string[] = [];
+    const query = test.hub.sql.query.bind(test.hub.sql);
+    test.hub.sql.query = (sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return query(sql, params);
+    };
+    try {
+      const before = await readWorkCounters();
+      const sent = await gql<{ createReferral: { state: string } }>(
+        test.hub.fetch,
+        token,
+        'mutation($i: CreateReferralInput!) { createReferral(input: $i) { id state } }',
+        { i: referralInput({ subjectId: 'subj-send-cost' }) },
+      );
+      expect(sent.errors).toBeUndefined();
+      expect(sent.data?.createReferral.state).toBe('SENT');
+      // The school's step, what the hospital's system may see, and the school's answer.
+      expect((await readWorkCounters()).policyDecisions - before.policyDecisions).toBe(3);
+    } finally {
+      test.hub.sql.query = query;
+    }
+    expect(statements.filter((s) => /\bFROM subjects\b/.test(s))).toHaveLength(1);
+    // The step's two decisions in one write, the answer's in another.
+    expect(statements.filter((s) => /\bUPDATE audit_chain_head\b/.test(s))).toHaveLength(2);
+  });
+});
