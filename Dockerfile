@@ -19,4 +19,6 @@ ENV CARELOOP_MODE=production
 ENV NODE_ENV=production
 USER node
 EXPOSE 4000
-CMD ["node", "--enable-source-maps", "dist/start-hub.mjs"]
+# --no-liftoff: as npm start (package.json), WebAssembly (the embedded store's engine, the policy) is compiled once by
+# the optimising compiler: ~2 s more start-up, ~40 MB less resident for the life of a hub on the embedded store.
+CMD ["node", "--enable-source-maps", "--no-liftoff", "dist/start-hub.mjs"]

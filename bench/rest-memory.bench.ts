@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/build.mjs';
+import { startFlags } from '../scripts/start-flags.mjs';
 import { startPostgresServer } from '../test/harness/postgres-server.js';
 import { describeMachine } from './machine.js';
 import type { Memory } from './memory.js';
@@ -21,9 +22,10 @@ const BUNDLE = fileURLToPath(new URL('../.cache/bench/rest-memory-probe.mjs', im
 
 await bundle(['bench/rest-memory-probe.ts'], fileURLToPath(new URL('../.cache/bench/', import.meta.url)));
 
+// Both ways with npm start's node flags (package.json), so that what differs is only how the code is loaded.
 const ways = {
-  'sources through tsx': ['--expose-gc', '--import', 'tsx', 'bench/rest-memory-probe.ts'],
-  'esbuild bundle (npm start)': ['--expose-gc', '--enable-source-maps', BUNDLE],
+  'sources through tsx': ['--expose-gc', ...startFlags(), '--import', 'tsx', 'bench/rest-memory-probe.ts'],
+  'esbuild bundle (npm start)': ['--expose-gc', ...startFlags(), BUNDLE],
 } as const;
 type Way = keyof typeof ways;
 type Probe = { loaded: Memory; atRest: Memory };
@@ -103,7 +105,7 @@ const f = (n: number) => n.toFixed(0);
 const md = [
   '# Memory at rest: a hub as `npm start` runs it, idle (issue 7)',
   '',
-  `Measured ${report.at} on ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ${Math.round(machine.memoryGb)} GB, Node ${machine.node}. One hub on embedded defaults (a PGlite store in a data directory, the embedded bus, every seeded agency's connector embedded), started in a fresh process and left idle for 5 s; memory after two forced collections. *First start* creates the store in a fresh directory; *restart* is the next process on the same directory; *on PostgreSQL* is the hub with DATABASE_URL set (a server the benchmark starts; the server's own memory is not counted). ${ROUNDS} rounds, alternating the two ways of loading the code; medians (RSS swings by tens of MB run to run, see each run's figure). Goal: RSS at rest ≤ 250 MB.`,
+  `Measured ${report.at} on ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ${Math.round(machine.memoryGb)} GB, Node ${machine.node}. One hub on embedded defaults (a PGlite store in a data directory, the embedded bus, every seeded agency's connector embedded), started in a fresh process with npm start's node flags (\`${startFlags().join(' ')}\`, package.json; \`--no-liftoff\`: WebAssembly compiled once by V8's optimising compiler, not first by its baseline one and again for hot code, which left ~40 MB more resident) and left idle for 5 s; memory after two forced collections. *First start* creates the store in a fresh directory; *restart* is the next process on the same directory; *on PostgreSQL* is the hub with DATABASE_URL set (a server the benchmark starts; the server's own memory is not counted). ${ROUNDS} rounds, alternating the two ways of loading the code; medians (RSS swings by tens of MB run to run, see each run's figure). Goal: RSS at rest ≤ 250 MB.`,
   '',
   '| loaded from | start | RSS with the code loaded, before the hub (MB) | RSS at rest (MB) | heap used at rest (MB) | external at rest (MB) | RSS at rest, each run (MB) | goal |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/build.mjs';
+import { startFlags } from '../scripts/start-flags.mjs';
 import { startKafkaBroker } from '../test/harness/kafka-broker.js';
 import { createDatabase, startPostgresServer } from '../test/harness/postgres-server.js';
 import { mb } from './memory.js';
@@ -79,7 +80,7 @@ function measure(plan: Plan, env: Record<string, string>): Run & { plan: Plan } 
   // BENCH_SCREENING_NODE_ARGS: extra flags for each run's node (a profiler, say), space-separated.
   const extra = (process.env.BENCH_SCREENING_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const cap = plan.heapCapMb === null ? [] : [`--max-old-space-size=${plan.heapCapMb}`];
-  const run = spawnSync(process.execPath, ['--expose-gc', '--enable-source-maps', ...cap, ...extra, RUNNER], {
+  const run = spawnSync(process.execPath, ['--expose-gc', ...startFlags(), ...cap, ...extra, RUNNER], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

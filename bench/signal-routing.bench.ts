@@ -6,6 +6,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/build.mjs';
+import { startFlags } from '../scripts/start-flags.mjs';
 import { loadConfig } from '../gateway/config.js';
 import { resolveDeployment } from '../gateway/deployment.js';
 import { createEnvelopeSealer, encryptionKeyOf } from '../adapters/crypto/envelope.js';
@@ -442,7 +443,7 @@ async function statementStats(hub: Hub, top = 12) {
 
 /** A connector started from the bundle as its own process; resolves once it serves its API. */
 async function startConnectorProcess(options: { agencyId: string; dataDir: string; kafka: object; databaseUrl?: string }) {
-  const child = spawn(process.execPath, ['--enable-source-maps', CONNECTOR_RUNNER], {
+  const child = spawn(process.execPath, [...startFlags('start:connector'), CONNECTOR_RUNNER], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '', BENCH_CONNECTOR: JSON.stringify(options) },

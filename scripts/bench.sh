@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: fetches what the benchmarks need that a fresh machine lacks (the pinned Kafka jars and Debian's
 # PostgreSQL server, into the ignored .cache/ or from apt), then runs them; results land in bench/results/ as JSON
-# and Markdown.
+# and Markdown. Each benchmark that runs a hub in its own process runs it with npm start's node flags (package.json,
+# read by scripts/start-flags.mjs), so what is measured is what npm start runs.
 #   BENCH_ONLY=list-scale npm run bench        one benchmark (comma-separated names: loop-latency, list-scale,
 #                                             screening-import, signal-routing, policy-enforcement, rest-memory)
 #   npm run bench -- <args>                   passed on to each benchmark that runs
@@ -26,17 +27,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 only="${BENCH_ONLY:-}"
+# The node flags npm start runs the hub with (package.json): the benchmarks that run a hub in their own process take them too.
+read -r -a start_flags <<< "$(node scripts/start-flags.mjs)"
+hub_node() { node "${start_flags[@]}" --import tsx "$@"; }
 selected() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 for name in ${only//,/ }; do
   [ -f "bench/$name.bench.ts" ] || { echo "BENCH_ONLY: no benchmark bench/$name.bench.ts" >&2; exit 2; }
 done
 if selected loop-latency; then
   bash scripts/ensure-kafka.sh
-  npx tsx bench/loop-latency.bench.ts "$@"
+  hub_node bench/loop-latency.bench.ts "$@"
 fi
 if selected list-scale; then
   bash scripts/ensure-postgres.sh
-  NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/list-scale.bench.ts "$@"
+  hub_node --expose-gc bench/list-scale.bench.ts "$@"
 fi
 if selected screening-import; then
   bash scripts/ensure-kafka.sh
@@ -46,7 +50,7 @@ fi
 if selected signal-routing; then
   bash scripts/ensure-kafka.sh
   bash scripts/ensure-postgres.sh
-  NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--expose-gc" npx tsx bench/signal-routing.bench.ts "$@"
+  hub_node --expose-gc bench/signal-routing.bench.ts "$@"
 fi
 if selected rest-memory; then
   # Issue 7: a hub as npm start runs it, idle, loaded from the sources (tsx) and from the bundle, side by side, on
@@ -56,5 +60,5 @@ if selected rest-memory; then
 fi
 if selected policy-enforcement; then
   # Issue 9: the same queries with and without policy enforcement, side by side (PGlite only, no broker).
-  npx tsx bench/policy-enforcement.bench.ts "$@"
+  hub_node bench/policy-enforcement.bench.ts "$@"
 fi

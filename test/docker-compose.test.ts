@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { HUB_AGENCY_ID, SEED_AGENCIES } from '../core/development-seed.js';
 import { CONFIG_VARIABLES } from '../gateway/config.js';
+import { startFlags } from '../scripts/start-flags.mjs';
 
 /** There is no Docker engine here, so the deployment is checked by reading it: the wiring must match the code. */
 type Service = {
@@ -88,12 +89,13 @@ describe('docker-compose.yml', () => {
   it('runs the gateway without embedded connectors and each connector for a seeded agency of its kind', () => {
     expect(services.gateway?.environment?.CONNECTORS).toBe('none');
     // What npm start and npm run start:connector run after building, with node itself so a stop signal reaches it.
-    expect(services.gateway?.command).toEqual(['node', '--enable-source-maps', 'dist/start-hub.mjs']);
+    expect(services.gateway?.command).toEqual(['node', ...startFlags('start'), 'dist/start-hub.mjs']);
     for (const name of connectors) {
       const command = services[name]?.command ?? [];
       const agency = SEED_AGENCIES.find((a) => a.id === agencyOf(name));
-      expect(command.slice(0, 3)).toEqual(['node', '--enable-source-maps', 'dist/start-connector.mjs']);
-      expect(agency?.type, name).toBe(command[3]);
+      const script = command.indexOf('dist/start-connector.mjs');
+      expect(command.slice(0, script + 1)).toEqual(['node', ...startFlags('start:connector'), 'dist/start-connector.mjs']);
+      expect(agency?.type, name).toBe(command[script + 1]);
       expect(services[name]?.depends_on?.gateway?.condition).toBe('service_healthy');
     }
   });
@@ -115,7 +117,7 @@ describe('docker-compose.yml', () => {
     const runs = (script: string) => pkg.scripts[script]!.split('&&').at(-1)!.trim().split(/\s+/);
     expect(services.gateway?.command).toEqual(runs('start'));
     expect(dockerfile).toContain(`CMD ${JSON.stringify(runs('start'))}`.replaceAll('","', '", "'));
-    for (const name of connectors) expect(services[name]?.command?.slice(0, 3), name).toEqual(runs('start:connector'));
+    for (const name of connectors) expect(services[name]?.command?.slice(0, runs('start:connector').length), name).toEqual(runs('start:connector'));
   });
 
   it("runs the image's libraries in their production mode", () => {

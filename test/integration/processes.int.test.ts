@@ -9,6 +9,7 @@ import { freePort } from '../harness/free-port.js';
 import { createDatabase } from '../harness/postgres-server.js';
 import { eventually, subscribeSse } from '../support/hub-client.js';
 import { referralInput } from '../support/referral-fixtures.js';
+import { startFlags } from '../../scripts/start-flags.mjs';
 
 /**
  * The commands the README gives, run as real processes: `npm start` on embedded defaults, and `npm start` on
@@ -28,7 +29,7 @@ beforeAll(() => {
 
 /** `npm start` (start-hub) or `npm run start:connector` (start-connector), as the package's scripts run them. */
 function run(script: 'start-hub' | 'start-connector', args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(REPO, 'dist', `${script}.mjs`), ...args], {
+  const child = spawn(process.execPath, [...startFlags(script === 'start-hub' ? 'start' : 'start:connector'), join(REPO, 'dist', `${script}.mjs`), ...args], {
     cwd: REPO,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
