@@ -48,13 +48,16 @@ type Summary = ReturnType<typeof summary>;
  */
 async function startEhr() {
   const authorization = `Bearer bench-ehr-${randomUUID()}`;
-  const arrived = new Map<string, Task>();
-  const waiting = new Map<string, (task: Task) => void>();
+  /** A pushed Task and when its push arrived. */
+  type Arrival = { task: Task; at: number };
+  const arrived = new Map<string, Arrival>();
+  const waiting = new Map<string, (arrival: Arrival) => void>();
   let refused = 0;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const at = performance.now();
       if (request.method !== 'POST' || request.headers.authorization !== authorization) {
         refused += 1;
         response.writeHead(401).end();
@@ -68,16 +71,16 @@ async function startEhr() {
       const waiter = waiting.get(task.id);
       if (waiter) {
         waiting.delete(task.id);
-        waiter(task);
-      } else arrived.set(task.id, task);
+        waiter({ task, at });
+      } else arrived.set(task.id, { task, at });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     target: { url: `http://127.0.0.1:${port}/fhir/r4`, authorization },
-    /** The requested Task of `referralId`, as soon as it has been pushed. */
-    task(referralId: string): Promise<Task> {
+    /** The requested Task of `referralId` and when its push arrived, as soon as it has been pushed. */
+    task(referralId: string): Promise<Arrival> {
       const early = arrived.get(referralId);
       if (early) {
         arrived.delete(referralId);
@@ -149,12 +152,26 @@ async function freshStudent(hub: Hub): Promise<string> {
   return id;
 }
 
+/** When each step of a loop was done, in ms since the school sent the referral. */
+interface Milestones {
+  /** `createReferral` answered. */
+  answered: number;
+  /** The subscription's response began (its first push, the state at that moment, follows). */
+  subscribed: number;
+  /** The Task's push arrived at the EHR. */
+  pushedToEhr: number;
+  /** The EHR's Task update answered by the connector. */
+  updateAnswered: number;
+  /** ACCEPTED read from the subscription: the loop's length. */
+  accepted: number;
+}
+
 /**
  * One loop: the school sends and subscribes to the referral (its id exists only once `createReferral` answered,
  * so the subscription opens right after; its first push is the state at that moment, so nothing is missed); the
  * connector pushes the Task to the EHR, which accepts with a Task update; the subscription pushes ACCEPTED.
  */
-async function loop(hub: Hub, hospital: Fetch, ehr: Ehr, schoolToken: string): Promise<number> {
+async function loop(hub: Hub, hospital: Fetch, ehr: Ehr, schoolToken: string): Promise<Milestones> {
   const subjectId = await freshStudent(hub);
   const started = performance.now();
   const created = await gql<{ createReferral: { id: string } }>(
@@ -164,16 +181,19 @@ async function loop(hub: Hub, hospital: Fetch, ehr: Ehr, schoolToken: string): P
     { i: referralInput({ subjectId, reason: 'benchmark referral' }) },
   );
   const id = created.data!.createReferral.id;
+  const answered = performance.now() - started;
   const watch = await watchReferral(hub, schoolToken, id);
+  const subscribed = performance.now() - started;
   try {
-    const task = await ehr.task(id);
+    const { task, at } = await ehr.task(id);
     const put = await hospital(`/fhir/r4/Task/${id}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/fhir+json' },
       body: JSON.stringify({ ...task, status: 'accepted' }),
     });
     if (!put.ok) throw new Error(`Task update refused: HTTP ${put.status}`);
-    return (await watch.accepted) - started;
+    const updateAnswered = performance.now() - started;
+    return { answered, subscribed, pushedToEhr: at - started, updateAnswered, accepted: (await watch.accepted) - started };
   } finally {
     await watch.close();
   }
@@ -184,15 +204,23 @@ async function measureLoops(hub: Hub, hospital: Fetch, ehr: Ehr) {
   for (let i = 0; i < WARMUP; i++) await loop(hub, hospital, ehr, token);
   await sleep(SETTLE_MS);
   const before = await readWorkCounters();
-  const samples: number[] = [];
-  for (let i = 0; i < ITERATIONS; i++) samples.push(await loop(hub, hospital, ehr, token));
+  const loops: Milestones[] = [];
+  for (let i = 0; i < ITERATIONS; i++) loops.push(await loop(hub, hospital, ehr, token));
   // The work a loop sets off goes on after the school has seen ACCEPTED (the outbox rows deleted, the inbox items
   // written): counted once it has settled. Process-wide counters: hub, embedded or standalone connector alike.
   await sleep(SETTLE_MS);
   const after = await readWorkCounters();
   const perLoop = (k: keyof typeof before, minus = 0) => (after[k] - before[k] - minus) / ITERATIONS;
+  const p50 = (of: (m: Milestones) => number) => summary(loops.map(of)).p50;
   return {
-    ...summary(samples),
+    ...summary(loops.map((m) => m.accepted)),
+    stages: {
+      answered: p50((m) => m.answered),
+      subscribed: p50((m) => m.subscribed),
+      pushedToEhr: p50((m) => m.pushedToEhr),
+      updateAnswered: p50((m) => m.updateAnswered),
+      updateToAccepted: p50((m) => m.accepted - m.updateAnswered),
+    },
     // freshStudent's one INSERT a loop is not the loop's.
     work: {
       sqlStatements: perLoop('sqlStatements', ITERATIONS),
@@ -218,8 +246,8 @@ async function measureInterleaved(targets: ReadonlyArray<{ hub: Hub; hospital: F
     const order = targets.map((_, k) => k);
     if (round % 2 === 1) order.reverse();
     for (const k of order) {
-      const ms = await loop(targets[k]!.hub, targets[k]!.hospital, ehr, tokens[k]!);
-      if (round >= WARMUP) samples[k]!.push(ms);
+      const { accepted } = await loop(targets[k]!.hub, targets[k]!.hospital, ehr, tokens[k]!);
+      if (round >= WARMUP) samples[k]!.push(accepted);
     }
   }
   return samples.map((s) => summary(s));
@@ -409,6 +437,8 @@ try {
   const f = (n: number) => n.toFixed(2);
   const row = (name: string, s: Summary) => `| ${name} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.mean)} |`;
   const met = (ok: boolean) => (ok ? 'met' : 'not met');
+  const stageRow = (name: string, l: typeof embedded) =>
+    `| ${name} | ${f(l.stages.answered)} | ${f(l.stages.subscribed)} | ${f(l.stages.pushedToEhr)} | ${f(l.stages.updateAnswered)} | ${f(l.p50)} | ${f(l.stages.updateToAccepted)} |`;
   const workRow = (name: string, w: LoopWork) =>
     `| ${name} | ${w.sqlStatements.toFixed(1)} | ${w.policyDecisions.toFixed(1)} | ${w.jwsSigned.toFixed(1)} | ${w.jwsVerified.toFixed(1)} |`;
   const markdown = [
@@ -439,6 +469,13 @@ try {
     workRow('embedded bus + PGlite', embedded.work),
     workRow('embedded, allow-all policy', unenforced.work),
     workRow('Kafka + PGlite (hub and standalone connector)', onKafka.work),
+    '',
+    "Where a loop's time goes: each step's p50, in ms since the school sent the referral (the steps overlap: the Task reaches the EHR while the school's answer and subscription are still being served, all on the hub's one thread; the last column is the hub's inbound path, from the Task update answered to ACCEPTED read by the school):",
+    '',
+    '| deployment | createReferral answered | subscription open | Task pushed to the EHR | Task update answered | ACCEPTED read | update answered → ACCEPTED |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    stageRow('embedded bus + PGlite', embedded),
+    stageRow('Kafka + PGlite', onKafka),
     '',
     `Targets (issue 7): embedded loop p50 ≤ ${TARGET_EMBEDDED_P50_MS} ms: ${met(embedded.p50 <= TARGET_EMBEDDED_P50_MS)} (${f(embedded.p50)} ms); Kafka loop p50 ≤ ${TARGET_KAFKA_TO_RAW_P50} × raw kafkajs p50: ${met(results.ratios.kafkaLoopToRawKafkaP50 <= TARGET_KAFKA_TO_RAW_P50)} (${f(results.ratios.kafkaLoopToRawKafkaP50)} ×).`,
     '',

@@ -116,7 +116,7 @@ const md = [
     }),
   ),
   '',
-  `Bundle / tsx RSS at rest: first start ${report.ratio.firstStartRestRssBundleToTsx.toFixed(2)}, restart ${report.ratio.restartRestRssBundleToTsx.toFixed(2)}, on PostgreSQL ${report.ratio.postgresqlRestRssBundleToTsx.toFixed(2)}. *External* is mostly PGlite's WebAssembly memory (the database engine, its shared buffers and caches): the compiled module asks for at least 128 MB, and PostgreSQL touches all of it, so with the embedded store RSS at rest cannot go below ~140 MB plus Node and the hub's code.`,
+  `Bundle / tsx RSS at rest: first start ${report.ratio.firstStartRestRssBundleToTsx.toFixed(2)}, restart ${report.ratio.restartRestRssBundleToTsx.toFixed(2)}, on PostgreSQL ${report.ratio.postgresqlRestRssBundleToTsx.toFixed(2)}. *External* is mostly PGlite's WebAssembly memory as allocated (the database engine, its shared buffers and caches): the compiled module asks for at least 128 MB; only the pages PostgreSQL has touched count in RSS.`,
   '',
 ];
 await writeFile(new URL('./results/rest-memory.md', import.meta.url), md.join('\n'));

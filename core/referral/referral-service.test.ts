@@ -249,4 +249,18 @@ describe('the work of a referral step', () => {
     expect(applied).toBe(acted - 1);
     expect((await kit.store.find(viaBus.id))!.state).toBe('ACCEPTED');
   });
+
+  it("writes a step's events, one for each agency told, in one statement", async () => {
+    const referral = await kit.service.createReferral(teacher, input(await kit.newSubject()));
+    const one = vi.spyOn(kit.uow, 'enqueueEvent');
+    const many = vi.spyOn(kit.uow, 'enqueueEvents');
+    try {
+      await kit.service.act(liaison, referral.id, { action: 'ACCEPT' });
+      expect(one).not.toHaveBeenCalled();
+      expect(many.mock.calls.map(([, events]) => events.map((e) => e.draft.recipient))).toEqual([['school-east', 'hospital-kangning']]);
+    } finally {
+      one.mockRestore();
+      many.mockRestore();
+    }
+  });
 });

@@ -374,19 +374,23 @@ export function createReferralService(deps: ReferralServiceDeps) {
       // told too: its connector mirrors the hub's decided state (the FHIR Task), whoever made the change.
       const recipients = new Set([locked.schoolAgencyId, locked.hospitalAgencyId]);
       if (SCHOOL_INTERNAL.has(command.action)) recipients.delete(locked.hospitalAgencyId);
-      for (const agencyId of recipients) {
-        await deps.uow.enqueueEvent(tx, agencyTopic(agencyId), {
-          id: randomUUID(),
-          type: REFERRAL_EVENT_TYPES.statusChanged,
-          subject: referralId,
-          recipient: agencyId,
-          correlationId: locked.correlationId,
-          data,
-          time: at,
-        });
-      }
-      // The new recipient of a transfer receives the referral as if it were sent to it now.
-      if (sentToNewRecipient) await deps.uow.enqueueEvent(tx, sentToNewRecipient.topic, sentToNewRecipient.draft);
+      // All of a step's events in one statement. The new recipient of a transfer receives the referral as if it
+      // were sent to it now.
+      await deps.uow.enqueueEvents(tx, [
+        ...[...recipients].map((agencyId) => ({
+          topic: agencyTopic(agencyId),
+          draft: {
+            id: randomUUID(),
+            type: REFERRAL_EVENT_TYPES.statusChanged,
+            subject: referralId,
+            recipient: agencyId,
+            correlationId: locked.correlationId,
+            data,
+            time: at,
+          },
+        })),
+        ...(sentToNewRecipient ? [sentToNewRecipient] : []),
+      ]);
       await deps.changes.announce(tx, { topic: 'referral.changed', id: referralId });
       return true;
     });

@@ -138,16 +138,22 @@ export function createSignalService(deps: {
     now: Date,
   ) {
     const dueAt = new Date(now.getTime() + policy.acknowledgeWithinMs[signal.severity]);
-    await deps.uow.enqueueEvent(tx, agencyTopic(child.schoolAgencyId), {
-      id: randomUUID(),
-      type: SIGNAL_EVENT_TYPES.notice,
-      subject: signal.id,
-      key: signalKey(child.schoolAgencyId),
-      recipient: child.schoolAgencyId,
-      data: noticeOf(signal, child.subjectId, episodeId, dueAt),
-      time: now,
-    });
-    await deps.uow.enqueueEvent(tx, agencyTopic(signal.policeAgencyId), status(signal, 'ROUTED', now));
+    // Both events in one statement.
+    await deps.uow.enqueueEvents(tx, [
+      {
+        topic: agencyTopic(child.schoolAgencyId),
+        draft: {
+          id: randomUUID(),
+          type: SIGNAL_EVENT_TYPES.notice,
+          subject: signal.id,
+          key: signalKey(child.schoolAgencyId),
+          recipient: child.schoolAgencyId,
+          data: noticeOf(signal, child.subjectId, episodeId, dueAt),
+          time: now,
+        },
+      },
+      { topic: agencyTopic(signal.policeAgencyId), draft: status(signal, 'ROUTED', now) },
+    ]);
     return dueAt;
   }
 
