@@ -28,7 +28,8 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 only="${BENCH_ONLY:-}"
 # The node flags npm start runs the hub with (package.json): the benchmarks that run a hub in their own process take them too.
-read -r -a start_flags <<< "$(node scripts/start-flags.mjs)"
+flags="$(node scripts/start-flags.mjs)" # a plain assignment, so that set -e stops here if they cannot be read
+read -r -a start_flags <<< "$flags"
 hub_node() { node "${start_flags[@]}" --import tsx "$@"; }
 selected() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 for name in ${only//,/ }; do

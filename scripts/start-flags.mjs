@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The node flags `npm start` runs the hub with, read from package.json's `start` script (the one place they are
- * written): the processes test, the compose test and the benchmarks start the hub as npm start does.
+ * written): the processes test and the benchmarks start the hub as npm start does.
  */
 export function startFlags(script = 'start') {
   const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

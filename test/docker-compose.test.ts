@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { HUB_AGENCY_ID, SEED_AGENCIES } from '../core/development-seed.js';
 import { CONFIG_VARIABLES } from '../gateway/config.js';
-import { startFlags } from '../scripts/start-flags.mjs';
 
 /** There is no Docker engine here, so the deployment is checked by reading it: the wiring must match the code. */
 type Service = {
@@ -20,6 +19,9 @@ const connectors = ['hospital-connector', 'school-connector', 'public-safety-con
 const appServices = ['gateway', ...connectors];
 const kafkaStart = readFileSync(new URL('../scripts/compose/kafka-start.sh', import.meta.url), 'utf8');
 const kafkaUsers = readFileSync(new URL('../scripts/compose/kafka-users.sh', import.meta.url), 'utf8');
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+/** What a package script runs after its build step, word by word (`node`, its flags, the bundle). */
+const runs = (script: string) => pkg.scripts[script]!.split('&&').at(-1)!.trim().split(/\s+/);
 /** A connector's agency: the value after `--agency` in its command. */
 const agencyOf = (name: string) => {
   const command = services[name]?.command ?? [];
@@ -89,20 +91,19 @@ describe('docker-compose.yml', () => {
   it('runs the gateway without embedded connectors and each connector for a seeded agency of its kind', () => {
     expect(services.gateway?.environment?.CONNECTORS).toBe('none');
     // What npm start and npm run start:connector run after building, with node itself so a stop signal reaches it.
-    expect(services.gateway?.command).toEqual(['node', ...startFlags('start'), 'dist/start-hub.mjs']);
+    expect(services.gateway?.command).toEqual(runs('start'));
     for (const name of connectors) {
       const command = services[name]?.command ?? [];
       const agency = SEED_AGENCIES.find((a) => a.id === agencyOf(name));
-      const script = command.indexOf('dist/start-connector.mjs');
-      expect(command.slice(0, script + 1)).toEqual(['node', ...startFlags('start:connector'), 'dist/start-connector.mjs']);
-      expect(agency?.type, name).toBe(command[script + 1]);
+      const connector = runs('start:connector');
+      expect(command.slice(0, connector.length)).toEqual(connector);
+      expect(agency?.type, name).toBe(command[connector.length]);
       expect(services[name]?.depends_on?.gateway?.condition).toBe('service_healthy');
     }
   });
 
   it('builds into the image the bundle npm start and start:connector run, and runs it as the package scripts do', () => {
     const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
     const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     for (const script of ['start', 'start:connector']) {
       for (const file of pkg.scripts[script]!.match(/scripts\/[\w.-]+/g) ?? []) expect(copied, `${script}: ${file}`).toContain(file);
@@ -114,7 +115,6 @@ describe('docker-compose.yml', () => {
     expect(build).toBeGreaterThan(0);
     expect(build).toBeLessThan(dockerfile.indexOf('USER node'));
     // The containers run exactly what the package scripts run after the build step.
-    const runs = (script: string) => pkg.scripts[script]!.split('&&').at(-1)!.trim().split(/\s+/);
     expect(services.gateway?.command).toEqual(runs('start'));
     expect(dockerfile).toContain(`CMD ${JSON.stringify(runs('start'))}`.replaceAll('","', '", "'));
     for (const name of connectors) expect(services[name]?.command?.slice(0, runs('start:connector').length), name).toEqual(runs('start:connector'));
